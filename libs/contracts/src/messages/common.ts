@@ -1,0 +1,33 @@
+import { z } from 'zod';
+
+export const AgentNameSchema = z.enum(['triage', 'retrieval', 'resolver', 'verifier']);
+export type AgentName = z.infer<typeof AgentNameSchema>;
+
+/** Rollout mode of a workflow: shadow (read-only, internal note), assist (read-only, routed), autonomous (writes). */
+export const RolloutModeSchema = z.enum(['shadow', 'assist', 'autonomous']);
+export type RolloutMode = z.infer<typeof RolloutModeSchema>;
+
+/** Token and cost accounting of one agent step, summed into the case budget by the supervisor. */
+export const UsageSchema = z.object({
+  llmCalls: z.number().int().nonnegative().default(0),
+  inputTokens: z.number().int().nonnegative().default(0),
+  outputTokens: z.number().int().nonnegative().default(0),
+  costUsd: z.number().nonnegative().default(0),
+});
+export type Usage = z.infer<typeof UsageSchema>;
+
+/** A failure as data (STYLE.md §7): stable code, category deciding retry vs. dead-letter, readable message. */
+export const ErrorInfoSchema = z.object({
+  code: z.string().min(1),
+  category: z.enum(['user', 'system', 'third_party']),
+  message: z.string(),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+export type ErrorInfo = z.infer<typeof ErrorInfoSchema>;
+
+/** Who did something from the console or API. */
+export const ActorSchema = z.object({
+  userId: z.string().min(1).max(200),
+  role: z.enum(['supervisor', 'agent', 'viewer', 'system']),
+});
+export type Actor = z.infer<typeof ActorSchema>;

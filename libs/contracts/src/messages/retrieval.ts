@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { TriageOutputSchema } from './triage';
+
+export const RetrievalTaskSchema = z.object({
+  taskId: z.string().min(1),
+  query: z.string().min(1).max(20_000),
+  triage: TriageOutputSchema,
+  limit: z.number().int().positive().max(50).default(5),
+});
+export type RetrievalTask = z.infer<typeof RetrievalTaskSchema>;
+
+/** One cited passage from the knowledge base or from remembered resolutions. */
+export const PassageSchema = z.object({
+  chunkId: z.string(),
+  documentId: z.string(),
+  title: z.string(),
+  section: z.string(),
+  text: z.string(),
+  score: z.number(),
+  source: z.enum(['runbook', 'resolution']),
+});
+export type Passage = z.infer<typeof PassageSchema>;
+
+export const RetrievalOutputSchema = z.object({ passages: z.array(PassageSchema) });
+export type RetrievalOutput = z.infer<typeof RetrievalOutputSchema>;

@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { ActorSchema, RolloutModeSchema } from './common';
+
+/**
+ * Commands that drive a case from outside (console, API, any client): all go through `supervisor.commands`.
+ *
+ * @example
+ * SupervisorCommandSchema.parse({ command: 'approve', approvalId: 'apr_1', by: { userId: 'ana', role: 'supervisor' } });
+ */
+export const SupervisorCommandSchema = z.discriminatedUnion('command', [
+  z.object({ command: z.literal('approve'), approvalId: z.string().min(1), by: ActorSchema, comment: z.string().max(2000).optional() }),
+  z.object({ command: z.literal('reject'), approvalId: z.string().min(1), by: ActorSchema, reason: z.string().min(1).max(2000) }),
+  z.object({ command: z.literal('take_over'), by: ActorSchema }),
+  z.object({ command: z.literal('close'), by: ActorSchema, note: z.string().max(4000).optional() }),
+  z.object({ command: z.literal('rerun'), by: ActorSchema, hint: z.string().max(4000).optional() }),
+]);
+export type SupervisorCommand = z.infer<typeof SupervisorCommandSchema>;
+
+export const CaseStatusSchema = z.enum([
+  'RECEIVED', 'TRIAGED', 'CONTEXT_READY', 'RESOLVING', 'AWAITING_APPROVAL', 'VERIFYING', 'RESOLVED', 'ESCALATED', 'FAILED', 'CLOSED',
+]);
+export type CaseStatus = z.infer<typeof CaseStatusSchema>;
+
+/** Everything a human needs to take over a case without re-reading it all. */
+export const HandoffPacketSchema = z.object({
+  reason: z.string(),
+  breaker: z.string().optional(),
+  asked: z.string(),
+  findings: z.array(z.object({ agent: z.string(), summary: z.string() })),
+  tried: z.array(z.object({ tool: z.string(), arguments: z.record(z.string(), z.unknown()), outcome: z.string() })),
+  counters: z.record(z.string(), z.number()),
+  suggestedNextStep: z.string().optional(),
+});
+export type HandoffPacket = z.infer<typeof HandoffPacketSchema>;
+
+/** The one terminal outcome of a case, on `tickets.outcomes`. */
+export const CaseOutcomeSchema = z.object({
+  status: z.enum(['RESOLVED', 'ESCALATED', 'FAILED', 'CLOSED']),
+  mode: RolloutModeSchema,
+  intent: z.string().optional(),
+  reason: z.string().optional(),
+  summary: z.string(),
+  verified: z.boolean(),
+  handoff: HandoffPacketSchema.optional(),
+});
+export type CaseOutcome = z.infer<typeof CaseOutcomeSchema>;
+
+/** The customer reply, on `tickets.replies`, only ever after the verifier confirmed the resolution. */
+export const CustomerReplySchema = z.object({
+  source: z.string(),
+  externalId: z.string(),
+  to: z.string(),
+  subject: z.string(),
+  body: z.string().min(1),
+  evidenceCount: z.number().int().nonnegative(),
+});
+export type CustomerReply = z.infer<typeof CustomerReplySchema>;
+
+/** Shadow and assist modes: an internal note of what would have been done, on `tickets.internal-notes`. */
+export const InternalNoteSchema = z.object({
+  mode: RolloutModeSchema,
+  body: z.string(),
+  proposedActions: z.array(z.object({ tool: z.string(), arguments: z.record(z.string(), z.unknown()) })).default([]),
+});
+export type InternalNote = z.infer<typeof InternalNoteSchema>;
