@@ -11,3 +11,4 @@ export * from './messages/agent-result';
 export * from './messages/supervisor';
 export * from './messages/dead-letter';
 export * from './messages/gateway';
+export * from './json-schemas';

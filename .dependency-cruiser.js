@@ -1,0 +1,35 @@
+// Layer rules (STYLE.md §1): libs never import apps, apps never import each other, contracts depend only on zod,
+// and only apps/gateway talks to backends. Run: npm run depcheck
+module.exports = {
+  forbidden: [
+    { name: 'libs-not-to-apps', severity: 'error', from: { path: '^libs/' }, to: { path: '^apps/' } },
+    {
+      name: 'apps-not-to-other-apps',
+      severity: 'error',
+      comment: 'apps talk through Kafka and HTTP, never by importing each other',
+      from: { path: '^apps/([^/]+)/' },
+      to: { path: '^apps/([^/]+)/', pathNot: '^apps/$1/' },
+    },
+    {
+      name: 'contracts-only-zod',
+      severity: 'error',
+      from: { path: '^libs/contracts/' },
+      to: { dependencyTypesNot: ['core'], pathNot: ['^libs/contracts/', '^node_modules/zod/'] },
+    },
+    {
+      name: 'agents-hold-no-backend-clients',
+      severity: 'error',
+      comment: 'only the gateway may reach company backends (and the reference backend is its own app)',
+      from: { path: '^apps/(triage|retrieval|resolver|verifier|supervisor|ingress)/' },
+      to: { path: '^apps/acme-backend/' },
+    },
+    { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '^dist/' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'] },
+  },
+};

@@ -1,0 +1,36 @@
+import { ArgumentsHost, Catch, HttpException, HttpStatus, type ExceptionFilter } from '@nestjs/common';
+import type { Response } from 'express';
+import { JsonLogger } from '@switchboard/observability';
+
+/**
+ * Every error leaves as JSON `{ code, message }`. Body-parser failures (malformed JSON, oversized bodies) reach
+ * here as plain errors with a `type`, and become 400 / 413 with a readable message instead of a bare 500.
+ */
+@Catch()
+export class HttpErrorFilter implements ExceptionFilter {
+  private readonly logger = new JsonLogger(HttpErrorFilter.name);
+
+  catch(error: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    if (error instanceof HttpException) {
+      const body = error.getResponse();
+      res.status(error.getStatus()).json(typeof body === 'string' ? { code: 'HTTP_ERROR', message: body } : body);
+      return;
+    }
+    const parserError = error as { type?: string; status?: number; message?: string; limit?: number };
+    if (parserError.type === 'entity.parse.failed') {
+      res.status(HttpStatus.BAD_REQUEST).json({ code: 'INGRESS.MALFORMED_JSON', message: `body is not valid JSON: ${parserError.message}` });
+      return;
+    }
+    if (parserError.type === 'entity.too.large') {
+      res.status(HttpStatus.PAYLOAD_TOO_LARGE).json({ code: 'INGRESS.BODY_TOO_LARGE', message: `body exceeds ${parserError.limit} bytes` });
+      return;
+    }
+    if (parserError.type === 'encoding.unsupported' || parserError.type === 'charset.unsupported') {
+      res.status(HttpStatus.UNSUPPORTED_MEDIA_TYPE).json({ code: 'INGRESS.UNSUPPORTED_ENCODING', message: parserError.message });
+      return;
+    }
+    this.logger.error('unhandled error', { error });
+    res.status(HttpStatus.INTERNAL_SERVER_ERROR).json({ code: 'INTERNAL', message: 'internal error' });
+  }
+}

@@ -1,0 +1,52 @@
+import { Module, type DynamicModule, type OnApplicationShutdown, type OnModuleInit, Injectable, Inject } from '@nestjs/common';
+import { KafkaBus } from '@switchboard/bus';
+import { HealthController, HealthService, READINESS_CHECKS, ReadinessCheck } from '@switchboard/agent-kit';
+import { INGRESS_CONFIG, type IngressConfig } from './ingress.config';
+import { KafkaTicketAdapter } from './tickets/kafka-ticket.adapter';
+import { TicketPublisher } from './tickets/ticket-publisher.port';
+import { TicketService } from './tickets/ticket.service';
+import { TicketsController } from './tickets/tickets.controller';
+
+@Injectable()
+class BusLifecycle extends ReadinessCheck implements OnModuleInit, OnApplicationShutdown {
+  readonly name = 'kafka';
+  private connected = false;
+
+  constructor(@Inject(KafkaBus) private readonly bus: KafkaBus) {
+    super();
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.bus.connect();
+    await this.bus.ensureTopics(['tickets.ingress']);
+    this.connected = true;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.connected = false;
+    await this.bus.disconnect();
+  }
+
+  async check(): Promise<boolean> {
+    return this.connected;
+  }
+}
+
+@Module({})
+export class IngressModule {
+  static forRoot(config: IngressConfig): DynamicModule {
+    return {
+      module: IngressModule,
+      controllers: [TicketsController, HealthController],
+      providers: [
+        { provide: INGRESS_CONFIG, useValue: config },
+        { provide: KafkaBus, useFactory: () => new KafkaBus(config, 'ingress') },
+        BusLifecycle,
+        { provide: READINESS_CHECKS, useFactory: (bus: BusLifecycle) => [bus], inject: [BusLifecycle] },
+        HealthService,
+        { provide: TicketPublisher, useClass: KafkaTicketAdapter },
+        TicketService,
+      ],
+    };
+  }
+}

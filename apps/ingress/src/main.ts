@@ -1,0 +1,15 @@
+import 'reflect-metadata';
+import { configureLogging, initTracing, JsonLogger, loadConfigOrExit, redactConfig } from '@switchboard/observability';
+import { createIngressApp } from './ingress.app';
+import { IngressConfigSchema } from './ingress.config';
+
+async function bootstrap(): Promise<void> {
+  const config = loadConfigOrExit(IngressConfigSchema);
+  configureLogging({ level: config.LOG_LEVEL });
+  initTracing({ serviceName: 'ingress', otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
+  const app = await createIngressApp(config);
+  await app.listen(config.PORT, '0.0.0.0');
+  new JsonLogger('ingress').info('ingress listening', { port: config.PORT, config: redactConfig(config) });
+}
+
+void bootstrap();

@@ -1,0 +1,15 @@
+import { Injectable } from '@nestjs/common';
+import { KafkaBus } from '@switchboard/bus';
+import type { TicketEvent } from '@switchboard/contracts';
+import { TicketPublisher } from './ticket-publisher.port';
+
+@Injectable()
+export class KafkaTicketAdapter extends TicketPublisher {
+  constructor(private readonly bus: KafkaBus) {
+    super();
+  }
+
+  async publish(ticket: TicketEvent): Promise<void> {
+    await this.bus.publishTicket(ticket);
+  }
+}

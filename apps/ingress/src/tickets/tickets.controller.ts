@@ -1,0 +1,58 @@
+import { Body, Controller, HttpCode, HttpStatus, Inject, Post, Req, UnauthorizedException, UnprocessableEntityException, ServiceUnavailableException } from '@nestjs/common';
+import type { RawBodyRequest } from '@nestjs/common';
+import type { Request } from 'express';
+import { JsonLogger } from '@switchboard/observability';
+import { INGRESS_CONFIG, type IngressConfig } from '../ingress.config';
+import { apiKeyAccepted, zendeskSignatureValid } from './request-auth';
+import { TicketInvalidError, TicketService, type Accepted } from './ticket.service';
+
+/** The HTTP edge: authenticates, hands the body to {@link TicketService}, maps domain errors to statuses. */
+@Controller()
+export class TicketsController {
+  private readonly logger = new JsonLogger(TicketsController.name);
+
+  constructor(
+    private readonly tickets: TicketService,
+    @Inject(INGRESS_CONFIG) private readonly config: IngressConfig,
+  ) {}
+
+  @Post('tickets')
+  @HttpCode(HttpStatus.ACCEPTED)
+  async postTicket(@Req() req: Request, @Body() body: unknown): Promise<Accepted & { status: 'accepted' }> {
+    if (!apiKeyAccepted(req.headers, this.config.INGRESS_API_KEYS)) {
+      this.logger.warn('rejected unauthenticated POST /tickets', { ip: req.ip });
+      throw new UnauthorizedException({ code: 'INGRESS.UNAUTHENTICATED', message: 'send a valid API key in X-Api-Key or Authorization: Bearer' });
+    }
+    return { status: 'accepted', ...(await this.run(() => this.tickets.acceptTicket(body))) };
+  }
+
+  @Post('webhooks/zendesk')
+  @HttpCode(HttpStatus.ACCEPTED)
+  async postZendesk(@Req() req: RawBodyRequest<Request>, @Body() body: unknown): Promise<Accepted & { status: 'accepted' }> {
+    const secret = this.config.ZENDESK_WEBHOOK_SECRET;
+    const verdict = secret
+      ? zendeskSignatureValid({
+          secret,
+          signature: req.header('x-zendesk-webhook-signature'),
+          timestamp: req.header('x-zendesk-webhook-signature-timestamp'),
+          rawBody: req.rawBody ?? Buffer.alloc(0),
+          maxSkewSeconds: this.config.ZENDESK_MAX_SKEW_SECONDS,
+        })
+      : ({ ok: false, reason: 'ZENDESK_WEBHOOK_SECRET is not configured' } as const);
+    if (!verdict.ok) {
+      this.logger.warn('rejected Zendesk webhook', { reason: verdict.reason, ip: req.ip });
+      throw new UnauthorizedException({ code: 'INGRESS.SIGNATURE_INVALID', message: verdict.reason });
+    }
+    return { status: 'accepted', ...(await this.run(() => this.tickets.acceptZendesk(body))) };
+  }
+
+  private async run(fn: () => Promise<Accepted>): Promise<Accepted> {
+    try {
+      return await fn();
+    } catch (error) {
+      if (error instanceof TicketInvalidError) throw new UnprocessableEntityException({ code: error.code, message: error.message, issues: error.issues });
+      this.logger.error('could not publish ticket', { error });
+      throw new ServiceUnavailableException({ code: 'INGRESS.PUBLISH_FAILED', message: 'the ticket could not be queued; retry later' });
+    }
+  }
+}

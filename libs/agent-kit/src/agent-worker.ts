@@ -1,0 +1,115 @@
+import {
+  TOPICS, type AgentName, type AgentResult, type ErrorInfo, type PayloadOf, type Usage,
+} from '@switchboard/contracts';
+import { describeError, JsonLogger, SwitchboardError } from '@switchboard/observability';
+import type { Envelope } from '@switchboard/contracts';
+import type { ConsumerHandle, IncomingMessage, KafkaBus } from '@switchboard/bus';
+
+const TASK_TOPICS = {
+  triage: TOPICS.triageTasks,
+  retrieval: TOPICS.retrievalTasks,
+  resolver: TOPICS.resolverTasks,
+  verifier: TOPICS.verifierTasks,
+} as const;
+type TaskTopic<A extends AgentName> = (typeof TASK_TOPICS)[A];
+export type TaskOf<A extends AgentName> = PayloadOf<TaskTopic<A>>;
+export type OutputOf<A extends AgentName> = NonNullable<Extract<AgentResult, { agent: A }>['output']>;
+
+/** What an agent step returns; failures are thrown as {@link SwitchboardError}s and become failed results. */
+export interface AgentStepResult<A extends AgentName> {
+  output: OutputOf<A>;
+  usage: Usage;
+  toolErrors?: number;
+}
+
+/** The case a task belongs to, for LLM routing (region), accounting and logs. */
+export interface AgentTaskContext {
+  caseId: string;
+  tenantId: string;
+  region: string;
+  correlationId: string;
+  attempt: number;
+}
+
+/**
+ * One agent's logic: gets a validated task, returns its output. The worker owns Kafka; the handler owns nothing
+ * but its ports (STYLE.md §2).
+ *
+ * @example
+ * class TriageService extends AgentHandler<'triage'> { readonly agent = 'triage'; async handle(task, ctx) { … } }
+ */
+export abstract class AgentHandler<A extends AgentName> {
+  abstract readonly agent: A;
+  abstract handle(task: TaskOf<A>, ctx: AgentTaskContext): Promise<AgentStepResult<A>>;
+}
+
+/** Marks an error as carrying usage already spent (so a failed step still counts against the case budget). */
+export class AgentStepError extends SwitchboardError {
+  constructor(code: string, category: 'user' | 'system' | 'third_party', message: string, readonly usage?: Usage, options?: { cause?: unknown }) {
+    super(code, category, message, options);
+  }
+}
+
+const ZERO_USAGE: Usage = { llmCalls: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 };
+
+/**
+ * Consumes one agent's task topic as one consumer group and publishes exactly one {@link AgentResult} per task
+ * delivery to `agent.results`. Handler failures become `status: 'failed'` results (the supervisor decides on retries);
+ * only a failure to publish is thrown back to the bus, which retries the delivery.
+ *
+ * @example
+ * const worker = new AgentWorker(bus, triageService);
+ * await worker.start();
+ */
+export class AgentWorker<A extends AgentName> {
+  private readonly logger: JsonLogger;
+  private handle_?: ConsumerHandle;
+
+  constructor(
+    private readonly bus: KafkaBus,
+    private readonly handler: AgentHandler<A>,
+    private readonly options: { groupId?: string; concurrency?: number } = {},
+  ) {
+    this.logger = new JsonLogger(`${handler.agent}-worker`);
+  }
+
+  async start(): Promise<void> {
+    const topic = TASK_TOPICS[this.handler.agent] as TaskTopic<A>;
+    await this.bus.ensureTopics([topic, TOPICS.agentResults]);
+    this.handle_ = await this.bus.consume({
+      groupId: this.options.groupId ?? `switchboard.${this.handler.agent}`,
+      topics: [topic],
+      partitionsConsumedConcurrently: this.options.concurrency ?? 1,
+      handler: (message) => this.process(message as unknown as IncomingMessage<TaskTopic<A>>),
+    });
+    this.logger.info('consuming tasks', { topic });
+  }
+
+  async stop(): Promise<void> {
+    await this.handle_?.stop();
+  }
+
+  private async process(message: IncomingMessage<TaskTopic<A>>): Promise<void> {
+    const envelope = message.envelope as Envelope<TaskOf<A>>;
+    const task = envelope.payload as TaskOf<A> & { taskId: string };
+    const ctx: AgentTaskContext = {
+      caseId: envelope.caseId, tenantId: envelope.tenantId, region: envelope.region, correlationId: envelope.correlationId, attempt: envelope.attempt,
+    };
+    const started = Date.now();
+    let result: AgentResult;
+    try {
+      const step = await this.handler.handle(task, ctx);
+      result = { agent: this.handler.agent, taskId: task.taskId, status: 'ok', output: step.output, usage: step.usage, toolErrors: step.toolErrors ?? 0 } as AgentResult;
+    } catch (error) {
+      const info: ErrorInfo = describeError(error);
+      this.logger.warn('agent step failed', { taskId: task.taskId, error: info });
+      const usage = error instanceof AgentStepError && error.usage ? error.usage : ZERO_USAGE;
+      result = { agent: this.handler.agent, taskId: task.taskId, status: 'failed', error: info, usage, toolErrors: 0 } as AgentResult;
+    }
+    const reply = this.bus.envelope(TOPICS.agentResults, result, {
+      caseId: envelope.caseId, tenantId: envelope.tenantId, region: envelope.region, correlationId: envelope.correlationId, causationId: envelope.id,
+    });
+    await this.bus.publish(TOPICS.agentResults, reply);
+    this.logger.info('task done', { taskId: task.taskId, status: result.status, ms: Date.now() - started });
+  }
+}
