@@ -1,2 +1,4 @@
 export * from './health.controller';
 export * from './agent-worker';
+export * from './agent-runtime.module';
+export * from './tool-gateway.port';

@@ -48,6 +48,8 @@ export const ResolverTaskSchema = z.object({
   hint: z.string().max(4000).optional(),
   /** Set when a human approved a held action: the resolver runs exactly this approval and goes on. */
   approvedApprovalId: z.string().optional(),
+  /** The approved action itself (tool and the exact arguments bound to the approval). */
+  approved: PendingApprovalSchema.optional(),
   previousFindings: z.array(z.string()).default([]),
 });
 export type ResolverTask = z.infer<typeof ResolverTaskSchema>;

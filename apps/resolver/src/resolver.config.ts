@@ -1,0 +1,16 @@
+import { z } from 'zod';
+import { BusConfigSchema } from '@switchboard/bus';
+import { LlmConfigSchema } from '@switchboard/llm';
+import { env } from '@switchboard/observability';
+
+export const ResolverConfigSchema = BusConfigSchema.extend(LlmConfigSchema.shape).extend({
+  PORT: env.int(3104),
+  LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  GATEWAY_URL: z.string().url().default('http://127.0.0.1:3200'),
+  GATEWAY_TIMEOUT_MS: env.int(10_000),
+  /** A call that failed this many times with the same arguments stops the loop (no flailing). */
+  RESOLVER_MAX_REPEATED_FAILURES: env.int(2),
+});
+export type ResolverConfig = z.infer<typeof ResolverConfigSchema>;
+export const RESOLVER_CONFIG = 'RESOLVER_CONFIG';

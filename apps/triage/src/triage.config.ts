@@ -1,0 +1,16 @@
+import { z } from 'zod';
+import { BusConfigSchema } from '@switchboard/bus';
+import { DEFAULT_INTENTS } from '@switchboard/contracts';
+import { LlmConfigSchema } from '@switchboard/llm';
+import { env } from '@switchboard/observability';
+
+export const TriageConfigSchema = BusConfigSchema.extend(LlmConfigSchema.shape).extend({
+  PORT: env.int(3102),
+  LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  /** Intent taxonomy offered to the model; `other` is always added. */
+  TRIAGE_INTENTS: env.list(DEFAULT_INTENTS.join(',')),
+  TRIAGE_MAX_REPAIRS: env.int(2),
+});
+export type TriageConfig = z.infer<typeof TriageConfigSchema>;
+export const TRIAGE_CONFIG = 'TRIAGE_CONFIG';

@@ -1,0 +1,12 @@
+import { z } from 'zod';
+import { BusConfigSchema } from '@switchboard/bus';
+import { env } from '@switchboard/observability';
+
+export const VerifierConfigSchema = BusConfigSchema.extend({
+  PORT: env.int(3105),
+  LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  GATEWAY_URL: z.string().url().default('http://127.0.0.1:3200'),
+  GATEWAY_TIMEOUT_MS: env.int(10_000),
+});
+export type VerifierConfig = z.infer<typeof VerifierConfigSchema>;

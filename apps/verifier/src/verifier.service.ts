@@ -1,0 +1,62 @@
+import { Injectable } from '@nestjs/common';
+import { AgentHandler, ToolGateway, type AgentStepResult, type AgentTaskContext, type TaskOf } from '@switchboard/agent-kit';
+import type { Evidence, ToolDescriptor } from '@switchboard/contracts';
+import { JsonLogger } from '@switchboard/observability';
+import { unsupportedClaims } from './claims';
+import { compare, readArguments } from './read-back';
+
+/**
+ * Proves a resolution: every executed write is re-read through its catalogue read-back check (read-scoped tools
+ * only), and the drafted reply may claim only what those checks proved. No LLM is involved: the verdict is
+ * reproducible from the evidence.
+ */
+@Injectable()
+export class VerifierService extends AgentHandler<'verifier'> {
+  readonly agent = 'verifier' as const;
+  private readonly logger = new JsonLogger(VerifierService.name);
+
+  constructor(private readonly gateway: ToolGateway) {
+    super();
+  }
+
+  async handle(task: TaskOf<'verifier'>, _ctx: AgentTaskContext): Promise<AgentStepResult<'verifier'>> {
+    const session = this.gateway.session(task.gatewayToken);
+    const catalogue = new Map((await session.listTools()).map((t): [string, ToolDescriptor] => [t.name, t]));
+    const evidence: Evidence[] = [];
+    const verified = new Set<string>();
+    const problems: string[] = [];
+    let toolErrors = 0;
+    let step = 0;
+
+    for (const action of task.actions.filter((a) => a.executed)) {
+      const check = catalogue.get(action.tool)?.readBack;
+      if (!check) {
+        problems.push(`${action.tool} has no read-back check in the catalogue, so it cannot be proven`);
+        continue;
+      }
+      const args = readArguments(check, action);
+      const read = await session.invoke(check.tool, { toolCallId: `verify-${action.toolCallId}`, step: ++step, arguments: args });
+      if (read.status !== 'ok') {
+        toolErrors++;
+        const why = read.status === 'error' ? `${read.error.code}: ${read.error.message}` : 'held';
+        evidence.push({ tool: check.tool, arguments: args, expected: check.expect, observed: { error: why }, passed: false, forAction: action.toolCallId });
+        problems.push(`could not re-read ${check.tool} for ${action.tool} (${why})`);
+        continue;
+      }
+      const entries = compare(check, action, args, read.result);
+      evidence.push(...entries);
+      if (entries.every((e) => e.passed)) verified.add(action.toolCallId);
+      else problems.push(`${action.tool} did not take effect: ${entries.filter((e) => !e.passed).map((e) => JSON.stringify(e.expected)).join(', ')}`);
+    }
+
+    const claims = unsupportedClaims(task.draftReply, task.actions, verified);
+    const ok = problems.length === 0 && claims.length === 0 && task.draftReply.trim().length > 0;
+    const reason = ok ? undefined : [...problems, ...claims, ...(task.draftReply.trim() ? [] : ['the drafted reply is empty'])].join('; ');
+    this.logger.info('verified', { verified: ok, checks: evidence.length, unsupportedClaims: claims.length });
+    return {
+      output: { verified: ok, evidence, unsupportedClaims: claims, ...(reason ? { reason } : {}) },
+      usage: { llmCalls: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 },
+      toolErrors,
+    };
+  }
+}

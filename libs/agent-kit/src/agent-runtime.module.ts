@@ -1,0 +1,78 @@
+import {
+  Inject, Injectable, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown, type Provider, type Type,
+} from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { KafkaBus, type BusConfig } from '@switchboard/bus';
+import type { AgentName } from '@switchboard/contracts';
+import { JsonLogger } from '@switchboard/observability';
+import { AgentHandler, AgentWorker } from './agent-worker';
+import { HealthController, HealthService, READINESS_CHECKS, ReadinessCheck } from './health.controller';
+
+const AGENT_HANDLER = 'AGENT_HANDLER';
+
+@Injectable()
+class WorkerLifecycle extends ReadinessCheck implements OnApplicationBootstrap, OnApplicationShutdown {
+  readonly name = 'kafka-consumer';
+  private running = false;
+  private readonly worker: AgentWorker<AgentName>;
+
+  constructor(private readonly bus: KafkaBus, @Inject(AGENT_HANDLER) handler: AgentHandler<AgentName>) {
+    super();
+    this.worker = new AgentWorker(bus, handler);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.bus.connect();
+    await this.worker.start();
+    this.running = true;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.running = false;
+    await this.worker.stop();
+    await this.bus.disconnect();
+  }
+
+  async check(): Promise<boolean> {
+    return this.running;
+  }
+}
+
+/**
+ * Everything an agent app shares: the Kafka bus, the worker that feeds its {@link AgentHandler}, and health
+ * endpoints. The app supplies its handler class and the providers the handler needs (LLM, memory, gateway).
+ *
+ * @example
+ * AgentRuntimeModule.forRoot({ agent: 'triage', config, handler: TriageService, providers: [{ provide: LlmPort, useValue: llm }] })
+ */
+@Module({})
+export class AgentRuntimeModule {
+  static forRoot(options: { agent: AgentName; config: BusConfig; handler: Type<AgentHandler<AgentName>>; providers?: Provider[] }): DynamicModule {
+    return {
+      module: AgentRuntimeModule,
+      controllers: [HealthController],
+      providers: [
+        ...(options.providers ?? []),
+        { provide: KafkaBus, useFactory: () => new KafkaBus(options.config, options.agent) },
+        { provide: AGENT_HANDLER, useClass: options.handler },
+        WorkerLifecycle,
+        { provide: READINESS_CHECKS, useFactory: (w: WorkerLifecycle) => [w], inject: [WorkerLifecycle] },
+        HealthService,
+      ],
+    };
+  }
+}
+
+/**
+ * Boots an agent app: JSON logs, shutdown hooks, health endpoints on `port`.
+ *
+ * @example
+ * await startAgentApp(AgentRuntimeModule.forRoot({ … }), config.PORT);
+ */
+export async function startAgentApp(module: DynamicModule, port: number): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(module, { logger: new JsonLogger('nest') });
+  app.enableShutdownHooks();
+  await app.listen(port, '0.0.0.0');
+  return app;
+}
