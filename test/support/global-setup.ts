@@ -2,7 +2,13 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Socket } from 'node:net';
 import { Pool } from 'pg';
-import { runMigrations } from '@switchboard/store';
+import { register } from 'tsconfig-paths';
+import { compilerOptions } from '../../tsconfig.json';
+
+// jest does not apply moduleNameMapper to globalSetup, so resolve the @switchboard/* aliases here.
+register({ baseUrl: join(__dirname, '..', '..'), paths: compilerOptions.paths });
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { runMigrations } = require('@switchboard/store') as typeof import('@switchboard/store');
 import { assertTestDatabase, TEST_ACME_DATABASE_URL, TEST_DATABASE_URL, TEST_KAFKA_BROKERS } from './env';
 
 const ROOT = join(__dirname, '..', '..');

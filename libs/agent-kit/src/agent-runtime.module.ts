@@ -5,7 +5,8 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { KafkaBus, type BusConfig } from '@switchboard/bus';
 import type { AgentName } from '@switchboard/contracts';
-import { JsonLogger } from '@switchboard/observability';
+import type { z } from 'zod';
+import { configureLogging, initTracing, JsonLogger, loadConfigOrExit, redactConfig, type LogLevel } from '@switchboard/observability';
 import { AgentHandler, AgentWorker } from './agent-worker';
 import { HealthController, HealthService, READINESS_CHECKS, ReadinessCheck } from './health.controller';
 
@@ -75,4 +76,33 @@ export async function startAgentApp(module: DynamicModule, port: number): Promis
   app.enableShutdownHooks();
   await app.listen(port, '0.0.0.0');
   return app;
+}
+
+/** Config every agent app has: the bus fragment plus port, log level and tracing endpoint. */
+export interface AgentAppConfig extends BusConfig {
+  PORT: number;
+  LOG_LEVEL: LogLevel;
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string | undefined;
+}
+
+/**
+ * The whole `main.ts` of an agent: parse config (exit listing every bad key), set up logs and tracing, build the
+ * handler's providers, start consuming and serving health.
+ *
+ * @example
+ * void runAgentMain({ agent: 'triage', schema: TriageConfigSchema, handler: TriageService,
+ *   providers: async (config) => [{ provide: LlmPort, useValue: await createLlm(config) }] });
+ */
+export async function runAgentMain<C extends AgentAppConfig>(options: {
+  agent: AgentName;
+  schema: z.ZodType<C>;
+  handler: Type<AgentHandler<AgentName>>;
+  providers: (config: C) => Provider[] | Promise<Provider[]>;
+}): Promise<void> {
+  const config = loadConfigOrExit(options.schema);
+  configureLogging({ level: config.LOG_LEVEL });
+  initTracing({ serviceName: options.agent, otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
+  const module = AgentRuntimeModule.forRoot({ agent: options.agent, config, handler: options.handler, providers: await options.providers(config) });
+  await startAgentApp(module, config.PORT);
+  new JsonLogger(options.agent).info(`${options.agent} agent started`, { port: config.PORT, config: redactConfig(config as unknown as Record<string, unknown>) });
 }

@@ -1,0 +1,212 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Pool } from 'pg';
+import { inTransaction, runMigrations } from '@switchboard/store';
+import { DimensionMismatchError, MemoryInputError, VectorStoreError } from '../memory.errors';
+import { reciprocalRankFusion } from './rrf';
+import { assertPoints, assertSearchQuery } from './search-input';
+import {
+  GLOBAL_TENANT,
+  VectorStore,
+  type PointPayload,
+  type SearchFilter,
+  type SearchHit,
+  type SearchQuery,
+  type StoredChunkRef,
+  type VectorPoint,
+} from './vector-store.port';
+
+/**
+ * Folder of the memory library's SQL migrations, found from source (ts/jest) or from the build output in `dist/`.
+ *
+ * @example
+ * await runMigrations(pool, 'memory', memoryMigrationsDir());
+ */
+export function memoryMigrationsDir(): string {
+  const candidates = [join(__dirname, '..', '..', 'migrations'), resolve(__dirname, '..', '..', '..', '..', '..', 'libs', 'memory', 'migrations')];
+  const found = candidates.find((dir) => existsSync(dir));
+  if (!found) throw new Error(`memory migrations not found (looked in ${candidates.join(', ')})`);
+  return found;
+}
+
+/**
+ * Applies the memory library's migrations (component `memory`) to a pool. Idempotent.
+ *
+ * @example
+ * await runMemoryMigrations(pool);
+ */
+export async function runMemoryMigrations(pool: Pool): Promise<number> {
+  return runMigrations(pool, 'memory', memoryMigrationsDir());
+}
+
+interface Row {
+  id: string;
+  text: string;
+  payload: PointPayload;
+  score: number;
+}
+
+/**
+ * Embedded {@link VectorStore} in Switchboard's own Postgres: the quick start and small installations need no
+ * extra server. Dense scores are cosine similarity over `float4[]` computed in SQL (exact, a scan per collection
+ * and tenant — fine to tens of thousands of chunks); keyword scores are `ts_rank` over an English tsvector with
+ * OR semantics; hybrid fuses both lists in process with {@link reciprocalRankFusion}. Run
+ * {@link runMemoryMigrations} first.
+ *
+ * @example
+ * await runMemoryMigrations(pool);
+ * const store = new PgVectorStore(pool);
+ */
+export class PgVectorStore extends VectorStore {
+  private readonly dimensions = new Map<string, number>();
+
+  constructor(private readonly pool: Pool, private readonly options: { hybridCandidates?: number } = {}) {
+    super();
+  }
+
+  override async ensureCollection(collection: string, dimension: number): Promise<void> {
+    const { rows } = await this.query<{ dimension: number }>(
+      'ensureCollection',
+      `WITH ins AS (INSERT INTO memory_collections (name, dimension) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING RETURNING dimension)
+       SELECT dimension FROM ins UNION ALL SELECT dimension FROM memory_collections WHERE name = $1`,
+      [collection, dimension],
+    );
+    const existing = rows[0]!.dimension;
+    if (existing !== dimension) throw new DimensionMismatchError(collection, existing, dimension);
+    this.dimensions.set(collection, existing);
+  }
+
+  override async upsert(collection: string, points: VectorPoint[]): Promise<void> {
+    assertPoints(points, await this.dimensionOf(collection));
+    if (points.length === 0) return;
+    try {
+      await inTransaction(this.pool, async (tx) => {
+        for (const p of points) {
+          const norm = Math.hypot(...p.vector);
+          if (norm === 0) throw new MemoryInputError(`point ${p.id} has a zero vector`);
+          await tx.query(
+            `INSERT INTO memory_points (collection, id, document_id, tenant_id, doc_type, product, language, text, payload, embedding, norm)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::float4[], $11)
+             ON CONFLICT (collection, id) DO UPDATE SET document_id = EXCLUDED.document_id, tenant_id = EXCLUDED.tenant_id,
+               doc_type = EXCLUDED.doc_type, product = EXCLUDED.product, language = EXCLUDED.language, text = EXCLUDED.text,
+               payload = EXCLUDED.payload, embedding = EXCLUDED.embedding, norm = EXCLUDED.norm, updated_at = now()`,
+            [collection, p.id, p.payload.documentId, p.payload.tenantId, p.payload.docType, p.payload.product ?? null,
+              p.payload.language ?? null, p.text, JSON.stringify(p.payload), p.vector, norm],
+          );
+        }
+      });
+    } catch (error) {
+      if (error instanceof MemoryInputError) throw error;
+      throw new VectorStoreError('postgres', 'upsert', error);
+    }
+  }
+
+  override async deleteByDocument(collection: string, documentId: string, tenantId: string): Promise<void> {
+    await this.query('deleteByDocument', 'DELETE FROM memory_points WHERE collection = $1 AND document_id = $2 AND tenant_id = $3', [collection, documentId, tenantId]);
+  }
+
+  override async deletePoints(collection: string, ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.query('deletePoints', 'DELETE FROM memory_points WHERE collection = $1 AND id = ANY($2::uuid[])', [collection, ids]);
+  }
+
+  override async listChunks(collection: string, scope: { tenantId: string; documentId?: string }): Promise<StoredChunkRef[]> {
+    const { rows } = await this.query<{ id: string; document_id: string }>(
+      'listChunks',
+      `SELECT id, document_id FROM memory_points WHERE collection = $1 AND tenant_id = $2 AND ($3::text IS NULL OR document_id = $3) ORDER BY id`,
+      [collection, scope.tenantId, scope.documentId ?? null],
+    );
+    return rows.map((r) => ({ id: r.id, documentId: r.document_id }));
+  }
+
+  override async search(collection: string, query: SearchQuery): Promise<SearchHit[]> {
+    assertSearchQuery(query);
+    if (query.vector) {
+      const dimension = await this.dimensionOf(collection);
+      if (query.vector.length !== dimension) throw new MemoryInputError(`query vector has ${query.vector.length} dimensions, collection "${collection}" has ${dimension}`);
+    }
+    if (query.mode === 'dense') return this.dense(collection, query.vector!, query.filter, query.limit);
+    if (query.mode === 'keyword') return this.keyword(collection, query.text!, query.filter, query.limit);
+    const candidates = Math.max(this.options.hybridCandidates ?? 50, query.limit);
+    const [dense, keyword] = await Promise.all([
+      this.dense(collection, query.vector!, query.filter, candidates),
+      this.keyword(collection, query.text!, query.filter, candidates),
+    ]);
+    const byId = new Map([...dense, ...keyword].map((h) => [h.id, h]));
+    return reciprocalRankFusion([dense.map((h) => h.id), keyword.map((h) => h.id)])
+      .slice(0, query.limit)
+      .map(({ id, score }) => ({ ...byId.get(id)!, score }));
+  }
+
+  override async count(collection: string, filter?: SearchFilter): Promise<number> {
+    const [where, params] = filter ? whereClause(collection, filter) : ['collection = $1', [collection]];
+    const { rows } = await this.query<{ n: string }>('count', `SELECT count(*) AS n FROM memory_points WHERE ${where}`, params);
+    return Number(rows[0]!.n);
+  }
+
+  override async dropCollection(collection: string): Promise<void> {
+    await this.query('dropCollection', 'DELETE FROM memory_collections WHERE name = $1', [collection]);
+    this.dimensions.delete(collection);
+  }
+
+  private async dense(collection: string, vector: number[], filter: SearchFilter, limit: number): Promise<SearchHit[]> {
+    const [where, params] = whereClause(collection, filter);
+    const n = params.length;
+    // float8 products: float4 arithmetic raises "underflow" on tiny components instead of rounding to zero.
+    const { rows } = await this.query<Row>(
+      'search',
+      `SELECT id, text, payload,
+              (SELECT sum(a::float8 * b::float8) FROM unnest(embedding, $${n + 1}::float4[]) AS t(a, b)) / NULLIF(norm::float8 * $${n + 2}::float8, 0) AS score
+         FROM memory_points WHERE ${where} ORDER BY score DESC NULLS LAST, id LIMIT $${n + 3}`,
+      [...params, vector, Math.hypot(...vector), limit],
+    );
+    return rows.map(toHit);
+  }
+
+  private async keyword(collection: string, text: string, filter: SearchFilter, limit: number): Promise<SearchHit[]> {
+    const [where, params] = whereClause(collection, filter);
+    const n = params.length;
+    // plainto_tsquery ANDs the terms; retrieval wants any-term matching ranked by ts_rank, so we turn & into |.
+    const { rows } = await this.query<Row>(
+      'search',
+      `WITH q AS (SELECT replace(plainto_tsquery('english', $${n + 1})::text, ' & ', ' | ') AS s)
+       SELECT id, text, payload, ts_rank(tsv, q.s::tsquery) AS score
+         FROM memory_points, q WHERE ${where} AND q.s <> '' AND tsv @@ q.s::tsquery
+        ORDER BY score DESC, id LIMIT $${n + 2}`,
+      [...params, text, limit],
+    );
+    return rows.map(toHit);
+  }
+
+  private async dimensionOf(collection: string): Promise<number> {
+    const cached = this.dimensions.get(collection);
+    if (cached !== undefined) return cached;
+    const { rows } = await this.query<{ dimension: number }>('dimension', 'SELECT dimension FROM memory_collections WHERE name = $1', [collection]);
+    if (!rows[0]) throw new VectorStoreError('postgres', 'dimension', new Error(`collection "${collection}" does not exist: call ensureCollection first`));
+    this.dimensions.set(collection, rows[0].dimension);
+    return rows[0].dimension;
+  }
+
+  private async query<R extends object>(operation: string, sql: string, params: unknown[]): Promise<{ rows: R[] }> {
+    try {
+      return await this.pool.query<R>(sql, params);
+    } catch (error) {
+      throw new VectorStoreError('postgres', operation, error);
+    }
+  }
+}
+
+function whereClause(collection: string, filter: SearchFilter): [string, unknown[]] {
+  const params: unknown[] = [collection, [filter.tenantId, GLOBAL_TENANT]];
+  const parts = ['collection = $1', 'tenant_id = ANY($2::text[])'];
+  for (const [column, value] of [['product', filter.product], ['doc_type', filter.docType], ['language', filter.language]] as const) {
+    if (value === undefined) continue;
+    params.push(value);
+    parts.push(`${column} = $${params.length}`);
+  }
+  return [parts.join(' AND '), params];
+}
+
+function toHit(row: Row): SearchHit {
+  return { id: row.id, score: Number(row.score), text: row.text, payload: row.payload };
+}
