@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { HttpToolGateway, runAgentMain, ToolGateway } from '@switchboard/agent-kit';
-import { createLlm, LlmPort } from '@switchboard/llm';
+import { createLlm, LlmPort, loadLlmPolicy } from '@switchboard/llm';
 import { RESOLVER_CONFIG, ResolverConfigSchema } from './resolver.config';
 import { ResolverService } from './resolver.service';
 
@@ -10,7 +10,7 @@ void runAgentMain({
   handler: ResolverService,
   providers: async (config) => [
     { provide: RESOLVER_CONFIG, useValue: config },
-    { provide: LlmPort, useValue: await createLlm(config) },
+    { provide: LlmPort, useValue: createLlm(loadLlmPolicy(config)) },
     { provide: ToolGateway, useValue: new HttpToolGateway(config.GATEWAY_URL, config.GATEWAY_TIMEOUT_MS) },
   ],
 });

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { runAgentMain } from '@switchboard/agent-kit';
-import { createLlm, LlmPort } from '@switchboard/llm';
+import { createLlm, LlmPort, loadLlmPolicy } from '@switchboard/llm';
 import { TRIAGE_CONFIG, TriageConfigSchema } from './triage.config';
 import { TriageService } from './triage.service';
 
@@ -10,6 +10,6 @@ void runAgentMain({
   handler: TriageService,
   providers: async (config) => [
     { provide: TRIAGE_CONFIG, useValue: config },
-    { provide: LlmPort, useValue: await createLlm(config) },
+    { provide: LlmPort, useValue: createLlm(loadLlmPolicy(config)) },
   ],
 });

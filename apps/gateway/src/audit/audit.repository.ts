@@ -1,0 +1,115 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Pool, PoolClient } from 'pg';
+import { GATEWAY_POOL } from '../gateway.tokens';
+import { auditHash, GENESIS_HASH, verifyChain, type AuditRecord, type ChainVerdict } from './audit-hash';
+
+/** What the invoke pipeline reports about one call; id, time and hashes are filled in here. */
+export type AuditEntry = Omit<AuditRecord, 'id' | 'at'>;
+
+type Queryable = Pick<PoolClient, 'query'>;
+
+// jsonb refuses U+0000; the audit keeps everything else verbatim.
+function storable(value: unknown): unknown {
+  if (typeof value === 'string') return value.includes('\u0000') ? value.replace(/\u0000/g, '\uFFFD') : value;
+  if (Array.isArray(value)) return value.map(storable);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [storable(k) as string, storable(v)]));
+  return value;
+}
+
+// The text id gets its own name: `ORDER BY id` would otherwise sort the text alias (1, 10, 100, 2…).
+const SELECT_ROWS = `SELECT id::text AS row_id, at, case_id, task_id, tenant_id, agent, tool, tool_call_id, arguments, decision, outcome,
+  error_code, result, latency_ms, approval_id, idempotency_key, prev_hash, hash FROM gateway.audit_log`;
+
+/** Append-only, hash-chained audit log (gateway.audit_log); UPDATE/DELETE are refused by a trigger. */
+@Injectable()
+export class AuditRepository {
+  constructor(@Inject(GATEWAY_POOL) private readonly pool: Pool) {}
+
+  /** Appends one row. Pass `tx` to make the row part of a larger transaction (a write and its ledger entry). */
+  async append(entry: AuditEntry, tx?: PoolClient): Promise<string> {
+    if (tx) return this.appendIn(tx, entry);
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const id = await this.appendIn(client, entry);
+      await client.query('COMMIT');
+      return id;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  private async appendIn(tx: Queryable, entry: AuditEntry): Promise<string> {
+    // Serialises appends so each row chains onto the one before it; released at commit.
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtext('gateway.audit_log'))`);
+    const { rows: last } = await tx.query<{ hash: string }>('SELECT hash FROM gateway.audit_log ORDER BY id DESC LIMIT 1');
+    const { rows: next } = await tx.query<{ id: string }>(`SELECT nextval('gateway.audit_log_id_seq')::text AS id`);
+    const record: AuditRecord = {
+      ...entry,
+      arguments: storable(entry.arguments ?? null),
+      result: storable(entry.result ?? null),
+      id: next[0]!.id,
+      at: new Date().toISOString(),
+    };
+    const prevHash = last[0]?.hash ?? GENESIS_HASH;
+    const hash = auditHash(prevHash, record);
+    await tx.query(
+      `INSERT INTO gateway.audit_log (id, at, case_id, task_id, tenant_id, agent, tool, tool_call_id, arguments, decision, outcome,
+        error_code, result, latency_ms, approval_id, idempotency_key, prev_hash, hash)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18)`,
+      [record.id, record.at, record.caseId, record.taskId, record.tenantId, record.agent, record.tool, record.toolCallId,
+        JSON.stringify(record.arguments), record.decision, record.outcome, record.errorCode, JSON.stringify(record.result),
+        record.latencyMs, record.approvalId, record.idempotencyKey, prevHash, hash],
+    );
+    return record.id;
+  }
+
+  async byCase(caseId: string): Promise<Array<AuditRecord & { prevHash: string; hash: string }>> {
+    const { rows } = await this.pool.query(`${SELECT_ROWS} WHERE case_id = $1 ORDER BY id`, [caseId]);
+    return rows.map(toRecord);
+  }
+
+  /** Re-computes the whole chain in id order, in pages; reports the first broken row. */
+  async verify(pageSize = 1000): Promise<ChainVerdict> {
+    return verifyAuditChain(this.pool, pageSize);
+  }
+}
+
+export async function verifyAuditChain(pool: Pick<Pool, 'query'>, pageSize = 1000): Promise<ChainVerdict> {
+  let state = { prevHash: GENESIS_HASH, count: 0 };
+  let afterId = '-1';
+  for (;;) {
+    const { rows } = await pool.query(`${SELECT_ROWS} WHERE id > $1 ORDER BY id LIMIT $2`, [afterId, pageSize]);
+    if (rows.length === 0) return { ok: true, count: state.count, lastHash: state.prevHash };
+    const verdict = verifyChain(rows.map(toRecord), state);
+    if (!verdict.ok) return verdict;
+    state = { prevHash: verdict.lastHash, count: verdict.count };
+    afterId = (rows[rows.length - 1] as { row_id: string }).row_id;
+  }
+}
+
+function toRecord(r: Record<string, unknown>): AuditRecord & { prevHash: string; hash: string } {
+  return {
+    id: r.row_id as string,
+    at: (r.at as Date).toISOString(),
+    caseId: r.case_id as string | null,
+    taskId: r.task_id as string | null,
+    tenantId: r.tenant_id as string | null,
+    agent: r.agent as string | null,
+    tool: r.tool as string,
+    toolCallId: r.tool_call_id as string | null,
+    arguments: r.arguments,
+    decision: r.decision as string,
+    outcome: r.outcome as string,
+    errorCode: r.error_code as string | null,
+    result: r.result,
+    latencyMs: r.latency_ms as number,
+    approvalId: r.approval_id as string | null,
+    idempotencyKey: r.idempotency_key as string | null,
+    prevHash: r.prev_hash as string,
+    hash: r.hash as string,
+  };
+}

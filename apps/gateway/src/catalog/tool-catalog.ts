@@ -1,0 +1,156 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import YAML from 'yaml';
+import type { z } from 'zod';
+import type { TaskTokenClaims, ToolDescriptor } from '@switchboard/contracts';
+import { SwitchboardError } from '@switchboard/observability';
+import { CatalogFileSchema, ToolDefinitionSchema, type RateLimit, type ToolDefinition } from './catalog.schema';
+import { jsonSchemaToZod } from './json-schema';
+import { importOpenApi } from './openapi-import';
+
+/** The catalogue does not load: every problem is listed, as with config (STYLE.md §6). */
+export class CatalogError extends SwitchboardError {
+  constructor(readonly problems: string[]) {
+    super('GATEWAY.CATALOG_INVALID', 'user', `invalid tool catalogue:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** A validated, compiled tool. */
+export interface Tool {
+  readonly def: ToolDefinition;
+  readonly input: z.ZodType<Record<string, unknown>>;
+  readonly output: z.ZodType;
+  readonly pathParams: string[];
+  readonly rateLimit: RateLimit;
+  readonly descriptor: ToolDescriptor;
+}
+
+/** The tool registry: catalogue entries compiled once at start-up. */
+export class ToolCatalog {
+  private readonly tools: Map<string, Tool>;
+
+  constructor(tools: Tool[]) {
+    this.tools = new Map(tools.map((t) => [t.def.name, t]));
+  }
+
+  get(name: string): Tool | undefined {
+    return this.tools.get(name);
+  }
+
+  all(): Tool[] {
+    return [...this.tools.values()];
+  }
+
+  /** Whether a token may call this tool: named (or `*`) and within its scopes. */
+  static allows(claims: TaskTokenClaims, tool: Tool): boolean {
+    return (claims.tools.includes('*') || claims.tools.includes(tool.def.name)) && claims.scopes.includes(tool.def.scope);
+  }
+
+  forClaims(claims: TaskTokenClaims): ToolDescriptor[] {
+    return this.all().filter((t) => ToolCatalog.allows(claims, t)).map((t) => t.descriptor);
+  }
+}
+
+/**
+ * Reads a catalogue file (YAML or JSON), merges tools imported from OpenAPI documents, validates everything and
+ * compiles the JSON Schemas. Throws {@link CatalogError} listing every problem.
+ */
+export function loadCatalog(file: string, options: { backends: string[] }): ToolCatalog {
+  let raw: unknown;
+  try {
+    raw = YAML.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new CatalogError([`${file}: ${(error as Error).message}`]);
+  }
+  const parsed = CatalogFileSchema.safeParse(raw);
+  if (!parsed.success) throw new CatalogError(parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
+  const entries: unknown[] = [...parsed.data.tools];
+  const problems: string[] = [];
+  for (const imp of parsed.data.imports) {
+    try {
+      const doc = YAML.parse(readFileSync(resolve(dirname(file), imp.openapi), 'utf8'));
+      const { tools, skipped } = importOpenApi(doc, { backend: imp.backend, ...(imp.include ? { include: imp.include } : {}) });
+      entries.push(...tools);
+      for (const s of skipped) if (s.reason !== 'x-switchboard-ignore') problems.push(`${imp.openapi}: ${s.operation} skipped: ${s.reason}`);
+    } catch (error) {
+      problems.push(`${imp.openapi}: ${(error as Error).message}`);
+    }
+  }
+  const catalog = compileCatalog(entries, { backends: options.backends, defaultRateLimit: parsed.data.defaults.rateLimit }, problems);
+  return catalog;
+}
+
+/** Validates and compiles tool definitions (already parsed from a file or imported). */
+export function compileCatalog(entries: unknown[], options: { backends: string[]; defaultRateLimit: RateLimit }, problems: string[] = []): ToolCatalog {
+  const defs: ToolDefinition[] = [];
+  entries.forEach((entry, index) => {
+    const result = ToolDefinitionSchema.safeParse(entry);
+    const label = (entry as { name?: unknown })?.name ?? `#${index}`;
+    if (!result.success) problems.push(...result.error.issues.map((i) => `tool ${String(label)}: ${i.path.join('.')}: ${i.message}`));
+    else defs.push(result.data);
+  });
+  const byName = new Map<string, ToolDefinition>();
+  for (const d of defs) {
+    if (byName.has(d.name)) problems.push(`tool ${d.name}: defined twice`);
+    byName.set(d.name, d);
+  }
+  const tools: Tool[] = [];
+  for (const def of byName.values()) {
+    const where = `tool ${def.name}`;
+    const props = (def.input.properties ?? {}) as Record<string, { type?: unknown }>;
+    const required = Array.isArray(def.input.required) ? (def.input.required as string[]) : [];
+    if (def.input.type !== 'object') problems.push(`${where}: input must be a JSON Schema of type object`);
+    // The gateway binds every call to the token's tenant through this argument.
+    if (!props.tenantId || !required.includes('tenantId')) problems.push(`${where}: input must have a required "tenantId" property`);
+    if (!options.backends.includes(def.backend)) problems.push(`${where}: backend "${def.backend}" is not configured (known: ${options.backends.join(', ') || 'none'})`);
+    const pathParams = [...def.http.path.matchAll(/\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1]!);
+    for (const p of pathParams) if (!props[p] || !required.includes(p)) problems.push(`${where}: path parameter {${p}} must be a required input property`);
+    if (def.amountField !== undefined) {
+      const t = props[def.amountField]?.type;
+      if (t !== 'number' && t !== 'integer') problems.push(`${where}: amountField "${def.amountField}" must be a number input property`);
+    }
+    if (typeof def.approval === 'object' && def.amountField === undefined) problems.push(`${where}: approval { above } needs an amountField`);
+    if (def.scope === 'read' && def.approval !== 'never') problems.push(`${where}: read tools cannot require approval`);
+    if (def.scope === 'write') {
+      if (!def.readBack) problems.push(`${where}: write tools need a readBack check for the verifier`);
+      else {
+        const reader = byName.get(def.readBack.tool);
+        if (!reader) problems.push(`${where}: readBack tool "${def.readBack.tool}" does not exist`);
+        else if (reader.scope !== 'read') problems.push(`${where}: readBack tool "${def.readBack.tool}" must be a read tool`);
+        const readerProps = (reader?.input.properties ?? {}) as Record<string, unknown>;
+        for (const [readArg, writeArg] of Object.entries(def.readBack.arguments)) {
+          if (!props[writeArg]) problems.push(`${where}: readBack argument "${readArg}" refers to unknown argument "${writeArg}"`);
+          if (reader && !readerProps[readArg]) problems.push(`${where}: readBack tool has no argument "${readArg}"`);
+        }
+        if (def.readBack.expect.length === 0) problems.push(`${where}: readBack needs at least one expectation`);
+        for (const e of def.readBack.expect) {
+          if ((e.equals === undefined) === (e.equalsArgument === undefined)) problems.push(`${where}: readBack expectation "${e.path}" needs exactly one of equals / equalsArgument`);
+          if (e.equalsArgument !== undefined && !props[e.equalsArgument]) problems.push(`${where}: readBack expectation refers to unknown argument "${e.equalsArgument}"`);
+        }
+      }
+    } else if (def.readBack) problems.push(`${where}: only write tools have a readBack`);
+    try {
+      const input = jsonSchemaToZod(def.input, `${where}/input`) as z.ZodType<Record<string, unknown>>;
+      const output = jsonSchemaToZod(def.output, `${where}/output`);
+      tools.push({
+        def,
+        input,
+        output,
+        pathParams,
+        rateLimit: def.rateLimit ?? options.defaultRateLimit,
+        descriptor: {
+          name: def.name,
+          description: def.description,
+          scope: def.scope,
+          risk: def.risk,
+          inputSchema: def.input,
+          ...(def.readBack ? { readBack: def.readBack } : {}),
+        },
+      });
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
+  }
+  if (problems.length > 0) throw new CatalogError(problems);
+  return new ToolCatalog(tools);
+}

@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { GatewayTokenConfigSchema } from '@switchboard/gateway-client';
+import { env } from '@switchboard/observability';
+import { StoreConfigSchema } from '@switchboard/store';
+import { gatewayAppPath } from './paths';
+
+export const GatewayConfigSchema = StoreConfigSchema.extend(GatewayTokenConfigSchema.shape).extend({
+  PORT: env.int(3200),
+  LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  /** Service key of the supervisor for approving / rejecting holds (`X-Admin-Key`); agents never hold it. */
+  GATEWAY_ADMIN_KEY: z.string().min(16, 'GATEWAY_ADMIN_KEY must be at least 16 characters'),
+  /** Tool catalogue (YAML or JSON). */
+  GATEWAY_CATALOG_PATH: z.string().min(1).default(() => gatewayAppPath('catalog', 'acme.tools.yaml')),
+  GATEWAY_MAX_BODY_BYTES: env.int(64 * 1024),
+  GATEWAY_BACKEND_TIMEOUT_MS: env.int(10_000),
+  /** How long a held write may wait for (and, once approved, be executed under) its approval. */
+  GATEWAY_APPROVAL_TTL_SECONDS: env.int(24 * 3600),
+  GATEWAY_TOKEN_CLOCK_TOLERANCE_SECONDS: env.int(5),
+  /** The reference backend; only the gateway holds these. */
+  ACME_BASE_URL: z.string().url().default('http://127.0.0.1:3300'),
+  ACME_API_KEY: z.string().min(16, 'ACME_API_KEY must be at least 16 characters'),
+});
+export type GatewayConfig = z.infer<typeof GatewayConfigSchema>;
+export const GATEWAY_CONFIG = 'GATEWAY_CONFIG';

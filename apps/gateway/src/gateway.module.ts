@@ -1,0 +1,56 @@
+import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import type { Pool } from 'pg';
+import { ApprovalRepository } from './approvals/approval.repository';
+import { ApprovalService } from './approvals/approval.service';
+import { ApprovalsController } from './approvals/approvals.controller';
+import { AuditRepository } from './audit/audit.repository';
+import { TaskAuthService } from './auth/task-auth.service';
+import { BackendPort } from './backend/backend.port';
+import { HttpBackendAdapter } from './backend/http.adapter';
+import { ToolCatalog } from './catalog/tool-catalog';
+import { GATEWAY_CONFIG, type GatewayConfig } from './gateway.config';
+import { GATEWAY_POOL } from './gateway.tokens';
+import { HealthController } from './health.controller';
+import { InvokeService } from './invoke/invoke.service';
+import { ToolsController } from './invoke/tools.controller';
+import { WriteLedgerRepository } from './ledger/write-ledger.repository';
+import { TokenBucketLimiter } from './rate-limit/token-bucket';
+
+@Injectable()
+class PoolLifecycle implements OnApplicationShutdown {
+  constructor(@Inject(GATEWAY_POOL) private readonly pool: Pool) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+/** Backend credentials live here and nowhere else in Switchboard. */
+export function backendEndpoints(config: GatewayConfig): Record<string, { baseUrl: string; apiKey: string }> {
+  return { acme: { baseUrl: config.ACME_BASE_URL, apiKey: config.ACME_API_KEY } };
+}
+
+@Module({})
+export class GatewayModule {
+  /** The pool and catalogue are built (and migrations run) by createGatewayApp before Nest starts. */
+  static forRoot(config: GatewayConfig, deps: { pool: Pool; catalog: ToolCatalog; backend?: BackendPort }): DynamicModule {
+    return {
+      module: GatewayModule,
+      controllers: [ToolsController, ApprovalsController, HealthController],
+      providers: [
+        { provide: GATEWAY_CONFIG, useValue: config },
+        { provide: GATEWAY_POOL, useValue: deps.pool },
+        { provide: ToolCatalog, useValue: deps.catalog },
+        { provide: BackendPort, useValue: deps.backend ?? new HttpBackendAdapter(backendEndpoints(config), config.GATEWAY_BACKEND_TIMEOUT_MS) },
+        { provide: TokenBucketLimiter, useValue: new TokenBucketLimiter() },
+        PoolLifecycle,
+        TaskAuthService,
+        WriteLedgerRepository,
+        ApprovalRepository,
+        AuditRepository,
+        ApprovalService,
+        InvokeService,
+      ],
+    };
+  }
+}

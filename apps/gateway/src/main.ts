@@ -1,0 +1,19 @@
+import 'reflect-metadata';
+import { configureLogging, describeError, initTracing, JsonLogger, loadConfigOrExit, redactConfig } from '@switchboard/observability';
+import { createGatewayApp } from './gateway.app';
+import { GatewayConfigSchema } from './gateway.config';
+
+async function bootstrap(): Promise<void> {
+  const config = loadConfigOrExit(GatewayConfigSchema);
+  configureLogging({ level: config.LOG_LEVEL });
+  initTracing({ serviceName: 'gateway', otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
+  const app = await createGatewayApp(config);
+  await app.listen(config.PORT, '0.0.0.0');
+  new JsonLogger('gateway').info('gateway listening', { port: config.PORT, config: redactConfig(config) });
+}
+
+bootstrap().catch((error: unknown) => {
+  const { code, message } = describeError(error);
+  process.stderr.write(`gateway failed to start: ${code}: ${message}\n`);
+  process.exit(1);
+});

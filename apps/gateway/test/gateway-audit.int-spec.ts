@@ -1,0 +1,92 @@
+// Real: gateway and acme Nest apps over HTTP on ephemeral ports, Postgres switchboard_test + acme_test. Doubles: none.
+import { runVerifyAudit } from '../src/cli/verify-audit';
+import { newCaseId, startStack, type Stack } from './gateway-harness';
+
+jest.setTimeout(60_000);
+
+describe('gateway audit log: every call, append-only, hash-chained', () => {
+  let s: Stack;
+
+  beforeAll(async () => {
+    s = await startStack();
+  }, 120_000);
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  it('records every call (who, case, tool, arguments, outcome, latency, decision), refusals included', async () => {
+    const caseId = newCaseId();
+    const token = await s.token({ caseId, tenantId: 'globex' });
+    await s.invoke('get_tenant', { toolCallId: 'a', step: 1, arguments: { tenantId: 'globex' } }, token);
+    await s.invoke('get_tenant', { toolCallId: 'b', step: 2, arguments: { tenantId: 'acme-eu' } }, token);
+    await s.invoke('issue_refund', { toolCallId: 'c', step: 3, arguments: { tenantId: 'globex', invoiceId: 'inv_globex_1001', amount: 500, reason: 'too much' } }, token);
+    await s.invoke('unlock_account', { toolCallId: 'd', step: 4, arguments: { tenantId: 'globex', email: 'hank@globex.example' } }, token);
+    await s.invoke('unlock_account', { toolCallId: 'd', step: 4, arguments: { tenantId: 'globex', email: 'hank@globex.example' } }, token);
+    const { rows } = await s.db.query(
+      'SELECT agent, tool, tool_call_id, decision, outcome, error_code, arguments, latency_ms, approval_id, idempotency_key FROM gateway.audit_log WHERE case_id = $1 ORDER BY id',
+      [caseId],
+    );
+    expect(rows.map((r) => [r.tool, r.decision, r.outcome, r.error_code])).toEqual([
+      ['get_tenant', 'allowed', 'ok', null],
+      ['get_tenant', 'denied', 'error', 'TENANT_MISMATCH'],
+      ['issue_refund', 'held', 'held', null],
+      ['unlock_account', 'allowed', 'ok', null],
+      ['unlock_account', 'replayed', 'ok', null],
+    ]);
+    expect(rows[0]).toMatchObject({ agent: 'resolver', tool_call_id: 'a', arguments: { tenantId: 'globex' } });
+    expect(rows[2].approval_id).toMatch(/^apr_/);
+    expect(rows[3].idempotency_key).toBe(rows[4].idempotency_key);
+    expect(rows.every((r) => Number.isInteger(r.latency_ms) && r.latency_ms >= 0)).toBe(true);
+  });
+
+  it('refuses UPDATE and DELETE on the audit table', async () => {
+    await expect(s.db.query(`UPDATE gateway.audit_log SET outcome = 'ok' WHERE id = (SELECT max(id) FROM gateway.audit_log)`)).rejects.toThrow(/append-only/);
+    await expect(s.db.query('DELETE FROM gateway.audit_log WHERE id = (SELECT max(id) FROM gateway.audit_log)')).rejects.toThrow(/append-only/);
+    await expect(s.db.query('TRUNCATE gateway.audit_log')).rejects.toThrow(/append-only/);
+  });
+
+  it('the chain verifies, and a tampered row is detected by the verification command', async () => {
+    const caseId = newCaseId();
+    await s.invoke('get_cache_status', { toolCallId: 'x', step: 1, arguments: { tenantId: 'globex' } }, await s.token({ caseId }));
+    const lines: string[] = [];
+    expect(await runVerifyAudit(s.db, (l) => lines.push(l))).toBe(0);
+    expect(lines[0]).toMatch(/^OK \d+ audit rows/);
+
+    const { rows } = await s.db.query<{ id: string; result: unknown }>('SELECT id::text AS id, result FROM gateway.audit_log WHERE case_id = $1', [caseId]);
+    const target = rows[0]!;
+    // Tampering needs the trigger out of the way (as an attacker with owner rights would do); put everything back after.
+    const client = await s.db.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('ALTER TABLE gateway.audit_log DISABLE TRIGGER audit_log_no_update');
+      await client.query(`UPDATE gateway.audit_log SET result = '{"tenantId":"globex","status":"stale"}' WHERE id = $1`, [target.id]);
+      await client.query('ALTER TABLE gateway.audit_log ENABLE TRIGGER audit_log_no_update');
+      const tampered: string[] = [];
+      expect(await runVerifyAudit(client, (l) => tampered.push(l))).toBe(1);
+      expect(tampered[0]).toBe(`TAMPERED at row ${target.id}: row content does not match its hash (row modified) (${tampered[0]!.match(/\((\d+) rows verified/)![1]} rows verified before it)`);
+    } finally {
+      await client.query('ROLLBACK');
+      client.release();
+    }
+    expect(await runVerifyAudit(s.db, () => undefined)).toBe(0);
+  });
+
+  it('a deleted row breaks the chain at the row after it', async () => {
+    const caseId = newCaseId();
+    const token = await s.token({ caseId });
+    for (let i = 0; i < 3; i++) await s.invoke('get_tenant', { toolCallId: `q${i}`, step: i, arguments: { tenantId: 'globex' } }, token);
+    const { rows } = await s.db.query<{ id: string }>('SELECT id::text AS id FROM gateway.audit_log WHERE case_id = $1 ORDER BY id', [caseId]);
+    const client = await s.db.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('ALTER TABLE gateway.audit_log DISABLE TRIGGER audit_log_no_update');
+      await client.query('DELETE FROM gateway.audit_log WHERE id = $1', [rows[1]!.id]);
+      const out: string[] = [];
+      expect(await runVerifyAudit(client, (l) => out.push(l))).toBe(1);
+      expect(out[0]).toContain(`TAMPERED at row ${rows[2]!.id}: prev_hash does not match`);
+    } finally {
+      await client.query('ROLLBACK');
+      client.release();
+    }
+  });
+});

@@ -1,0 +1,97 @@
+import { randomBytes } from 'node:crypto';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Pool } from 'pg';
+import type { TaskTokenClaims } from '@switchboard/contracts';
+import { GatewayAdminClient, GatewayClient, TaskTokenIssuer, type TaskTokenRequest } from '@switchboard/gateway-client';
+import { configureLogging } from '@switchboard/observability';
+import { assertTestDatabase, TEST_DATABASE_URL } from '../../../test/support/env';
+import { startAcme, type RunningAcme } from '../../acme-backend/test/acme-harness';
+import { createGatewayApp } from '../src/gateway.app';
+import { GatewayConfigSchema, type GatewayConfig } from '../src/gateway.config';
+import { TokenBucketLimiter } from '../src/rate-limit/token-bucket';
+
+export const TOKEN_SECRET = 'test-gateway-token-secret-0123456789abcdef';
+export const ADMIN_KEY = 'test-gateway-admin-key-0123456789';
+
+export function newCaseId(): string {
+  return `case_${randomBytes(12).toString('hex')}`;
+}
+
+export interface Stack {
+  acme: RunningAcme;
+  gateway: NestExpressApplication;
+  url: string;
+  db: Pool;
+  issuer: TaskTokenIssuer;
+  token(overrides?: Partial<TaskTokenRequest>, ttlSeconds?: number): Promise<string>;
+  invoke(tool: string, body: unknown, token: string | undefined, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
+  client(token: string): GatewayClient;
+  admin: GatewayAdminClient;
+  /** Empties the gateway's rate-limit buckets, so one test's calls do not throttle the next. */
+  resetRateLimits(): void;
+  startGateway(overrides?: Partial<Record<keyof GatewayConfig, string>>): Promise<{ app: NestExpressApplication; url: string }>;
+  close(): Promise<void>;
+}
+
+/** Real acme backend + real gateway on ephemeral ports, over acme_test and switchboard_test. No doubles. */
+export async function startStack(gatewayOverrides: Partial<Record<keyof GatewayConfig, string>> = {}): Promise<Stack> {
+  assertTestDatabase(TEST_DATABASE_URL);
+  configureLogging({ level: 'error' });
+  const acme = await startAcme();
+  const extra: NestExpressApplication[] = [];
+  const startGateway = async (overrides: Partial<Record<keyof GatewayConfig, string>> = {}) => {
+    const config = GatewayConfigSchema.parse({
+      DATABASE_URL: TEST_DATABASE_URL,
+      GATEWAY_TOKEN_SECRET: TOKEN_SECRET,
+      GATEWAY_ADMIN_KEY: ADMIN_KEY,
+      ACME_BASE_URL: acme.url,
+      ACME_API_KEY: acme.apiKey,
+      GATEWAY_BACKEND_TIMEOUT_MS: '3000',
+      ...gatewayOverrides,
+      ...overrides,
+    });
+    const app = await createGatewayApp(config);
+    await app.listen(0, '127.0.0.1');
+    return { app, url: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
+  };
+  const main = await startGateway();
+  const issuer = new TaskTokenIssuer(TOKEN_SECRET);
+  const db = new Pool({ connectionString: TEST_DATABASE_URL, max: 3 });
+  return {
+    acme,
+    gateway: main.app,
+    url: main.url,
+    db,
+    issuer,
+    token: (overrides = {}, ttlSeconds = 300) =>
+      issuer.issue({
+        caseId: newCaseId(), taskId: `task_${randomBytes(4).toString('hex')}`, tenantId: 'globex', region: 'us-east-1', agent: 'resolver',
+        mode: 'autonomous', tools: ['*'], scopes: ['read', 'write'], ...overrides,
+      }, ttlSeconds),
+    async invoke(tool, body, token, headers = {}) {
+      const res = await fetch(`${main.url}/v1/tools/${tool}/invoke`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      return { status: res.status, body: await res.json().catch(() => undefined), headers: res.headers };
+    },
+    client: (token) => new GatewayClient({ baseUrl: main.url, token, timeoutMs: 5000 }),
+    admin: new GatewayAdminClient({ baseUrl: main.url, adminKey: ADMIN_KEY }),
+    resetRateLimits: () => main.app.get(TokenBucketLimiter).reset(),
+    async startGateway(overrides) {
+      const started = await startGateway(overrides);
+      extra.push(started.app);
+      return started;
+    },
+    async close() {
+      for (const app of extra) await app.close();
+      await main.app.close();
+      await db.end();
+      await acme.close();
+    },
+  };
+}
+
+/** Claims with only the fields a test changes. */
+export type ClaimsOverrides = Partial<Omit<TaskTokenClaims, 'iat' | 'exp'>>;

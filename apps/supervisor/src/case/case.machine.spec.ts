@@ -1,0 +1,398 @@
+import type { AgentResult, ResolverOutput, SupervisorCommand, TicketEvent, TriageOutput, VerifierOutput } from '@switchboard/contracts';
+import { PolicySchema, type Policy } from '../policy/policy.schema';
+import { decide, dueAt, initialCase, taskIdFor } from './case.machine';
+import type { CaseEvent, CaseState, Decision } from './case.types';
+import { applyDelta, diffCore } from './checkpoint';
+
+const T0 = new Date('2026-11-21T10:00:00.000Z');
+const at = (ms: number) => new Date(T0.getTime() + ms);
+
+const ticket: TicketEvent = {
+  externalId: 'ZD-1', source: 'zendesk', tenantId: 'acme', region: 'us-east-1', requester: { email: 'ops@acme.example' },
+  subject: 'Dashboard blank', body: 'Since the flag was switched on, the dashboard is blank.', priority: 'normal', tags: [],
+  receivedAt: T0.toISOString(), metadata: {},
+};
+
+function policyOf(overrides: Record<string, unknown> = {}): Policy {
+  return PolicySchema.parse({ version: 1, defaultMode: 'autonomous', retry: { maxAttempts: 3, baseMs: 1000, factor: 2 }, ...overrides });
+}
+
+const triageOut = (over: Partial<TriageOutput> = {}): TriageOutput => ({
+  intent: 'dashboard_cache', priority: 'normal', confidence: 0.99, entities: { amounts: [], ids: [] }, pii: { found: false, kinds: [] },
+  injectionRisk: 'none', summary: 'Blank dashboard after flag', redactedBody: 'Since the flag…', ...over,
+});
+const resolverOut = (over: Partial<ResolverOutput> = {}): ResolverOutput => ({
+  decision: 'resolved', summary: 'Flushed the dashboard cache', draftReply: 'We flushed your cache; please reload.',
+  steps: [], actions: [{ toolCallId: 'c1', tool: 'flush_cache', arguments: { tenantId: 'acme' }, executed: true }], findings: [], ...over,
+});
+const verifierOut = (over: Partial<VerifierOutput> = {}): VerifierOutput => ({
+  verified: true, evidence: [{ tool: 'get_cache_status', arguments: {}, expected: 'empty', observed: 'empty', passed: true }], unsupportedClaims: [], ...over,
+});
+const usage = { llmCalls: 1, inputTokens: 100, outputTokens: 50, costUsd: 0.01 };
+
+function ok(state: CaseState, output: unknown, extra: Partial<AgentResult> = {}): CaseEvent {
+  const task = state.outstanding!;
+  return { kind: 'agent_result', messageId: `res-${task.taskId}`, result: { agent: task.agent, taskId: task.taskId, status: 'ok', output, usage, toolErrors: 0, ...extra } as AgentResult };
+}
+function failed(state: CaseState, category: 'user' | 'system' | 'third_party', code = 'AGENT.BROKEN'): CaseEvent {
+  const task = state.outstanding!;
+  return { kind: 'agent_result', messageId: `fail-${task.taskId}-${state.seq}`, result: { agent: task.agent, taskId: task.taskId, status: 'failed', error: { code, category, message: 'boom' }, usage, toolErrors: 0 } as AgentResult };
+}
+const cmd = (command: SupervisorCommand, id = `cmd-${command.command}`): CaseEvent => ({ kind: 'command', messageId: id, command });
+const by = { userId: 'ana', role: 'supervisor' as const };
+
+/** Runs a case through events, returning every decision. */
+class Run {
+  state: CaseState;
+  last!: Decision;
+  readonly all: Decision[] = [];
+  constructor(readonly policy: Policy, t: TicketEvent = ticket) {
+    this.state = initialCase(t, { caseId: 'case_000000000000000000000001', correlationId: 'case_000000000000000000000001' }, policy, T0);
+    this.apply({ kind: 'ticket_received', messageId: 'msg-ticket' });
+  }
+  apply(event: CaseEvent | ((s: CaseState) => CaseEvent), now = T0): Decision {
+    this.last = decide(this.state, typeof event === 'function' ? event(this.state) : event, this.policy, now);
+    this.state = this.last.state;
+    this.all.push(this.last);
+    return this.last;
+  }
+  topics(): string[] {
+    return this.last.emit.map((m) => m.topic);
+  }
+  toResolving(): this {
+    this.apply((s) => ok(s, triageOut()));
+    this.apply((s) => ok(s, { passages: [] }));
+    return this;
+  }
+}
+
+describe('case machine', () => {
+  it('runs the happy path to RESOLVED with a verified reply and one outcome', () => {
+    const sut = new Run(policyOf());
+    expect(sut.state.status).toBe('RECEIVED');
+    expect(sut.topics()).toEqual(['agent.triage.tasks']);
+    expect(sut.state.outstanding!.taskId).toBe(taskIdFor(sut.state.caseId, 'msg-ticket', 1));
+
+    sut.apply((s) => ok(s, triageOut()));
+    expect(sut.state.status).toBe('TRIAGED');
+    expect(sut.topics()).toEqual(['agent.retrieval.tasks']);
+
+    sut.apply((s) => ok(s, { passages: [] }));
+    expect(sut.last.transitions.map((t) => t.to)).toEqual(['CONTEXT_READY', 'RESOLVING']);
+    const resolverTask = sut.last.emit[0]!;
+    expect(resolverTask.topic).toBe('agent.resolver.tasks');
+    expect('token' in resolverTask && resolverTask.token!.scopes).toEqual(['read', 'write']);
+
+    sut.apply((s) => ok(s, resolverOut()));
+    expect(sut.state.status).toBe('VERIFYING');
+    const verifierTask = sut.last.emit[0]!;
+    expect('token' in verifierTask && verifierTask.token!.scopes).toEqual(['read']);
+
+    sut.apply((s) => ok(s, verifierOut()));
+    expect(sut.state.status).toBe('RESOLVED');
+    expect(sut.topics()).toEqual(['tickets.replies', 'tickets.outcomes']);
+    const outcome = sut.last.emit[1]!.payload as { status: string; verified: boolean };
+    expect(outcome).toMatchObject({ status: 'RESOLVED', verified: true });
+    expect(sut.state.counters).toMatchObject({ iterations: 4, tokens: 600, llmCalls: 4 });
+    expect(dueAt(sut.state)).toBeNull();
+  });
+
+  it('is deterministic: the same state and event give the same decision', () => {
+    const a = new Run(policyOf()).toResolving();
+    const b = new Run(policyOf()).toResolving();
+    expect(a.state).toEqual(b.state);
+    expect(decide(a.state, ok(a.state, resolverOut()), a.policy, T0)).toEqual(decide(b.state, ok(b.state, resolverOut()), b.policy, T0));
+  });
+
+  it('records and ignores stale results and duplicate tickets', () => {
+    const sut = new Run(policyOf());
+    const before = sut.state.outstanding;
+    sut.apply({ kind: 'agent_result', messageId: 'x', result: { agent: 'triage', taskId: 'task_other', status: 'ok', output: triageOut(), usage, toolErrors: 0 } });
+    expect(sut.last.emit).toEqual([]);
+    expect(sut.last.transitions).toEqual([]);
+    expect(sut.state.outstanding).toEqual(before);
+    expect(sut.state.counters.stale).toBe(1);
+    sut.apply({ kind: 'duplicate_ticket', messageId: 'dup' });
+    expect(sut.last.emit).toEqual([]);
+    expect(sut.state.counters.duplicates).toBe(1);
+    sut.apply({ kind: 'ticket_received', messageId: 'again' });
+    expect(sut.last.emit).toEqual([]);
+  });
+
+  describe('policy decisions', () => {
+    it('escalates low triage confidence in autonomous mode, with a handoff packet', () => {
+      const sut = new Run(policyOf());
+      sut.apply((s) => ok(s, triageOut({ confidence: 0.9 })));
+      expect(sut.state.status).toBe('ESCALATED');
+      expect(sut.state.escalation!.breaker).toBe('low_confidence');
+      const outcome = sut.last.emit.find((m) => m.topic === 'tickets.outcomes')!.payload as { handoff: { findings: unknown[]; asked: string } };
+      expect(outcome.handoff.findings).toHaveLength(1);
+      expect(outcome.handoff.asked).toContain('Dashboard blank');
+    });
+
+    it('continues a shadow case with the same confidence, read-only, and ends with an internal note', () => {
+      const sut = new Run(policyOf({ defaultMode: 'shadow' }));
+      sut.apply((s) => ok(s, triageOut({ confidence: 0.5 })));
+      sut.apply((s) => ok(s, { passages: [] }));
+      const task = sut.last.emit[0]!;
+      expect(task.topic).toBe('agent.resolver.tasks');
+      expect('token' in task && task.token!.scopes).toEqual(['read']);
+      expect((task.payload as { mode: string }).mode).toBe('shadow');
+      sut.apply((s) => ok(s, resolverOut({ actions: [{ toolCallId: 'c1', tool: 'flush_cache', arguments: { tenantId: 'acme' }, executed: false }] })));
+      expect(sut.state.status).toBe('ESCALATED');
+      expect(sut.topics()).toEqual(['tickets.internal-notes', 'tickets.outcomes']);
+      const note = sut.last.emit[0]!.payload as { proposedActions: Array<{ tool: string }>; body: string };
+      expect(note.proposedActions).toEqual([{ tool: 'flush_cache', arguments: { tenantId: 'acme' } }]);
+      expect(note.body).toContain('Draft reply');
+      expect((sut.last.emit[1]!.payload as { reason: string }).reason).toMatch(/^shadow mode/);
+    });
+
+    it('flags a write that ran in shadow mode', () => {
+      const sut = new Run(policyOf({ defaultMode: 'shadow' })).toResolving();
+      sut.apply((s) => ok(s, resolverOut()));
+      expect(sut.last.trace.some((t) => t.data.event === 'policy_violation')).toBe(true);
+    });
+
+    it('stops an assist case after context: no resolver, internal note, escalated', () => {
+      const sut = new Run(policyOf({ defaultMode: 'assist' }));
+      sut.apply((s) => ok(s, triageOut()));
+      sut.apply((s) => ok(s, { passages: [] }));
+      expect(sut.state.status).toBe('ESCALATED');
+      expect(sut.topics()).toEqual(['tickets.internal-notes', 'tickets.outcomes']);
+      expect(sut.all.flatMap((d) => d.emit).some((m) => m.topic === 'agent.resolver.tasks')).toBe(false);
+    });
+
+    it('downgrades to shadow on high injection risk, or escalates at once when configured', () => {
+      const downgraded = new Run(policyOf());
+      downgraded.apply((s) => ok(s, triageOut({ injectionRisk: 'high' })));
+      expect(downgraded.state.mode).toBe('shadow');
+      downgraded.apply((s) => ok(s, { passages: [] }));
+      const task = downgraded.last.emit[0]!;
+      expect('token' in task && task.token!.scopes).toEqual(['read']);
+
+      const escalated = new Run(policyOf({ onHighInjectionRisk: 'escalate' }));
+      escalated.apply((s) => ok(s, triageOut({ injectionRisk: 'high' })));
+      expect(escalated.state.status).toBe('ESCALATED');
+      expect(escalated.state.escalation!.breaker).toBe('injection_risk');
+    });
+
+    it('never replies to an unverified resolution', () => {
+      for (const out of [verifierOut({ verified: false, reason: 'cache still full' }), verifierOut({ evidence: [{ tool: 't', arguments: {}, expected: 1, observed: 2, passed: false }] }), verifierOut({ unsupportedClaims: ['refund sent'] })]) {
+        const sut = new Run(policyOf()).toResolving();
+        sut.apply((s) => ok(s, resolverOut()));
+        sut.apply((s) => ok(s, out));
+        expect(sut.state.status).toBe('ESCALATED');
+        expect(sut.state.escalation!.breaker).toBe('unverified');
+        expect(sut.all.flatMap((d) => d.emit).some((m) => m.topic === 'tickets.replies')).toBe(false);
+      }
+    });
+
+    it('escalates when the resolver finishes with nothing to send, or escalates itself', () => {
+      const empty = new Run(policyOf()).toResolving();
+      empty.apply((s) => ok(s, resolverOut({ draftReply: '' })));
+      expect(empty.state.escalation!.breaker).toBe('no_reply');
+      const esc = new Run(policyOf()).toResolving();
+      esc.apply((s) => ok(s, resolverOut({ decision: 'escalate', escalationReason: 'needs a refund over the limit' })));
+      expect(esc.state.escalation!.reason).toContain('needs a refund over the limit');
+    });
+  });
+
+  describe('recovery', () => {
+    it('retries a transient failure with exponential backoff, then escalates', () => {
+      const sut = new Run(policyOf());
+      const first = sut.state.outstanding!.taskId;
+      sut.apply((s) => failed(s, 'third_party'));
+      expect(sut.state.retry).toMatchObject({ agent: 'triage', attempt: 2, dueAt: at(1000).toISOString() });
+      expect(sut.last.emit).toEqual([]);
+      expect(sut.apply({ kind: 'tick', messageId: 't1' }, at(999)).changed).toBe(false);
+      sut.apply({ kind: 'tick', messageId: 't2' }, at(1000));
+      expect(sut.topics()).toEqual(['agent.triage.tasks']);
+      expect(sut.last.emit[0]!.attempt).toBe(2);
+      expect(sut.state.outstanding!.taskId).not.toBe(first);
+      sut.apply((s) => failed(s, 'system'), at(1000));
+      expect(sut.state.retry!.dueAt).toBe(at(3000).toISOString());
+      sut.apply({ kind: 'tick', messageId: 't3' }, at(3000));
+      sut.apply((s) => failed(s, 'system'), at(3000));
+      expect(sut.state.status).toBe('ESCALATED');
+      expect(sut.state.escalation!.breaker).toBe('agent_unavailable');
+      expect(sut.state.counters.failures).toBe(3);
+    });
+
+    it('times out an agent that never answers, retries, then escalates; a late answer is stale', () => {
+      const sut = new Run(policyOf({ budgets: { stepTimeoutMs: 5000 } }));
+      const lateTask = sut.state.outstanding!;
+      sut.apply({ kind: 'tick', messageId: 'a' }, at(5000));
+      expect(sut.state.counters.timeouts).toBe(1);
+      expect(sut.state.retry!.attempt).toBe(2);
+      sut.apply({ kind: 'tick', messageId: 'b' }, at(6000));
+      sut.apply({ kind: 'agent_result', messageId: 'late', result: { agent: 'triage', taskId: lateTask.taskId, status: 'ok', output: triageOut(), usage, toolErrors: 0 } }, at(6001));
+      expect(sut.state.status).toBe('RECEIVED');
+      expect(sut.state.counters.stale).toBe(1);
+      sut.apply({ kind: 'tick', messageId: 'c' }, at(11_000));
+      sut.apply({ kind: 'tick', messageId: 'd' }, at(13_000));
+      sut.apply({ kind: 'tick', messageId: 'e' }, at(18_000));
+      expect(sut.state.status).toBe('ESCALATED');
+      expect(sut.state.escalation!.breaker).toBe('step_timeout');
+      const outcome = sut.last.emit.find((m) => m.topic === 'tickets.outcomes')!.payload as { handoff: { counters: Record<string, number> } };
+      expect(outcome.handoff.counters.timeouts).toBe(3);
+    });
+
+    it('sends a resolver planning failure back to the resolver once, then escalates', () => {
+      const sut = new Run(policyOf()).toResolving();
+      sut.apply((s) => failed(s, 'user', 'LLM.OUTPUT_INVALID'));
+      expect(sut.state.status).toBe('RESOLVING');
+      const replan = sut.last.emit[0]!.payload as { hint: string };
+      expect(replan.hint).toContain('LLM.OUTPUT_INVALID');
+      sut.apply((s) => failed(s, 'user', 'LLM.OUTPUT_INVALID'));
+      expect(sut.state.status).toBe('ESCALATED');
+      expect(sut.state.escalation!.breaker).toBe('bad_output');
+    });
+
+    it('fails a case the supervisor cannot process, with one FAILED outcome', () => {
+      const sut = new Run(policyOf());
+      sut.apply({ kind: 'internal_failure', messageId: 'if', error: { code: 'X', category: 'system', message: 'bug' } });
+      expect(sut.state.status).toBe('FAILED');
+      expect((sut.last.emit[0]!.payload as { status: string }).status).toBe('FAILED');
+      sut.apply({ kind: 'internal_failure', messageId: 'if2', error: { code: 'X', category: 'system', message: 'bug' } });
+      expect(sut.last.emit).toEqual([]);
+    });
+  });
+
+  describe('budgets and breakers', () => {
+    function expectHandoff(sut: Run, breaker: string) {
+      expect(sut.state.status).toBe('ESCALATED');
+      expect(sut.state.escalation!.breaker).toBe(breaker);
+      const outcome = sut.last.emit.find((m) => m.topic === 'tickets.outcomes')!.payload as { handoff: Record<string, unknown> };
+      expect(outcome.handoff).toMatchObject({ breaker, asked: expect.any(String), counters: expect.any(Object), suggestedNextStep: expect.any(String) });
+      expect((outcome.handoff.findings as unknown[]).length).toBeGreaterThan(0);
+      return outcome.handoff;
+    }
+
+    it('max iterations', () => {
+      const sut = new Run(policyOf({ budgets: { maxIterations: 2 } }));
+      sut.apply((s) => ok(s, triageOut()));
+      sut.apply((s) => ok(s, { passages: [] }));
+      expectHandoff(sut, 'max_iterations');
+      expect(sut.state.counters.iterations).toBe(2);
+    });
+
+    it('max tokens', () => {
+      const sut = new Run(policyOf({ budgets: { maxTokens: 1000 } }));
+      sut.apply((s) => ok(s, triageOut(), { usage: { llmCalls: 1, inputTokens: 900, outputTokens: 200, costUsd: 0 } }));
+      expectHandoff(sut, 'max_tokens');
+    });
+
+    it('max cost', () => {
+      const sut = new Run(policyOf({ budgets: { maxCostUsd: 0.5 } }));
+      sut.apply((s) => ok(s, triageOut(), { usage: { llmCalls: 1, inputTokens: 1, outputTokens: 1, costUsd: 0.6 } }));
+      expectHandoff(sut, 'max_cost');
+    });
+
+    it('max tool errors', () => {
+      const sut = new Run(policyOf({ budgets: { maxToolErrors: 2 } })).toResolving();
+      sut.apply((s) => ok(s, resolverOut(), { toolErrors: 3 }));
+      expectHandoff(sut, 'max_tool_errors');
+    });
+
+    it('repeated identical failing action, with the tried actions in the handoff', () => {
+      const sut = new Run(policyOf()).toResolving();
+      const steps: ResolverOutput['steps'] = [];
+      for (let i = 0; i < 3; i++) {
+        steps.push({ kind: 'tool_call', at: T0.toISOString(), tool: 'flush_cache', toolCallId: `c${i}`, arguments: { tenantId: 'acme' } });
+        steps.push({ kind: 'observation', at: T0.toISOString(), toolCallId: `c${i}`, error: { code: 'BACKEND_ERROR', message: 'nope' } });
+      }
+      sut.apply((s) => ok(s, resolverOut({ steps })));
+      const handoff = expectHandoff(sut, 'repeated_failure');
+      expect((handoff.tried as Array<{ outcome: string }>).filter((t) => t.outcome.startsWith('error BACKEND_ERROR'))).toHaveLength(3);
+    });
+
+    it('budgets scale with human re-runs, counters are kept', () => {
+      const sut = new Run(policyOf({ budgets: { maxIterations: 2 } }));
+      sut.apply((s) => ok(s, triageOut()));
+      sut.apply((s) => ok(s, { passages: [] }));
+      sut.apply(cmd({ command: 'rerun', by, hint: 'try the cache' }));
+      expect(sut.state.status).toBe('RESOLVING');
+      expect(sut.state.run).toBe(2);
+      expect(sut.state.counters.iterations).toBe(3);
+      expect((sut.last.emit[0]!.payload as { hint: string }).hint).toBe('try the cache');
+    });
+  });
+
+  describe('approvals and commands', () => {
+    const pending = { approvalId: 'apr_1', tool: 'issue_refund', arguments: { amount: 500 }, reason: 'over 100' };
+    function awaiting(): Run {
+      const sut = new Run(policyOf()).toResolving();
+      sut.apply((s) => ok(s, resolverOut({ decision: 'needs_approval', pendingApproval: pending, actions: [] })));
+      expect(sut.state.status).toBe('AWAITING_APPROVAL');
+      expect(sut.last.emit).toEqual([]);
+      return sut;
+    }
+
+    it('approve dispatches the resolver with the approved action, then verifies', () => {
+      const sut = awaiting();
+      sut.apply(cmd({ command: 'approve', approvalId: 'apr_other', by }));
+      expect(sut.state.status).toBe('AWAITING_APPROVAL');
+      sut.apply(cmd({ command: 'approve', approvalId: 'apr_1', by }));
+      expect(sut.state.status).toBe('RESOLVING');
+      expect(sut.last.emit[0]!.payload).toMatchObject({ approvedApprovalId: 'apr_1', approved: pending });
+      sut.apply((s) => ok(s, resolverOut()));
+      expect(sut.state.status).toBe('VERIFYING');
+      expect(sut.state.approval).toBeUndefined();
+    });
+
+    it('reject escalates with the reason; a gateway refusal escalates too', () => {
+      const rejected = awaiting();
+      rejected.apply(cmd({ command: 'reject', approvalId: 'apr_1', by, reason: 'too much' }));
+      expect(rejected.state.escalation).toMatchObject({ breaker: 'approval_rejected' });
+      const refused = awaiting();
+      refused.apply({ kind: 'command', messageId: 'm', command: { command: 'approve', approvalId: 'apr_1', by }, gatewayError: 'APPROVAL_INVALID: expired' });
+      expect(refused.state.escalation).toMatchObject({ breaker: 'approval_failed' });
+    });
+
+    it('take over, close and re-run; one outcome per run; terminal cases ignore commands', () => {
+      const sut = new Run(policyOf());
+      sut.apply(cmd({ command: 'take_over', by }));
+      expect(sut.state.status).toBe('ESCALATED');
+      expect(sut.state.escalation!.assignee).toBe('ana');
+      expect(sut.topics()).toEqual(['tickets.outcomes']);
+      sut.apply(cmd({ command: 'close', by, note: 'done by phone' }));
+      expect(sut.state.status).toBe('CLOSED');
+      expect(sut.last.emit).toEqual([]);
+      sut.apply(cmd({ command: 'rerun', by }));
+      expect(sut.state.status).toBe('CLOSED');
+      expect(sut.last.trace.some((t) => t.data.event === 'command_ignored')).toBe(true);
+
+      const open = new Run(policyOf());
+      open.apply(cmd({ command: 'close', by }));
+      expect(open.topics()).toEqual(['tickets.outcomes']);
+      expect(open.state.outstanding).toBeUndefined();
+    });
+  });
+
+  it('keeps checkpoints bounded: the delta at step 50 is no bigger than early ones', () => {
+    const sut = new Run(policyOf({ budgets: { maxIterations: 1000, maxRepeatedFailures: 1000, maxToolErrors: 1000, maxTokens: 10_000_000, maxCostUsd: 1000 } })).toResolving();
+    const core = (s: CaseState) => {
+      const { ticket: _t, triage: _tr, passages: _p, ...rest } = s;
+      return rest as Record<string, unknown>;
+    };
+    const sizes: number[] = [];
+    let prev = core(sut.state);
+    let rebuilt = prev;
+    for (let i = 0; i < 50; i++) {
+      const steps: ResolverOutput['steps'] = [
+        { kind: 'tool_call', at: T0.toISOString(), tool: 'flush_cache', toolCallId: `c${i}`, arguments: { tenantId: `acme-${i}` } },
+        { kind: 'observation', at: T0.toISOString(), toolCallId: `c${i}`, error: { code: 'BACKEND_ERROR', message: 'nope' } },
+      ];
+      sut.apply((s) => ok(s, resolverOut({ decision: 'escalate', escalationReason: `attempt ${i}`, findings: [`finding ${i}`], steps })));
+      sut.apply(cmd({ command: 'rerun', by, hint: `hint ${i}` }, `rerun-${i}`));
+      const next = core(sut.state);
+      const delta = diffCore(prev, next);
+      rebuilt = applyDelta(rebuilt, delta);
+      sizes.push(JSON.stringify(delta).length);
+      prev = next;
+    }
+    expect(JSON.parse(JSON.stringify(rebuilt))).toEqual(JSON.parse(JSON.stringify(prev)));
+    expect(sizes[49]!).toBeLessThanOrEqual(1.2 * Math.max(sizes[0]!, sizes[1]!));
+    expect(JSON.stringify(core(sut.state)).length).toBeLessThan(20_000);
+  });
+});

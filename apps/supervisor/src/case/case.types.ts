@@ -1,0 +1,139 @@
+import type {
+  Action, AgentName, AgentResult, CaseStatus, ErrorInfo, Passage, PayloadOf, PendingApproval, RolloutMode, SupervisorCommand,
+  TicketEvent, TriageOutput,
+} from '@switchboard/contracts';
+import type { ResolvedPolicy } from '../policy/policy.schema';
+
+/** No event moves a case out of these. ESCALATED and AWAITING_APPROVAL wait for a human (the queue). */
+export const TERMINAL_STATUSES: readonly CaseStatus[] = ['RESOLVED', 'FAILED', 'CLOSED'];
+export const QUEUE_STATUSES: readonly CaseStatus[] = ['ESCALATED', 'AWAITING_APPROVAL', 'FAILED'];
+
+export interface OutstandingTask {
+  taskId: string;
+  agent: AgentName;
+  attempt: number;
+  dispatchedAt: string;
+  deadline: string;
+}
+
+export interface PendingRetry {
+  agent: AgentName;
+  attempt: number;
+  dueAt: string;
+  reason: string;
+}
+
+export interface CaseCounters {
+  iterations: number;
+  llmCalls: number;
+  tokens: number;
+  costUsd: number;
+  toolErrors: number;
+  failures: number;
+  replans: number;
+  timeouts: number;
+  duplicates: number;
+  stale: number;
+}
+
+/** Immutable facts about the ticket, stored once in their own column (not in every checkpoint). */
+export interface CaseTicket {
+  ticket: TicketEvent;
+}
+
+/** Agent output the later steps need; stored in its own column and rewritten only when it changes. */
+export interface CaseContext {
+  triage?: TriageOutput;
+  passages: Passage[];
+}
+
+/**
+ * The bounded "core" of a case: what each checkpoint stores. Arrays are capped (see case.machine.ts) so a case at
+ * step 50 checkpoints about as many bytes as at step 1; the full step history lives in the transition and trace rows.
+ */
+export interface CaseCore {
+  caseId: string;
+  tenantId: string;
+  region: string;
+  correlationId: string;
+  status: CaseStatus;
+  /** 1, and +1 for each human re-run; budgets scale with it and each run has at most one outcome. */
+  run: number;
+  mode: RolloutMode;
+  policy: ResolvedPolicy;
+  intent?: string;
+  resolution?: {
+    decision: 'resolved' | 'needs_approval' | 'escalate' | 'no_action';
+    summary: string;
+    draftReply: string;
+    actions: Action[];
+  };
+  approval?: PendingApproval & { approvedBy?: string };
+  verification?: { verified: boolean; reason?: string; evidence: number; passed: number };
+  hint?: string;
+  findings: Array<{ agent: string; summary: string }>;
+  tried: Array<{ tool: string; arguments: Record<string, unknown>; outcome: string }>;
+  /** Failure signature → occurrences (agent errors and failing tool calls), for the repeated-failure breaker. */
+  failureCounts: Record<string, number>;
+  counters: CaseCounters;
+  outstanding?: OutstandingTask;
+  retry?: PendingRetry;
+  escalation?: { reason: string; breaker?: string; at: string; assignee?: string };
+  /** Run whose terminal outcome was emitted (at most one per run). */
+  outcomeRun?: number;
+  /** Dispatch counter, part of the deterministic task ids. */
+  seq: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type CaseState = CaseCore & CaseTicket & CaseContext;
+
+export type CaseEvent =
+  | { kind: 'ticket_received'; messageId: string }
+  | { kind: 'duplicate_ticket'; messageId: string }
+  | { kind: 'agent_result'; messageId: string; result: AgentResult }
+  | { kind: 'command'; messageId: string; command: SupervisorCommand; gatewayError?: string }
+  /** From the scanner: a step deadline or a retry is due. */
+  | { kind: 'tick'; messageId: string }
+  /** The supervisor itself could not process a message of this case (after the bus retries). */
+  | { kind: 'internal_failure'; messageId: string; error: ErrorInfo };
+
+type TaskTopic = 'agent.triage.tasks' | 'agent.retrieval.tasks' | 'agent.resolver.tasks' | 'agent.verifier.tasks';
+type OutputTopic = 'tickets.outcomes' | 'tickets.replies' | 'tickets.internal-notes';
+
+/** What the caller must mint for a resolver / verifier task before it goes to the outbox. */
+export interface TokenRequest {
+  agent: AgentName;
+  mode: RolloutMode;
+  scopes: Array<'read' | 'write'>;
+  ttlSeconds: number;
+}
+
+export type OutgoingMessage =
+  | { [T in TaskTopic]: { topic: T; payload: PayloadOf<T>; attempt: number; token?: TokenRequest } }[TaskTopic]
+  | { [T in OutputTopic]: { topic: T; payload: PayloadOf<T>; attempt: number } }[OutputTopic];
+
+export interface Transition {
+  from: CaseStatus;
+  to: CaseStatus;
+  reason: string;
+}
+
+/** A row of the case trace the console renders: dispatches, agent outputs, ignored events, breakers. */
+export interface TraceEntry {
+  kind: 'dispatch' | 'result' | 'event' | 'breaker' | 'retry' | 'command';
+  agent?: AgentName;
+  taskId?: string;
+  data: Record<string, unknown>;
+  usage?: { inputTokens: number; outputTokens: number; costUsd: number };
+}
+
+export interface Decision {
+  state: CaseState;
+  emit: OutgoingMessage[];
+  transitions: Transition[];
+  trace: TraceEntry[];
+  /** False when the event changed nothing (a tick before anything was due): nothing to write. */
+  changed: boolean;
+}

@@ -1,0 +1,14 @@
+import { SwitchboardError } from '@switchboard/observability';
+
+/** The gateway refused or could not take a decision; `retryable` says whether trying again can help. */
+export class GatewayAdminError extends SwitchboardError {
+  constructor(message: string, readonly retryable: boolean, options?: { cause?: unknown }) {
+    super('SUPERVISOR.GATEWAY_ADMIN', retryable ? 'third_party' : 'user', message, options);
+  }
+}
+
+/** Approving / rejecting held writes at the gateway. Implementations must be idempotent for a repeated decision. */
+export abstract class GatewayAdminPort {
+  abstract approve(approvalId: string, by: string): Promise<void>;
+  abstract reject(approvalId: string, by: string, reason: string): Promise<void>;
+}

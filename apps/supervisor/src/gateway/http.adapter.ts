@@ -1,0 +1,29 @@
+import { GatewayAdminClient, GatewayClientError } from '@switchboard/gateway-client';
+import { GatewayAdminError, GatewayAdminPort } from './gateway-admin.port';
+
+/** The gateway's admin endpoints over HTTP (`POST /v1/approvals/:id/approve|reject`, `X-Admin-Key`). */
+export class HttpGatewayAdminAdapter extends GatewayAdminPort {
+  private readonly client: GatewayAdminClient;
+
+  constructor(options: { baseUrl: string; adminKey: string; timeoutMs: number }) {
+    super();
+    this.client = new GatewayAdminClient(options);
+  }
+
+  async approve(approvalId: string, by: string): Promise<void> {
+    await this.call(() => this.client.approve(approvalId, by));
+  }
+
+  async reject(approvalId: string, by: string, reason: string): Promise<void> {
+    await this.call(() => this.client.reject(approvalId, by, reason));
+  }
+
+  private async call(fn: () => Promise<unknown>): Promise<void> {
+    try {
+      await fn();
+    } catch (error) {
+      if (error instanceof GatewayClientError) throw new GatewayAdminError(`${error.gatewayCode}: ${error.message}`, error.retryable, { cause: error });
+      throw new GatewayAdminError(`gateway admin call failed: ${(error as Error).message}`, true, { cause: error });
+    }
+  }
+}

@@ -1,0 +1,20 @@
+import 'reflect-metadata';
+import { configureLogging, initTracing, JsonLogger, loadConfigOrExit, redactConfig, SwitchboardError } from '@switchboard/observability';
+import { createSupervisorApp } from './supervisor.app';
+import { SupervisorConfigSchema } from './supervisor.config';
+
+async function bootstrap(): Promise<void> {
+  const config = loadConfigOrExit(SupervisorConfigSchema);
+  configureLogging({ level: config.LOG_LEVEL });
+  initTracing({ serviceName: 'supervisor', otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
+  const app = await createSupervisorApp(config);
+  await app.listen(config.PORT, '0.0.0.0');
+  new JsonLogger('supervisor').info('supervisor listening', { port: config.PORT, config: redactConfig(config) });
+}
+
+bootstrap().catch((error: unknown) => {
+  // A bad policy file is a configuration error (exit 78, like bad env); anything else is a start-up failure.
+  const code = error instanceof SwitchboardError && error.code === 'SUPERVISOR.POLICY_INVALID' ? 78 : 1;
+  process.stderr.write(`supervisor failed to start: ${(error as Error).message}\n`);
+  process.exit(code);
+});

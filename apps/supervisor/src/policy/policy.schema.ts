@@ -1,0 +1,135 @@
+import { z } from 'zod';
+import { DEFAULT_INTENTS, RolloutModeSchema, type RolloutMode } from '@switchboard/contracts';
+
+const positiveInt = z.number().int().positive();
+
+export const BudgetsSchema = z
+  .object({
+    /** Agent dispatches per case (retries and re-plans count). */
+    maxIterations: positiveInt.default(10),
+    /** LLM input + output tokens per case. */
+    maxTokens: positiveInt.default(200_000),
+    maxCostUsd: z.number().positive().default(2),
+    /** Tool errors reported by agents, summed over the case. */
+    maxToolErrors: z.number().int().nonnegative().default(5),
+    /** An agent that has not answered within this is treated as a transient failure. */
+    stepTimeoutMs: positiveInt.default(120_000),
+    /** The same failing action (tool + arguments + error) or the same agent error this many times trips the breaker. */
+    maxRepeatedFailures: positiveInt.default(3),
+    /** Times a resolver failure (bad plan / bad output) is sent back to the resolver before escalating. */
+    maxReplans: z.number().int().nonnegative().default(1),
+  })
+  .strict();
+export type Budgets = z.infer<typeof BudgetsSchema>;
+
+export const RetrySchema = z
+  .object({ maxAttempts: positiveInt.default(3), baseMs: positiveInt.default(2_000), factor: z.number().min(1).default(2) })
+  .strict();
+
+const MinConfidenceSchema = z
+  .object({
+    autonomous: z.number().min(0).max(1).default(0.95),
+    assist: z.number().min(0).max(1).default(0),
+    shadow: z.number().min(0).max(1).default(0),
+  })
+  .strict();
+
+const OverrideSchema = z
+  .object({
+    tenant: z.string().min(1).optional(),
+    intent: z.string().min(1).optional(),
+    mode: RolloutModeSchema.optional(),
+    minConfidence: MinConfidenceSchema.partial().optional(),
+    budgets: BudgetsSchema.partial().optional(),
+  })
+  .strict()
+  .refine((o) => o.tenant !== undefined || o.intent !== undefined, 'an override needs a tenant, an intent or both');
+
+/**
+ * The supervisor policy file (YAML or JSON), validated at start-up. Overrides are matched most specific first:
+ * tenant + intent > tenant > intent > defaults; each field not set falls through to the next level.
+ */
+export const PolicySchema = z
+  .object({
+    version: z.literal(1),
+    defaultMode: RolloutModeSchema.default('shadow'),
+    intents: z.array(z.string().min(1)).min(1).default([...DEFAULT_INTENTS]),
+    minConfidence: MinConfidenceSchema.default({ autonomous: 0.95, assist: 0, shadow: 0 }),
+    /** `shadow`: continue read-only and escalate with the note; `escalate`: hand to a human right after triage. */
+    onHighInjectionRisk: z.enum(['shadow', 'escalate']).default('shadow'),
+    budgets: BudgetsSchema.default(BudgetsSchema.parse({})),
+    retry: RetrySchema.default(RetrySchema.parse({})),
+    taskTokenTtlSeconds: positiveInt.default(900),
+    resolverMaxSteps: positiveInt.max(50).default(8),
+    retrievalLimit: positiveInt.max(50).default(5),
+    overrides: z.array(OverrideSchema).default([]),
+  })
+  .strict()
+  .superRefine((policy, ctx) => {
+    const seen = new Set<string>();
+    policy.overrides.forEach((o, i) => {
+      if (o.intent !== undefined && !policy.intents.includes(o.intent)) {
+        ctx.addIssue({ code: 'custom', path: ['overrides', i, 'intent'], message: `intent "${o.intent}" is not in intents` });
+      }
+      const key = `${o.tenant ?? '*'}|${o.intent ?? '*'}`;
+      if (seen.has(key)) ctx.addIssue({ code: 'custom', path: ['overrides', i], message: `duplicate override for tenant ${o.tenant ?? '*'} intent ${o.intent ?? '*'}` });
+      seen.add(key);
+    });
+  });
+export type Policy = z.infer<typeof PolicySchema>;
+
+/** The policy that applies to one case (tenant, and intent once triage knows it); snapshotted into the case state. */
+export interface ResolvedPolicy {
+  mode: RolloutMode;
+  /** Which rule chose the mode, for the trace and the outcome. */
+  modeSource: string;
+  /** Minimum triage confidence per mode (the case's mode can still be downgraded, e.g. on injection risk). */
+  minConfidence: Record<RolloutMode, number>;
+  budgets: Budgets;
+  retry: z.infer<typeof RetrySchema>;
+  taskTokenTtlSeconds: number;
+  resolverMaxSteps: number;
+  retrievalLimit: number;
+}
+
+/**
+ * Applies defaults, then intent, tenant and tenant + intent overrides, in that order (most specific wins).
+ *
+ * @example
+ * resolvePolicy(policy, 'globex', 'refund').mode; // 'assist'
+ */
+export function resolvePolicy(policy: Policy, tenantId: string, intent?: string): ResolvedPolicy {
+  const levels = [
+    policy.overrides.find((o) => o.intent !== undefined && o.tenant === undefined && o.intent === intent),
+    policy.overrides.find((o) => o.tenant === tenantId && o.intent === undefined),
+    policy.overrides.find((o) => o.tenant === tenantId && o.intent !== undefined && o.intent === intent),
+  ];
+  let mode = policy.defaultMode;
+  let modeSource = 'default';
+  const minConfidence = { ...policy.minConfidence };
+  const budgets = { ...policy.budgets };
+  const names = ['intent', 'tenant', 'tenant+intent'];
+  levels.forEach((o, i) => {
+    if (!o) return;
+    if (o.mode) {
+      mode = o.mode;
+      modeSource = names[i]!;
+    }
+    Object.assign(minConfidence, stripUndefined(o.minConfidence ?? {}));
+    Object.assign(budgets, stripUndefined(o.budgets ?? {}));
+  });
+  return {
+    mode,
+    modeSource,
+    minConfidence,
+    budgets,
+    retry: policy.retry,
+    taskTokenTtlSeconds: policy.taskTokenTtlSeconds,
+    resolverMaxSteps: policy.resolverMaxSteps,
+    retrievalLimit: policy.retrievalLimit,
+  };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

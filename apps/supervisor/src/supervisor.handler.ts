@@ -1,0 +1,44 @@
+import type { IncomingMessage } from '@switchboard/bus';
+import type { AgentResult, Envelope, SupervisorCommand, TicketEvent } from '@switchboard/contracts';
+import { describeError, JsonLogger } from '@switchboard/observability';
+import type { CaseService } from './case/case.service';
+
+export const SUPERVISOR_TOPICS = ['tickets.ingress', 'agent.results', 'supervisor.commands'] as const;
+type SupervisorTopic = (typeof SUPERVISOR_TOPICS)[number];
+
+/**
+ * The Kafka edge: routes a validated message to the case service. When a message fails for good (a `user` error,
+ * or the last bus attempt) its case is marked FAILED with the cause before the bus dead-letters the message, so an
+ * operator sees it on the case and in the queue.
+ */
+export class SupervisorHandler {
+  private readonly logger = new JsonLogger(SupervisorHandler.name);
+
+  constructor(private readonly cases: CaseService, private readonly maxAttempts: number) {}
+
+  async handle(message: IncomingMessage<SupervisorTopic>): Promise<void> {
+    try {
+      const outcome = await this.route(message);
+      this.logger.debug('message handled', { topic: message.topic, outcome });
+    } catch (error) {
+      const info = describeError(error);
+      if (info.category === 'user' || message.deliveryAttempt >= this.maxAttempts) {
+        await this.cases.markFailed(message.envelope.caseId, message.envelope.id, info).catch((e: unknown) => {
+          this.logger.error('could not mark the case FAILED', { error: describeError(e) });
+        });
+      }
+      throw error;
+    }
+  }
+
+  private route(message: IncomingMessage<SupervisorTopic>) {
+    switch (message.topic) {
+      case 'tickets.ingress':
+        return this.cases.onTicket(message.envelope as Envelope<TicketEvent>);
+      case 'agent.results':
+        return this.cases.onAgentResult(message.envelope as Envelope<AgentResult>);
+      case 'supervisor.commands':
+        return this.cases.onCommand(message.envelope as Envelope<SupervisorCommand>);
+    }
+  }
+}

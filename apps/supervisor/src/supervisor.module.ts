@@ -1,0 +1,112 @@
+import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Pool } from 'pg';
+import { KafkaBus, type ConsumerHandle } from '@switchboard/bus';
+import { HealthController, HealthService, READINESS_CHECKS, ReadinessCheck } from '@switchboard/agent-kit';
+import { TaskTokenIssuer } from '@switchboard/gateway-client';
+import { describeError, JsonLogger } from '@switchboard/observability';
+import { createPool, OutboxRelay, runMigrations, storeMigrationsDir } from '@switchboard/store';
+import { ApiKeyGuard } from './api/api-key.guard';
+import { CasesController } from './api/cases.controller';
+import { CaseRepository } from './case/case.repository';
+import { CaseService } from './case/case.service';
+import { DueScanner } from './case/due-scanner';
+import { GatewayAdminPort } from './gateway/gateway-admin.port';
+import { HttpGatewayAdminAdapter } from './gateway/http.adapter';
+import { supervisorAppPath } from './paths';
+import type { Policy } from './policy/policy.schema';
+import { SUPERVISOR_CONFIG, SUPERVISOR_POLICY, type SupervisorConfig } from './supervisor.config';
+import { SUPERVISOR_TOPICS, SupervisorHandler } from './supervisor.handler';
+
+/** Start order: migrations → topics → outbox relay → consumer → scanner; stop in reverse. */
+@Injectable()
+class SupervisorRuntime extends ReadinessCheck implements OnModuleInit, OnApplicationShutdown {
+  readonly name = 'supervisor';
+  private readonly logger = new JsonLogger(SupervisorRuntime.name);
+  private consumer?: ConsumerHandle;
+  private readonly relay: OutboxRelay;
+
+  constructor(
+    @Inject(SUPERVISOR_CONFIG) private readonly config: SupervisorConfig,
+    @Inject(Pool) private readonly pool: Pool,
+    @Inject(KafkaBus) private readonly bus: KafkaBus,
+    @Inject(SupervisorHandler) private readonly handler: SupervisorHandler,
+    @Inject(DueScanner) private readonly scanner: DueScanner,
+  ) {
+    super();
+    this.relay = new OutboxRelay(pool, (records) => bus.publishRaw(records));
+  }
+
+  async onModuleInit(): Promise<void> {
+    if (this.config.SUPERVISOR_RUN_MIGRATIONS) {
+      await runMigrations(this.pool, 'store', storeMigrationsDir());
+      await runMigrations(this.pool, 'supervisor', supervisorAppPath('migrations'));
+    }
+    await this.bus.connect();
+    await this.bus.ensureTopics();
+    await this.relay.start();
+    this.consumer = await this.bus.consume({
+      groupId: this.config.SUPERVISOR_GROUP_ID,
+      topics: [...SUPERVISOR_TOPICS],
+      partitionsConsumedConcurrently: this.config.SUPERVISOR_CONCURRENCY,
+      handler: (message) => this.handler.handle(message),
+    });
+    this.scanner.start();
+    this.logger.info('supervisor running', { groupId: this.config.SUPERVISOR_GROUP_ID, topics: SUPERVISOR_TOPICS });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.scanner.stop();
+    await this.consumer?.stop();
+    await this.relay.stop();
+    await this.bus.disconnect();
+    await this.pool.end().catch((error: unknown) => this.logger.warn('pool close failed', { error: describeError(error) }));
+  }
+
+  async check(): Promise<boolean> {
+    if (!this.consumer?.healthy()) return false;
+    await this.pool.query('SELECT 1');
+    return true;
+  }
+}
+
+export interface SupervisorModuleOptions {
+  config: SupervisorConfig;
+  policy: Policy;
+  /** Tests replace the gateway admin adapter with a named fake. */
+  gatewayAdmin?: GatewayAdminPort;
+}
+
+@Module({})
+export class SupervisorModule {
+  static forRoot(options: SupervisorModuleOptions): DynamicModule {
+    const { config, policy } = options;
+    const logger = new JsonLogger('pg');
+    return {
+      module: SupervisorModule,
+      controllers: [HealthController, CasesController],
+      providers: [
+        { provide: SUPERVISOR_CONFIG, useValue: config },
+        { provide: SUPERVISOR_POLICY, useValue: policy },
+        { provide: Pool, useFactory: () => createPool(config, (error) => logger.error('idle pg client error', { error: describeError(error) })) },
+        { provide: KafkaBus, useFactory: () => new KafkaBus(config, 'supervisor') },
+        { provide: CaseRepository, useFactory: (pool: Pool) => new CaseRepository(pool), inject: [Pool] },
+        { provide: TaskTokenIssuer, useFactory: () => new TaskTokenIssuer(config.GATEWAY_TOKEN_SECRET) },
+        {
+          provide: GatewayAdminPort,
+          useFactory: () => options.gatewayAdmin ?? new HttpGatewayAdminAdapter({ baseUrl: config.GATEWAY_URL, adminKey: config.GATEWAY_ADMIN_KEY, timeoutMs: config.GATEWAY_TIMEOUT_MS }),
+        },
+        {
+          provide: CaseService,
+          useFactory: (pool: Pool, repo: CaseRepository, tokens: TaskTokenIssuer, gateway: GatewayAdminPort) => new CaseService(pool, repo, policy, tokens, gateway),
+          inject: [Pool, CaseRepository, TaskTokenIssuer, GatewayAdminPort],
+        },
+        { provide: SupervisorHandler, useFactory: (cases: CaseService) => new SupervisorHandler(cases, config.BUS_MAX_ATTEMPTS), inject: [CaseService] },
+        { provide: DueScanner, useFactory: (cases: CaseService) => new DueScanner(cases, config.SUPERVISOR_SCAN_INTERVAL_MS), inject: [CaseService] },
+        SupervisorRuntime,
+        { provide: READINESS_CHECKS, useFactory: (runtime: SupervisorRuntime) => [runtime], inject: [SupervisorRuntime] },
+        HealthService,
+        ApiKeyGuard,
+      ],
+    };
+  }
+}
