@@ -12,7 +12,7 @@ const moduleNameMapper = {
   '^@switchboard/([a-z-]+)/testing$': '<rootDir>/libs/$1/src/testing/index.ts',
   '^@switchboard/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
 };
-const common = { rootDir: __dirname, transform: { '^.+\\.ts$': swc }, moduleNameMapper, testEnvironment: 'node' };
+const common = { rootDir: __dirname, transform: { '^.+\\.ts$': swc }, moduleNameMapper, testEnvironment: 'node', setupFiles: ['<rootDir>/test/support/quiet-logs.ts'] };
 
 module.exports = {
   projects: [

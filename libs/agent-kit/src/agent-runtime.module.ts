@@ -49,7 +49,7 @@ class WorkerLifecycle extends ReadinessCheck implements OnApplicationBootstrap, 
  */
 @Module({})
 export class AgentRuntimeModule {
-  static forRoot(options: { agent: AgentName; config: BusConfig; handler: Type<AgentHandler<AgentName>>; providers?: Provider[] }): DynamicModule {
+  static forRoot<A extends AgentName>(options: { agent: A; config: BusConfig; handler: Type<AgentHandler<A>>; providers?: Provider[] }): DynamicModule {
     return {
       module: AgentRuntimeModule,
       controllers: [HealthController],
@@ -93,10 +93,10 @@ export interface AgentAppConfig extends BusConfig {
  * void runAgentMain({ agent: 'triage', schema: TriageConfigSchema, handler: TriageService,
  *   providers: async (config) => [{ provide: LlmPort, useValue: await createLlm(config) }] });
  */
-export async function runAgentMain<C extends AgentAppConfig>(options: {
-  agent: AgentName;
+export async function runAgentMain<A extends AgentName, C extends AgentAppConfig>(options: {
+  agent: A;
   schema: z.ZodType<C>;
-  handler: Type<AgentHandler<AgentName>>;
+  handler: Type<AgentHandler<A>>;
   providers: (config: C) => Provider[] | Promise<Provider[]>;
 }): Promise<void> {
   const config = loadConfigOrExit(options.schema);

@@ -48,5 +48,6 @@ export function extractAmounts(text: string): number[] {
 
 /** Identifiers such as invoice, ticket or user ids (`INV-2041`, `usr_19`). */
 export function extractIds(text: string): string[] {
-  return [...new Set([...text.matchAll(/\b(?:[A-Z]{2,5}-\d{2,10}|[a-z]{2,5}_[A-Za-z0-9]{2,24})\b/g)].map((m) => m[0]))];
+  const withoutPlaceholders = text.replace(/\[REDACTED:[a-z_]+\]/g, ' ');
+  return [...new Set([...withoutPlaceholders.matchAll(/\b(?:[A-Z]{2,5}-\d{2,10}|[a-z]{2,5}_[A-Za-z0-9]{2,24})\b/g)].map((m) => m[0]))];
 }
