@@ -11,6 +11,7 @@ import { AgentHandler, AgentWorker } from './agent-worker';
 import { HealthController, HealthService, READINESS_CHECKS, ReadinessCheck } from './health.controller';
 
 const AGENT_HANDLER = 'AGENT_HANDLER';
+const AGENT_GROUP_ID = 'AGENT_GROUP_ID';
 
 @Injectable()
 class WorkerLifecycle extends ReadinessCheck implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -18,9 +19,13 @@ class WorkerLifecycle extends ReadinessCheck implements OnApplicationBootstrap, 
   private running = false;
   private readonly worker: AgentWorker<AgentName>;
 
-  constructor(private readonly bus: KafkaBus, @Inject(AGENT_HANDLER) handler: AgentHandler<AgentName>) {
+  constructor(
+    private readonly bus: KafkaBus,
+    @Inject(AGENT_HANDLER) handler: AgentHandler<AgentName>,
+    @Inject(AGENT_GROUP_ID) groupId: string | undefined,
+  ) {
     super();
-    this.worker = new AgentWorker(bus, handler);
+    this.worker = new AgentWorker(bus, handler, groupId ? { groupId } : {});
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -49,7 +54,14 @@ class WorkerLifecycle extends ReadinessCheck implements OnApplicationBootstrap, 
  */
 @Module({})
 export class AgentRuntimeModule {
-  static forRoot<A extends AgentName>(options: { agent: A; config: BusConfig; handler: Type<AgentHandler<A>>; providers?: Provider[] }): DynamicModule {
+  static forRoot<A extends AgentName>(options: {
+    agent: A;
+    config: BusConfig;
+    handler: Type<AgentHandler<A>>;
+    providers?: Provider[];
+    /** Consumer group; defaults to `switchboard.<agent>`. */
+    groupId?: string;
+  }): DynamicModule {
     return {
       module: AgentRuntimeModule,
       controllers: [HealthController],
@@ -57,6 +69,7 @@ export class AgentRuntimeModule {
         ...(options.providers ?? []),
         { provide: KafkaBus, useFactory: () => new KafkaBus(options.config, options.agent) },
         { provide: AGENT_HANDLER, useClass: options.handler },
+        { provide: AGENT_GROUP_ID, useValue: options.groupId },
         WorkerLifecycle,
         { provide: READINESS_CHECKS, useFactory: (w: WorkerLifecycle) => [w], inject: [WorkerLifecycle] },
         HealthService,
