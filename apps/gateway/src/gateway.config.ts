@@ -16,7 +16,7 @@ export const GatewayConfigSchema = StoreConfigSchema.extend(GatewayTokenConfigSc
   GATEWAY_BACKEND_TIMEOUT_MS: env.int(10_000),
   /** How long a held write may wait for (and, once approved, be executed under) its approval. */
   GATEWAY_APPROVAL_TTL_SECONDS: env.int(24 * 3600),
-  GATEWAY_TOKEN_CLOCK_TOLERANCE_SECONDS: env.int(5),
+  GATEWAY_CLOCK_TOLERANCE_SECONDS: env.int(5),
   /** The reference backend; only the gateway holds these. */
   ACME_BASE_URL: z.string().url().default('http://127.0.0.1:3300'),
   ACME_API_KEY: z.string().min(16, 'ACME_API_KEY must be at least 16 characters'),

@@ -9,7 +9,8 @@ async function bootstrap(): Promise<void> {
   initTracing({ serviceName: 'gateway', otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
   const app = await createGatewayApp(config);
   await app.listen(config.PORT, '0.0.0.0');
-  new JsonLogger('gateway').info('gateway listening', { port: config.PORT, config: redactConfig(config) });
+  // redactConfig's key pattern does not cover *_ADMIN_KEY.
+  new JsonLogger('gateway').info('gateway listening', { port: config.PORT, config: { ...redactConfig(config), GATEWAY_ADMIN_KEY: '***' } });
 }
 
 bootstrap().catch((error: unknown) => {

@@ -39,6 +39,15 @@ describe('gateway audit log: every call, append-only, hash-chained', () => {
     expect(rows.every((r) => Number.isInteger(r.latency_ms) && r.latency_ms >= 0)).toBe(true);
   });
 
+  it('stores hostile argument strings (NUL bytes) without breaking the audit', async () => {
+    const caseId = newCaseId();
+    const res = await s.invoke('get_user', { toolCallId: 'n', step: 1, arguments: { tenantId: 'globex', email: 'a\u0000@b.co' } }, await s.token({ caseId }));
+    expect(res.body.error.code).toBe('ARGUMENTS_INVALID');
+    const { rows } = await s.db.query('SELECT arguments FROM gateway.audit_log WHERE case_id = $1', [caseId]);
+    expect(rows[0].arguments.email).toBe('a\uFFFD@b.co');
+    expect(await runVerifyAudit(s.db, () => undefined)).toBe(0);
+  });
+
   it('refuses UPDATE and DELETE on the audit table', async () => {
     await expect(s.db.query(`UPDATE gateway.audit_log SET outcome = 'ok' WHERE id = (SELECT max(id) FROM gateway.audit_log)`)).rejects.toThrow(/append-only/);
     await expect(s.db.query('DELETE FROM gateway.audit_log WHERE id = (SELECT max(id) FROM gateway.audit_log)')).rejects.toThrow(/append-only/);

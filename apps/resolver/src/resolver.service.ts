@@ -69,7 +69,7 @@ export class ResolverService extends AgentHandler<'resolver'> {
           continue;
         }
         const descriptor = byName.get(call.name);
-        if (descriptor?.scope === 'write' && task.mode !== 'autonomous') {
+        if (descriptor?.scope === 'write' && (task.mode !== 'autonomous' || descriptor.callable === false)) {
           state.actions.push({ toolCallId: call.id, tool: call.name, arguments: call.arguments, executed: false });
           state.record({ kind: 'tool_call', tool: call.name, toolCallId: call.id, arguments: call.arguments, text: `proposed only (${task.mode} mode)` });
           state.messages.push({ role: 'tool', toolCallId: call.id, content: JSON.stringify({ ok: false, proposed: true, message: `${task.mode} mode: recorded as a proposal for a human, not executed` }) });

@@ -59,7 +59,7 @@ export const env = {
       .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean)),
 };
 
-const SECRET_KEY = /(SECRET|PASSWORD|TOKEN|API_KEY|PRIVATE|CREDENTIAL|SIGNING)/i;
+const SECRET_KEY = /(SECRET|PASSWORD|TOKEN|KEY|PRIVATE|CREDENTIAL|SIGNING)/i;
 
 /**
  * A copy of a config object safe to log: values of keys that look secret, and passwords inside URLs, are masked.

@@ -29,7 +29,7 @@ export class AcmeRepository {
 
   async tenant(db: Db, tenantId: string) {
     const { rows } = await db.query(
-      `SELECT t.id, t.name, t.region, t.plan, t.status, c.status AS cache_status, s.plan AS sub_plan, s.status AS sub_status, s.renews_on
+      `SELECT t.id, t.name, t.region, t.plan, t.status, c.status AS cache_status, s.plan AS sub_plan, s.status AS sub_status, s.renews_on::text AS renews_on
        FROM acme.tenants t LEFT JOIN acme.tenant_cache c ON c.tenant_id = t.id LEFT JOIN acme.subscriptions s ON s.tenant_id = t.id
        WHERE t.id = $1`, [tenantId]);
     const r = rows[0];

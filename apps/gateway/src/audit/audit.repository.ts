@@ -10,7 +10,7 @@ type Queryable = Pick<PoolClient, 'query'>;
 
 // jsonb refuses U+0000; the audit keeps everything else verbatim.
 function storable(value: unknown): unknown {
-  if (typeof value === 'string') return value.includes('\u0000') ? value.replace(/\u0000/g, '\uFFFD') : value;
+  if (typeof value === 'string') return value.includes('\u0000') ? value.split('\u0000').join('\uFFFD') : value;
   if (Array.isArray(value)) return value.map(storable);
   if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [storable(k) as string, storable(v)]));
   return value;

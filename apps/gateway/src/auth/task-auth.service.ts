@@ -19,7 +19,7 @@ export class TaskAuthService {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
     if (!match) throw new GatewayFailure('TOKEN_MISSING', 'send the task token as "Authorization: Bearer <token>"');
     try {
-      return await verifyTaskToken(match[1]!, this.config.GATEWAY_TOKEN_SECRET, { clockToleranceSeconds: this.config.GATEWAY_TOKEN_CLOCK_TOLERANCE_SECONDS });
+      return await verifyTaskToken(match[1]!, this.config.GATEWAY_TOKEN_SECRET, { clockToleranceSeconds: this.config.GATEWAY_CLOCK_TOLERANCE_SECONDS });
     } catch (error) {
       if (error instanceof TaskTokenError) throw new GatewayFailure(error.code, error.message);
       throw error;

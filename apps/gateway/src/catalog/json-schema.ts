@@ -86,7 +86,7 @@ function stringSchema(s: JsonSchema, path: string): z.ZodType {
     case undefined: return str;
     case 'date': return str.regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date (YYYY-MM-DD)');
     case 'date-time': return str.refine((v) => !Number.isNaN(Date.parse(v)) && /^\d{4}-\d{2}-\d{2}T/.test(v), 'must be an ISO 8601 date-time');
-    case 'email': return str.regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'must be an email address');
+    case 'email': return str.regex(/^[^\s@\p{Cc}]+@[^\s@\p{Cc}]+\.[^\s@\p{Cc}]+$/u, 'must be an email address');
     case 'uuid': return str.regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a UUID');
     case 'uri': return str.refine((v) => URL.canParse(v), 'must be a URI');
     default: throw new JsonSchemaError(`${path}: unsupported string format "${String(s.format)}"`);

@@ -8,6 +8,8 @@ import { CatalogFileSchema, ToolDefinitionSchema, type RateLimit, type ToolDefin
 import { jsonSchemaToZod } from './json-schema';
 import { importOpenApi } from './openapi-import';
 
+const BENIGN_SKIPS = new Set(['x-switchboard-ignore', 'no operationId', 'HEAD has no body to return']);
+
 /** The catalogue does not load: every problem is listed, as with config (STYLE.md §6). */
 export class CatalogError extends SwitchboardError {
   constructor(readonly problems: string[]) {
@@ -46,8 +48,15 @@ export class ToolCatalog {
     return (claims.tools.includes('*') || claims.tools.includes(tool.def.name)) && claims.scopes.includes(tool.def.scope);
   }
 
+  /**
+   * Descriptors of the tools a token names, each marked `callable` when its scope is granted too. A read-only task
+   * still sees write tools: the verifier needs their read-back checks and a shadow-mode resolver proposes them.
+   * Invocation alone enforces scopes.
+   */
   forClaims(claims: TaskTokenClaims): ToolDescriptor[] {
-    return this.all().filter((t) => ToolCatalog.allows(claims, t)).map((t) => t.descriptor);
+    return this.all()
+      .filter((t) => claims.tools.includes('*') || claims.tools.includes(t.def.name))
+      .map((t) => ({ ...t.descriptor, callable: ToolCatalog.allows(claims, t) }));
   }
 }
 
@@ -71,7 +80,8 @@ export function loadCatalog(file: string, options: { backends: string[] }): Tool
       const doc = YAML.parse(readFileSync(resolve(dirname(file), imp.openapi), 'utf8'));
       const { tools, skipped } = importOpenApi(doc, { backend: imp.backend, ...(imp.include ? { include: imp.include } : {}) });
       entries.push(...tools);
-      for (const s of skipped) if (s.reason !== 'x-switchboard-ignore') problems.push(`${imp.openapi}: ${s.operation} skipped: ${s.reason}`);
+      // Operations left out on purpose are fine; ones that failed to convert are not.
+      for (const s of skipped) if (!BENIGN_SKIPS.has(s.reason)) problems.push(`${imp.openapi}: ${s.operation} could not be imported: ${s.reason}`);
     } catch (error) {
       problems.push(`${imp.openapi}: ${(error as Error).message}`);
     }

@@ -70,6 +70,8 @@ export const ToolDescriptorSchema = z.object({
   scope: z.enum(['read', 'write']),
   risk: z.enum(['low', 'medium', 'high']),
   inputSchema: z.record(z.string(), z.unknown()),
+  /** Whether the listing token may call it. Out-of-scope tools are listed too (shadow-mode proposals, read-back checks). */
+  callable: z.boolean().optional(),
   readBack: z
     .object({
       tool: z.string(),

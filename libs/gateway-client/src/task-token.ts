@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import { TaskTokenClaimsSchema, type TaskTokenClaims } from '@switchboard/contracts';
+import { SwitchboardError } from '@switchboard/observability';
+import { signHs256, verifyHs256 } from './jwt-hs256';
+
+const ISSUER = 'switchboard-supervisor';
+const AUDIENCE = 'switchboard-gateway';
+
+/**
+ * Config fragment shared by the token issuer (supervisor) and verifier (gateway).
+ *
+ * @example
+ * const SupervisorConfigSchema = StoreConfigSchema.extend(GatewayTokenConfigSchema.shape);
+ */
+export const GatewayTokenConfigSchema = z.object({
+  GATEWAY_TOKEN_SECRET: z.string().min(32, 'GATEWAY_TOKEN_SECRET must be at least 32 characters'),
+});
+export type GatewayTokenConfig = z.infer<typeof GatewayTokenConfigSchema>;
+
+/** Claims the issuer fills in itself. */
+export type TaskTokenRequest = Omit<TaskTokenClaims, 'iat' | 'exp'>;
+
+/**
+ * A task token that is missing its signature, forged, malformed or expired. `code` is the gateway error code
+ * (`TOKEN_INVALID` | `TOKEN_EXPIRED`) the agent sees.
+ *
+ * @example
+ * try { await verifyTaskToken(token, secret); } catch (e) { if (e instanceof TaskTokenError) e.code; }
+ */
+export class TaskTokenError extends SwitchboardError {
+  constructor(override readonly code: 'TOKEN_INVALID' | 'TOKEN_EXPIRED', message: string) {
+    super(code, 'user', message);
+  }
+}
+
+/**
+ * Supervisor side: mints the short-lived HS256 JWT an agent task presents to the gateway. It carries case, tenant,
+ * agent, allowed tools, scopes and mode; the agent never sees a backend credential.
+ *
+ * @example
+ * const issuer = new TaskTokenIssuer(config.GATEWAY_TOKEN_SECRET);
+ * const token = await issuer.issue({ caseId, taskId, tenantId: 'globex', region: 'us-east-1', agent: 'resolver',
+ *   mode: 'autonomous', tools: ['*'], scopes: ['read', 'write'] }, 900);
+ */
+export class TaskTokenIssuer {
+  constructor(
+    private readonly secret: string,
+    private readonly clock: () => number = Date.now,
+  ) {
+    GatewayTokenConfigSchema.shape.GATEWAY_TOKEN_SECRET.parse(secret);
+  }
+
+  async issue(claims: TaskTokenRequest, ttlSeconds: number): Promise<string> {
+    if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0) throw new RangeError('ttlSeconds must be a positive integer');
+    const iat = Math.floor(this.clock() / 1000);
+    const full = TaskTokenClaimsSchema.parse({ ...claims, iat, exp: iat + ttlSeconds });
+    return signHs256({ ...full, iss: ISSUER, aud: AUDIENCE, sub: `${full.agent}:${full.taskId}` }, this.secret);
+  }
+}
+
+/**
+ * Gateway side: verifies signature, issuer, audience and expiry, then parses the claims with the contract schema.
+ *
+ * @example
+ * const claims = await verifyTaskToken(bearer, config.GATEWAY_TOKEN_SECRET); // throws TaskTokenError
+ */
+export async function verifyTaskToken(
+  token: string,
+  secret: string,
+  options: { clockToleranceSeconds?: number; now?: () => number } = {},
+): Promise<TaskTokenClaims> {
+  const verified = verifyHs256(token, secret);
+  if ('failure' in verified) {
+    const why = { malformed: 'token is not a well-formed JWT', algorithm: 'token must be signed with HS256', signature: 'token signature does not verify' };
+    throw new TaskTokenError('TOKEN_INVALID', why[verified.failure]);
+  }
+  const { iss, aud, sub: _sub, ...rest } = verified.payload;
+  if (iss !== ISSUER || aud !== AUDIENCE) throw new TaskTokenError('TOKEN_INVALID', 'token was not issued by the supervisor for the gateway');
+  const parsed = TaskTokenClaimsSchema.safeParse(rest);
+  if (!parsed.success) {
+    throw new TaskTokenError('TOKEN_INVALID', `token claims are invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  const now = Math.floor((options.now ?? Date.now)() / 1000);
+  const tolerance = options.clockToleranceSeconds ?? 5;
+  if (parsed.data.exp + tolerance <= now) {
+    throw new TaskTokenError('TOKEN_EXPIRED', `token expired at ${new Date(parsed.data.exp * 1000).toISOString()}; ask the supervisor for a new task token`);
+  }
+  if (parsed.data.iat - tolerance > now) throw new TaskTokenError('TOKEN_INVALID', 'token is issued in the future');
+  return parsed.data;
+}
