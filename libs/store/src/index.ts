@@ -1,2 +1,5 @@
 export * from './migrations';
 export * from './pool';
+export * from './processed-ledger';
+export * from './outbox';
+export * from './migrate-all';

@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { env } from '@switchboard/observability';
+
+/**
+ * Config fragment of every app that talks to Kafka; apps merge it into their own schema (STYLE.md §6).
+ *
+ * @example
+ * export const TriageConfigSchema = BusConfigSchema.extend({ PORT: env.int(3001) });
+ * const bus = new KafkaBus(loadConfigOrExit(TriageConfigSchema), 'triage');
+ */
+export const BusConfigSchema = z.object({
+  KAFKA_BROKERS: env.list('127.0.0.1:9092').pipe(z.array(z.string().regex(/^[^\s:]+:\d+$/, 'each broker must be host:port')).min(1, 'set at least one broker')),
+  KAFKA_CLIENT_ID: z.string().min(1).default('switchboard'),
+  /** Deliveries of one message before it is dead-lettered (the first delivery counts). */
+  BUS_MAX_ATTEMPTS: z.coerce.number().int().positive().default(5),
+  /** Delay before the second delivery; each later one waits BUS_RETRY_FACTOR times longer, capped at BUS_RETRY_MAX_MS. */
+  BUS_RETRY_BASE_MS: env.int(500),
+  BUS_RETRY_FACTOR: z.coerce.number().min(1).default(2),
+  BUS_RETRY_MAX_MS: env.int(60_000),
+  /** Larger messages are dead-lettered unread. */
+  BUS_MAX_MESSAGE_BYTES: z.coerce.number().int().positive().default(1_000_000),
+  BUS_SESSION_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  BUS_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().positive().default(3_000),
+  /** Longest idle fetch; also bounds how late a paused retry partition is resumed. */
+  BUS_FETCH_MAX_WAIT_MS: z.coerce.number().int().positive().default(500),
+});
+export type BusConfig = z.infer<typeof BusConfigSchema>;

@@ -1,0 +1,265 @@
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import { deadLetterTopic, retryTopic, type DeadLetter } from '@switchboard/contracts';
+import { describeError, extractTraceContext, inSpan, JsonLogger, SpanKind, withLogContext } from '@switchboard/observability';
+import type { BusConfig } from './bus.config';
+import { BUS_HEADERS, decodeHeaders } from './bus.headers';
+import type { ConsumeBindingsOptions, ConsumerHandle, IncomingMessage, MessageSource, TopicBinding } from './bus.types';
+import { buildDeadLetter } from './dead-letter';
+import { decodeMessage, stableMessageId } from './message-decoder';
+import { decideFailure, type RetryPolicy } from './retry-policy';
+
+/** A record as the loop sends it: key may be null (dead letters of keyless messages), value raw bytes. */
+export interface OutgoingRecord {
+  topic: string;
+  key: string | null;
+  value: Buffer | string;
+  headers: Record<string, string>;
+}
+
+// After a failed dead-letter or retry publish the partition is paused this long, then the message is read again.
+const HOLD_MS = 1_000;
+
+interface Route {
+  binding: TopicBinding;
+  retry: boolean;
+}
+
+interface Delivery {
+  attempt: number;
+  notBefore: number;
+  source: MessageSource;
+  headers: Record<string, string>;
+}
+
+type Outcome = 'commit' | 'hold';
+
+/**
+ * One consumer group member running the bus semantics (docs/bus.md): validate, run the handler, commit only after
+ * it returned, retry through `<topic>.retry`, dead-letter to `<topic>.dlq`. Built by {@link KafkaBus.consumeBindings}.
+ */
+export class ConsumerLoop implements ConsumerHandle {
+  readonly ready: Promise<void>;
+  private readonly logger: JsonLogger;
+  private readonly consumer: Consumer;
+  private readonly routes = new Map<string, Route>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly policy: RetryPolicy;
+  private assignment = new Map<string, Set<number>>();
+  private joined = false;
+  private alive = true;
+  private stopping?: Promise<void>;
+  private markReady!: () => void;
+
+  constructor(
+    kafka: Kafka,
+    private readonly config: BusConfig,
+    private readonly options: ConsumeBindingsOptions,
+    private readonly send: (records: OutgoingRecord[]) => Promise<void>,
+    private readonly onStopped: () => void = () => undefined,
+  ) {
+    this.logger = new JsonLogger(`consumer:${options.groupId}`);
+    this.ready = new Promise((resolve) => (this.markReady = resolve));
+    this.policy = { maxAttempts: config.BUS_MAX_ATTEMPTS, baseMs: config.BUS_RETRY_BASE_MS, factor: config.BUS_RETRY_FACTOR, maxMs: config.BUS_RETRY_MAX_MS };
+    for (const binding of options.bindings) {
+      this.routes.set(binding.topic, { binding, retry: false });
+      this.routes.set(retryTopic(binding.topic), { binding, retry: true });
+    }
+    this.consumer = kafka.consumer({
+      groupId: options.groupId,
+      sessionTimeout: config.BUS_SESSION_TIMEOUT_MS,
+      heartbeatInterval: config.BUS_HEARTBEAT_INTERVAL_MS,
+      maxWaitTimeInMs: config.BUS_FETCH_MAX_WAIT_MS,
+      allowAutoTopicCreation: false,
+    });
+  }
+
+  async start(): Promise<void> {
+    const { GROUP_JOIN, FETCH, CRASH } = this.consumer.events;
+    this.consumer.on(GROUP_JOIN, ({ payload }) => {
+      this.assignment = new Map(Object.entries(payload.memberAssignment).map(([topic, partitions]) => [topic, new Set(partitions)]));
+      this.joined = true;
+      this.logger.info('joined consumer group', { memberAssignment: payload.memberAssignment });
+    });
+    this.consumer.on(FETCH, () => {
+      if (this.joined) this.markReady();
+    });
+    this.consumer.on(CRASH, ({ payload }) => {
+      if (!payload.restart) this.alive = false;
+      this.logger.error('consumer crashed', { error: payload.error, restart: payload.restart });
+    });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: [...this.routes.keys()], fromBeginning: this.options.fromBeginning ?? true });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+  }
+
+  healthy(): boolean {
+    return this.alive && !this.stopping;
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      for (const timer of this.timers) clearTimeout(timer);
+      this.timers.clear();
+      try {
+        await this.consumer.stop();
+        await this.consumer.disconnect();
+      } finally {
+        this.onStopped();
+      }
+    })();
+    return this.stopping;
+  }
+
+  private async onBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset, heartbeat, pause, isRunning, isStale, commitOffsetsIfNecessary } = payload;
+    const route = this.routes.get(batch.topic);
+    if (!route) return;
+    for (const message of batch.messages) {
+      // A revoked partition is not ours to commit; unresolved messages are re-read by whoever owns it next.
+      if (!isRunning() || isStale() || this.stopping || !this.assignment.get(batch.topic)?.has(batch.partition)) return;
+      const delivery = this.readDelivery(route, batch.topic, batch.partition, message);
+      const wait = delivery.notBefore - Date.now();
+      if (wait > 0) {
+        // Pausing (instead of sleeping here) keeps heartbeats and the other partitions going; the unresolved
+        // message is fetched again after resume.
+        this.pauseFor(pause, wait);
+        return;
+      }
+      const outcome = await this.process(route.binding, batch.partition, message, delivery, heartbeat);
+      if (outcome === 'hold') {
+        this.pauseFor(pause, HOLD_MS);
+        return;
+      }
+      // Committed only now: the handler's effects (or the retry / dead-letter record) are durable. A commit from a
+      // fenced generation fails with a rebalance error, which kafkajs handles by rejoining; the message is then
+      // redelivered and the ledger recognises it.
+      await commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: (BigInt(message.offset) + 1n).toString() }] }] });
+      resolveOffset(message.offset);
+      await heartbeat();
+    }
+  }
+
+  private readDelivery(route: Route, topic: string, partition: number, message: KafkaMessage): Delivery {
+    const headers = decodeHeaders(message.headers);
+    if (!route.retry) return { attempt: 1, notBefore: 0, headers, source: { topic, partition, offset: message.offset } };
+    const int = (value: string | undefined) => (value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined);
+    return {
+      attempt: Math.max(2, int(headers[BUS_HEADERS.deliveryAttempt]) ?? 2),
+      notBefore: int(headers[BUS_HEADERS.notBefore]) ?? 0,
+      headers,
+      source: {
+        topic: headers[BUS_HEADERS.originalTopic] ?? route.binding.topic,
+        partition: int(headers[BUS_HEADERS.originalPartition]) ?? partition,
+        offset: headers[BUS_HEADERS.originalOffset] ?? message.offset,
+      },
+    };
+  }
+
+  private async process(binding: TopicBinding, partition: number, message: KafkaMessage, delivery: Delivery, heartbeat: () => Promise<void>): Promise<Outcome> {
+    const decoded = decodeMessage(binding, message.value, delivery.source, this.config.BUS_MAX_MESSAGE_BYTES);
+    if (!decoded.ok) {
+      this.logger.warn('message dead-lettered unread', { topic: binding.topic, partition, offset: message.offset, reason: decoded.failure.code, detail: decoded.failure.message });
+      return this.deadLetter(binding, message, delivery, { ...decoded.failure }, 0);
+    }
+    const envelope = decoded.envelope;
+    const incoming: IncomingMessage<string> = {
+      topic: binding.topic, envelope, partition, offset: message.offset, headers: delivery.headers, deliveryAttempt: delivery.attempt,
+    };
+    return withLogContext({ caseId: envelope.caseId, correlationId: envelope.correlationId, messageId: envelope.id }, async () => {
+      try {
+        await inSpan(
+          `${binding.topic} process`,
+          {
+            kind: SpanKind.CONSUMER,
+            parent: extractTraceContext(delivery.headers),
+            attributes: {
+              'messaging.system': 'kafka',
+              'messaging.destination.name': binding.topic,
+              'messaging.consumer.group.name': this.options.groupId,
+              'messaging.kafka.destination.partition': partition,
+              'messaging.kafka.message.offset': Number(message.offset),
+              'messaging.message.id': envelope.id,
+              'switchboard.delivery_attempt': delivery.attempt,
+            },
+          },
+          () => this.withHeartbeats(heartbeat, () => this.options.handler(incoming)),
+        );
+        return 'commit';
+      } catch (error) {
+        return this.onHandlerError(binding, message, delivery, error);
+      }
+    });
+  }
+
+  private async onHandlerError(binding: TopicBinding, message: KafkaMessage, delivery: Delivery, error: unknown): Promise<Outcome> {
+    const info = describeError(error);
+    const decision = decideFailure(info.category, delivery.attempt, this.policy);
+    if (decision.action === 'dead-letter') {
+      this.logger.error('handler failed, dead-lettering', { topic: binding.topic, attempt: delivery.attempt, error: info });
+      const message_ = decision.exhausted ? `gave up after ${delivery.attempt} attempts: ${info.message}` : info.message;
+      return this.deadLetter(binding, message, delivery, { code: info.code, message: message_ }, delivery.attempt);
+    }
+    this.logger.warn('handler failed, will retry', { topic: binding.topic, attempt: delivery.attempt, nextAttempt: decision.nextAttempt, delayMs: decision.delayMs, error: info });
+    const headers: Record<string, string> = {
+      ...delivery.headers,
+      [BUS_HEADERS.deliveryAttempt]: String(decision.nextAttempt),
+      [BUS_HEADERS.notBefore]: String(Date.now() + decision.delayMs),
+      [BUS_HEADERS.originalTopic]: delivery.source.topic,
+      [BUS_HEADERS.originalPartition]: String(delivery.source.partition),
+      [BUS_HEADERS.originalOffset]: delivery.source.offset,
+      [BUS_HEADERS.lastError]: `${info.code}: ${info.message}`.slice(0, 500),
+    };
+    // Same key and the original bytes: the retry stays in the case's partition and keeps its message id.
+    return this.trySend([{ topic: retryTopic(binding.topic), key: message.key?.toString('utf8') ?? null, value: message.value ?? Buffer.alloc(0), headers }], 'retry');
+  }
+
+  private deadLetter(binding: TopicBinding, message: KafkaMessage, delivery: Delivery, reason: DeadLetter['reason'], attempts: number): Promise<Outcome> {
+    const key = message.key?.toString('utf8') ?? null;
+    const letter = buildDeadLetter({
+      source: delivery.source, key, headers: delivery.headers, value: message.value, attempts, consumerGroup: this.options.groupId, reason,
+    });
+    const headers: Record<string, string> = {
+      [BUS_HEADERS.messageId]: delivery.headers[BUS_HEADERS.messageId] ?? stableMessageId(delivery.source),
+      [BUS_HEADERS.deadLetterCode]: reason.code,
+      [BUS_HEADERS.originalTopic]: delivery.source.topic,
+      ...(delivery.headers.traceparent ? { traceparent: delivery.headers.traceparent } : {}),
+    };
+    return this.trySend([{ topic: deadLetterTopic(binding.topic), key, value: JSON.stringify(letter), headers }], 'dead-letter');
+  }
+
+  private async trySend(records: OutgoingRecord[], what: string): Promise<Outcome> {
+    try {
+      await this.send(records);
+      return 'commit';
+    } catch (error) {
+      // Not committing keeps the message; it is read again after the hold instead of being lost.
+      this.logger.error(`could not publish ${what} record; holding the partition`, { topic: records[0]?.topic, error: describeError(error), holdMs: HOLD_MS });
+      return 'hold';
+    }
+  }
+
+  /** Keeps the group membership alive while a long handler runs (STYLE.md §5, AMP KafkaPacemaker). */
+  private async withHeartbeats<T>(heartbeat: () => Promise<void>, fn: () => Promise<T>): Promise<T> {
+    // A rebalance error here is ignored: the heartbeat after the commit reports it again and kafkajs rejoins then.
+    const timer = setInterval(() => void heartbeat().catch(() => undefined), this.config.BUS_HEARTBEAT_INTERVAL_MS);
+    try {
+      return await fn();
+    } finally {
+      clearInterval(timer);
+    }
+  }
+
+  private pauseFor(pause: () => () => void, ms: number): void {
+    const resume = pause();
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (!this.stopping) resume();
+    }, ms);
+    this.timers.add(timer);
+  }
+}

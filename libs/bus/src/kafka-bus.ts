@@ -1,0 +1,297 @@
+import { Kafka, logLevel, Partitioners, type Admin, type Message, type Producer } from 'kafkajs';
+import {
+  deadLetterTopic, newMessageId, retryTopic, TicketEventSchema, TOPIC_SPECS, TOPICS, caseIdFor,
+  type Envelope, type PayloadOf, type TicketEvent, type TicketEventInput, type TopicName,
+} from '@switchboard/contracts';
+import { inSpan, injectTraceContext, JsonLogger, SpanKind, SwitchboardError } from '@switchboard/observability';
+import type { BusConfig } from './bus.config';
+import { BUS_HEADERS } from './bus.headers';
+import type { ConsumeBindingsOptions, ConsumerHandle, IncomingMessage, RawRecord, TopicBinding } from './bus.types';
+import { ConsumerLoop, type OutgoingRecord } from './consumer-loop';
+import { deadLetterTopicMaxBytes } from './dead-letter';
+import { kafkaLogCreator } from './kafka-logger';
+import { formatIssues, messageSchema, topicBinding } from './message-decoder';
+
+/**
+ * A message that does not match its topic's schema was about to be published: a bug, so never retried (`user`
+ * category: the handler's incoming message goes to the DLQ with this reason).
+ *
+ * @example
+ * await expect(bus.publish('agent.results', bad)).rejects.toBeInstanceOf(PublishInvalidError);
+ */
+export class PublishInvalidError extends SwitchboardError {
+  constructor(topic: string, issues: Array<{ path: string; message: string }>) {
+    super('BUS.PUBLISH_INVALID', 'user', `refusing to publish an invalid message to ${topic}: ${issues.slice(0, 5).map((i) => `${i.path}: ${i.message}`).join('; ')}`, { details: { issues } });
+  }
+}
+
+/** Metadata of a new envelope; `attempt` defaults to 0. */
+export interface EnvelopeMeta {
+  caseId: string;
+  tenantId: string;
+  region: string;
+  correlationId: string;
+  causationId: string | null;
+  attempt?: number;
+}
+
+/** A topic to create with its `.retry` and `.dlq` companions. */
+export interface TopicSpec {
+  topic: string;
+  partitions: number;
+}
+
+/**
+ * The message bus over kafkajs (no Nest imports; see bus.module.ts for the Nest wrapper). Publishes validated,
+ * case-keyed messages and runs consumer groups with validation, dead-lettering, retry topics and commit-after-effect
+ * (docs/bus.md).
+ *
+ * @example
+ * const bus = new KafkaBus(config, 'supervisor');
+ * await bus.connect();
+ * await bus.ensureTopics();
+ * await bus.publish('agent.triage.tasks', bus.envelope('agent.triage.tasks', task, meta));
+ * const handle = await bus.consume({ groupId: 'switchboard.supervisor', topics: ['agent.results'], handler });
+ */
+export class KafkaBus {
+  private readonly logger = new JsonLogger(KafkaBus.name);
+  private readonly kafka: Kafka;
+  private readonly producer: Producer;
+  private readonly admin: Admin;
+  private readonly consumers = new Set<ConsumerLoop>();
+  private readonly ensured = new Set<string>();
+  private connecting?: Promise<void>;
+
+  constructor(
+    private readonly config: BusConfig,
+    clientId: string,
+  ) {
+    this.kafka = new Kafka({
+      clientId: `${config.KAFKA_CLIENT_ID}.${clientId}`,
+      brokers: config.KAFKA_BROKERS,
+      logLevel: logLevel.WARN,
+      logCreator: kafkaLogCreator,
+    });
+    // Java-compatible murmur2 partitioning: the same key lands on the same partition whichever client wrote it.
+    this.producer = this.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+    this.admin = this.kafka.admin();
+  }
+
+  /** Connects the producer and the admin client; safe to call more than once. Publishing connects lazily too. */
+  connect(): Promise<void> {
+    this.connecting ??= Promise.all([this.producer.connect(), this.admin.connect()]).then(
+      () => undefined,
+      (error: unknown) => {
+        this.connecting = undefined;
+        throw new SwitchboardError('BUS.CONNECT_FAILED', 'third_party', `cannot connect to Kafka at ${this.config.KAFKA_BROKERS.join(',')}: ${(error as Error).message}`, { cause: error });
+      },
+    );
+    return this.connecting;
+  }
+
+  /** Stops every consumer started by this bus (each finishes and commits its message in flight), then disconnects. */
+  async disconnect(): Promise<void> {
+    await Promise.all([...this.consumers].map((c) => c.stop()));
+    this.consumers.clear();
+    if (this.connecting) {
+      this.connecting = undefined;
+      await Promise.all([this.producer.disconnect(), this.admin.disconnect()]);
+    }
+  }
+
+  /**
+   * Creates each topic (default: every contract topic) with its `.retry` and `.dlq`, partitions from TOPIC_SPECS.
+   * Idempotent and safe when several services start at once.
+   *
+   * @example
+   * await bus.ensureTopics(['tickets.ingress']);
+   */
+  async ensureTopics(topics: readonly TopicName[] = Object.values(TOPICS)): Promise<void> {
+    await this.ensureTopicSpecs(topics.map((topic) => ({ topic, partitions: TOPIC_SPECS[topic].partitions })));
+  }
+
+  /**
+   * Untyped form of {@link ensureTopics} for topics outside the contracts (tests, tools).
+   *
+   * @example
+   * await bus.ensureTopicSpecs([{ topic: 'test.orders', partitions: 4 }]);
+   */
+  async ensureTopicSpecs(specs: readonly TopicSpec[]): Promise<void> {
+    const wanted = specs
+      .flatMap(({ topic, partitions }) => [
+        { topic, numPartitions: partitions },
+        { topic: retryTopic(topic), numPartitions: partitions },
+        {
+          topic: deadLetterTopic(topic),
+          numPartitions: partitions,
+          configEntries: [{ name: 'max.message.bytes', value: String(deadLetterTopicMaxBytes(this.config.BUS_MAX_MESSAGE_BYTES)) }],
+        },
+      ])
+      .filter((t) => !this.ensured.has(t.topic));
+    if (wanted.length === 0) return;
+    await this.connect();
+    const existing = new Set(await this.admin.listTopics());
+    const missing = wanted.filter((t) => !existing.has(t.topic));
+    if (missing.length > 0) {
+      try {
+        // Resolves false when another service created some of them first (then leaders were not awaited).
+        await this.admin.createTopics({ topics: missing, waitForLeaders: true });
+      } catch (error) {
+        throw new SwitchboardError('BUS.TOPIC_CREATE_FAILED', 'system', `cannot create topics ${missing.map((t) => t.topic).join(', ')}: ${(error as Error).message}`, { cause: error });
+      }
+      this.logger.info('topics created', { topics: missing.map((t) => `${t.topic}:${t.numPartitions}`) });
+    }
+    const metadata = await this.topicMetadataWithLeaders(wanted.map((t) => t.topic));
+    for (const t of metadata.topics) {
+      const spec = wanted.find((w) => w.topic === t.name);
+      if (spec && t.partitions.length < spec.numPartitions) {
+        // Adding partitions would move keys to other partitions mid-case, so it is left to an operator.
+        this.logger.warn('topic has fewer partitions than specified', { topic: t.name, partitions: t.partitions.length, specified: spec.numPartitions });
+      }
+      this.ensured.add(t.name);
+    }
+  }
+
+  /**
+   * A new envelope for `topic`: fills id, type, version 1 and occurredAt.
+   *
+   * @example
+   * bus.envelope('agent.results', result, { caseId, tenantId, region, correlationId, causationId: task.id });
+   */
+  envelope<T extends TopicName>(topic: T, payload: PayloadOf<T>, meta: EnvelopeMeta): Envelope<PayloadOf<T>> {
+    return {
+      id: newMessageId(),
+      type: TOPIC_SPECS[topic].type,
+      version: 1,
+      caseId: meta.caseId,
+      tenantId: meta.tenantId,
+      region: meta.region,
+      correlationId: meta.correlationId,
+      causationId: meta.causationId,
+      attempt: meta.attempt ?? 0,
+      occurredAt: new Date().toISOString(),
+      payload,
+    };
+  }
+
+  /**
+   * Validates `envelope` against the topic's schema (throws {@link PublishInvalidError}) and publishes it keyed by
+   * case id, with `message-id`, `type` and W3C `traceparent` headers. Resolves once all in-sync replicas have it.
+   *
+   * @example
+   * await bus.publish('agent.triage.tasks', bus.envelope('agent.triage.tasks', task, meta));
+   */
+  async publish<T extends TopicName>(topic: T, envelope: Envelope<PayloadOf<T>>): Promise<void> {
+    await this.publishTo(topicBinding(topic) as TopicBinding, envelope);
+  }
+
+  /**
+   * Untyped form of {@link publish} for a {@link TopicBinding} (tests, tools).
+   *
+   * @example
+   * await bus.publishTo(binding, envelope);
+   */
+  async publishTo(binding: TopicBinding, envelope: Envelope<unknown>): Promise<void> {
+    if (binding.wrap) throw new SwitchboardError('BUS.BARE_TOPIC', 'user', `${binding.topic} carries bare messages, not envelopes; use publishTicket`);
+    const parsed = messageSchema(binding).safeParse(envelope);
+    if (!parsed.success) throw new PublishInvalidError(binding.topic, formatIssues(parsed.error));
+    const value = parsed.data as Envelope<unknown>;
+    await this.send(binding.topic, value.caseId, JSON.stringify(value), { [BUS_HEADERS.messageId]: value.id, [BUS_HEADERS.type]: value.type });
+  }
+
+  /**
+   * Publishes a ticket to `tickets.ingress` as bare JSON (the documented public format), keyed by its case id.
+   *
+   * @example
+   * await bus.publishTicket({ externalId: 'ZD-1', source: 'zendesk', tenantId: 'acme', region: 'us-east-1', … });
+   */
+  async publishTicket(ticket: TicketEvent | TicketEventInput): Promise<void> {
+    const parsed = TicketEventSchema.safeParse(ticket);
+    if (!parsed.success) throw new PublishInvalidError(TOPICS.ticketsIngress, formatIssues(parsed.error));
+    await this.send(TOPICS.ticketsIngress, caseIdFor(parsed.data), JSON.stringify(parsed.data), { [BUS_HEADERS.type]: TOPIC_SPECS['tickets.ingress'].type });
+  }
+
+  /**
+   * Publishes already-serialized records as they are, in order (per topic, one request); used by the outbox relay.
+   *
+   * @example
+   * const relay = new OutboxRelay(pool, (records) => bus.publishRaw(records));
+   */
+  async publishRaw(records: readonly RawRecord[]): Promise<void> {
+    await this.sendRecords(records);
+  }
+
+  /**
+   * Runs a consumer group member on contract topics (and their `.retry` topics). Each message is validated, run
+   * through `handler` inside a log context and a CONSUMER span, and committed only after the handler returned;
+   * failures retry with backoff or go to `<topic>.dlq` (docs/bus.md). Resolves once the member has joined the group.
+   *
+   * @example
+   * const handle = await bus.consume({
+   *   groupId: 'switchboard.supervisor', topics: ['tickets.ingress', 'agent.results'],
+   *   handler: async (msg) => ledger.runOnce('supervisor', msg.envelope.id, (tx) => cases.apply(tx, msg)),
+   * });
+   */
+  async consume<T extends TopicName>(options: {
+    groupId: string;
+    topics: T[];
+    handler: (message: IncomingMessage<T>) => Promise<void>;
+    partitionsConsumedConcurrently?: number;
+    fromBeginning?: boolean;
+  }): Promise<ConsumerHandle> {
+    return this.consumeBindings({
+      ...options,
+      bindings: options.topics.map((topic) => topicBinding(topic) as TopicBinding),
+      handler: options.handler as unknown as (message: IncomingMessage<string>) => Promise<void>,
+    });
+  }
+
+  /**
+   * Untyped form of {@link consume} over {@link TopicBinding}s; creates the topics if needed.
+   *
+   * @example
+   * await bus.consumeBindings({ groupId: 'test.g1', bindings: [binding], handler: async (msg) => seen.push(msg) });
+   */
+  async consumeBindings(options: ConsumeBindingsOptions): Promise<ConsumerHandle> {
+    await this.ensureTopicSpecs(options.bindings.map((b) => ({ topic: b.topic, partitions: b.partitions })));
+    const loop: ConsumerLoop = new ConsumerLoop(this.kafka, this.config, options, (records) => this.sendRecords(records), () => this.consumers.delete(loop));
+    this.consumers.add(loop);
+    try {
+      await loop.start();
+    } catch (error) {
+      await loop.stop().catch(() => undefined);
+      throw error;
+    }
+    return loop;
+  }
+
+  private async topicMetadataWithLeaders(topics: string[]): Promise<Awaited<ReturnType<Admin['fetchTopicMetadata']>>> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const metadata = await this.admin.fetchTopicMetadata({ topics });
+        if (metadata.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0)) || attempt >= 50) return metadata;
+      } catch (error) {
+        if (attempt >= 50) throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  private async send(topic: string, key: string, value: string, headers: Record<string, string>): Promise<void> {
+    await inSpan(`${topic} publish`, { kind: SpanKind.PRODUCER, attributes: { 'messaging.system': 'kafka', 'messaging.destination.name': topic } }, async () => {
+      await this.sendRecords([{ topic, key, value, headers: injectTraceContext({ ...headers }) }]);
+    });
+  }
+
+  private async sendRecords(records: readonly OutgoingRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    await this.connect();
+    const byTopic = new Map<string, Message[]>();
+    for (const r of records) {
+      const messages = byTopic.get(r.topic) ?? [];
+      messages.push({ key: r.key, value: r.value, headers: r.headers });
+      byTopic.set(r.topic, messages);
+    }
+    await this.producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+  }
+}

@@ -1,0 +1,143 @@
+import { createHash } from 'node:crypto';
+import type { z } from 'zod';
+import {
+  caseIdFor, EnvelopeSchema, TOPIC_SPECS, type Envelope, type PayloadOf, type TicketEvent, type TopicName,
+} from '@switchboard/contracts';
+import type { MessageSource, TopicBinding } from './bus.types';
+
+/** Why a message could not be read, as it is written into the dead letter. */
+export interface DecodeFailure {
+  code: 'BUS.MESSAGE_EMPTY' | 'BUS.MESSAGE_TOO_LARGE' | 'BUS.INVALID_JSON' | 'BUS.SCHEMA_INVALID';
+  message: string;
+  issues?: Array<{ path: string; message: string }>;
+}
+
+export type DecodeResult = { ok: true; envelope: Envelope<unknown> } | { ok: false; failure: DecodeFailure };
+
+// Fixed namespace of the name-based ids below (RFC 9562 §5.5).
+const ID_NAMESPACE = Buffer.from('6f1c2a4e9b7d4c1e8a3f5d2b7e9c0a14', 'hex');
+
+/**
+ * A UUIDv5 derived from where a bare message was first written, so a redelivery (rebalance, crash, retry topic) of
+ * the same Kafka record gets the same id and the processed-message ledger can recognise it.
+ *
+ * @example
+ * stableMessageId({ topic: 'tickets.ingress', partition: 3, offset: '42' }); // same input → same uuid
+ */
+export function stableMessageId(source: MessageSource): string {
+  const hash = createHash('sha1').update(ID_NAMESPACE).update(`${source.topic}/${source.partition}/${source.offset}`).digest();
+  hash[6] = (hash[6]! & 0x0f) | 0x50;
+  hash[8] = (hash[8]! & 0x3f) | 0x80;
+  const hex = hash.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/**
+ * The envelope the bus gives handlers for a bare ticket on `tickets.ingress`: the case id is derived from the ticket,
+ * the correlation id is the case id and the message id is stable across redeliveries.
+ *
+ * @example
+ * wrapTicket(ticket, { topic: 'tickets.ingress', partition: 0, offset: '7' }).caseId === caseIdFor(ticket);
+ */
+export function wrapTicket(ticket: TicketEvent, source: MessageSource): Envelope<TicketEvent> {
+  const caseId = caseIdFor(ticket);
+  return {
+    id: stableMessageId(source),
+    type: TOPIC_SPECS['tickets.ingress'].type,
+    version: 1,
+    caseId,
+    tenantId: ticket.tenantId,
+    region: ticket.region,
+    correlationId: caseId,
+    causationId: null,
+    attempt: 0,
+    occurredAt: ticket.receivedAt,
+    payload: ticket,
+  };
+}
+
+const bindings = new Map<string, TopicBinding>();
+const envelopeSchemas = new WeakMap<z.ZodType, z.ZodType>();
+
+/**
+ * The {@link TopicBinding} of a contract topic, from `TOPIC_SPECS`.
+ *
+ * @example
+ * topicBinding('agent.results').partitions; // 6
+ */
+export function topicBinding<T extends TopicName>(topic: T): TopicBinding<PayloadOf<T>> {
+  let binding = bindings.get(topic);
+  if (!binding) {
+    const spec = TOPIC_SPECS[topic];
+    binding = {
+      topic,
+      partitions: spec.partitions,
+      type: spec.type,
+      schema: spec.schema as z.ZodType,
+      ...(spec.enveloped ? {} : { wrap: (payload: unknown, source: MessageSource) => wrapTicket(payload as TicketEvent, source) }),
+    };
+    bindings.set(topic, binding);
+  }
+  return binding as TopicBinding<PayloadOf<T>>;
+}
+
+/**
+ * The schema a whole message of `binding` must match: the envelope around the payload schema, or the bare schema.
+ *
+ * @example
+ * messageSchema(topicBinding('agent.results')).safeParse(JSON.parse(value));
+ */
+export function messageSchema(binding: TopicBinding): z.ZodType {
+  if (binding.wrap) return binding.schema;
+  let schema = envelopeSchemas.get(binding.schema);
+  if (!schema) {
+    schema = EnvelopeSchema(binding.schema);
+    envelopeSchemas.set(binding.schema, schema);
+  }
+  return schema;
+}
+
+/**
+ * Zod issues as `{ path, message }` with dotted paths (`payload.requester.email`), `(root)` for the message itself.
+ *
+ * @example
+ * formatIssues(result.error); // [{ path: 'payload.subject', message: 'Too small: expected string to have >=1 characters' }]
+ */
+export function formatIssues(error: z.ZodError): Array<{ path: string; message: string }> {
+  return error.issues.map((issue) => ({ path: issue.path.map(String).join('.') || '(root)', message: issue.message }));
+}
+
+/**
+ * Size check, JSON parse and schema validation of one Kafka value; never throws. A failure carries a code and a
+ * readable message for the dead letter.
+ *
+ * @example
+ * const result = decodeMessage(topicBinding('agent.results'), message.value, source, 1_000_000);
+ * if (!result.ok) deadLetter(result.failure);
+ */
+export function decodeMessage(binding: TopicBinding, value: Buffer | null, source: MessageSource, maxBytes: number): DecodeResult {
+  if (value === null || value.length === 0) {
+    return { ok: false, failure: { code: 'BUS.MESSAGE_EMPTY', message: `message on ${binding.topic} has no value` } };
+  }
+  if (value.length > maxBytes) {
+    return { ok: false, failure: { code: 'BUS.MESSAGE_TOO_LARGE', message: `message is ${value.length} bytes, the limit is ${maxBytes} (BUS_MAX_MESSAGE_BYTES)` } };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(value.toString('utf8'));
+  } catch (error) {
+    return { ok: false, failure: { code: 'BUS.INVALID_JSON', message: `message is not valid JSON: ${(error as Error).message}` } };
+  }
+  const parsed = messageSchema(binding).safeParse(json);
+  if (!parsed.success) {
+    const issues = formatIssues(parsed.error);
+    const summary = issues.slice(0, 5).map((i) => `${i.path}: ${i.message}`).join('; ');
+    const what = binding.wrap ? `a ${binding.type} event` : `an envelope of ${binding.type}`;
+    return {
+      ok: false,
+      failure: { code: 'BUS.SCHEMA_INVALID', message: `message on ${binding.topic} is not ${what}: ${summary}${issues.length > 5 ? `; and ${issues.length - 5} more` : ''}`, issues },
+    };
+  }
+  const envelope = binding.wrap ? binding.wrap(parsed.data, source) : (parsed.data as Envelope<unknown>);
+  return { ok: true, envelope };
+}

@@ -1,0 +1,83 @@
+// Publishes the demo tickets through the ingress HTTP API and prints each case's path through the supervisor as it
+// happens, then a summary table. Run by scripts/demo after the services are up:
+//   node dist/scripts/demo-watch.js --tickets data/demo/tickets.json --ingress URL --ingress-key K --supervisor URL --supervisor-key K
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { caseIdFor, TicketEventSchema } from '@switchboard/contracts';
+
+const { values: args } = parseArgs({
+  options: {
+    tickets: { type: 'string', default: 'data/demo/tickets.json' },
+    ingress: { type: 'string', default: 'http://127.0.0.1:3000' },
+    'ingress-key': { type: 'string' },
+    supervisor: { type: 'string', default: 'http://127.0.0.1:3101' },
+    'supervisor-key': { type: 'string' },
+    'timeout-seconds': { type: 'string', default: '900' },
+  },
+});
+
+// AWAITING_APPROVAL waits for a human in the console; for the demo it is as far as the case goes on its own.
+const TERMINAL = new Set(['RESOLVED', 'ESCALATED', 'FAILED', 'CLOSED', 'AWAITING_APPROVAL']);
+const CaseSchema = z.object({
+  status: z.string(),
+  mode: z.string(),
+  intent: z.string().nullable(),
+  transitions: z.array(z.object({ from_status: z.string(), to_status: z.string(), reason: z.string(), at: z.string() })),
+  trace: z.array(z.object({ input_tokens: z.number().nullable(), output_tokens: z.number().nullable(), cost_usd: z.number().nullable() })),
+});
+
+function fail(message: string): never {
+  process.stderr.write(`demo-watch: ${message}\n`);
+  process.exit(1);
+}
+
+async function main(): Promise<void> {
+  const ingressKey = args['ingress-key'] ?? fail('--ingress-key is required');
+  const supervisorKey = args['supervisor-key'] ?? fail('--supervisor-key is required');
+  const run = new Date().toISOString().replace(/[-:T.Z]/g, '').slice(0, 14);
+  const raw = z.array(z.record(z.string(), z.unknown())).parse(JSON.parse(readFileSync(args.tickets!, 'utf8')));
+  const tickets = raw.map((t) => TicketEventSchema.parse({ ...t, externalId: `${String(t.externalId)}-${run}`, receivedAt: new Date().toISOString() }));
+
+  const cases = new Map<string, { label: string; seen: number; status: string; row?: z.infer<typeof CaseSchema> }>();
+  for (const ticket of tickets) {
+    const res = await fetch(`${args.ingress}/tickets`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': ingressKey }, body: JSON.stringify(ticket) });
+    if (res.status !== 202) fail(`ingress refused ${ticket.externalId}: ${res.status} ${await res.text()}`);
+    const label = `${ticket.externalId.replace(`-${run}`, '')} ${ticket.tenantId}`;
+    cases.set(caseIdFor(ticket), { label, seen: 0, status: 'RECEIVED' });
+    process.stdout.write(`→ ${label.padEnd(18)} published  "${ticket.subject}"\n`);
+  }
+
+  const deadline = Date.now() + Number(args['timeout-seconds']) * 1000;
+  while (Date.now() < deadline && [...cases.values()].some((c) => !TERMINAL.has(c.status))) {
+    for (const [caseId, c] of cases) {
+      if (TERMINAL.has(c.status)) continue;
+      const res = await fetch(`${args.supervisor}/v1/cases/${caseId}`, { headers: { authorization: `Bearer ${supervisorKey}` } });
+      if (res.status === 404) continue;
+      if (!res.ok) fail(`supervisor answered ${res.status} for ${caseId}: ${await res.text()}`);
+      const row = CaseSchema.parse(await res.json());
+      for (const t of row.transitions.slice(c.seen)) {
+        process.stdout.write(`  ${c.label.padEnd(18)} ${t.from_status.padEnd(17)} → ${t.to_status.padEnd(17)} ${t.reason}\n`);
+      }
+      c.seen = row.transitions.length;
+      c.status = row.status;
+      c.row = row;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+
+  process.stdout.write('\n');
+  const header = ['ticket', 'intent', 'mode', 'outcome', 'tokens', 'cost USD', 'last step'];
+  const rows = [...cases.values()].map((c) => {
+    const tokens = (c.row?.trace ?? []).reduce((n, t) => n + (t.input_tokens ?? 0) + (t.output_tokens ?? 0), 0);
+    const cost = (c.row?.trace ?? []).reduce((n, t) => n + (t.cost_usd ?? 0), 0);
+    return [c.label, c.row?.intent ?? '-', c.row?.mode ?? '-', c.status, String(tokens), cost.toFixed(4), (c.row?.transitions.at(-1)?.reason ?? '').slice(0, 70)];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ');
+  process.stdout.write(`${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${rows.map(line).join('\n')}\n`);
+  const open = rows.filter((r) => !TERMINAL.has(r[3]!)).length;
+  if (open > 0) fail(`${open} case(s) not settled after ${args['timeout-seconds']} s`);
+}
+
+main().catch((error) => fail((error as Error).stack ?? String(error)));
