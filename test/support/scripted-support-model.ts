@@ -24,10 +24,10 @@ function classify(text: string): string {
 }
 
 function triage(req: ChatRequest, confidence: number): ScriptedReply {
-  const text = firstUser(req.messages);
+  const text = /<ticket>([\s\S]*?)<\/ticket>/.exec(firstUser(req.messages))?.[1] ?? '';
   const injection = /ignore (your|all|previous)|you are now/i.test(text);
   const priority = /urgent|asap|down/i.test(text) ? 'high' : 'normal';
-  return { json: { intent: classify(text), priority, confidence, summary: text.split('\n').find((l) => l.trim() && !l.startsWith('Intents') && !l.startsWith('<'))?.slice(0, 200) ?? 'ticket', injectionSuspected: injection } };
+  return { json: { intent: classify(text), priority, confidence, summary: text.split('\n').find((l) => l.trim())?.slice(0, 200) ?? 'ticket', injectionSuspected: injection } };
 }
 
 function firstUser(messages: ChatMessage[]): string {

@@ -2,11 +2,10 @@
 // four agents, each a real Nest app on an ephemeral port, talking over the real Kafka broker, the real Postgres and
 // real HTTP. Only the LLM is a named double (passed in). Used by test/e2e and the scenario suite.
 import type { INestApplication } from '@nestjs/common';
-import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 import { AgentRuntimeModule, HttpToolGateway, startAgentApp, ToolGateway } from '@switchboard/agent-kit';
 import { KafkaBus, BusConfigSchema } from '@switchboard/bus';
-import { TOPICS, type TicketEvent, type TicketEventInput } from '@switchboard/contracts';
+import type { TicketEvent, TicketEventInput } from '@switchboard/contracts';
 import { LlmPort } from '@switchboard/llm';
 import { KnowledgeIngestor, MemoryService, PgVectorStore, runMemoryMigrations } from '@switchboard/memory';
 import { HashingEmbedder } from '@switchboard/memory/testing';
@@ -33,24 +32,6 @@ export const STACK_KEYS = {
   supervisorApi: 'e2e-supervisor-api-key-0123456789',
 };
 
-const CONSUMED_TOPICS = Object.values(TOPICS);
-
-/** Moves a consumer group to the end of its topics, so a suite does not replay what earlier suites published. */
-async function skipToLatest(groupIds: string[]): Promise<void> {
-  const admin = new Kafka({ clientId: 'e2e-admin', brokers: TEST_KAFKA_BROKERS, logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  try {
-    const existing = new Set(await admin.listTopics());
-    for (const groupId of groupIds) {
-      for (const topic of CONSUMED_TOPICS.flatMap((t) => [t, `${t}.retry`]).filter((t) => existing.has(t))) {
-        await admin.resetOffsets({ groupId, topic, earliest: false });
-      }
-    }
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 export interface Stack {
   acmeUrl: string;
   gatewayUrl: string;
@@ -75,18 +56,19 @@ export interface StackOptions {
 
 export async function startStack(options: StackOptions): Promise<Stack> {
   const apps: INestApplication[] = [];
+  const run = Date.now().toString(36);
   const groups = {
-    supervisor: `e2e.${options.name}.supervisor`,
-    triage: `e2e.${options.name}.triage`,
-    retrieval: `e2e.${options.name}.retrieval`,
-    resolver: `e2e.${options.name}.resolver`,
-    verifier: `e2e.${options.name}.verifier`,
+    supervisor: `e2e.${options.name}.${run}.supervisor`,
+    triage: `e2e.${options.name}.${run}.triage`,
+    retrieval: `e2e.${options.name}.${run}.retrieval`,
+    resolver: `e2e.${options.name}.${run}.resolver`,
+    verifier: `e2e.${options.name}.${run}.verifier`,
   };
-  const kafkaEnv = { KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(','), BUS_RETRY_BASE_MS: '200', LOG_LEVEL: 'warn' };
+  // Fresh groups per run start at the end of the shared topics, so a suite never replays what earlier suites published.
+  const kafkaEnv = { KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(','), BUS_RETRY_BASE_MS: '200', BUS_NEW_GROUP_START: 'latest', LOG_LEVEL: 'warn' };
   const bus = new KafkaBus(loadConfig(BusConfigSchema, kafkaEnv), `e2e-${options.name}`);
   await bus.connect();
   await bus.ensureTopics();
-  await skipToLatest(Object.values(groups));
 
   const listen = async (app: INestApplication): Promise<string> => {
     apps.push(app);

@@ -50,6 +50,7 @@ class SupervisorRuntime extends ReadinessCheck implements OnModuleInit, OnApplic
       partitionsConsumedConcurrently: this.config.SUPERVISOR_CONCURRENCY,
       handler: (message) => this.handler.handle(message),
     });
+    await this.consumer.ready;
     this.scanner.start();
     this.logger.info('supervisor running', { groupId: this.config.SUPERVISOR_GROUP_ID, topics: SUPERVISOR_TOPICS });
   }

@@ -82,6 +82,8 @@ export class AgentWorker<A extends AgentName> {
       partitionsConsumedConcurrently: this.options.concurrency ?? 1,
       handler: (message) => this.process(message as unknown as IncomingMessage<TaskTopic<A>>),
     });
+    // Started means assigned and fetching: a task published after start() returns is never skipped by a new group.
+    await this.handle_.ready;
     this.logger.info('consuming tasks', { topic });
   }
 

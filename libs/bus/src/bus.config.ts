@@ -23,5 +23,10 @@ export const BusConfigSchema = z.object({
   BUS_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().positive().default(3_000),
   /** Longest idle fetch; also bounds how late a paused retry partition is resumed. */
   BUS_FETCH_MAX_WAIT_MS: z.coerce.number().int().positive().default(500),
+  /**
+   * Where a consumer group with no committed offset starts (Kafka's auto.offset.reset): `earliest` misses nothing
+   * published before the group first ran; `latest` skips history (test suites sharing topics, replays by choice).
+   */
+  BUS_NEW_GROUP_START: z.enum(['earliest', 'latest']).default('earliest'),
 });
 export type BusConfig = z.infer<typeof BusConfigSchema>;

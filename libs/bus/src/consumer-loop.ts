@@ -88,7 +88,7 @@ export class ConsumerLoop implements ConsumerHandle {
       this.logger.error('consumer crashed', { error: payload.error, restart: payload.restart });
     });
     await this.consumer.connect();
-    await this.consumer.subscribe({ topics: [...this.routes.keys()], fromBeginning: this.options.fromBeginning ?? true });
+    await this.consumer.subscribe({ topics: [...this.routes.keys()], fromBeginning: this.options.fromBeginning ?? this.config.BUS_NEW_GROUP_START === 'earliest' });
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
