@@ -7,6 +7,8 @@ export const ResolverConfigSchema = BusConfigSchema.extend(LlmConfigSchema.shape
   PORT: env.int(3104),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  /** Consumer group of this agent's task topic (default `switchboard.<agent>`); every replica shares it. */
+  AGENT_GROUP_ID: z.string().min(1).optional(),
   GATEWAY_URL: z.string().url().default('http://127.0.0.1:3200'),
   GATEWAY_TIMEOUT_MS: env.int(10_000),
   /** A call that failed this many times with the same arguments stops the loop (no flailing). */

@@ -8,5 +8,7 @@ export const RetrievalConfigSchema = BusConfigSchema.extend(MemoryConfigSchema.s
   PORT: env.int(3103),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  /** Consumer group of this agent's task topic (default `switchboard.<agent>`); every replica shares it. */
+  AGENT_GROUP_ID: z.string().min(1).optional(),
 });
 export type RetrievalConfig = z.infer<typeof RetrievalConfigSchema>;

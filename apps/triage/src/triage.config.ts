@@ -8,6 +8,8 @@ export const TriageConfigSchema = BusConfigSchema.extend(LlmConfigSchema.shape).
   PORT: env.int(3102),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  /** Consumer group of this agent's task topic (default `switchboard.<agent>`); every replica shares it. */
+  AGENT_GROUP_ID: z.string().min(1).optional(),
   /** Intent taxonomy offered to the model; `other` is always added. */
   TRIAGE_INTENTS: env.list(DEFAULT_INTENTS.join(',')),
   TRIAGE_MAX_REPAIRS: env.int(2),

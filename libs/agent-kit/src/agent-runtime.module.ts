@@ -6,7 +6,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { KafkaBus, type BusConfig } from '@switchboard/bus';
 import type { AgentName } from '@switchboard/contracts';
 import type { z } from 'zod';
-import { configureLogging, initTracing, JsonLogger, loadConfigOrExit, redactConfig, type LogLevel } from '@switchboard/observability';
+import { ConfigError, configureLogging, initTracing, JsonLogger, loadConfigOrExit, redactConfig, type LogLevel } from '@switchboard/observability';
 import { AgentHandler, AgentWorker } from './agent-worker';
 import { HealthController, HealthService, READINESS_CHECKS, ReadinessCheck } from './health.controller';
 
@@ -96,6 +96,7 @@ export interface AgentAppConfig extends BusConfig {
   PORT: number;
   LOG_LEVEL: LogLevel;
   OTEL_EXPORTER_OTLP_ENDPOINT?: string | undefined;
+  AGENT_GROUP_ID?: string | undefined;
 }
 
 /**
@@ -115,7 +116,18 @@ export async function runAgentMain<A extends AgentName, C extends AgentAppConfig
   const config = loadConfigOrExit(options.schema);
   configureLogging({ level: config.LOG_LEVEL });
   initTracing({ serviceName: options.agent, otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
-  const module = AgentRuntimeModule.forRoot({ agent: options.agent, config, handler: options.handler, providers: await options.providers(config) });
+  let providers: Provider[];
+  try {
+    providers = await options.providers(config);
+  } catch (error) {
+    // Config that only fails when providers are built (an LLM policy file, a model path) exits like bad env does.
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(78);
+    }
+    throw error;
+  }
+  const module = AgentRuntimeModule.forRoot({ agent: options.agent, config, handler: options.handler, providers, groupId: config.AGENT_GROUP_ID });
   await startAgentApp(module, config.PORT);
   new JsonLogger(options.agent).info(`${options.agent} agent started`, { port: config.PORT, config: redactConfig(config as unknown as Record<string, unknown>) });
 }

@@ -26,6 +26,17 @@ describe('LLM config', () => {
     expect(policy.defaultTimeoutMs).toBe(120_000);
   });
 
+  it('refuses a Bedrock provider in a sovereign deployment, naming it', () => {
+    const env = {
+      LLM_PROVIDERS: JSON.stringify(providers),
+      LLM_REGIONS: JSON.stringify({ 'eu-sovereign': { providers: ['ollama-eu', 'local'] }, 'us-east-1': { providers: ['bedrock-us'] } }),
+    };
+    expect(() => loadLlmPolicy(loadConfig(LlmConfigSchema, { ...env, LLM_SOVEREIGN: 'true' }))).toThrow(/providers\.bedrock-us: Bedrock is not allowed in a sovereign deployment/);
+    expect(loadLlmPolicy(loadConfig(LlmConfigSchema, env)).providers['bedrock-us']).toBeDefined();
+    const sovereignOnly = { LLM_PROVIDERS: JSON.stringify({ local: providers.local }), LLM_REGIONS: JSON.stringify({ 'eu-sovereign': { providers: ['local'] } }), LLM_SOVEREIGN: 'true' };
+    expect(Object.keys(loadLlmPolicy(loadConfig(LlmConfigSchema, sovereignOnly)).providers)).toEqual(['local']);
+  });
+
   it('reads a YAML policy file', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'llm-policy-')), 'policy.yaml');
     writeFileSync(file, `providers:\n  ollama-eu: { kind: ollama, host: "http://127.0.0.1:11434", models: { default: "qwen3:8b" } }\nregions:\n  eu-sovereign: { providers: [ollama-eu] }\n`);

@@ -117,6 +117,11 @@ export const LlmConfigSchema = z.object({
   LLM_REGIONS: z.string().min(1).optional(),
   LLM_PRICING: z.string().min(1).optional(),
   LLM_TIMEOUT_MS: env.int(120_000),
+  /**
+   * This deployment serves a sovereign region: no provider outside it may be configured, so a policy naming a
+   * Bedrock provider is refused at start-up (the region router already refuses such calls per case).
+   */
+  LLM_SOVEREIGN: env.bool(false),
 });
 export type LlmConfig = z.output<typeof LlmConfigSchema>;
 
@@ -154,5 +159,11 @@ export function loadLlmPolicy(config: LlmConfig): LlmPolicy {
   if (!raw['providers'] || !raw['regions']) throw new ConfigError(['LLM_POLICY_FILE or LLM_PROVIDERS + LLM_REGIONS: no LLM policy configured']);
   const result = LlmPolicySchema.safeParse(raw);
   if (!result.success) throw new ConfigError(result.error.issues.map((i) => `llm policy ${i.path.join('.') || '(root)'}: ${i.message}`));
+  if (config.LLM_SOVEREIGN) {
+    const outside = Object.entries(result.data.providers).filter(([, p]) => p.kind === 'bedrock').map(([name]) => name);
+    if (outside.length) {
+      throw new ConfigError(outside.map((name) => `llm policy providers.${name}: Bedrock is not allowed in a sovereign deployment (LLM_SOVEREIGN=true); use ollama or llama-cpp`));
+    }
+  }
   return result.data;
 }

@@ -6,7 +6,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { loadLlmPolicy, type LlmConfig } from '@switchboard/llm';
+import { LlmConfigSchema, loadLlmPolicy, type LlmConfig } from '@switchboard/llm';
+import { loadConfig } from '@switchboard/observability';
 import { knownKeysByService, listApps, loadServiceSchemas, type ServiceSchema } from '../../../scripts/gen-config-docs';
 import { CHART, componentOf, containerEnv, ROOT, regionNames, regionValues, renderAll, type K8sObject, type Rendered } from './deploy-support';
 
@@ -147,8 +148,10 @@ describe.each(regionNames())('Helm chart, region %s', (region) => {
       const so = objects().find((o) => o.kind === 'ScaledObject' && o.spec.scaleTargetRef.name.endsWith(`-${agent}`));
       expect(so).toBeDefined();
       const trigger = so!.spec.triggers.find((t: { type: string }) => t.type === 'kafka');
-      // libs/agent-kit AgentWorker: groupId `switchboard.<agent>`.
-      expect(trigger.metadata.consumerGroup).toBe(`switchboard.${agent}`);
+      // libs/agent-kit: the group is AGENT_GROUP_ID when set, else `switchboard.<agent>`.
+      const deployment = deployments().find((d) => d.metadata.name === so!.spec.scaleTargetRef.name)!;
+      const { env } = containerEnv(objects(), deployment);
+      expect(trigger.metadata.consumerGroup).toBe(env['AGENT_GROUP_ID'] ?? `switchboard.${agent}`);
       expect(so!.spec.maxReplicaCount).toBeLessThanOrEqual(6);
     }
   });
@@ -209,6 +212,18 @@ describe.each(regionNames())('Helm chart, region %s', (region) => {
         // Peers are pods or namespaces of this cluster; an ipBlock would be an address outside it.
         expect(JSON.stringify(np.spec.egress)).not.toContain('ipBlock');
       }
+    });
+
+    it('sovereign: every model caller runs with LLM_SOVEREIGN, so a Bedrock provider slipped into its policy stops it at start-up', () => {
+      const callers = deployments().filter((d) => LLM_KEYS.some((k) => containerEnv(objects(), d).env[k]));
+      expect(callers.length).toBeGreaterThan(0);
+      for (const d of callers) expect(containerEnv(objects(), d).env['LLM_SOVEREIGN']).toBe('true');
+      const cm = objects().find((o) => o.kind === 'ConfigMap' && o.metadata.name.endsWith('-llm-policy'))!;
+      const policy = parseYaml(cm.data!['policy.yaml']!) as { providers: Record<string, unknown>; regions: Record<string, unknown> };
+      const withBedrock = { ...policy, providers: { ...policy.providers, 'bedrock-x': { kind: 'bedrock', awsRegion: 'eu-central-1', models: { default: 'm' } } } };
+      expect(() => loadLlmPolicy(loadConfig(LlmConfigSchema, {
+        LLM_SOVEREIGN: 'true', LLM_PROVIDERS: JSON.stringify(withBedrock.providers), LLM_REGIONS: JSON.stringify(withBedrock.regions),
+      }))).toThrow(/Bedrock is not allowed in a sovereign deployment/);
     });
   } else {
     it('non-sovereign LLM regions authenticate by workload identity (IRSA) when they use Bedrock', () => {

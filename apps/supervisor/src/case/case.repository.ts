@@ -43,16 +43,16 @@ WITH u AS (
   RETURNING case_id
 ), t AS (
   INSERT INTO supervisor.transitions (case_id, version, from_status, to_status, reason, event, message_id, at)
-  SELECT $1, $5, x.from_status, x.to_status, x.reason, $10, $11, $9::timestamptz
-    FROM u, jsonb_to_recordset($12::jsonb) WITH ORDINALITY AS x(from_status text, to_status text, reason text, n bigint) ORDER BY x.n
+  SELECT $1, $5, x.v->>'from_status', x.v->>'to_status', x.v->>'reason', $10, $11, $9::timestamptz
+    FROM u, jsonb_array_elements($12::jsonb) WITH ORDINALITY AS x(v, n) ORDER BY x.n
 ), c AS (
   INSERT INTO supervisor.checkpoints (case_id, version, status, event, delta, at)
   SELECT $1, $5, $2, $10, $13::jsonb, $9::timestamptz FROM u
 ), r AS (
   INSERT INTO supervisor.trace (case_id, version, kind, agent, task_id, data, input_tokens, output_tokens, cost_usd, at)
-  SELECT $1, $5, x.kind, x.agent, x.task_id, x.data, x.input_tokens, x.output_tokens, x.cost_usd, $9::timestamptz
-    FROM u, jsonb_to_recordset($14::jsonb) WITH ORDINALITY
-         AS x(kind text, agent text, task_id text, data jsonb, input_tokens int, output_tokens int, cost_usd numeric, n bigint) ORDER BY x.n
+  SELECT $1, $5, x.v->>'kind', x.v->>'agent', x.v->>'task_id', x.v->'data', (x.v->>'input_tokens')::int, (x.v->>'output_tokens')::int,
+         (x.v->>'cost_usd')::numeric, $9::timestamptz
+    FROM u, jsonb_array_elements($14::jsonb) WITH ORDINALITY AS x(v, n) ORDER BY x.n
 ), o AS (
   INSERT INTO supervisor.outcomes (case_id, run, status, at)
   SELECT $1, $15::int, $16, $9::timestamptz FROM u WHERE $15::int IS NOT NULL

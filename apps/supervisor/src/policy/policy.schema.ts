@@ -34,13 +34,24 @@ const MinConfidenceSchema = z
   })
   .strict();
 
+const confidence = z.number().min(0).max(1);
+// Override fragments carry no defaults: an unset field must fall through to the less specific level.
+const BudgetsOverrideSchema = z
+  .object({
+    maxIterations: positiveInt, maxTokens: positiveInt, maxCostUsd: z.number().positive(), maxToolErrors: z.number().int().nonnegative(),
+    stepTimeoutMs: positiveInt, maxRepeatedFailures: positiveInt, maxReplans: z.number().int().nonnegative(),
+  })
+  .partial()
+  .strict();
+const MinConfidenceOverrideSchema = z.object({ autonomous: confidence, assist: confidence, shadow: confidence }).partial().strict();
+
 const OverrideSchema = z
   .object({
     tenant: z.string().min(1).optional(),
     intent: z.string().min(1).optional(),
     mode: RolloutModeSchema.optional(),
-    minConfidence: MinConfidenceSchema.partial().optional(),
-    budgets: BudgetsSchema.partial().optional(),
+    minConfidence: MinConfidenceOverrideSchema.optional(),
+    budgets: BudgetsOverrideSchema.optional(),
   })
   .strict()
   .refine((o) => o.tenant !== undefined || o.intent !== undefined, 'an override needs a tenant, an intent or both');

@@ -173,8 +173,12 @@ export async function primeGroup(brokers: string[], groupId: string, topics: rea
   await admin.connect();
   try {
     for (const topic of topics.flatMap((t) => [t, retryTopic(t)])) {
-      const offsets = await admin.fetchTopicOffsets(topic);
-      await admin.setOffsets({ groupId, topic, partitions: offsets.map((o) => ({ partition: o.partition, offset: o.high })) });
+      // Right after topic creation the broker may briefly answer "not the leader"; retry for a while.
+      await waitFor(`offsets of ${topic}`, async () => {
+        const offsets = await admin.fetchTopicOffsets(topic);
+        await admin.setOffsets({ groupId, topic, partitions: offsets.map((o) => ({ partition: o.partition, offset: o.high })) });
+        return true;
+      }, 15_000);
     }
   } finally {
     await admin.disconnect();

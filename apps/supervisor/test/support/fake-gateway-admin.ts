@@ -1,0 +1,27 @@
+import { GatewayAdminError, GatewayAdminPort } from '../../src/gateway/gateway-admin.port';
+
+/** Named double of the gateway admin API: records decisions; can refuse an approval id or be unavailable. */
+export class FakeGatewayAdmin extends GatewayAdminPort {
+  readonly calls: Array<{ decision: 'approve' | 'reject'; approvalId: string; by: string }> = [];
+  private readonly refused = new Map<string, string>();
+  unavailable = false;
+
+  refuse(approvalId: string, message: string): void {
+    this.refused.set(approvalId, message);
+  }
+
+  async approve(approvalId: string, by: string): Promise<void> {
+    this.decide('approve', approvalId, by);
+  }
+
+  async reject(approvalId: string, by: string): Promise<void> {
+    this.decide('reject', approvalId, by);
+  }
+
+  private decide(decision: 'approve' | 'reject', approvalId: string, by: string): void {
+    if (this.unavailable) throw new GatewayAdminError('gateway unavailable', true);
+    const refusal = this.refused.get(approvalId);
+    if (refusal) throw new GatewayAdminError(refusal, false);
+    this.calls.push({ decision, approvalId, by });
+  }
+}

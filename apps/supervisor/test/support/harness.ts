@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+import { Client, Pool } from 'pg';
+import { caseIdFor, type TicketEvent } from '@switchboard/contracts';
+import { loadConfig } from '@switchboard/observability';
+import { TEST_DATABASE_URL, TEST_KAFKA_BROKERS } from '../../../../test/support/env';
+import { SupervisorConfigSchema, type SupervisorConfig } from '../../src/supervisor.config';
+
+export const BROKERS = TEST_KAFKA_BROKERS;
+export const API_KEY = 'test-supervisor-api-key-0123456789';
+export const GATEWAY_ADMIN_KEY = 'test-gateway-admin-key-0123456789';
+export const TOKEN_SECRET = 'test-gateway-token-secret-0123456789abcdef';
+
+export const runId = () => randomUUID().slice(0, 8);
+
+export function supervisorEnv(groupId: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    DATABASE_URL: TEST_DATABASE_URL, KAFKA_BROKERS: BROKERS.join(','), GATEWAY_TOKEN_SECRET: TOKEN_SECRET, GATEWAY_ADMIN_KEY,
+    SUPERVISOR_API_KEYS: API_KEY, SUPERVISOR_GROUP_ID: groupId, SUPERVISOR_SCAN_INTERVAL_MS: '200', BUS_RETRY_BASE_MS: '200', LOG_LEVEL: 'warn', ...extra,
+  };
+}
+
+export function supervisorConfig(groupId: string, extra: Record<string, string> = {}): SupervisorConfig {
+  return loadConfig(SupervisorConfigSchema, supervisorEnv(groupId, extra));
+}
+
+export function ticketFor(tenantId: string, externalId = `EXT-${runId()}`, over: Partial<TicketEvent> = {}): TicketEvent {
+  return {
+    externalId, source: 'api', tenantId, region: 'us-east-1', requester: { email: 'ops@example.com' }, subject: 'Dashboard blank',
+    body: 'Since the new dashboard flag was switched on our dashboard is blank.', priority: 'normal', tags: [], receivedAt: new Date().toISOString(), metadata: {}, ...over,
+  };
+}
+
+export const caseOf = (t: TicketEvent) => caseIdFor(t);
+
+export class Db {
+  readonly pool = new Pool({ connectionString: TEST_DATABASE_URL, max: 3 });
+
+  async status(caseId: string): Promise<string | undefined> {
+    const { rows } = await this.pool.query('SELECT status FROM supervisor.cases WHERE case_id = $1', [caseId]);
+    return rows[0]?.status;
+  }
+
+  async caseRow(caseId: string): Promise<{ status: string; version: number; state: Record<string, any> } | undefined> {
+    const { rows } = await this.pool.query('SELECT status, version, state FROM supervisor.cases WHERE case_id = $1', [caseId]);
+    return rows[0];
+  }
+
+  async transitions(caseId: string): Promise<Array<{ from_status: string; to_status: string; reason: string; event: string }>> {
+    const { rows } = await this.pool.query('SELECT from_status, to_status, reason, event FROM supervisor.transitions WHERE case_id = $1 ORDER BY id', [caseId]);
+    return rows;
+  }
+
+  async count(table: string, caseId: string): Promise<number> {
+    const { rows } = await this.pool.query(`SELECT count(*)::int AS n FROM supervisor.${table} WHERE case_id = $1`, [caseId]);
+    return rows[0].n;
+  }
+
+  end(): Promise<void> {
+    return this.pool.end();
+  }
+}
+
+/**
+ * Supervisor integration suites share the topics and the database: two supervisors running at once would share the
+ * work (the ledger makes that safe, but a test could not tell which instance did what). A session advisory lock
+ * makes the suites take turns even when jest runs them in parallel workers.
+ */
+export async function acquireSuiteLock(): Promise<() => Promise<void>> {
+  const client = new Client({ connectionString: TEST_DATABASE_URL });
+  await client.connect();
+  await client.query(`SELECT pg_advisory_lock(hashtext('switchboard.supervisor.int-tests'))`);
+  return async () => {
+    await client.query(`SELECT pg_advisory_unlock(hashtext('switchboard.supervisor.int-tests'))`).catch(() => undefined);
+    await client.end();
+  };
+}

@@ -1,0 +1,138 @@
+{{/* Release-scoped name prefix. */}}
+{{- define "switchboard.fullname" -}}
+{{- if contains .Chart.Name .Release.Name -}}
+{{- .Release.Name | trunc 40 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 40 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "switchboard.labels" -}}
+app.kubernetes.io/part-of: switchboard
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+switchboard.dev/region: {{ .Values.region | quote }}
+{{- end -}}
+
+{{/* Selector labels of one component: (dict "root" $ "name" "triage") */}}
+{{- define "switchboard.selector" -}}
+app.kubernetes.io/name: switchboard
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .name }}
+{{- end -}}
+
+{{- define "switchboard.image" -}}
+{{- printf "%s/%s:%s" .root.Values.image.registry .name (.root.Values.image.tag | default .root.Chart.AppVersion) -}}
+{{- end -}}
+
+{{- define "switchboard.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}{{ include "switchboard.fullname" . }}{{- else -}}default{{- end -}}
+{{- end -}}
+
+{{- define "switchboard.ollamaUrl" -}}
+{{- printf "http://%s-ollama:%d" (include "switchboard.fullname" .) (int .Values.ollama.port) -}}
+{{- end -}}
+
+{{- define "switchboard.gatewayUrl" -}}
+{{- printf "http://%s-gateway:%d" (include "switchboard.fullname" .) (int (index .Values.services "gateway").port) -}}
+{{- end -}}
+
+{{/* The LLM policy with templates in values expanded (e.g. the in-cluster Ollama URL). */}}
+{{- define "switchboard.llmPolicy" -}}
+{{- tpl (toYaml .Values.llm.policy) . -}}
+{{- end -}}
+
+{{/*
+Plain (non-secret) environment of one service: (dict "root" $ "name" "triage" "svc" $svc).
+Only variables the service's zod schema knows; the deploy tests check that.
+*/}}
+{{- define "switchboard.env" -}}
+{{- $root := .root -}}{{- $svc := .svc -}}{{- $name := .name -}}
+{{- $env := dict "PORT" (toString $svc.port) "LOG_LEVEL" $root.Values.logLevel -}}
+{{- if and $svc.otel $root.Values.otelExporterEndpoint -}}
+{{- $_ := set $env "OTEL_EXPORTER_OTLP_ENDPOINT" $root.Values.otelExporterEndpoint -}}
+{{- end -}}
+{{- if $svc.bus -}}
+{{- $_ := set $env "KAFKA_BROKERS" (join "," $root.Values.kafka.brokers) -}}
+{{- $_ := set $env "KAFKA_CLIENT_ID" (printf "%s-%s" $root.Values.kafka.clientId $name) -}}
+{{- end -}}
+{{- if $svc.llm -}}
+{{- $_ := set $env "LLM_POLICY_FILE" "/etc/switchboard/llm/policy.yaml" -}}
+{{- $_ := set $env "LLM_TIMEOUT_MS" (toString (int $root.Values.llm.timeoutMs)) -}}
+{{- if $root.Values.sovereign -}}{{- $_ := set $env "LLM_SOVEREIGN" "true" -}}{{- end -}}
+{{- end -}}
+{{- if $svc.memory -}}
+{{- $_ := set $env "MEMORY_STORE" $root.Values.memory.store -}}
+{{- $_ := set $env "MEMORY_COLLECTION" $root.Values.memory.collection -}}
+{{- $_ := set $env "MEMORY_EMBEDDINGS_DIR" "/app/models/all-minilm-l6-v2-q" -}}
+{{- if eq $root.Values.memory.store "qdrant" -}}
+{{- $_ := set $env "QDRANT_URL" $root.Values.memory.qdrantUrl -}}
+{{- end -}}
+{{- end -}}
+{{- if $svc.gatewayClient -}}
+{{- $_ := set $env "GATEWAY_URL" (include "switchboard.gatewayUrl" $root) -}}
+{{- end -}}
+{{- if eq $name "ingress" -}}
+{{- $_ := set $env "INGRESS_DEFAULT_REGION" $root.Values.region -}}
+{{- end -}}
+{{- if and (eq $name "gateway") (index $root.Values.services "acme-backend").enabled -}}
+{{- $_ := set $env "ACME_BASE_URL" (printf "http://%s-acme-backend:%d" (include "switchboard.fullname" $root) (int (index $root.Values.services "acme-backend").port)) -}}
+{{- end -}}
+{{- range $k, $v := ($svc.env | default dict) -}}
+{{- if not (eq (toString $v) "") -}}{{- $_ := set $env $k (toString $v) -}}{{- end -}}
+{{- end -}}
+{{- toYaml $env -}}
+{{- end -}}
+
+{{/* Secret-backed variables of one service: DATABASE_URL for `database`, plus `secretEnv`. */}}
+{{- define "switchboard.secretEnv" -}}
+{{- $root := .root -}}{{- $svc := .svc -}}
+{{- $refs := dict -}}
+{{- if $svc.database -}}{{- $_ := set $refs "DATABASE_URL" (dict "key" "DATABASE_URL") -}}{{- end -}}
+{{- range $k, $v := ($svc.secretEnv | default dict) -}}{{- $_ := set $refs $k $v -}}{{- end -}}
+{{- range $k := keys $refs | sortAlpha }}
+{{- $ref := index $refs $k }}
+- name: {{ $k }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ $root.Values.secrets.name }}
+      key: {{ $ref.key }}
+      {{- if $ref.optional }}
+      optional: true
+      {{- end }}
+{{- end -}}
+{{- end -}}
+
+{{/* Does this service talk to Postgres? */}}
+{{- define "switchboard.usesPostgres" -}}
+{{- if or .database (hasKey (.secretEnv | default dict) "DATABASE_URL") -}}true{{- end -}}
+{{- end -}}
+
+{{/*
+Render-time guards: a sovereign region must not be able to send case data to an external model, so the chart refuses
+to render such a configuration at all.
+*/}}
+{{- define "switchboard.validate" -}}
+{{- $policy := fromYaml (include "switchboard.llmPolicy" .) -}}
+{{- if .Values.sovereign -}}
+{{- range $name, $p := ($policy.providers | default dict) -}}
+{{- if eq (toString $p.kind) "bedrock" -}}
+{{- fail (printf "region %s is sovereign: LLM provider %q is Bedrock; only in-cluster providers (ollama, llama-cpp) are allowed" $.Values.region $name) -}}
+{{- end -}}
+{{- if and (eq (toString $p.kind) "ollama") (not (hasPrefix (include "switchboard.ollamaUrl" $) (toString $p.host))) -}}
+{{- fail (printf "region %s is sovereign: Ollama provider %q must use the in-cluster Ollama (%s), not %s" $.Values.region $name (include "switchboard.ollamaUrl" $) (toString $p.host)) -}}
+{{- end -}}
+{{- end -}}
+{{- if not .Values.ollama.enabled -}}{{- fail "a sovereign region needs the in-cluster Ollama: set ollama.enabled=true" -}}{{- end -}}
+{{- if not .Values.networkPolicy.enabled -}}{{- fail "a sovereign region needs networkPolicy.enabled=true (LLM egress only to the in-cluster Ollama)" -}}{{- end -}}
+{{- if .Values.networkPolicy.llmEgress -}}{{- fail "a sovereign region must not allow external LLM egress: networkPolicy.llmEgress must be empty" -}}{{- end -}}
+{{- range $k, $v := .Values.serviceAccount.annotations -}}
+{{- if hasPrefix "eks.amazonaws.com/" $k -}}{{- fail (printf "a sovereign region must not carry AWS IAM annotations (%s)" $k) -}}{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- if and (or (index .Values.services "triage").enabled (index .Values.services "resolver").enabled) (not (hasKey ($policy.regions | default dict) .Values.region)) -}}
+{{- fail (printf "llm.policy.regions has no entry for this release's region %q (the agents would refuse every case): install with a region's values file (-f values-<region>.yaml) or set llm.policy" .Values.region) -}}
+{{- end -}}
+{{- end -}}
