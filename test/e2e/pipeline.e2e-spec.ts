@@ -50,7 +50,7 @@ const settled = (caseId: string, statuses = TERMINAL) =>
 
 async function acme(path: string, init: RequestInit = {}) {
   const res = await fetch(`${stack.acmeUrl}${path}`, { ...init, headers: { 'content-type': 'application/json', 'x-api-key': STACK_KEYS.acme, ...init.headers } });
-  return res.json();
+  return res.json() as Promise<any>;
 }
 
 beforeAll(async () => {

@@ -3,7 +3,7 @@ import {
 } from '@switchboard/contracts';
 import { describeError, JsonLogger, SwitchboardError } from '@switchboard/observability';
 import type { Envelope } from '@switchboard/contracts';
-import type { ConsumerHandle, IncomingMessage, KafkaBus } from '@switchboard/bus';
+import { uuidFromName, type ConsumerHandle, type IncomingMessage, type KafkaBus } from '@switchboard/bus';
 
 const TASK_TOPICS = {
   triage: TOPICS.triageTasks,
@@ -64,6 +64,9 @@ const ZERO_USAGE: Usage = { llmCalls: 0, inputTokens: 0, outputTokens: 0, costUs
 export class AgentWorker<A extends AgentName> {
   private readonly logger: JsonLogger;
   private handle_?: ConsumerHandle;
+  /** Task envelopes this process already answered: the outbox relay may re-send one after a supervisor crash. */
+  private readonly answered = new Set<string>();
+  private static readonly ANSWERED_MAX = 10_000;
 
   constructor(
     private readonly bus: KafkaBus,
@@ -94,6 +97,10 @@ export class AgentWorker<A extends AgentName> {
   private async process(message: IncomingMessage<TaskTopic<A>>): Promise<void> {
     const envelope = message.envelope as Envelope<TaskOf<A>>;
     const task = envelope.payload as TaskOf<A> & { taskId: string };
+    if (this.answered.has(envelope.id)) {
+      this.logger.info('duplicate task delivery skipped', { taskId: task.taskId });
+      return;
+    }
     const ctx: AgentTaskContext = {
       caseId: envelope.caseId, tenantId: envelope.tenantId, region: envelope.region, correlationId: envelope.correlationId, attempt: envelope.attempt,
     };
@@ -108,10 +115,16 @@ export class AgentWorker<A extends AgentName> {
       const usage = error instanceof AgentStepError && error.usage ? error.usage : ZERO_USAGE;
       result = { agent: this.handler.agent, taskId: task.taskId, status: 'failed', error: info, usage, toolErrors: 0 } as AgentResult;
     }
-    const reply = this.bus.envelope(TOPICS.agentResults, result, {
-      caseId: envelope.caseId, tenantId: envelope.tenantId, region: envelope.region, correlationId: envelope.correlationId, causationId: envelope.id,
-    });
+    const reply = {
+      ...this.bus.envelope(TOPICS.agentResults, result, {
+        caseId: envelope.caseId, tenantId: envelope.tenantId, region: envelope.region, correlationId: envelope.correlationId, causationId: envelope.id,
+      }),
+      // One id per task delivery, so a result published twice (redelivery, another replica) is one to the supervisor's ledger.
+      id: uuidFromName(`agent-result:${envelope.id}`),
+    };
     await this.bus.publish(TOPICS.agentResults, reply);
+    this.answered.add(envelope.id);
+    if (this.answered.size > AgentWorker.ANSWERED_MAX) this.answered.delete(this.answered.values().next().value!);
     this.logger.info('task done', { taskId: task.taskId, status: result.status, ms: Date.now() - started });
   }
 }

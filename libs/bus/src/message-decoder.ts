@@ -25,7 +25,18 @@ const ID_NAMESPACE = Buffer.from('6f1c2a4e9b7d4c1e8a3f5d2b7e9c0a14', 'hex');
  * stableMessageId({ topic: 'tickets.ingress', partition: 3, offset: '42' }); // same input → same uuid
  */
 export function stableMessageId(source: MessageSource): string {
-  const hash = createHash('sha1').update(ID_NAMESPACE).update(`${source.topic}/${source.partition}/${source.offset}`).digest();
+  return uuidFromName(`${source.topic}/${source.partition}/${source.offset}`);
+}
+
+/**
+ * A name-based (v5-style) UUID: the same name always gives the same id, so a message derived from another one
+ * (an agent's result from its task) keeps one id across redeliveries and consumers' ledgers drop the repeats.
+ *
+ * @example
+ * uuidFromName(`result:${task.id}`) === uuidFromName(`result:${task.id}`); // true
+ */
+export function uuidFromName(name: string): string {
+  const hash = createHash('sha1').update(ID_NAMESPACE).update(name).digest();
   hash[6] = (hash[6]! & 0x0f) | 0x50;
   hash[8] = (hash[8]! & 0x3f) | 0x80;
   const hex = hash.subarray(0, 16).toString('hex');
