@@ -19,8 +19,9 @@ describe('tool catalogue', () => {
     expect(acme.get('get_tenant')!.rateLimit).toEqual({ capacity: 20, refillPerSecond: 2 });
   });
 
-  it('filters descriptors by the token (tool names and scopes)', () => {
-    expect(acme.forClaims(claims).every((d) => d.scope === 'read')).toBe(true);
+  it('lists the tools a token names, callable only within its scopes', () => {
+    expect(acme.forClaims(claims).filter((d) => d.callable).every((d) => d.scope === 'read')).toBe(true);
+    expect(acme.forClaims(claims).filter((d) => d.scope === 'write').every((d) => d.callable === false)).toBe(true);
     expect(acme.forClaims({ ...claims, tools: ['get_tenant', 'issue_refund'], scopes: ['read', 'write'] }).map((d) => d.name)).toEqual(['get_tenant', 'issue_refund']);
     expect(ToolCatalog.allows({ ...claims, tools: ['get_tenant'] }, acme.get('get_trial')!)).toBe(false);
   });
