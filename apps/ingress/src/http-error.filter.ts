@@ -14,7 +14,15 @@ export class HttpErrorFilter implements ExceptionFilter {
     const res = host.switchToHttp().getResponse<Response>();
     if (error instanceof HttpException) {
       const body = error.getResponse();
-      res.status(error.getStatus()).json(typeof body === 'string' ? { code: 'HTTP_ERROR', message: body } : body);
+      const status = error.getStatus();
+      if (typeof body === 'object' && body !== null && 'code' in body) {
+        res.status(status).json(body);
+      } else if (status === HttpStatus.BAD_REQUEST) {
+        // Nest maps body-parser's JSON SyntaxError to a bare BadRequestException; this app throws no other 400.
+        res.status(status).json({ code: 'INGRESS.MALFORMED_JSON', message: `body is not valid JSON: ${error.message}` });
+      } else {
+        res.status(status).json({ code: `HTTP_${status}`, message: error.message });
+      }
       return;
     }
     const parserError = error as { type?: string; status?: number; message?: string; limit?: number };
