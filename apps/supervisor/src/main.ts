@@ -9,7 +9,7 @@ async function bootstrap(): Promise<void> {
   initTracing({ serviceName: 'supervisor', otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
   const app = await createSupervisorApp(config);
   await app.listen(config.PORT, '0.0.0.0');
-  new JsonLogger('supervisor').info('supervisor listening', { port: config.PORT, config: redactConfig(config) });
+  new JsonLogger('supervisor').info('supervisor listening', { port: config.PORT, config: redactConfig({ ...config, SUPERVISOR_CONSOLE_USERS: config.SUPERVISOR_CONSOLE_USERS.map((u) => `${u.username}:${u.role}`) }) });
 }
 
 bootstrap().catch((error: unknown) => {

@@ -1,7 +1,9 @@
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { JsonLogger } from '@switchboard/observability';
+import type { NextFunction, Request, Response } from 'express';
 import type { GatewayAdminPort } from './gateway/gateway-admin.port';
+import { supervisorAppPath } from './paths';
 import { loadPolicyFile } from './policy/policy.loader';
 import type { Policy } from './policy/policy.schema';
 import type { SupervisorConfig } from './supervisor.config';
@@ -15,6 +17,15 @@ export async function createSupervisorApp(config: SupervisorConfig, overrides: {
     { logger: new JsonLogger('nest') },
   );
   app.useBodyParser('json', { limit: 64 * 1024 });
+  // The console: static ES modules, same origin as the API, nothing from elsewhere (no inline script, no framing).
+  app.use('/console', (_req: Request, res: Response, next: NextFunction) => {
+    res.setHeader('Content-Security-Policy', "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    next();
+  });
+  app.useStaticAssets(supervisorAppPath('console'), { prefix: '/console/', index: 'index.html', fallthrough: true });
+  app.getHttpAdapter().getInstance().get('/', (_req: Request, res: Response) => res.redirect(302, '/console/'));
   app.enableShutdownHooks();
   return app;
 }

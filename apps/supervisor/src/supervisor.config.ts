@@ -5,6 +5,23 @@ import { env } from '@switchboard/observability';
 import { StoreConfigSchema } from '@switchboard/store';
 import { supervisorAppPath } from './paths';
 
+/** A console user: scrypt hash from `node dist/apps/supervisor/src/cli/hash-password.js`. */
+export const ConsoleUserSchema = z.object({
+  username: z.string().regex(/^[a-zA-Z0-9._@-]{1,100}$/, 'username: letters, digits, . _ @ - (1-100)'),
+  role: z.enum(['supervisor', 'viewer']),
+  passwordHash: z.string().regex(/^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/, 'passwordHash must come from the hash-password CLI (scrypt$N$r$p$salt$hash)'),
+});
+export type ConsoleUser = z.infer<typeof ConsoleUserSchema>;
+
+const consoleUsers = z.string().default('[]').transform((raw, ctx) => {
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'SUPERVISOR_CONSOLE_USERS must be a JSON array of {username, role, passwordHash}' });
+    return z.NEVER;
+  }
+}).pipe(z.array(ConsoleUserSchema).refine((users) => new Set(users.map((u) => u.username)).size === users.length, 'usernames must be unique'));
+
 export const SupervisorConfigSchema = BusConfigSchema.extend(StoreConfigSchema.shape)
   .extend(GatewayTokenConfigSchema.shape)
   .extend({
@@ -25,6 +42,18 @@ export const SupervisorConfigSchema = BusConfigSchema.extend(StoreConfigSchema.s
     GATEWAY_URL: z.string().url().default('http://127.0.0.1:3200'),
     GATEWAY_ADMIN_KEY: z.string().min(16, 'GATEWAY_ADMIN_KEY must be at least 16 characters'),
     GATEWAY_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+    /** Console sign-in: JSON array of `{"username","role":"supervisor"|"viewer","passwordHash"}`; empty = no console sign-in (API keys only). */
+    SUPERVISOR_CONSOLE_USERS: consoleUsers,
+    /** HMAC key of console session cookies (≥ 32 chars). Unset: a random key per process, so sessions end at every restart and are not shared between instances. */
+    SUPERVISOR_SESSION_SECRET: z.string().min(32, 'SUPERVISOR_SESSION_SECRET must be at least 32 characters').optional(),
+    /** Console session lifetime. */
+    SUPERVISOR_SESSION_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 24 * 3600).default(8 * 3600),
+    /** Adds `Secure` to the session cookie; set it whenever the console is served over HTTPS. */
+    SUPERVISOR_COOKIE_SECURE: env.bool(false),
+    /** Age after which a waiting case shows as over SLA in the inbox. */
+    SUPERVISOR_SLA_MINUTES: z.coerce.number().int().positive().default(60),
+    /** Window of the KPI gauges on /metrics. */
+    SUPERVISOR_METRICS_WINDOW_HOURS: z.coerce.number().int().positive().max(24 * 90).default(24),
   });
 export type SupervisorConfig = z.infer<typeof SupervisorConfigSchema>;
 export const SUPERVISOR_CONFIG = 'SUPERVISOR_CONFIG';

@@ -1,15 +1,23 @@
-import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { Pool } from 'pg';
 import { KafkaBus, type ConsumerHandle } from '@switchboard/bus';
 import { HealthController, HealthService, READINESS_CHECKS, ReadinessCheck } from '@switchboard/agent-kit';
 import { TaskTokenIssuer } from '@switchboard/gateway-client';
 import { describeError, JsonLogger } from '@switchboard/observability';
 import { createPool, OutboxRelay, runMigrations, storeMigrationsDir } from '@switchboard/store';
-import { ApiKeyGuard } from './api/api-key.guard';
 import { CasesController } from './api/cases.controller';
+import { ConsoleController } from './api/console.controller';
+import { MetricsController } from './api/metrics.controller';
+import { ActorGuard } from './auth/actor.guard';
+import { AuthController } from './auth/auth.controller';
+import { SessionCodec } from './auth/session';
 import { CaseRepository } from './case/case.repository';
 import { CaseService } from './case/case.service';
 import { DueScanner } from './case/due-scanner';
+import { CaseEventsHub } from './console/case-events.hub';
+import { ConsoleRepository } from './console/console.repository';
+import { ConsoleService } from './console/console.service';
+import { SupervisorMetrics } from './console/metrics.service';
 import { GatewayAdminPort } from './gateway/gateway-admin.port';
 import { HttpGatewayAdminAdapter } from './gateway/http.adapter';
 import { supervisorAppPath } from './paths';
@@ -19,7 +27,7 @@ import { SUPERVISOR_TOPICS, SupervisorHandler } from './supervisor.handler';
 
 /** Start order: migrations → topics → outbox relay → consumer → scanner; stop in reverse. */
 @Injectable()
-class SupervisorRuntime extends ReadinessCheck implements OnModuleInit, OnApplicationShutdown {
+class SupervisorRuntime extends ReadinessCheck implements OnModuleInit, OnModuleDestroy, OnApplicationShutdown {
   readonly name = 'supervisor';
   private readonly logger = new JsonLogger(SupervisorRuntime.name);
   private consumer?: ConsumerHandle;
@@ -31,6 +39,7 @@ class SupervisorRuntime extends ReadinessCheck implements OnModuleInit, OnApplic
     @Inject(KafkaBus) private readonly bus: KafkaBus,
     @Inject(SupervisorHandler) private readonly handler: SupervisorHandler,
     @Inject(DueScanner) private readonly scanner: DueScanner,
+    @Inject(CaseEventsHub) private readonly events: CaseEventsHub,
   ) {
     super();
     this.relay = new OutboxRelay(pool, (records) => bus.publishRaw(records));
@@ -53,6 +62,11 @@ class SupervisorRuntime extends ReadinessCheck implements OnModuleInit, OnApplic
     await this.consumer.ready;
     this.scanner.start();
     this.logger.info('supervisor running', { groupId: this.config.SUPERVISOR_GROUP_ID, topics: SUPERVISOR_TOPICS });
+  }
+
+  /** Before the HTTP server closes: open live-update streams would otherwise keep it open. */
+  onModuleDestroy(): void {
+    this.events.closeAll();
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -84,7 +98,7 @@ export class SupervisorModule {
     const logger = new JsonLogger('pg');
     return {
       module: SupervisorModule,
-      controllers: [HealthController, CasesController],
+      controllers: [HealthController, AuthController, CasesController, ConsoleController, MetricsController],
       providers: [
         { provide: SUPERVISOR_CONFIG, useValue: config },
         { provide: SUPERVISOR_POLICY, useValue: policy },
@@ -106,7 +120,21 @@ export class SupervisorModule {
         SupervisorRuntime,
         { provide: READINESS_CHECKS, useFactory: (runtime: SupervisorRuntime) => [runtime], inject: [SupervisorRuntime] },
         HealthService,
-        ApiKeyGuard,
+        { provide: SessionCodec, useFactory: () => new SessionCodec(config.SUPERVISOR_SESSION_SECRET, config.SUPERVISOR_SESSION_TTL_SECONDS) },
+        ActorGuard,
+        { provide: ConsoleRepository, useFactory: (pool: Pool) => new ConsoleRepository(pool), inject: [Pool] },
+        { provide: CaseEventsHub, useFactory: (repo: ConsoleRepository) => new CaseEventsHub(repo), inject: [ConsoleRepository] },
+        {
+          provide: SupervisorMetrics,
+          useFactory: (repo: ConsoleRepository, hub: CaseEventsHub) => new SupervisorMetrics(repo, config.SUPERVISOR_METRICS_WINDOW_HOURS, () => hub.listeners),
+          inject: [ConsoleRepository, CaseEventsHub],
+        },
+        {
+          provide: ConsoleService,
+          useFactory: (pool: Pool, cases: CaseRepository, repo: ConsoleRepository, bus: KafkaBus, metrics: SupervisorMetrics) =>
+            new ConsoleService(pool, cases, repo, bus, (command) => metrics.countDecision(command)),
+          inject: [Pool, CaseRepository, ConsoleRepository, KafkaBus, SupervisorMetrics],
+        },
       ],
     };
   }

@@ -1,5 +1,6 @@
 // Real: Kafka, Postgres, the supervisor app (in process, HTTP on an ephemeral port), outbox relay, task tokens.
 // Doubles: ScriptedAgents (the four agents, on the real broker), FakeGatewayAdmin (gateway approval endpoints).
+import { createHash } from 'node:crypto';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { TopicName } from '@switchboard/contracts';
 import { verifyTaskToken } from '@switchboard/gateway-client';
@@ -34,6 +35,8 @@ const policy = PolicySchema.parse({
   ],
 });
 
+// Commands sent with an API key are attributed to the key's fingerprint, never to a name in the body.
+const API_ACTOR = `api-key:${createHash('sha256').update(API_KEY).digest('hex').slice(0, 12)}`;
 const OUTPUT_TOPICS: TopicName[] = ['tickets.outcomes', 'tickets.replies', 'tickets.internal-notes'];
 let releaseLock: () => Promise<void>;
 let app: NestExpressApplication;
@@ -184,10 +187,10 @@ describe('supervisor on the real broker and database', () => {
       const queue = (await (await api('/v1/cases?status=AWAITING_APPROVAL')).json()) as { cases: Array<{ case_id: string; approval: { approvalId: string } }> };
       expect(queue.cases.find((c) => c.case_id === caseId)?.approval.approvalId).toBe(id);
 
-      const res = await api(`/v1/cases/${caseId}/commands`, { method: 'POST', body: JSON.stringify({ command: 'approve', approvalId: id, by: { userId: 'ana', role: 'supervisor' } }) });
+      const res = await api(`/v1/cases/${caseId}/commands`, { method: 'POST', body: JSON.stringify({ command: 'approve', approvalId: id}) });
       expect(res.status).toBe(202);
       await settled(caseId, 'RESOLVED');
-      expect(gateway.calls).toContainEqual({ decision: 'approve', approvalId: id, by: 'ana' });
+      expect(gateway.calls).toContainEqual({ decision: 'approve', approvalId: id, by: API_ACTOR });
       const second = agents.tasks(caseId, 'resolver')[1]!;
       expect(second.payload).toMatchObject({ approvedApprovalId: id, approved: { approvalId: id, tool: 'issue_refund' } });
       expect(await outcomeOf(caseId)).toMatchObject({ status: 'RESOLVED', verified: true });
@@ -198,11 +201,11 @@ describe('supervisor on the real broker and database', () => {
       const id = `apr_r_${run}`;
       const caseId = await start(T.reject, approvalScript(id));
       await settled(caseId, 'AWAITING_APPROVAL');
-      const res = await api(`/v1/cases/${caseId}/commands`, { method: 'POST', body: JSON.stringify({ command: 'reject', approvalId: id, reason: 'too large', by: { userId: 'bo', role: 'supervisor' } }) });
+      const res = await api(`/v1/cases/${caseId}/commands`, { method: 'POST', body: JSON.stringify({ command: 'reject', approvalId: id, reason: 'too large'}) });
       expect(res.status).toBe(202);
       const outcome = await expectEscalated(caseId, 'approval_rejected');
       expect(outcome.reason).toContain('too large');
-      expect(gateway.calls).toContainEqual({ decision: 'reject', approvalId: id, by: 'bo' });
+      expect(gateway.calls).toContainEqual({ decision: 'reject', approvalId: id, by: API_ACTOR });
     });
   });
 
@@ -279,9 +282,9 @@ describe('supervisor on the real broker and database', () => {
       await settled(caseId, 'ESCALATED');
       const list = (await (await api('/v1/cases?status=ESCALATED&limit=500')).json()) as { cases: Array<{ case_id: string; escalation: { breaker: string } }> };
       expect(list.cases.find((c) => c.case_id === caseId)?.escalation.breaker).toBe('low_confidence');
-      await api(`/v1/cases/${caseId}/commands`, { method: 'POST', body: JSON.stringify({ command: 'take_over', by: { userId: 'cy', role: 'supervisor' } }) });
-      await waitFor('the assignee', async () => (await db.caseRow(caseId))!.state.escalation.assignee === 'cy');
-      await api(`/v1/cases/${caseId}/commands`, { method: 'POST', body: JSON.stringify({ command: 'close', by: { userId: 'cy', role: 'supervisor' }, note: 'answered by phone' }) });
+      await api(`/v1/cases/${caseId}/commands`, { method: 'POST', body: JSON.stringify({ command: 'take_over' }) });
+      await waitFor('the assignee', async () => (await db.caseRow(caseId))!.state.escalation.assignee === API_ACTOR);
+      await api(`/v1/cases/${caseId}/commands`, { method: 'POST', body: JSON.stringify({ command: 'close', note: 'answered by phone' }) });
       await settled(caseId, 'CLOSED');
       expect(recorder.of(caseId, 'tickets.outcomes')).toHaveLength(1);
     });

@@ -447,16 +447,7 @@ class Machine {
   }
 
   private handoff(reason: string, breaker: string | undefined): HandoffPacket {
-    const s = this.s;
-    return {
-      reason,
-      ...(breaker ? { breaker } : {}),
-      asked: `${s.ticket.subject}: ${s.triage?.summary ?? s.ticket.body.slice(0, 500)}`.slice(0, 2000),
-      findings: s.findings,
-      tried: s.tried,
-      counters: { ...s.counters, run: s.run },
-      suggestedNextStep: (breaker && NEXT_STEP[breaker]) || 'Read the findings and the trace, then resolve by hand or re-run with a hint.',
-    };
+    return handoffPacket(this.s, reason, breaker);
   }
 
   private internalNote(reason: string): { mode: CaseState['mode']; body: string; proposedActions: Array<{ tool: string; arguments: Record<string, unknown> }> } {
@@ -535,6 +526,24 @@ class Machine {
 
 function usageOf(result: AgentResult): TraceEntry['usage'] {
   return { inputTokens: result.usage.inputTokens, outputTokens: result.usage.outputTokens, costUsd: result.usage.costUsd };
+}
+
+/**
+ * What a human needs to take over a case: sent on the outcome, and rebuilt from the state for the console.
+ *
+ * @example
+ * const packet = handoffPacket(state, state.escalation!.reason, state.escalation!.breaker);
+ */
+export function handoffPacket(s: CaseState, reason: string, breaker: string | undefined): HandoffPacket {
+  return {
+    reason,
+    ...(breaker ? { breaker } : {}),
+    asked: `${s.ticket.subject}: ${s.triage?.summary ?? s.ticket.body.slice(0, 500)}`.slice(0, 2000),
+    findings: s.findings,
+    tried: s.tried,
+    counters: { ...s.counters, run: s.run },
+    suggestedNextStep: (breaker && NEXT_STEP[breaker]) || 'Read the findings and the trace, then resolve by hand or re-run with a hint.',
+  };
 }
 
 function resultTrace(result: AgentResult, attempt: number): Record<string, unknown> {

@@ -133,20 +133,37 @@ export class CaseRepository {
     if (!rows[0]) return undefined;
     const [transitions, trace, outcomes, checkpoints] = await Promise.all([
       this.pool.query('SELECT version, from_status, to_status, reason, event, message_id, at FROM supervisor.transitions WHERE case_id = $1 ORDER BY id', [caseId]),
-      this.pool.query('SELECT version, kind, agent, task_id, data, input_tokens, output_tokens, cost_usd::float8 AS cost_usd, at FROM supervisor.trace WHERE case_id = $1 ORDER BY id LIMIT $2', [caseId, traceLimit]),
+      this.pool.query('SELECT id::text AS id, version, kind, agent, task_id, data, input_tokens, output_tokens, cost_usd::float8 AS cost_usd, at FROM supervisor.trace WHERE case_id = $1 ORDER BY id LIMIT $2', [caseId, traceLimit]),
       this.pool.query('SELECT run, status, at FROM supervisor.outcomes WHERE case_id = $1 ORDER BY run', [caseId]),
       this.pool.query('SELECT count(*)::int AS n FROM supervisor.checkpoints WHERE case_id = $1', [caseId]),
     ]);
     return { ...rows[0], transitions: transitions.rows, trace: trace.rows, outcomes: outcomes.rows, checkpoints: checkpoints.rows[0].n };
   }
 
-  async list(statuses: readonly CaseStatus[], limit: number): Promise<Array<Record<string, unknown>>> {
+  /**
+   * The inbox: cases in `statuses`, optionally filtered, most urgent priority first, then most recently changed.
+   * `reason` matches the escalation breaker exactly or a substring of the escalation reason.
+   */
+  async list(statuses: readonly CaseStatus[], limit: number, filters: CaseListFilters = {}): Promise<Array<Record<string, unknown>>> {
+    const reasonLike = filters.reason ? `%${filters.reason.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
     const { rows } = await this.pool.query(
-      `SELECT case_id, tenant_id, status, mode, intent, state->'escalation' AS escalation, state->'approval' AS approval,
-              ticket->>'subject' AS subject, ticket->>'priority' AS priority, created_at, updated_at
-         FROM supervisor.cases WHERE status = ANY($1::text[]) ORDER BY updated_at LIMIT $2`,
-      [statuses, limit],
+      `SELECT case_id, tenant_id, region, status, mode, intent, state->'escalation' AS escalation, state->'approval' AS approval,
+              ticket->>'subject' AS subject, priority, created_at, updated_at
+         FROM (SELECT *, COALESCE(context->'triage'->>'priority', ticket->>'priority', 'normal') AS priority FROM supervisor.cases) c
+        WHERE status = ANY($1::text[])
+          AND ($3::text IS NULL OR tenant_id = $3) AND ($4::text IS NULL OR intent = $4) AND ($5::text IS NULL OR region = $5)
+          AND ($6::text IS NULL OR state->'escalation'->>'breaker' = $6 OR state->'escalation'->>'reason' ILIKE $7)
+        ORDER BY CASE priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END, updated_at DESC
+        LIMIT $2`,
+      [statuses, limit, filters.tenant ?? null, filters.intent ?? null, filters.region ?? null, filters.reason ?? null, reasonLike],
     );
     return rows;
   }
+}
+
+export interface CaseListFilters {
+  tenant?: string;
+  intent?: string;
+  region?: string;
+  reason?: string;
 }

@@ -1,0 +1,430 @@
+// Switchboard supervisor console: plain ES module, no build step, no third-party code. Every value from the API is
+// put into the page as text (never as HTML), so a ticket cannot inject markup or script.
+const app = document.getElementById('app');
+const state = { me: null, events: null, view: null, reloadTimer: null };
+
+// ------------------------------------------------------------------ helpers
+
+function h(tag, attrs = {}, ...children) {
+  const el = tag === 'svg' || attrs.svg ? document.createElementNS('http://www.w3.org/2000/svg', tag) : document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false || k === 'svg') continue;
+    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else if (k === 'class') el.setAttribute('class', v);
+    else if (k in el && !(el instanceof SVGElement)) el[k] = v;
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) el.append(c instanceof Node ? c : String(c));
+  return el;
+}
+const s = (tag, attrs, ...children) => h(tag, { ...attrs, svg: true }, ...children);
+
+class ApiError extends Error {
+  constructor(status, body) {
+    super(body?.message ?? `HTTP ${status}`);
+    this.status = status;
+    this.body = body;
+  }
+}
+
+async function api(path, { method = 'GET', body } = {}) {
+  const res = await fetch(path, {
+    method,
+    credentials: 'same-origin',
+    headers: { Accept: 'application/json', 'X-Requested-With': 'switchboard-console', ...(body ? { 'Content-Type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  const data = text ? (() => { try { return JSON.parse(text); } catch { return { message: text }; } })() : null;
+  if (res.status === 401 && path !== '/v1/auth/login') {
+    state.me = null;
+    renderLogin(path === '/v1/auth/me' ? undefined : 'Your session ended; sign in again.');
+    throw new ApiError(401, data);
+  }
+  if (!res.ok) throw new ApiError(res.status, data);
+  return data;
+}
+
+const fmtJson = (v) => JSON.stringify(v, null, 2);
+const fmtTime = (iso) => (iso ? new Date(iso).toLocaleString() : '');
+const fmtUsd = (v) => (v === null || v === undefined ? '–' : `$${Number(v).toFixed(4)}`);
+const fmtPct = (v) => (v === null || v === undefined ? '–' : `${(v * 100).toFixed(1)}%`);
+function fmtDuration(seconds) {
+  if (seconds === null || seconds === undefined) return '–';
+  const m = Math.round(seconds / 60);
+  if (seconds < 90) return `${Math.round(seconds)}s`;
+  if (m < 90) return `${m}m`;
+  return `${(m / 60).toFixed(1)}h`;
+}
+const statusBadge = (status, id) => h('span', { class: `badge status-${status}`, id }, status);
+
+function slaBadge(createdAt) {
+  const ageMin = (Date.now() - Date.parse(createdAt)) / 60000;
+  const sla = state.me?.slaMinutes ?? 60;
+  const cls = ageMin >= sla ? 'sla-over' : ageMin >= sla * 0.75 ? 'sla-warn' : 'sla-ok';
+  return h('span', { class: `badge sla ${cls}`, title: `age since the ticket arrived; SLA ${sla} min` }, fmtDuration(ageMin * 60));
+}
+
+function message(kind, text) {
+  return h('p', { class: kind, role: kind === 'error' ? 'alert' : 'status' }, text);
+}
+
+// ------------------------------------------------------------------ sign-in and routing
+
+function renderLogin(notice) {
+  closeEvents();
+  document.getElementById('topbar').hidden = true;
+  const error = h('div');
+  const form = h('form', { class: 'card login', id: 'login-form' },
+    h('h1', {}, 'Supervisor console'),
+    notice ? message('muted', notice) : null,
+    h('label', { for: 'username' }, 'Username'), h('input', { id: 'username', name: 'username', autocomplete: 'username', required: true }),
+    h('label', { for: 'password' }, 'Password'), h('input', { id: 'password', name: 'password', type: 'password', autocomplete: 'current-password', required: true }),
+    error,
+    h('div', { class: 'actions' }, h('button', { class: 'primary', type: 'submit', id: 'sign-in' }, 'Sign in')));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    error.replaceChildren();
+    try {
+      await api('/v1/auth/login', { method: 'POST', body: { username: form.username.value, password: form.password.value } });
+      await start();
+    } catch (err) {
+      error.replaceChildren(message('error', err.message));
+    }
+  });
+  app.replaceChildren(form);
+}
+
+async function start() {
+  try {
+    state.me = await api('/v1/auth/me');
+  } catch {
+    return;
+  }
+  document.getElementById('topbar').hidden = false;
+  document.getElementById('whoami').textContent = `${state.me.userId} (${state.me.role})`;
+  openEvents();
+  if (!location.hash || location.hash === '#/') location.hash = '#/inbox';
+  else route();
+}
+
+function route() {
+  if (!state.me) return;
+  const hash = location.hash;
+  for (const a of document.querySelectorAll('header nav a')) a.classList.toggle('active', hash.startsWith(a.getAttribute('href')));
+  const caseMatch = /^#\/case\/([A-Za-z0-9_-]+)/.exec(hash);
+  if (caseMatch) return showCase(caseMatch[1]);
+  if (hash.startsWith('#/kpis')) return showKpis();
+  return showInbox();
+}
+
+function openEvents() {
+  if (state.events) return;
+  const live = document.getElementById('live');
+  const es = new EventSource('/v1/events');
+  state.events = es;
+  es.onopen = () => { live.textContent = 'live'; live.className = 'live on'; };
+  es.onerror = () => { live.textContent = 'reconnecting'; live.className = 'live off'; };
+  es.addEventListener('case', (e) => {
+    const change = JSON.parse(e.data);
+    const v = state.view;
+    if (v?.name === 'inbox' || (v?.name === 'case' && v.caseId === change.caseId)) scheduleReload();
+  });
+}
+
+function closeEvents() {
+  state.events?.close();
+  state.events = null;
+}
+
+function scheduleReload() {
+  clearTimeout(state.reloadTimer);
+  state.reloadTimer = setTimeout(() => state.view?.reload(), 250);
+}
+
+document.getElementById('logout').addEventListener('click', async () => {
+  await api('/v1/auth/logout', { method: 'POST' }).catch(() => undefined);
+  state.me = null;
+  renderLogin('Signed out.');
+});
+window.addEventListener('hashchange', route);
+
+// ------------------------------------------------------------------ inbox
+
+const inboxFilters = { status: 'ESCALATED,AWAITING_APPROVAL,FAILED', tenant: '', intent: '', region: '', reason: '' };
+
+async function showInbox() {
+  const body = h('tbody');
+  const note = h('div');
+  const input = (name, label) => h('label', {}, label, h('input', { name, id: `filter-${name}`, value: inboxFilters[name], placeholder: 'any', oninput: (e) => { inboxFilters[name] = e.target.value.trim(); scheduleReload(); } }));
+  const statusSelect = h('select', { id: 'filter-status', onchange: (e) => { inboxFilters.status = e.target.value; scheduleReload(); } },
+    ...[['ESCALATED,AWAITING_APPROVAL,FAILED', 'Waiting for a human'], ['AWAITING_APPROVAL', 'Pending approvals'], ['ESCALATED', 'Escalated'], ['FAILED', 'Failed'],
+      ['RECEIVED,TRIAGED,CONTEXT_READY,RESOLVING,VERIFYING', 'In progress'], ['RESOLVED,CLOSED', 'Done']]
+      .map(([value, label]) => h('option', { value, selected: value === inboxFilters.status }, label)));
+  app.replaceChildren(
+    h('h1', {}, 'Inbox'),
+    h('div', { class: 'filters' }, h('label', {}, 'Status', statusSelect), input('tenant', 'Tenant'), input('intent', 'Intent'), input('region', 'Region'), input('reason', 'Reason')),
+    note,
+    h('table', { id: 'inbox' },
+      h('thead', {}, h('tr', {}, ...['Priority', 'Status', 'Age', 'Subject', 'Tenant', 'Intent', 'Region', 'Reason / held action'].map((t) => h('th', {}, t)))),
+      body));
+  const reload = async () => {
+    const q = new URLSearchParams({ limit: '200' });
+    for (const [k, v] of Object.entries(inboxFilters)) if (v) q.set(k, v);
+    try {
+      const { cases } = await api(`/v1/cases?${q}`);
+      note.replaceChildren(cases.length ? h('p', { class: 'muted' }, `${cases.length} case(s), most urgent first, then newest`) : message('muted', 'No case matches.'));
+      body.replaceChildren(...cases.map((c) => h('tr', { 'data-case-id': c.case_id, onclick: () => { location.hash = `#/case/${c.case_id}`; } },
+        h('td', {}, h('span', { class: `badge prio-${c.priority}` }, c.priority)),
+        h('td', {}, statusBadge(c.status)),
+        h('td', {}, slaBadge(c.created_at)),
+        h('td', {}, h('a', { href: `#/case/${c.case_id}` }, c.subject || '(no subject)')),
+        h('td', {}, c.tenant_id), h('td', {}, c.intent ?? '–'), h('td', {}, c.region),
+        h('td', {}, c.approval && c.status === 'AWAITING_APPROVAL' ? `approve ${c.approval.tool}?` : c.escalation ? `${c.escalation.breaker ?? 'escalated'}: ${c.escalation.reason}` : ''))));
+    } catch (err) {
+      if (err.status !== 401) note.replaceChildren(message('error', err.message));
+    }
+  };
+  state.view = { name: 'inbox', reload };
+  await reload();
+}
+
+// ------------------------------------------------------------------ case view
+
+function feedbackControls(caseId, target, reload) {
+  const slot = h('div');
+  const ask = (rating) => {
+    const comment = h('textarea', { placeholder: 'What was right or wrong? (optional)', 'aria-label': 'feedback comment' });
+    const form = h('form', { class: 'feedback-form' }, comment, h('div', { class: 'actions' },
+      h('button', { type: 'submit', class: 'primary' }, `Send ${rating === 'up' ? '▲ good' : '▼ bad'}`),
+      h('button', { type: 'button', onclick: () => slot.replaceChildren() }, 'Cancel')));
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      try {
+        await api(`/v1/cases/${caseId}/feedback`, { method: 'POST', body: { target, rating, comment: comment.value } });
+        slot.replaceChildren(message('notice', 'Thanks, feedback recorded.'));
+        setTimeout(reload, 600);
+      } catch (err) {
+        slot.replaceChildren(message('error', err.message));
+      }
+    });
+    slot.replaceChildren(form);
+  };
+  return h('span', {}, h('span', { class: 'feedback' },
+    h('button', { type: 'button', title: 'good', 'aria-label': 'thumbs up', onclick: () => ask('up') }, '▲ good'),
+    h('button', { type: 'button', title: 'bad', 'aria-label': 'thumbs down', onclick: () => ask('down') }, '▼ bad')), slot);
+}
+
+function resolverSteps(steps) {
+  return h('ol', { class: 'steps' }, ...steps.map((st) => {
+    if (st.kind === 'tool_call') return h('li', { class: 'tool-call' }, h('strong', {}, `tool call: ${st.tool}`), h('pre', {}, fmtJson(st.arguments ?? {})));
+    if (st.kind === 'observation') {
+      return h('li', { class: 'observation' }, h('strong', {}, `result of ${st.tool ?? 'tool'}`), st.latencyMs !== undefined ? h('span', { class: 'muted' }, ` (${st.latencyMs} ms)`) : null,
+        st.error ? h('p', { class: 'error' }, `${st.error.code}: ${st.error.message}`) : null, h('pre', {}, fmtJson(st.result ?? null)));
+    }
+    return h('li', { class: st.kind }, h('strong', {}, st.kind === 'final' ? 'final answer' : 'thought'), h('p', {}, st.text ?? ''));
+  }));
+}
+
+function traceBody(row) {
+  const d = row.data ?? {};
+  if (row.kind === 'result' && d.triage) {
+    const t = d.triage;
+    return h('dl', { class: 'kv' }, ...[['intent', t.intent], ['confidence', t.confidence], ['priority', t.priority], ['injection risk', t.injectionRisk], ['summary', t.summary], ['PII', t.pii?.found ? (t.pii.kinds ?? []).join(', ') || 'yes' : 'none']]
+      .flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, String(v ?? '–'))]));
+  }
+  if (row.kind === 'result' && d.passages) {
+    return h('ol', {}, ...d.passages.map((p) => h('li', {}, h('strong', {}, `${p.title ?? p.source ?? p.id ?? 'passage'}${p.score !== undefined ? ` (score ${Number(p.score).toFixed(3)})` : ''}`), h('p', { class: 'muted' }, p.text ?? ''))));
+  }
+  if (row.kind === 'result' && d.resolver) {
+    const r = d.resolver;
+    return h('div', {}, h('p', {}, h('strong', {}, `decision: ${r.decision}`), ` — ${r.summary}`), resolverSteps(r.steps ?? []),
+      r.draftReply ? h('div', {}, h('h3', {}, 'Draft reply'), h('pre', { class: 'draft' }, r.draftReply)) : null,
+      r.actions?.length ? h('div', {}, h('h3', {}, 'Actions'), h('pre', {}, fmtJson(r.actions))) : null,
+      r.pendingApproval ? h('div', {}, h('h3', {}, 'Held for approval'), h('pre', {}, fmtJson(r.pendingApproval))) : null);
+  }
+  if (row.kind === 'result' && d.verifier) {
+    const v = d.verifier;
+    return h('div', {}, h('p', {}, h('strong', {}, v.verified ? 'verified' : 'NOT verified'), v.reason ? ` — ${v.reason}` : ''),
+      h('table', {}, h('thead', {}, h('tr', {}, ...['check', 'arguments', 'expected', 'observed', 'passed'].map((t) => h('th', {}, t)))),
+        h('tbody', {}, ...(v.evidence ?? []).map((e) => h('tr', {}, h('td', {}, e.tool), h('td', {}, h('pre', {}, fmtJson(e.arguments))), h('td', {}, h('pre', {}, fmtJson(e.expected))),
+          h('td', {}, h('pre', {}, fmtJson(e.observed))), h('td', {}, e.passed ? '✔' : '✘'))))),
+      v.unsupportedClaims?.length ? h('p', { class: 'error' }, `unsupported claims: ${v.unsupportedClaims.join('; ')}`) : null);
+  }
+  return h('pre', {}, fmtJson(d));
+}
+
+function traceTitle(row) {
+  const d = row.data ?? {};
+  if (row.kind === 'dispatch') return `dispatched ${row.agent} (attempt ${d.attempt})${d.reason ? ` — ${d.reason}` : ''}`;
+  if (row.kind === 'result') return `${row.agent} ${d.status}`;
+  if (row.kind === 'command') return `command ${d.command} by ${d.by?.userId ?? '?'}`;
+  if (row.kind === 'breaker') return `breaker ${d.breaker}`;
+  if (row.kind === 'event') return `event ${d.event}`;
+  return `${row.kind}${row.agent ? ` ${row.agent}` : ''}`;
+}
+
+function actionPanel(c, reload) {
+  const canAct = state.me.role === 'supervisor';
+  const result = h('div');
+  const send = async (body, confirmText) => {
+    if (confirmText && !window.confirm(confirmText)) return;
+    result.replaceChildren();
+    try {
+      const r = await api(`/v1/cases/${c.case_id}/commands`, { method: 'POST', body });
+      result.replaceChildren(message('notice', `${body.command} sent (decision ${r.decisionId}); the case updates live.`));
+      setTimeout(reload, 500);
+    } catch (err) {
+      result.replaceChildren(message('error', err.message));
+    }
+  };
+  const disabled = !canAct;
+  const why = canAct ? undefined : 'only a supervisor may do this';
+  const children = [];
+  const a = c.state.approval;
+  if (c.status === 'AWAITING_APPROVAL' && a) {
+    const comment = h('textarea', { id: 'approve-comment', placeholder: 'comment (optional)' });
+    const reason = h('textarea', { id: 'reject-reason', placeholder: 'reason for rejecting (required to reject)' });
+    children.push(h('section', { class: 'card approval', id: 'approval-panel' },
+      h('h2', {}, 'Held action: approval needed'),
+      h('p', {}, 'Approving runs exactly this call through the gateway:'),
+      h('dl', { class: 'kv' }, h('dt', {}, 'tool'), h('dd', { id: 'approval-tool' }, a.tool), h('dt', {}, 'approval'), h('dd', {}, a.approvalId),
+        h('dt', {}, 'why held'), h('dd', {}, a.reason), a.expiresAt ? [h('dt', {}, 'expires'), h('dd', {}, fmtTime(a.expiresAt))] : null),
+      h('pre', { id: 'approval-args' }, fmtJson(a.arguments)),
+      comment,
+      h('div', { class: 'actions' },
+        h('button', { id: 'approve', class: 'primary', disabled, title: why, onclick: () => send({ command: 'approve', approvalId: a.approvalId, ...(comment.value ? { comment: comment.value } : {}) }) }, `Approve ${a.tool}`)),
+      reason,
+      h('div', { class: 'actions' },
+        h('button', { id: 'reject', class: 'danger', disabled, title: why, onclick: () => (reason.value.trim() ? send({ command: 'reject', approvalId: a.approvalId, reason: reason.value }) : result.replaceChildren(message('error', 'Give a reason to reject.'))) }, 'Reject'))));
+  }
+  if (!['RESOLVED', 'CLOSED'].includes(c.status)) {
+    const hint = h('textarea', { id: 'rerun-hint', placeholder: 'hint for the resolver (re-run)' });
+    const note = h('textarea', { id: 'close-note', placeholder: 'closing note (optional)' });
+    const rerunnable = c.status === 'ESCALATED' || c.status === 'FAILED';
+    children.push(h('section', { class: 'card', id: 'actions-panel' }, h('h2', {}, 'Actions'),
+      h('div', { class: 'actions' }, h('button', { id: 'take-over', disabled, title: why, onclick: () => send({ command: 'take_over' }) }, 'Take over')),
+      hint, h('div', { class: 'actions' }, h('button', { id: 'rerun', disabled: disabled || !rerunnable, title: why ?? (rerunnable ? undefined : 'only an escalated or failed case can be re-run'), onclick: () => send({ command: 'rerun', ...(hint.value ? { hint: hint.value } : {}) }) }, 'Send back to the resolver')),
+      note, h('div', { class: 'actions' }, h('button', { id: 'close', disabled, title: why, onclick: () => send({ command: 'close', ...(note.value ? { note: note.value } : {}) }, 'Close this case without a reply?') }, 'Close case'))));
+  }
+  if (!canAct && children.length) children.unshift(message('muted', 'You are signed in as a viewer: you can read and give feedback, not decide.'));
+  return h('div', {}, ...children, result);
+}
+
+async function showCase(caseId) {
+  const root = h('div', {}, h('p', { class: 'muted' }, 'Loading case…'));
+  app.replaceChildren(root);
+  const reload = async () => {
+    let c;
+    try {
+      c = await api(`/v1/cases/${caseId}`);
+    } catch (err) {
+      if (err.status !== 401) root.replaceChildren(h('p', {}, h('a', { href: '#/inbox' }, '← Inbox')), message('error', err.message));
+      return;
+    }
+    const ticket = c.ticket;
+    const totals = c.trace.reduce((t, r) => ({ tokens: t.tokens + (r.input_tokens ?? 0) + (r.output_tokens ?? 0), cost: t.cost + (r.cost_usd ?? 0) }), { tokens: 0, cost: 0 });
+    const lastOutcome = c.outcomes.at(-1);
+    root.replaceChildren(
+      h('p', {}, h('a', { href: '#/inbox' }, '← Inbox')),
+      h('h1', {}, ticket.subject, ' ', statusBadge(c.status, 'case-status')),
+      h('div', { class: 'grid' },
+        h('div', {},
+          h('section', { class: 'card', id: 'ticket' }, h('h2', {}, 'Ticket'),
+            h('dl', { class: 'kv' }, ...[['case', c.case_id], ['tenant', c.tenant_id], ['region', c.region], ['from', ticket.requester?.email], ['priority', ticket.priority], ['received', fmtTime(ticket.receivedAt)], ['mode', c.mode], ['intent', c.intent ?? '–'], ['run', c.state.run]]
+              .flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, String(v ?? '–'))])),
+            h('pre', {}, ticket.body)),
+          c.handoff ? h('section', { class: 'card', id: 'handoff' }, h('h2', {}, 'Handoff packet'),
+            h('dl', { class: 'kv' }, h('dt', {}, 'reason'), h('dd', {}, c.handoff.reason), h('dt', {}, 'breaker'), h('dd', {}, c.handoff.breaker ?? '–'), h('dt', {}, 'asked'), h('dd', {}, c.handoff.asked),
+              h('dt', {}, 'next step'), h('dd', {}, c.handoff.suggestedNextStep ?? '–'), c.state.escalation?.assignee ? [h('dt', {}, 'assignee'), h('dd', {}, c.state.escalation.assignee)] : null),
+            h('h3', {}, 'Findings'), h('ul', {}, ...c.handoff.findings.map((f) => h('li', {}, `${f.agent}: ${f.summary}`))),
+            c.handoff.tried.length ? [h('h3', {}, 'Tried'), h('pre', {}, fmtJson(c.handoff.tried))] : null,
+            h('h3', {}, 'Counters'), h('pre', {}, fmtJson(c.handoff.counters))) : null,
+          h('section', { class: 'card' }, h('h2', {}, 'Trace'),
+            h('p', { class: 'muted' }, `${c.trace.length} entries · ${totals.tokens} tokens · ${fmtUsd(totals.cost)}`),
+            h('ol', { class: 'timeline', id: 'timeline' },
+              h('li', { class: 'kind-ticket' }, h('div', { class: 'step-head' }, h('strong', {}, 'ticket received'), h('span', { class: 'muted' }, fmtTime(c.created_at)))),
+              ...c.trace.map((row) => h('li', { class: `kind-${row.kind}`, 'data-trace-id': row.id },
+                h('div', { class: 'step-head' }, h('strong', {}, traceTitle(row)), h('span', { class: 'muted' }, fmtTime(row.at)),
+                  h('span', { class: 'usage' }, row.input_tokens !== null || row.cost_usd !== null ? `${(row.input_tokens ?? 0) + (row.output_tokens ?? 0)} tokens (${row.input_tokens ?? 0} in / ${row.output_tokens ?? 0} out) · ${fmtUsd(row.cost_usd)}` : ''),
+                  row.kind === 'result' ? feedbackControls(c.case_id, { kind: 'step', ref: row.id }, reload) : null),
+                row.kind === 'dispatch' ? null : traceBody(row)))))),
+        h('div', {},
+          actionPanel(c, reload),
+          h('section', { class: 'card', id: 'outcome' }, h('h2', {}, 'Outcome'),
+            lastOutcome ? h('p', {}, statusBadge(lastOutcome.status), ` run ${lastOutcome.run} · ${fmtTime(lastOutcome.at)}`) : h('p', { class: 'muted' }, 'none yet'),
+            c.state.resolution?.draftReply ? [h('h3', {}, c.mode === 'autonomous' ? 'Reply' : `Draft (${c.mode} mode)`), h('pre', {}, c.state.resolution.draftReply),
+              feedbackControls(c.case_id, { kind: c.mode === 'autonomous' ? 'outcome' : 'note', ref: String(c.state.run) }, reload)] : null,
+            lastOutcome && !c.state.resolution?.draftReply ? feedbackControls(c.case_id, { kind: 'outcome', ref: String(lastOutcome.run) }, reload) : null),
+          h('section', { class: 'card' }, h('h2', {}, 'Status history'),
+            h('ol', {}, ...c.transitions.map((t) => h('li', {}, `${t.from_status} → ${t.to_status}`, h('span', { class: 'muted' }, ` ${fmtTime(t.at)} — ${t.reason}`))))),
+          h('section', { class: 'card', id: 'decisions' }, h('h2', {}, 'Decisions (audit)'),
+            c.decisions.length ? h('ul', {}, ...c.decisions.map((d) => h('li', {}, `${d.command} by ${d.actor_id} (${d.actor_role}, ${d.via})`, h('span', { class: 'muted' }, ` ${fmtTime(d.at)}`)))) : h('p', { class: 'muted' }, 'none')),
+          h('section', { class: 'card', id: 'feedback-list' }, h('h2', {}, 'Feedback'),
+            c.feedback.length ? h('ul', {}, ...c.feedback.map((f) => h('li', {}, `${f.rating === 'up' ? '▲' : '▼'} ${f.target_kind}${f.target_ref ? ` ${f.target_ref}` : ''} by ${f.actor_id}${f.comment ? `: ${f.comment}` : ''}`))) : h('p', { class: 'muted' }, 'none')))));
+  };
+  state.view = { name: 'case', caseId, reload };
+  await reload();
+}
+
+// ------------------------------------------------------------------ KPIs
+
+function barChart(title, rows, value, format) {
+  const width = 420, bar = 20, gap = 8, left = 120, right = 70;
+  const max = Math.max(0, ...rows.map((r) => value(r) ?? 0)) || 1;
+  const height = rows.length * (bar + gap) + 10;
+  return h('figure', { class: 'card' }, h('figcaption', {}, h('strong', {}, title)),
+    rows.length ? s('svg', { class: 'chart', width, height, viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': title },
+      ...rows.flatMap((r, i) => {
+        const v = value(r);
+        const y = 5 + i * (bar + gap);
+        const w = v ? Math.max(2, ((width - left - right) * v) / max) : 0;
+        return [
+          s('text', { x: left - 6, y: y + bar * 0.7, 'text-anchor': 'end' }, String(r.group ?? r.reason)),
+          s('rect', { class: 'bar', x: left, y, width: w, height: bar, rx: 3 }),
+          s('text', { x: left + w + 6, y: y + bar * 0.7 }, format(v)),
+        ];
+      })) : h('p', { class: 'muted' }, 'no data'));
+}
+
+async function showKpis() {
+  const today = new Date();
+  const iso = (d) => d.toISOString().slice(0, 10);
+  const from = h('input', { type: 'date', id: 'kpi-from', value: iso(new Date(today.getTime() - 7 * 86400000)) });
+  const to = h('input', { type: 'date', id: 'kpi-to', value: iso(new Date(today.getTime() + 86400000)) });
+  const groupBy = h('select', { id: 'kpi-group' }, h('option', { value: 'intent' }, 'intent'), h('option', { value: 'region' }, 'region'));
+  const out = h('div');
+  const exportLink = (format) => h('a', { href: `/v1/feedback/export?format=${format}&from=${from.value}&to=${to.value}`, download: '' }, format.toUpperCase());
+  const links = h('span');
+  const reload = async () => {
+    links.replaceChildren('Export feedback: ', exportLink('jsonl'), ' · ', exportLink('csv'));
+    try {
+      const k = await api(`/v1/kpis?${new URLSearchParams({ from: from.value, to: to.value, groupBy: groupBy.value })}`);
+      const o = k.overall;
+      const stat = (label, value) => h('div', { class: 'card stat' }, h('div', { class: 'value' }, value), h('div', { class: 'label' }, label));
+      out.replaceChildren(
+        h('div', { class: 'stats', id: 'kpi-overall' }, stat('cases', String(o.cases)), stat('verified auto-resolution', fmtPct(o.autoResolutionRate)), stat('escalation rate', fmtPct(o.escalationRate)),
+          stat('mean time to resolution', fmtDuration(o.mttrSeconds)), stat('approval turnaround', fmtDuration(o.approvalTurnaroundSeconds)), stat('tokens per case', o.tokensPerCase === null ? '–' : Math.round(o.tokensPerCase).toString()),
+          stat('cost per case', fmtUsd(o.costUsdPerCase))),
+        h('div', { class: 'charts' },
+          barChart(`Cases by ${k.groupBy}`, k.groups, (r) => r.cases, String),
+          barChart(`Verified auto-resolution rate by ${k.groupBy}`, k.groups, (r) => r.autoResolutionRate, fmtPct),
+          barChart(`Escalation rate by ${k.groupBy}`, k.groups, (r) => r.escalationRate, fmtPct),
+          barChart('Escalation reasons', k.escalationReasons, (r) => r.count, String),
+          barChart(`Mean time to resolution by ${k.groupBy}`, k.groups, (r) => r.mttrSeconds, fmtDuration),
+          barChart(`Approval turnaround by ${k.groupBy}`, k.groups, (r) => r.approvalTurnaroundSeconds, fmtDuration),
+          barChart(`Cost per case by ${k.groupBy}`, k.groups, (r) => r.costUsdPerCase, fmtUsd),
+          barChart(`Tokens per case by ${k.groupBy}`, k.groups, (r) => r.tokensPerCase, (v) => (v === null ? '–' : String(Math.round(v))))));
+    } catch (err) {
+      if (err.status !== 401) out.replaceChildren(message('error', err.message));
+    }
+  };
+  for (const el of [from, to, groupBy]) el.addEventListener('change', reload);
+  app.replaceChildren(h('h1', {}, 'KPIs'),
+    h('div', { class: 'filters' }, h('label', {}, 'From', from), h('label', {}, 'To', to), h('label', {}, 'Group by', groupBy), links),
+    h('p', { class: 'muted' }, 'Cases created in the period. Auto-resolved: resolved and verified with no human command.'), out);
+  state.view = { name: 'kpis', reload: () => undefined };
+  await reload();
+}
+
+start();

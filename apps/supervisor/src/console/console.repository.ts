@@ -1,0 +1,183 @@
+import type { Pool, PoolClient } from 'pg';
+
+export interface DecisionRow {
+  caseId: string;
+  actorId: string;
+  actorRole: string;
+  via: string;
+  command: string;
+  arguments: Record<string, unknown>;
+  messageId: string;
+}
+
+export interface FeedbackInput {
+  caseId: string;
+  kind: 'step' | 'outcome' | 'note';
+  ref: string | null;
+  rating: 'up' | 'down';
+  comment: string;
+  subject: Record<string, unknown>;
+  actorId: string;
+  actorRole: string;
+}
+
+export type KpiGroupBy = 'intent' | 'region' | 'none';
+
+export interface KpiRow {
+  group: string;
+  cases: number;
+  resolved: number;
+  autoResolved: number;
+  escalated: number;
+  autoResolutionRate: number | null;
+  escalationRate: number | null;
+  mttrSeconds: number | null;
+  approvals: number;
+  approvalTurnaroundSeconds: number | null;
+  tokensPerCase: number | null;
+  costUsdPerCase: number | null;
+}
+
+export interface CaseChange {
+  caseId: string;
+  status: string;
+  version: number;
+  tenantId: string;
+  intent: string | null;
+  region: string;
+  updatedAt: string;
+}
+
+const GROUP_COLUMN: Record<KpiGroupBy, string> = { intent: "COALESCE(c.intent, 'unknown')", region: 'c.region', none: "'all'" };
+
+// Cases created in [from, to). "Auto-resolved": RESOLVED (the verifier passed) with no human command on the case.
+// Approval turnaround: from entering AWAITING_APPROVAL to the next transition (approved → RESOLVING, rejected → ESCALATED).
+const kpiSql = (group: string) => `
+WITH c AS (
+  SELECT case_id, status, intent, region, created_at FROM supervisor.cases WHERE created_at >= $1 AND created_at < $2
+), usage AS (
+  SELECT t.case_id, SUM(COALESCE(t.input_tokens, 0) + COALESCE(t.output_tokens, 0))::float8 AS tokens, SUM(COALESCE(t.cost_usd, 0))::float8 AS cost
+    FROM supervisor.trace t JOIN c USING (case_id) GROUP BY t.case_id
+), resolved AS (
+  SELECT tr.case_id, MIN(tr.at) AS at FROM supervisor.transitions tr JOIN c USING (case_id) WHERE tr.to_status = 'RESOLVED' GROUP BY tr.case_id
+), escalated AS (
+  SELECT DISTINCT tr.case_id FROM supervisor.transitions tr JOIN c USING (case_id) WHERE tr.to_status = 'ESCALATED'
+), human AS (
+  SELECT DISTINCT t.case_id FROM supervisor.trace t JOIN c USING (case_id) WHERE t.kind = 'command'
+), approvals AS (
+  SELECT x.case_id, count(*)::int AS n, SUM(EXTRACT(EPOCH FROM (x.next_at - x.at)))::float8 AS secs FROM (
+    SELECT tr.case_id, tr.to_status, tr.at, LEAD(tr.at) OVER (PARTITION BY tr.case_id ORDER BY tr.id) AS next_at
+      FROM supervisor.transitions tr JOIN c USING (case_id)
+  ) x WHERE x.to_status = 'AWAITING_APPROVAL' AND x.next_at IS NOT NULL GROUP BY x.case_id
+)
+SELECT ${group} AS "group",
+       count(*)::int AS cases,
+       count(r.case_id)::int AS resolved,
+       count(r.case_id) FILTER (WHERE h.case_id IS NULL)::int AS "autoResolved",
+       count(e.case_id)::int AS escalated,
+       AVG(EXTRACT(EPOCH FROM (r.at - c.created_at)))::float8 AS "mttrSeconds",
+       COALESCE(SUM(a.n), 0)::int AS approvals,
+       (SUM(a.secs) / NULLIF(SUM(a.n), 0))::float8 AS "approvalTurnaroundSeconds",
+       AVG(COALESCE(u.tokens, 0))::float8 AS "tokensPerCase",
+       AVG(COALESCE(u.cost, 0))::float8 AS "costUsdPerCase"
+  FROM c LEFT JOIN usage u USING (case_id) LEFT JOIN resolved r USING (case_id) LEFT JOIN escalated e USING (case_id)
+         LEFT JOIN human h USING (case_id) LEFT JOIN approvals a USING (case_id)
+ GROUP BY 1 ORDER BY 2 DESC, 1`;
+
+// The reason of an escalation: the breaker on the case, else the last breaker in its trace (a re-run clears the
+// state's escalation), else the resolver's own decision to escalate.
+const REASONS_SQL = `
+SELECT reason, count(*)::int AS count FROM (
+  SELECT COALESCE(c.state->'escalation'->>'breaker',
+                  (SELECT t.data->>'breaker' FROM supervisor.trace t WHERE t.case_id = c.case_id AND t.kind = 'breaker' ORDER BY t.id DESC LIMIT 1),
+                  'agent_decision') AS reason
+    FROM supervisor.cases c
+   WHERE c.created_at >= $1 AND c.created_at < $2
+     AND EXISTS (SELECT 1 FROM supervisor.transitions tr WHERE tr.case_id = c.case_id AND tr.to_status = 'ESCALATED')
+) x GROUP BY reason ORDER BY count DESC, reason`;
+
+/** Console persistence: the decision audit, feedback, KPIs and the case change feed (schema `supervisor`). */
+export class ConsoleRepository {
+  constructor(private readonly pool: Pool) {}
+
+  /** Appends one decision (append-only table) in the caller's transaction, next to its outbox row. */
+  async recordDecision(tx: PoolClient, d: DecisionRow): Promise<string> {
+    const { rows } = await tx.query<{ id: string }>(
+      `INSERT INTO supervisor.decisions (case_id, actor_id, actor_role, via, command, arguments, message_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id::text`,
+      [d.caseId, d.actorId, d.actorRole, d.via, d.command, d.arguments, d.messageId],
+    );
+    return rows[0]!.id;
+  }
+
+  async decisions(caseId: string): Promise<Array<Record<string, unknown>>> {
+    const { rows } = await this.pool.query(
+      'SELECT id::text, actor_id, actor_role, via, command, arguments, message_id, at FROM supervisor.decisions WHERE case_id = $1 ORDER BY id',
+      [caseId],
+    );
+    return rows;
+  }
+
+  /** The trace row a step feedback points at, if it belongs to the case. */
+  async traceStep(caseId: string, id: string): Promise<{ kind: string; agent: string | null; task_id: string | null } | undefined> {
+    const { rows } = await this.pool.query('SELECT kind, agent, task_id FROM supervisor.trace WHERE case_id = $1 AND id = $2', [caseId, id]);
+    return rows[0];
+  }
+
+  async addFeedback(f: FeedbackInput): Promise<{ id: string; at: string }> {
+    const { rows } = await this.pool.query<{ id: string; at: string }>(
+      `INSERT INTO supervisor.feedback (case_id, target_kind, target_ref, rating, comment, subject, actor_id, actor_role)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id::text, at`,
+      [f.caseId, f.kind, f.ref, f.rating, f.comment, f.subject, f.actorId, f.actorRole],
+    );
+    return rows[0]!;
+  }
+
+  async feedbackOf(caseId: string): Promise<Array<Record<string, unknown>>> {
+    const { rows } = await this.pool.query(
+      'SELECT id::text, target_kind, target_ref, rating, comment, subject, actor_id, actor_role, at FROM supervisor.feedback WHERE case_id = $1 ORDER BY id',
+      [caseId],
+    );
+    return rows;
+  }
+
+  /** Feedback in [from, to), oldest first, for export. */
+  async exportFeedback(from: Date, to: Date, limit: number): Promise<Array<Record<string, unknown>>> {
+    const { rows } = await this.pool.query(
+      `SELECT f.id::text, f.case_id, c.tenant_id, c.region, c.intent, c.mode, f.target_kind, f.target_ref, f.rating, f.comment,
+              f.subject, f.actor_id, f.actor_role, f.at
+         FROM supervisor.feedback f JOIN supervisor.cases c USING (case_id)
+        WHERE f.at >= $1 AND f.at < $2 ORDER BY f.id LIMIT $3`,
+      [from, to, limit],
+    );
+    return rows;
+  }
+
+  async kpis(from: Date, to: Date, groupBy: KpiGroupBy): Promise<KpiRow[]> {
+    const { rows } = await this.pool.query(kpiSql(GROUP_COLUMN[groupBy]), [from, to]);
+    return rows.map((r) => ({
+      ...r,
+      autoResolutionRate: r.cases ? r.autoResolved / r.cases : null,
+      escalationRate: r.cases ? r.escalated / r.cases : null,
+    }));
+  }
+
+  async escalationReasons(from: Date, to: Date): Promise<Array<{ reason: string; count: number }>> {
+    return (await this.pool.query(REASONS_SQL, [from, to])).rows;
+  }
+
+  /** Cases by current status (bounded label set), for /metrics. */
+  async statusCounts(): Promise<Array<{ status: string; count: number }>> {
+    return (await this.pool.query('SELECT status, count(*)::int AS count FROM supervisor.cases GROUP BY status')).rows;
+  }
+
+  /** Cases changed after `since` (by their decision time), oldest first. */
+  async changedSince(since: Date, limit: number): Promise<CaseChange[]> {
+    const { rows } = await this.pool.query(
+      `SELECT case_id AS "caseId", status, version, tenant_id AS "tenantId", intent, region, updated_at AS "updatedAt"
+         FROM supervisor.cases WHERE updated_at > $1 ORDER BY updated_at LIMIT $2`,
+      [since, limit],
+    );
+    return rows.map((r) => ({ ...r, updatedAt: new Date(r.updatedAt).toISOString() }));
+  }
+}

@@ -1,0 +1,126 @@
+import type { Pool } from 'pg';
+import type { KafkaBus } from '@switchboard/bus';
+import type { SupervisorCommand } from '@switchboard/contracts';
+import { JsonLogger, SwitchboardError } from '@switchboard/observability';
+import { inTransaction, Outbox } from '@switchboard/store';
+import type { Actor } from '../auth/actor';
+import { handoffPacket } from '../case/case.machine';
+import type { CaseRepository } from '../case/case.repository';
+import type { ConsoleRepository, KpiGroupBy, KpiRow } from './console.repository';
+
+/** A command as a console user or API client sends it: everything but `by`, which comes from the credentials. */
+export type CommandRequest = SupervisorCommand extends infer C ? (C extends unknown ? Omit<C, 'by'> : never) : never;
+
+export class CaseNotFoundError extends SwitchboardError {
+  constructor(caseId: string) {
+    super('SUPERVISOR.CASE_NOT_FOUND', 'user', `no case ${caseId}`);
+  }
+}
+
+/** The command does not apply to the case as it is now (nothing is sent). */
+export class CommandConflictError extends SwitchboardError {
+  constructor(message: string) {
+    super('SUPERVISOR.COMMAND_CONFLICT', 'user', message);
+  }
+}
+
+export interface FeedbackRequest {
+  target: { kind: 'step' | 'outcome' | 'note'; ref?: string | undefined };
+  rating: 'up' | 'down';
+  comment: string;
+}
+
+export interface KpiReport {
+  from: string;
+  to: string;
+  groupBy: KpiGroupBy;
+  overall: KpiRow;
+  groups: KpiRow[];
+  escalationReasons: Array<{ reason: string; count: number }>;
+}
+
+const EMPTY_KPI: KpiRow = {
+  group: 'all', cases: 0, resolved: 0, autoResolved: 0, escalated: 0, autoResolutionRate: null, escalationRate: null, mttrSeconds: null,
+  approvals: 0, approvalTurnaroundSeconds: null, tokensPerCase: null, costUsdPerCase: null,
+};
+
+/**
+ * The console's use cases: the case view, attributed commands (audit row + outbox row in one transaction, so a
+ * decision is recorded exactly when it is sent to `supervisor.commands`), feedback and KPIs.
+ */
+export class ConsoleService {
+  private readonly logger = new JsonLogger(ConsoleService.name);
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly cases: CaseRepository,
+    private readonly repo: ConsoleRepository,
+    private readonly bus: KafkaBus,
+    private readonly onDecision: (command: string) => void = () => undefined,
+  ) {}
+
+  async caseView(caseId: string): Promise<Record<string, unknown>> {
+    const [found, locked, decisions, feedback] = await Promise.all([
+      this.cases.find(caseId), this.cases.peek(caseId), this.repo.decisions(caseId), this.repo.feedbackOf(caseId),
+    ]);
+    if (!found || !locked) throw new CaseNotFoundError(caseId);
+    const s = locked.state;
+    const handoff = s.escalation && (s.status === 'ESCALATED' || s.status === 'FAILED') ? handoffPacket(s, s.escalation.reason, s.escalation.breaker) : null;
+    return { ...found, handoff, decisions, feedback };
+  }
+
+  async command(caseId: string, request: CommandRequest, actor: Actor): Promise<{ messageId: string; decisionId: string }> {
+    const found = await this.cases.peek(caseId);
+    if (!found) throw new CaseNotFoundError(caseId);
+    const s = found.state;
+    if (s.status === 'RESOLVED' || s.status === 'CLOSED') throw new CommandConflictError(`case is ${s.status}; nothing to ${request.command}`);
+    if ((request.command === 'approve' || request.command === 'reject') && (s.status !== 'AWAITING_APPROVAL' || s.approval?.approvalId !== request.approvalId)) {
+      throw new CommandConflictError(`no pending approval ${request.approvalId} on this case (status ${s.status})`);
+    }
+    if (request.command === 'rerun' && s.status !== 'ESCALATED' && s.status !== 'FAILED') {
+      throw new CommandConflictError(`only an escalated or failed case can be re-run (status ${s.status})`);
+    }
+    const command = { ...request, by: { userId: actor.userId, role: actor.role } } as SupervisorCommand;
+    const envelope = this.bus.envelope('supervisor.commands', command, {
+      caseId, tenantId: s.tenantId, region: s.region, correlationId: s.correlationId, causationId: null,
+    });
+    const { command: name, ...args } = request;
+    // What will run on approval is recorded with the decision, as the approver saw it.
+    const audited = name === 'approve' && s.approval ? { ...args, tool: s.approval.tool, toolArguments: s.approval.arguments } : args;
+    const decisionId = await inTransaction(this.pool, async (tx) => {
+      const id = await this.repo.recordDecision(tx, { caseId, actorId: actor.userId, actorRole: actor.role, via: actor.via, command: name, arguments: audited, messageId: envelope.id });
+      await Outbox.add(tx, [{ topic: 'supervisor.commands', key: caseId, value: envelope }]);
+      return id;
+    });
+    this.onDecision(name);
+    this.logger.info('supervisor command sent', { command: name, by: actor.userId, via: actor.via, messageId: envelope.id });
+    return { messageId: envelope.id, decisionId };
+  }
+
+  async feedback(caseId: string, request: FeedbackRequest, actor: Actor): Promise<{ id: string; at: string }> {
+    const found = await this.cases.peek(caseId);
+    if (!found) throw new CaseNotFoundError(caseId);
+    const s = found.state;
+    let subject: Record<string, unknown> = { intent: s.intent ?? null, mode: s.mode, status: s.status };
+    if (request.target.kind === 'step') {
+      const step = await this.repo.traceStep(caseId, request.target.ref!);
+      if (!step) throw new CaseNotFoundError(`${caseId} step ${request.target.ref}`);
+      subject = { ...subject, traceKind: step.kind, agent: step.agent, taskId: step.task_id };
+    }
+    return this.repo.addFeedback({
+      caseId, kind: request.target.kind, ref: request.target.ref ?? null, rating: request.rating, comment: request.comment, subject,
+      actorId: actor.userId, actorRole: actor.role,
+    });
+  }
+
+  exportFeedback(from: Date, to: Date): Promise<Array<Record<string, unknown>>> {
+    return this.repo.exportFeedback(from, to, 100_000);
+  }
+
+  async kpis(from: Date, to: Date, groupBy: KpiGroupBy): Promise<KpiReport> {
+    const [overall, groups, escalationReasons] = await Promise.all([
+      this.repo.kpis(from, to, 'none'), groupBy === 'none' ? Promise.resolve([]) : this.repo.kpis(from, to, groupBy), this.repo.escalationReasons(from, to),
+    ]);
+    return { from: from.toISOString(), to: to.toISOString(), groupBy, overall: overall[0] ?? EMPTY_KPI, groups, escalationReasons };
+  }
+}

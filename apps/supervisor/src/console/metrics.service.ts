@@ -1,0 +1,63 @@
+import { Counter, Gauge, Registry } from 'prom-client';
+import type { ConsoleRepository, KpiGroupBy, KpiRow } from './console.repository';
+
+const KPI_GAUGES: Array<[keyof KpiRow, string, string]> = [
+  ['cases', 'cases', 'Cases created in the window'],
+  ['autoResolutionRate', 'auto_resolution_ratio', 'Share of cases resolved and verified with no human command'],
+  ['escalationRate', 'escalation_ratio', 'Share of cases that were escalated at least once'],
+  ['mttrSeconds', 'mttr_seconds', 'Mean time from ticket to verified resolution'],
+  ['approvalTurnaroundSeconds', 'approval_turnaround_seconds', 'Mean time a held action waited for a decision'],
+  ['tokensPerCase', 'tokens_per_case', 'Mean LLM tokens per case'],
+  ['costUsdPerCase', 'cost_usd_per_case', 'Mean LLM cost per case in USD'],
+];
+
+/**
+ * The console's KPIs as Prometheus metrics (aggregates only: labels are status, intent, region, escalation reason
+ * and command; never a tenant, case or user). KPI gauges cover the last SUPERVISOR_METRICS_WINDOW_HOURS.
+ */
+export class SupervisorMetrics {
+  readonly registry = new Registry();
+  private readonly decisions = new Counter({ name: 'switchboard_supervisor_decisions_total', help: 'Commands sent by supervisors and API clients', labelNames: ['command'], registers: [this.registry] });
+  private readonly statuses = new Gauge({ name: 'switchboard_supervisor_cases', help: 'Cases by current status', labelNames: ['status'], registers: [this.registry] });
+  private readonly reasons = new Gauge({ name: 'switchboard_supervisor_kpi_escalations', help: 'Escalated cases in the window by reason', labelNames: ['window', 'reason'], registers: [this.registry] });
+  private readonly kpi = new Map(KPI_GAUGES.map(([key, name, help]) => [key, new Gauge({ name: `switchboard_supervisor_kpi_${name}`, help, labelNames: ['window', 'group_by', 'group'], registers: [this.registry] })]));
+  private rendering: Promise<string> = Promise.resolve('');
+
+  constructor(private readonly repo: ConsoleRepository, private readonly windowHours: number, readonly streams: () => number) {
+    new Gauge({ name: 'switchboard_supervisor_console_streams', help: 'Open live-update streams', registers: [this.registry], collect() { this.set(streams()); } });
+  }
+
+  countDecision(command: string): void {
+    this.decisions.inc({ command });
+  }
+
+  /** Scrapes are serialised: each one resets and refills the gauges. */
+  render(): Promise<string> {
+    this.rendering = this.rendering.catch(() => '').then(() => this.refresh());
+    return this.rendering;
+  }
+
+  private async refresh(): Promise<string> {
+    const to = new Date();
+    const from = new Date(to.getTime() - this.windowHours * 3_600_000);
+    const window = `${this.windowHours}h`;
+    const [statuses, reasons, ...groups] = await Promise.all([
+      this.repo.statusCounts(), this.repo.escalationReasons(from, to),
+      ...(['none', 'intent', 'region'] as KpiGroupBy[]).map(async (g) => ({ by: g, rows: await this.repo.kpis(from, to, g) })),
+    ]);
+    this.statuses.reset();
+    for (const s of statuses) this.statuses.set({ status: s.status }, s.count);
+    this.reasons.reset();
+    for (const r of reasons) this.reasons.set({ window, reason: r.reason }, r.count);
+    for (const gauge of this.kpi.values()) gauge.reset();
+    for (const { by, rows } of groups) {
+      for (const row of rows) {
+        for (const [key, gauge] of this.kpi) {
+          const value = row[key];
+          if (typeof value === 'number') gauge.set({ window, group_by: by === 'none' ? 'all' : by, group: row.group }, value);
+        }
+      }
+    }
+    return this.registry.metrics();
+  }
+}

@@ -1,0 +1,363 @@
+// The console's HTTP API: every endpoint, with good input, bad input and unauthorised callers.
+// Real: Kafka, Postgres, the supervisor app (in process, HTTP on an ephemeral port), outbox relay.
+// Doubles: ScriptedAgents (the four agents, on the real broker), FakeGatewayAdmin (gateway approval endpoints).
+import { createHash } from 'node:crypto';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { configureLogging } from '@switchboard/observability';
+import { hashPassword } from '../src/auth/password';
+import { PolicySchema } from '../src/policy/policy.schema';
+import { createSupervisorApp } from '../src/supervisor.app';
+import { FakeGatewayAdmin } from './support/fake-gateway-admin';
+import { acquireSuiteLock, API_KEY, BROKERS, caseOf, Db, runId, supervisorConfig, ticketFor } from './support/harness';
+import { happy, HAPPY, primeGroup, ScriptedAgents, waitFor, type Script } from './support/scripted-agents';
+
+jest.setTimeout(90_000);
+
+const run = runId();
+const T = { approve: `cap-approve-${run}`, low: `cap-low-${run}`, happy: `cap-happy-${run}` };
+const policy = PolicySchema.parse({ version: 1, defaultMode: 'autonomous', retry: { maxAttempts: 3, baseMs: 200, factor: 2 }, budgets: { stepTimeoutMs: 30_000 } });
+const USERS = { ana: { password: 'ana-correct-horse-1', role: 'supervisor' }, vic: { password: 'vic-battery-staple-2', role: 'viewer' } } as const;
+const API_ACTOR = `api-key:${createHash('sha256').update(API_KEY).digest('hex').slice(0, 12)}`;
+const XRW = { 'X-Requested-With': 'test' };
+
+let releaseLock: () => Promise<void>;
+let app: NestExpressApplication;
+let baseUrl: string;
+const agents = new ScriptedAgents(BROKERS, `cap-agents-${run}`);
+const gateway = new FakeGatewayAdmin();
+const db = new Db();
+const cookies: Record<string, string> = {};
+const cases: Record<'held' | 'escalated' | 'resolved', string> = { held: '', escalated: '', resolved: '' };
+const approvalId = `apr_cap_${run}`;
+
+type Who = 'ana' | 'vic' | 'key' | 'anon';
+async function call(who: Who, path: string, init: RequestInit & { csrf?: boolean } = {}): Promise<Response> {
+  const headers: Record<string, string> = { 'Content-Type': 'application/json', ...(init.headers as Record<string, string>) };
+  if (who === 'key') headers.Authorization = `Bearer ${API_KEY}`;
+  if (who === 'ana' || who === 'vic') headers.Cookie = cookies[who]!;
+  if ((who === 'ana' || who === 'vic' || who === 'anon') && init.method && init.method !== 'GET' && init.csrf !== false) Object.assign(headers, XRW);
+  return fetch(`${baseUrl}${path}`, { ...init, headers, redirect: 'manual' });
+}
+const json = async (res: Response) => (await res.json()) as any;
+
+async function login(username: string, password: string, headers: Record<string, string> = XRW): Promise<Response> {
+  return fetch(`${baseUrl}/v1/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify({ username, password }) });
+}
+
+async function start(tenant: string, script: Script): Promise<string> {
+  agents.script(tenant, script);
+  const ticket = ticketFor(tenant);
+  await agents.publishTicket(ticket);
+  return caseOf(ticket);
+}
+const settled = (caseId: string, status: string) => waitFor(`case ${caseId} to be ${status}`, async () => (await db.status(caseId)) === status);
+
+beforeAll(async () => {
+  configureLogging({ level: 'error' });
+  releaseLock = await acquireSuiteLock();
+  await agents.start();
+  const users = await Promise.all(Object.entries(USERS).map(async ([username, u]) => ({ username, role: u.role, passwordHash: await hashPassword(u.password, { N: 1024, r: 8, p: 1 }) })));
+  const config = supervisorConfig(`cap-${run}`, { SUPERVISOR_CONSOLE_USERS: JSON.stringify(users), SUPERVISOR_SESSION_SECRET: `cap-session-secret-${run}-0123456789abcdef`, SUPERVISOR_SESSION_TTL_SECONDS: '600' });
+  await primeGroup(BROKERS, config.SUPERVISOR_GROUP_ID, ['tickets.ingress', 'agent.results', 'supervisor.commands']);
+  app = await createSupervisorApp(config, { policy, gatewayAdmin: gateway });
+  await app.listen(0, '127.0.0.1');
+  baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+
+  const pending = { approvalId, tool: 'issue_refund', arguments: { tenantId: T.approve, invoiceId: 'inv_9', amount: 500 }, reason: 'refund over 100' };
+  [cases.held, cases.escalated, cases.resolved] = await Promise.all([
+    start(T.approve, { ...HAPPY, triage: () => happy.triage({ intent: 'refund', priority: 'urgent' }), resolver: (_t, n) => (n === 1 ? happy.resolver({ decision: 'needs_approval', pendingApproval: pending, actions: [] }) : happy.resolver()) }),
+    start(T.low, { ...HAPPY, triage: () => happy.triage({ confidence: 0.5 }), resolver: () => happy.resolver({ decision: 'escalate', escalationReason: 'needs a human', draftReply: '', actions: [] }) }),
+    start(T.happy, HAPPY),
+  ]);
+  await Promise.all([settled(cases.held, 'AWAITING_APPROVAL'), settled(cases.escalated, 'ESCALATED'), settled(cases.resolved, 'RESOLVED')]);
+  for (const [name, u] of Object.entries(USERS)) {
+    const res = await login(name, u.password);
+    expect(res.status).toBe(200);
+    cookies[name] = res.headers.get('set-cookie')!.split(';')[0]!;
+  }
+}, 300_000);
+
+afterAll(async () => {
+  await app?.close();
+  await agents.stop();
+  await db.end();
+  await releaseLock?.();
+});
+
+describe('auth', () => {
+  it('signs in with a signed HttpOnly SameSite=Strict cookie and says who you are', async () => {
+    const res = await login('ana', USERS.ana.password);
+    expect(await json(res)).toMatchObject({ userId: 'ana', role: 'supervisor' });
+    const cookie = res.headers.get('set-cookie')!;
+    expect(cookie).toMatch(/^sb_session=[^;]+;/);
+    expect(cookie).toMatch(/HttpOnly/i);
+    expect(cookie).toMatch(/SameSite=Strict/i);
+    expect(await json(await call('ana', '/v1/auth/me'))).toEqual({ userId: 'ana', role: 'supervisor', via: 'session', slaMinutes: 60 });
+    expect(await json(await call('vic', '/v1/auth/me'))).toMatchObject({ userId: 'vic', role: 'viewer' });
+    expect(await json(await call('key', '/v1/auth/me'))).toMatchObject({ userId: API_ACTOR, role: 'supervisor', via: 'api_key' });
+  });
+
+  it('refuses wrong passwords, unknown users, bad bodies and sign-ins without the CSRF header', async () => {
+    expect((await login('ana', 'wrong-password')).status).toBe(401);
+    expect((await login('nobody', 'whatever-password')).status).toBe(401);
+    expect((await login('ana', USERS.ana.password, {})).status).toBe(403);
+    const bad = await fetch(`${baseUrl}/v1/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...XRW }, body: '{"username":"ana"' });
+    expect(bad.status).toBe(400);
+    const extra = await fetch(`${baseUrl}/v1/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...XRW }, body: JSON.stringify({ username: 'ana', password: 'x', role: 'supervisor' }) });
+    expect(extra.status).toBe(400);
+  });
+
+  it('rejects tampered, forged and missing sessions', async () => {
+    const value = cookies.vic!.split('=')[1]!;
+    const [body, mac] = value.split('.');
+    const forgedBody = Buffer.from(JSON.stringify({ u: 'vic', r: 'supervisor', exp: 9_999_999_999 })).toString('base64url');
+    for (const cookie of [`sb_session=${forgedBody}.${mac}`, `sb_session=${body}.${mac}x`, 'sb_session=garbage', '']) {
+      const res = await fetch(`${baseUrl}/v1/auth/me`, { headers: { Cookie: cookie } });
+      expect(res.status).toBe(401);
+    }
+    expect((await call('anon', '/v1/auth/me')).status).toBe(401);
+    expect((await fetch(`${baseUrl}/v1/auth/me`, { headers: { Authorization: 'Bearer not-a-real-key-at-all' } })).status).toBe(401);
+  });
+
+  it('signs out by clearing the cookie (and needs the CSRF header to do it)', async () => {
+    expect((await call('anon', '/v1/auth/logout', { method: 'POST', csrf: false })).status).toBe(403);
+    const res = await call('anon', '/v1/auth/logout', { method: 'POST' });
+    expect(res.status).toBe(204);
+    expect(res.headers.get('set-cookie')).toMatch(/sb_session=;.*Expires=Thu, 01 Jan 1970/i);
+  });
+});
+
+describe('cases', () => {
+  it('lists the inbox most urgent first, with filters, for any signed-in user or key; never anonymously', async () => {
+    for (const who of ['ana', 'vic', 'key'] as const) {
+      const { cases: list } = await json(await call(who, '/v1/cases?limit=500'));
+      expect(list.map((c: any) => c.case_id)).toEqual(expect.arrayContaining([cases.held, cases.escalated]));
+    }
+    const { cases: urgent } = await json(await call('ana', '/v1/cases?limit=500'));
+    expect(urgent[0].priority).toBe('urgent');
+    const byTenant = await json(await call('ana', `/v1/cases?tenant=${T.low}`));
+    expect(byTenant.cases.map((c: any) => c.case_id)).toEqual([cases.escalated]);
+    expect(byTenant.cases[0]).toMatchObject({ tenant_id: T.low, region: 'us-east-1', escalation: { breaker: 'low_confidence' } });
+    expect((await json(await call('ana', `/v1/cases?tenant=${T.low}&reason=low_confidence`))).cases).toHaveLength(1);
+    expect((await json(await call('ana', `/v1/cases?tenant=${T.low}&reason=confidence%200.5`))).cases).toHaveLength(1);
+    expect((await json(await call('ana', `/v1/cases?tenant=${T.low}&reason=%25`))).cases).toHaveLength(0);
+    expect((await json(await call('ana', `/v1/cases?tenant=${T.approve}&intent=refund&region=us-east-1`))).cases.map((c: any) => c.case_id)).toEqual([cases.held]);
+    expect((await json(await call('ana', `/v1/cases?tenant=${T.approve}&intent=dashboard_cache`))).cases).toHaveLength(0);
+    expect((await json(await call('ana', `/v1/cases?status=RESOLVED&tenant=${T.happy}`))).cases.map((c: any) => c.case_id)).toEqual([cases.resolved]);
+
+    expect((await call('anon', '/v1/cases')).status).toBe(401);
+    for (const q of ['status=NOPE', 'limit=0', 'limit=501', 'limit=abc', 'colour=red', `tenant=${'x'.repeat(201)}`]) expect((await call('ana', `/v1/cases?${q}`)).status).toBe(400);
+  });
+
+  it('shows a case with its trace, approval, decisions and feedback; a handoff packet when escalated', async () => {
+    const held = await json(await call('vic', `/v1/cases/${cases.held}`));
+    expect(held).toMatchObject({ case_id: cases.held, status: 'AWAITING_APPROVAL', handoff: null, decisions: [], feedback: [], state: { approval: { approvalId, tool: 'issue_refund' } } });
+    expect(held.trace.map((t: any) => `${t.kind}:${t.agent}`)).toEqual(expect.arrayContaining(['result:triage', 'result:retrieval', 'result:resolver']));
+    expect(held.trace.find((t: any) => t.agent === 'resolver' && t.kind === 'result')).toMatchObject({ id: expect.stringMatching(/^\d+$/), input_tokens: 2000, output_tokens: 400, cost_usd: 0.01 });
+    const escalated = await json(await call('key', `/v1/cases/${cases.escalated}`));
+    expect(escalated.handoff).toMatchObject({ breaker: 'low_confidence', reason: expect.stringContaining('confidence'), suggestedNextStep: expect.any(String), findings: [expect.objectContaining({ agent: 'triage' })] });
+
+    expect((await call('anon', `/v1/cases/${cases.held}`)).status).toBe(401);
+    expect((await call('ana', '/v1/cases/not-a-case')).status).toBe(400);
+    expect((await call('ana', '/v1/cases/case_000000000000000000000000')).status).toBe(404);
+  });
+});
+
+describe('commands', () => {
+  const post = (who: Who, caseId: string, body: unknown, extra: { csrf?: boolean } = {}) =>
+    call(who, `/v1/cases/${caseId}/commands`, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), ...extra });
+
+  it('refuses anonymous callers, viewers and cookie requests without the CSRF header; records nothing', async () => {
+    expect((await post('anon', cases.held, { command: 'approve', approvalId })).status).toBe(401);
+    const viewer = await post('vic', cases.held, { command: 'approve', approvalId });
+    expect(viewer.status).toBe(403);
+    expect(await json(viewer)).toMatchObject({ code: 'SUPERVISOR.FORBIDDEN' });
+    for (const body of [{ command: 'reject', approvalId, reason: 'no' }, { command: 'take_over' }, { command: 'close' }, { command: 'rerun', hint: 'x' }]) {
+      expect((await post('vic', cases.escalated, body)).status).toBe(403);
+    }
+    const csrf = await post('ana', cases.held, { command: 'approve', approvalId }, { csrf: false });
+    expect(csrf.status).toBe(403);
+    expect(await json(csrf)).toMatchObject({ code: 'SUPERVISOR.CSRF' });
+    expect(await db.count('decisions', cases.held)).toBe(0);
+    expect(await db.status(cases.held)).toBe('AWAITING_APPROVAL');
+  });
+
+  it('validates the body: unknown commands, missing fields, and `by` (it comes from the credentials)', async () => {
+    for (const body of ['{"command":"explode"}', '{"command":"approve"}', '{"command":"reject","approvalId":"a"}', '{"command":"reject","approvalId":"a","reason":"  "}', 'not json', '[]',
+      JSON.stringify({ command: 'approve', approvalId, by: { userId: 'mallory', role: 'supervisor' } }), JSON.stringify({ command: 'close', note: 'x'.repeat(4001) })]) {
+      expect((await post('ana', cases.held, body)).status).toBe(400);
+    }
+    expect((await post('ana', 'case_000000000000000000000000', { command: 'take_over' })).status).toBe(404);
+    expect((await post('ana', 'nope', { command: 'take_over' })).status).toBe(400);
+  });
+
+  it('answers 409 to a command that does not apply to the case as it is', async () => {
+    expect((await post('ana', cases.held, { command: 'approve', approvalId: 'apr_other' })).status).toBe(409);
+    expect((await post('ana', cases.held, { command: 'rerun' })).status).toBe(409);
+    expect((await post('ana', cases.resolved, { command: 'close' })).status).toBe(409);
+    expect((await post('ana', cases.escalated, { command: 'approve', approvalId })).status).toBe(409);
+  });
+
+  it('approve: attributed to the signed-in supervisor, audited with the exact call, sent through supervisor.commands', async () => {
+    const res = await post('ana', cases.held, { command: 'approve', approvalId, comment: 'checked the invoice' });
+    expect(res.status).toBe(202);
+    const { messageId, decisionId } = await json(res);
+    await settled(cases.held, 'RESOLVED');
+    expect(gateway.calls).toContainEqual({ decision: 'approve', approvalId, by: 'ana' });
+    const view = await json(await call('ana', `/v1/cases/${cases.held}`));
+    expect(view.decisions).toEqual([expect.objectContaining({
+      id: decisionId, actor_id: 'ana', actor_role: 'supervisor', via: 'session', command: 'approve', message_id: messageId,
+      arguments: { approvalId, comment: 'checked the invoice', tool: 'issue_refund', toolArguments: { tenantId: T.approve, invoiceId: 'inv_9', amount: 500 } },
+    })]);
+    expect(view.trace.find((t: any) => t.kind === 'command').data.by).toEqual({ userId: 'ana', role: 'supervisor' });
+    await expect(db.pool.query('UPDATE supervisor.decisions SET actor_id = $1 WHERE id = $2', ['mallory', decisionId])).rejects.toThrow(/append-only/);
+    await expect(db.pool.query('DELETE FROM supervisor.decisions WHERE id = $1', [decisionId])).rejects.toThrow(/append-only/);
+  });
+
+  it('take over, re-run with a hint and close, by session and by API key', async () => {
+    expect((await post('ana', cases.escalated, { command: 'take_over' })).status).toBe(202);
+    await waitFor('the assignee', async () => (await db.caseRow(cases.escalated))!.state.escalation?.assignee === 'ana');
+    expect((await post('key', cases.escalated, { command: 'rerun', hint: 'the customer confirmed the intent' })).status).toBe(202);
+    await waitFor('the re-run', async () => (await db.caseRow(cases.escalated))!.state.run === 2);
+    await settled(cases.escalated, 'ESCALATED');
+    expect((await post('key', cases.escalated, { command: 'close', note: 'answered by phone' })).status).toBe(202);
+    await settled(cases.escalated, 'CLOSED');
+    const { rows } = await db.pool.query('SELECT actor_id, via, command, arguments FROM supervisor.decisions WHERE case_id = $1 ORDER BY id', [cases.escalated]);
+    expect(rows).toEqual([
+      { actor_id: 'ana', via: 'session', command: 'take_over', arguments: {} },
+      { actor_id: API_ACTOR, via: 'api_key', command: 'rerun', arguments: { hint: 'the customer confirmed the intent' } },
+      { actor_id: API_ACTOR, via: 'api_key', command: 'close', arguments: { note: 'answered by phone' } },
+    ]);
+  });
+});
+
+describe('feedback', () => {
+  let stepId: string;
+
+  it('stores thumbs up/down on a step, the outcome or a note, from any signed-in user', async () => {
+    const view = await json(await call('vic', `/v1/cases/${cases.resolved}`));
+    stepId = view.trace.find((t: any) => t.kind === 'result' && t.agent === 'resolver').id;
+    const post = (who: Who, body: unknown) => call(who, `/v1/cases/${cases.resolved}/feedback`, { method: 'POST', body: JSON.stringify(body) });
+    expect((await post('vic', { target: { kind: 'step', ref: stepId }, rating: 'down', comment: 'should have checked the flag first, "really"' })).status).toBe(201);
+    expect((await post('ana', { target: { kind: 'outcome', ref: '1' }, rating: 'up', comment: '=HYPERLINK("x")' })).status).toBe(201);
+    expect((await post('key', { target: { kind: 'note' }, rating: 'up' })).status).toBe(201);
+    const after = await json(await call('ana', `/v1/cases/${cases.resolved}`));
+    expect(after.feedback).toEqual([
+      expect.objectContaining({ target_kind: 'step', target_ref: stepId, rating: 'down', actor_id: 'vic', actor_role: 'viewer', subject: expect.objectContaining({ agent: 'resolver', traceKind: 'result', intent: 'dashboard_cache' }) }),
+      expect.objectContaining({ target_kind: 'outcome', rating: 'up', actor_id: 'ana' }),
+      expect.objectContaining({ target_kind: 'note', actor_id: API_ACTOR, comment: '' }),
+    ]);
+  });
+
+  it('refuses bad feedback and anonymous callers', async () => {
+    const post = (who: Who, body: unknown, caseId = cases.resolved, extra: { csrf?: boolean } = {}) => call(who, `/v1/cases/${caseId}/feedback`, { method: 'POST', body: JSON.stringify(body), ...extra });
+    const good = { target: { kind: 'outcome' }, rating: 'up', comment: '' };
+    expect((await post('anon', good)).status).toBe(401);
+    expect((await post('vic', good, cases.resolved, { csrf: false })).status).toBe(403);
+    for (const body of [{ ...good, rating: 'meh' }, { ...good, target: { kind: 'step' } }, { ...good, target: { kind: 'step', ref: 'abc' } }, { ...good, target: { kind: 'tool' } }, { ...good, comment: 'x'.repeat(4001) }, { ...good, extra: 1 }]) {
+      expect((await post('ana', body)).status).toBe(400);
+    }
+    expect((await post('ana', { ...good, target: { kind: 'step', ref: '999999999999' } })).status).toBe(404);
+    expect((await post('ana', good, 'case_000000000000000000000000')).status).toBe(404);
+  });
+
+  it('exports as JSON lines and as CSV (formula-safe), for a period', async () => {
+    const jsonl = await call('ana', '/v1/feedback/export?format=jsonl');
+    expect(jsonl.status).toBe(200);
+    expect(jsonl.headers.get('content-type')).toContain('application/x-ndjson');
+    expect(jsonl.headers.get('content-disposition')).toMatch(/attachment; filename="feedback-\d{4}-\d{2}-\d{2}\.jsonl"/);
+    const lines = (await jsonl.text()).trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.filter((l) => l.case_id === cases.resolved)).toHaveLength(3);
+    expect(lines.find((l) => l.target_ref === stepId)).toMatchObject({ tenant_id: T.happy, intent: 'dashboard_cache', rating: 'down' });
+
+    const csv = await call('key', '/v1/feedback/export?format=csv');
+    expect(csv.headers.get('content-type')).toContain('text/csv');
+    const text = await csv.text();
+    expect(text.split('\r\n')[0]).toBe('id,case_id,tenant_id,region,intent,mode,target_kind,target_ref,rating,comment,subject,actor_id,actor_role,at');
+    expect(text).toContain('"should have checked the flag first, ""really"""');
+    expect(text).toContain(`"'=HYPERLINK(""x"")"`);
+
+    const past = await json(await call('ana', '/v1/feedback/export?from=2020-01-01&to=2020-02-01').then((r) => r.text().then((t) => new Response(JSON.stringify({ t })))));
+    expect(past.t).toBe('');
+    expect((await call('anon', '/v1/feedback/export')).status).toBe(401);
+    for (const q of ['format=xml', 'from=yesterday', 'from=2024-02-01&to=2024-01-01', 'from=2020-01-01&to=2024-01-01', 'x=1']) expect((await call('ana', `/v1/feedback/export?${q}`)).status).toBe(400);
+  });
+});
+
+describe('KPIs and metrics', () => {
+  it('computes KPIs per intent and per region over a period', async () => {
+    const res = await json(await call('vic', '/v1/kpis?groupBy=intent'));
+    expect(res.groupBy).toBe('intent');
+    expect(res.overall.cases).toBeGreaterThanOrEqual(3);
+    const refund = res.groups.find((g: any) => g.group === 'refund');
+    expect(refund).toMatchObject({ approvals: expect.any(Number), approvalTurnaroundSeconds: expect.any(Number) });
+    expect(res.escalationReasons).toEqual(expect.arrayContaining([expect.objectContaining({ reason: 'low_confidence' })]));
+    const byRegion = await json(await call('key', '/v1/kpis?groupBy=region'));
+    expect(byRegion.groups.map((g: any) => g.group)).toContain('us-east-1');
+    const dash = res.groups.find((g: any) => g.group === 'dashboard_cache');
+    expect(dash.resolved).toBeGreaterThanOrEqual(1);
+    expect(dash.autoResolutionRate).toBeGreaterThan(0);
+    expect(dash.mttrSeconds).toBeGreaterThanOrEqual(0);
+    expect(dash.tokensPerCase).toBeGreaterThan(0);
+    expect(dash.costUsdPerCase).toBeGreaterThan(0);
+
+    const empty = await json(await call('ana', '/v1/kpis?from=2020-01-01&to=2020-01-02&groupBy=none'));
+    expect(empty).toMatchObject({ overall: { cases: 0, autoResolutionRate: null }, groups: [], escalationReasons: [] });
+    expect((await call('anon', '/v1/kpis')).status).toBe(401);
+    for (const q of ['groupBy=tenant', 'from=nope', 'from=2024-01-02&to=2024-01-01', 'limit=3']) expect((await call('ana', `/v1/kpis?${q}`)).status).toBe(400);
+  });
+
+  it('exposes the same figures on /metrics as aggregates, with no case data', async () => {
+    const res = await fetch(`${baseUrl}/metrics`);
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    for (const name of ['switchboard_supervisor_cases{status="RESOLVED"}', 'switchboard_supervisor_kpi_cases{window="24h",group_by="intent",group="refund"}', 'switchboard_supervisor_kpi_mttr_seconds',
+      'switchboard_supervisor_kpi_auto_resolution_ratio', 'switchboard_supervisor_kpi_escalation_ratio', 'switchboard_supervisor_kpi_approval_turnaround_seconds',
+      'switchboard_supervisor_kpi_cost_usd_per_case', 'switchboard_supervisor_kpi_tokens_per_case', 'switchboard_supervisor_kpi_escalations{window="24h",reason="low_confidence"}',
+      'switchboard_supervisor_decisions_total{command="approve"}']) {
+      expect(text).toContain(name);
+    }
+    for (const secret of [cases.held, T.approve, 'ana', 'case_']) expect(text).not.toContain(secret);
+  });
+});
+
+describe('live events', () => {
+  it('streams case changes to a signed-in browser and refuses anonymous listeners', async () => {
+    expect((await call('anon', '/v1/events')).status).toBe(401);
+    const controller = new AbortController();
+    const res = await fetch(`${baseUrl}/v1/events`, { headers: { Cookie: cookies.vic! }, signal: controller.signal });
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    const reader = res.body!.getReader();
+    let received = '';
+    const caseId = await start(`cap-live-${run}`, HAPPY);
+    try {
+      await waitFor('the case change event', async () => {
+        const { value } = await reader.read();
+        received += Buffer.from(value ?? new Uint8Array()).toString('utf8');
+        return received.includes(`"caseId":"${caseId}"`) && received.includes('"status":"RESOLVED"');
+      }, 30_000);
+    } finally {
+      controller.abort();
+    }
+    expect(received).toMatch(/event: case\ndata: \{"caseId":"/);
+  });
+});
+
+describe('console and API description', () => {
+  it('serves the console with a strict content security policy, and redirects / to it', async () => {
+    const res = await fetch(`${baseUrl}/console/`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('<script type="module" src="/console/app.js">');
+    expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect((await fetch(`${baseUrl}/console/app.js`)).headers.get('content-type')).toContain('javascript');
+    const root = await fetch(`${baseUrl}/`, { redirect: 'manual' });
+    expect(root.status).toBe(302);
+    expect(root.headers.get('location')).toBe('/console/');
+  });
+
+  it('serves the OpenAPI description', async () => {
+    const res = await fetch(`${baseUrl}/v1/openapi.yaml`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toMatch(/^openapi: 3\.1/m);
+  });
+});

@@ -1,0 +1,191 @@
+// The supervisor console in a real browser, against the whole pipeline.
+// Real: headless Debian Chromium (driven by playwright-core), Kafka, Postgres, the gateway, the reference backend and
+// every Switchboard app (test/support/stack.ts), the console served by the supervisor over real HTTP.
+// Doubles: the LLM (ScriptedLlm playing the scripted support model) and the embedder, as in test/e2e.
+// The stack's own supervisor is stopped and replaced by one with console users (stack.ts builds its config from a
+// fixed env); it joins the same broker, database and gateway.
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { caseIdFor, type TicketEventInput } from '@switchboard/contracts';
+import { ScriptedLlm } from '@switchboard/llm/testing';
+import { loadConfig } from '@switchboard/observability';
+import { TEST_DATABASE_URL, TEST_KAFKA_BROKERS } from '../../../test/support/env';
+import { scriptedSupportModel } from '../../../test/support/scripted-support-model';
+import { STACK_KEYS, startStack, waitFor, type Stack } from '../../../test/support/stack';
+import { hashPassword } from '../src/auth/password';
+import { parsePolicy } from '../src/policy/policy.loader';
+import { createSupervisorApp } from '../src/supervisor.app';
+import { SupervisorConfigSchema } from '../src/supervisor.config';
+import { acquireSuiteLock, runId } from './support/harness';
+
+jest.setTimeout(180_000);
+
+const CHROMIUM = '/usr/bin/chromium';
+const SCREENSHOTS = resolve(__dirname, '..', '..', '..', 'test-output', 'screenshots');
+// Known to work on this machine kind: without the background-networking flags Chromium keeps dialling out.
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+const POLICY = `
+version: 1
+defaultMode: autonomous
+intents: [dashboard_cache, feature_flag, trial_extension, refund, account_lockout, how_to, bug_report, other]
+minConfidence: { autonomous: 0.95, assist: 0, shadow: 0 }
+onHighInjectionRisk: shadow
+budgets: { maxIterations: 10, maxTokens: 200000, maxCostUsd: 2, maxToolErrors: 5, stepTimeoutMs: 30000, maxRepeatedFailures: 3, maxReplans: 1 }
+retry: { maxAttempts: 3, baseMs: 200, factor: 2 }
+taskTokenTtlSeconds: 900
+resolverMaxSteps: 8
+retrievalLimit: 5
+`;
+
+const USERS = { supervisor: { username: 'ana', password: 'ana-correct-horse-1' }, viewer: { username: 'vic', password: 'vic-battery-staple-2' } };
+const run = runId();
+let releaseLock: (() => Promise<void>) | undefined;
+let stack: Stack | undefined;
+let supervisor: NestExpressApplication | undefined;
+let baseUrl: string;
+let browser: Browser | undefined;
+let profileDir: string | undefined;
+let n = 0;
+
+function refundTicket(): TicketEventInput {
+  return {
+    externalId: `CONSOLE-${run}-${++n}`, source: 'api', tenantId: 'globex', region: 'us-east-1', requester: { email: 'ops@globex.example' },
+    subject: `Charged twice (${run}-${n})`, body: 'We were charged twice on invoice inv_globex_1001, please refund $150.', receivedAt: new Date().toISOString(),
+  };
+}
+
+async function status(caseId: string): Promise<string | undefined> {
+  const { rows } = await stack!.db.query('SELECT status FROM supervisor.cases WHERE case_id = $1', [caseId]);
+  return rows[0]?.status;
+}
+
+const reaches = (caseId: string, wanted: string[]) =>
+  waitFor(`case ${caseId} in ${wanted.join('|')}`, async () => ((s) => (s && wanted.includes(s) ? s : undefined))(await status(caseId)), 90_000);
+
+async function signIn(role: keyof typeof USERS): Promise<Page> {
+  const context = await browser!.newContext({ viewport: { width: 1400, height: 1000 } });
+  const page = await context.newPage();
+  await page.goto(`${baseUrl}/console/`);
+  await page.fill('#username', USERS[role].username);
+  await page.fill('#password', USERS[role].password);
+  await page.click('#sign-in');
+  await page.waitForSelector('#inbox');
+  return page;
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium is missing at ${CHROMIUM}: the console browser tests need Debian's chromium package (apt-get install -y chromium; scripts/setup installs it)`);
+  }
+  releaseLock = await acquireSuiteLock();
+  stack = await startStack({ name: `console_${run}`, llm: new ScriptedLlm(scriptedSupportModel()), policyYaml: POLICY });
+  await stack.stopSupervisor();
+  const users = await Promise.all(Object.entries(USERS).map(async ([role, u]) => ({ username: u.username, role, passwordHash: await hashPassword(u.password, { N: 1024, r: 8, p: 1 }) })));
+  supervisor = await createSupervisorApp(loadConfig(SupervisorConfigSchema, {
+    KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(','), BUS_RETRY_BASE_MS: '200', BUS_NEW_GROUP_START: 'latest', LOG_LEVEL: 'warn',
+    DATABASE_URL: TEST_DATABASE_URL, GATEWAY_TOKEN_SECRET: STACK_KEYS.tokenSecret, GATEWAY_ADMIN_KEY: STACK_KEYS.gatewayAdmin, GATEWAY_URL: stack.gatewayUrl,
+    SUPERVISOR_API_KEYS: STACK_KEYS.supervisorApi, SUPERVISOR_GROUP_ID: `console-browser-${run}`, SUPERVISOR_SCAN_INTERVAL_MS: '200',
+    SUPERVISOR_CONSOLE_USERS: JSON.stringify(users), SUPERVISOR_SESSION_SECRET: `console-browser-session-secret-${run}-0123456789`,
+  }), { policy: parsePolicy(POLICY) });
+  await supervisor.listen(0, '127.0.0.1');
+  baseUrl = (await supervisor.getUrl()).replace('[::1]', '127.0.0.1');
+  profileDir = mkdtempSync(join(tmpdir(), 'sb-console-chromium-'));
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, `--disk-cache-dir=${profileDir}`] });
+  mkdirSync(SCREENSHOTS, { recursive: true });
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await supervisor?.close();
+  await stack?.close();
+  if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+  await releaseLock?.();
+});
+
+beforeEach(async () => {
+  await fetch(`${stack!.acmeUrl}/admin/reseed`, { method: 'POST', headers: { 'x-api-key': STACK_KEYS.acme } });
+});
+
+it('a supervisor signs in, finds the held refund in the inbox, reads its trace and approves it; the case moves on to verification', async () => {
+  const caseId = caseIdFor(await stack!.publish(refundTicket()));
+  await reaches(caseId, ['AWAITING_APPROVAL']);
+  const page = await signIn('supervisor');
+
+  const row = page.locator(`tr[data-case-id="${caseId}"]`);
+  await row.waitFor({ timeout: 15_000 });
+  await expect(row.textContent()).resolves.toContain('approve issue_refund?');
+  await page.screenshot({ path: join(SCREENSHOTS, 'inbox.png') });
+
+  await row.click();
+  await page.waitForSelector('#timeline');
+  await expect(page.locator('#case-status').textContent()).resolves.toBe('AWAITING_APPROVAL');
+  const timeline = (await page.locator('#timeline').textContent()) ?? '';
+  for (const expected of ['triage ok', 'retrieval ok', 'resolver ok', 'tool call: get_invoice', 'result of get_invoice', 'tool call: issue_refund', 'tokens']) {
+    expect(timeline).toContain(expected);
+  }
+  expect(JSON.parse((await page.locator('#approval-args').textContent())!)).toEqual({ tenantId: 'globex', invoiceId: 'inv_globex_1001', amount: 150, reason: 'duplicate charge reported by the customer' });
+  await expect(page.locator('#approval-tool').textContent()).resolves.toBe('issue_refund');
+  await page.screenshot({ path: join(SCREENSHOTS, 'case-view.png'), fullPage: true });
+
+  await page.click('#approve');
+  // No reload: the status badge follows the case over the live event stream.
+  await page.locator('#case-status').filter({ hasText: /^(VERIFYING|RESOLVED)$/ }).waitFor({ timeout: 60_000 });
+  await page.locator('#case-status').filter({ hasText: /^RESOLVED$/ }).waitFor({ timeout: 60_000 });
+  await page.screenshot({ path: join(SCREENSHOTS, 'case-resolved.png'), fullPage: true });
+
+  const { rows: decisions } = await stack!.db.query('SELECT actor_id, actor_role, via, command, arguments FROM supervisor.decisions WHERE case_id = $1', [caseId]);
+  expect(decisions).toEqual([expect.objectContaining({ actor_id: 'ana', actor_role: 'supervisor', via: 'session', command: 'approve', arguments: expect.objectContaining({ tool: 'issue_refund' }) })]);
+  const { rows: approvals } = await stack!.db.query('SELECT status, decided_by FROM gateway.approvals WHERE case_id = $1', [caseId]);
+  expect(approvals).toEqual([expect.objectContaining({ decided_by: 'ana' })]);
+  const invoice = (await (await fetch(`${stack!.acmeUrl}/tenants/globex/invoices/inv_globex_1001`, { headers: { 'x-api-key': STACK_KEYS.acme } })).json()) as { refunds: unknown[] };
+  expect(invoice.refunds).toEqual([expect.objectContaining({ amount: 150 })]);
+  expect(existsSync(join(SCREENSHOTS, 'inbox.png')) && existsSync(join(SCREENSHOTS, 'case-view.png'))).toBe(true);
+
+  await page.click('#nav-kpis');
+  await page.waitForSelector('#kpi-overall');
+  expect(await page.locator('svg.chart').count()).toBeGreaterThanOrEqual(4);
+  await expect(page.locator('svg.chart text', { hasText: 'refund' }).first().isVisible()).resolves.toBe(true);
+  await page.screenshot({ path: join(SCREENSHOTS, 'kpis.png'), fullPage: true });
+});
+
+it('a viewer sees a new held refund arrive without reloading, but cannot approve it (button disabled, API 403)', async () => {
+  const page = await signIn('viewer');
+  await expect(page.locator('#whoami').textContent()).resolves.toBe('vic (viewer)');
+  const caseId = caseIdFor(await stack!.publish(refundTicket()));
+  await reaches(caseId, ['AWAITING_APPROVAL']);
+  await page.locator(`tr[data-case-id="${caseId}"]`).waitFor({ timeout: 15_000 });
+
+  await page.click(`tr[data-case-id="${caseId}"]`);
+  await page.waitForSelector('#approval-panel');
+  await expect(page.locator('#approve').isDisabled()).resolves.toBe(true);
+  await expect(page.locator('#reject').isDisabled()).resolves.toBe(true);
+  const approvalId = (await stack!.db.query('SELECT state->\'approval\'->>\'approvalId\' AS id FROM supervisor.cases WHERE case_id = $1', [caseId])).rows[0].id as string;
+  const refused = await page.evaluate(async ({ caseId, approvalId }) => {
+    const res = await fetch(`/v1/cases/${caseId}/commands`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Requested-With': 'test' }, body: JSON.stringify({ command: 'approve', approvalId }),
+    });
+    return { status: res.status, body: await res.json() };
+  }, { caseId, approvalId });
+  expect(refused).toEqual({ status: 403, body: expect.objectContaining({ code: 'SUPERVISOR.FORBIDDEN' }) });
+  expect(await status(caseId)).toBe('AWAITING_APPROVAL');
+  expect((await stack!.db.query('SELECT count(*)::int AS n FROM supervisor.decisions WHERE case_id = $1', [caseId])).rows[0].n).toBe(0);
+
+  // A viewer may still rate an agent step.
+  await page.locator('li.kind-result', { hasText: 'resolver ok' }).getByRole('button', { name: 'thumbs down' }).click();
+  await page.fill('.feedback-form textarea', 'should have asked finance first');
+  await page.click('.feedback-form button[type=submit]');
+  await page.locator('#feedback-list', { hasText: 'should have asked finance first' }).waitFor({ timeout: 10_000 });
+  const { rows: feedback } = await stack!.db.query('SELECT rating, target_kind, actor_id, subject FROM supervisor.feedback WHERE case_id = $1', [caseId]);
+  expect(feedback).toEqual([expect.objectContaining({ rating: 'down', target_kind: 'step', actor_id: 'vic', subject: expect.objectContaining({ agent: 'resolver' }) })]);
+
+  // Leave nothing held: a machine client (API key) rejects it.
+  const res = await fetch(`${baseUrl}/v1/cases/${caseId}/commands`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${STACK_KEYS.supervisorApi}` }, body: JSON.stringify({ command: 'reject', approvalId, reason: 'test clean-up' }),
+  });
+  expect(res.status).toBe(202);
+  await reaches(caseId, ['ESCALATED']);
+});
