@@ -38,9 +38,11 @@ function firstUser(messages: ChatMessage[]): string {
 type Step = { tool: string; args: Record<string, unknown> } | { finish: Record<string, unknown> };
 
 function plan(brief: string): Step[] {
-  const tenantId = /Tenant: ([^;\s]+)/.exec(brief)?.[1] ?? 'unknown';
-  const intent = /intent: ([a-z_]+)/.exec(brief)?.[1] ?? 'other';
   const ticket = /<ticket>([\s\S]*?)<\/ticket>/.exec(brief)?.[1] ?? '';
+  // Gullible on purpose: a ticket naming another tenant ("… for tenant initech") makes it act on that tenant, so the
+  // scenario suite can show that the gateway's tenant check, not the model, stops cross-tenant calls.
+  const tenantId = /\b(?:for|of|on) tenant ([a-z][a-z0-9-]*)/i.exec(ticket)?.[1] ?? /Tenant: ([^;\s]+)/.exec(brief)?.[1] ?? 'unknown';
+  const intent = /intent: ([a-z_]+)/.exec(brief)?.[1] ?? 'other';
   const finish = (decision: string, draftReply: string, summary = draftReply) => ({ finish: { decision, summary, draftReply, findings: [] } });
   const injected = /\$\s?(\d+(?:\.\d+)?)/.exec(ticket);
   if (/ignore (your|all|previous)/i.test(ticket) && injected) {

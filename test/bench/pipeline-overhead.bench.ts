@@ -1,0 +1,124 @@
+// Pipeline overhead per case through every hop, one case in flight, with a zero-latency scripted model, against the
+// floor R: a plain kafkajs relay over the same number of Kafka hops on the same broker. Baseline and system alternate
+// in blocks so machine noise lands on both. The case is a how-to question that the pipeline answers and verifies:
+// ticket → supervisor → triage → supervisor → retrieval → supervisor → resolver → supervisor → verifier → supervisor →
+// outcome, i.e. 10 Kafka hops; each supervisor hop is a Postgres transaction (ledger, lock, state + checkpoint, outbox)
+// and a relay from the outbox; the resolver and verifier list tools through the gateway over HTTP.
+// Run: node -r ./libs/llm/test/support/swc-register.js test/bench/pipeline-overhead.bench.ts
+import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
+import { TOPICS } from '@switchboard/contracts';
+import { ScriptedLlm } from '@switchboard/llm/testing';
+import { configureLogging } from '@switchboard/observability';
+import { TEST_KAFKA_BROKERS } from '../support/env';
+import { scriptedSupportModel } from '../support/scripted-support-model';
+import { World } from '../scenarios/support/world';
+import { policyYaml } from '../scenarios/support/scenario';
+import { alternate, atMost, info, percentile, printFigures, type Figure } from './support/figures';
+
+export const HOPS = 10;
+const BLOCKS = Number(process.env.BENCH_BLOCKS ?? 6);
+const PER_BLOCK = Number(process.env.BENCH_PER_BLOCK ?? 15);
+
+/** The floor: HOPS consumers in a chain, each forwarding what it reads to the next topic, plus a producer at the head. */
+class KafkaRelay {
+  private readonly kafka = new Kafka({ clientId: 'bench-relay', brokers: TEST_KAFKA_BROKERS, logLevel: logLevel.NOTHING });
+  private readonly consumers: Consumer[] = [];
+  private producer!: Producer;
+  private readonly waiting = new Map<string, () => void>();
+  private readonly run = Date.now().toString(36);
+  private readonly topic = (i: number) => `bench.relay.${this.run}.${i}`;
+
+  async start(): Promise<void> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: Array.from({ length: HOPS + 1 }, (_, i) => ({ topic: this.topic(i), numPartitions: 1, replicationFactor: 1 })), waitForLeaders: true });
+    await admin.disconnect();
+    // Same producer semantics as the bus (acks = all) and the same fetch wait as BUS_FETCH_MAX_WAIT_MS.
+    this.producer = this.kafka.producer({ allowAutoTopicCreation: false });
+    await this.producer.connect();
+    for (let i = 0; i <= HOPS; i++) {
+      const consumer = this.kafka.consumer({ groupId: `bench-relay-${this.run}-${i}`, maxWaitTimeInMs: 500 });
+      await consumer.connect();
+      await consumer.subscribe({ topic: this.topic(i), fromBeginning: true });
+      const last = i === HOPS;
+      await consumer.run({
+        eachMessage: async ({ message }) => {
+          const key = message.key!.toString();
+          if (last) this.waiting.get(key)?.();
+          else await this.producer.send({ topic: this.topic(i + 1), acks: -1, messages: [{ key, value: message.value }] });
+        },
+      });
+      this.consumers.push(consumer);
+    }
+    await this.once(); // warm: every consumer has joined and fetched
+  }
+
+  /** Milliseconds from producing at the head to consuming at the tail. */
+  async once(): Promise<number> {
+    const key = `k${Math.random().toString(36).slice(2)}`;
+    const done = new Promise<void>((resolve) => this.waiting.set(key, resolve));
+    const t0 = performance.now();
+    await this.producer.send({ topic: this.topic(0), acks: -1, messages: [{ key, value: JSON.stringify({ id: key, payload: 'x'.repeat(600) }) }] });
+    await done;
+    this.waiting.delete(key);
+    return performance.now() - t0;
+  }
+
+  async stop(): Promise<void> {
+    for (const c of this.consumers) await c.disconnect();
+    await this.producer.disconnect();
+    const admin = this.kafka.admin();
+    await admin.connect();
+    await admin.deleteTopics({ topics: Array.from({ length: HOPS + 1 }, (_, i) => this.topic(i)) }).catch(() => undefined);
+    await admin.disconnect();
+  }
+}
+
+/** Milliseconds from publishing a ticket to seeing its outcome on tickets.outcomes. */
+async function pipelineCase(world: World, waiting: Map<string, () => void>): Promise<number> {
+  const ticket = world.ticket({ tenantId: 'globex', region: 'us-east-1', subject: 'Inviting people', body: 'How do I invite a new member to our workspace?' }, 'bench');
+  const caseId = world.caseIdOf(ticket);
+  const done = new Promise<void>((resolve) => waiting.set(caseId, resolve));
+  const t0 = performance.now();
+  await world.stack.publish(ticket);
+  await done;
+  waiting.delete(caseId);
+  return performance.now() - t0;
+}
+
+export async function run(): Promise<Figure[]> {
+  const world = await World.start(`bench-overhead-${Date.now().toString(36)}`, new ScriptedLlm(scriptedSupportModel()), policyYaml('autonomous'));
+  const waiting = new Map<string, () => void>();
+  const kafka = new Kafka({ clientId: 'bench-outcomes', brokers: TEST_KAFKA_BROKERS, logLevel: logLevel.NOTHING });
+  const outcomes = kafka.consumer({ groupId: `bench-outcomes-${Date.now().toString(36)}`, maxWaitTimeInMs: 500 });
+  await outcomes.connect();
+  await outcomes.subscribe({ topic: TOPICS.ticketsOutcomes, fromBeginning: false });
+  await outcomes.run({ eachMessage: async ({ message }) => { waiting.get(message.key!.toString())?.(); } });
+  const relay = new KafkaRelay();
+  try {
+    await relay.start();
+    for (let i = 0; i < 5; i++) await pipelineCase(world, waiting); // warm-up: JIT, pools, group joins
+    const samples = await alternate(BLOCKS, PER_BLOCK, () => relay.once(), () => pipelineCase(world, waiting));
+    const r50 = percentile(samples.baseline, 50), r99 = percentile(samples.baseline, 99);
+    const s50 = percentile(samples.system, 50), s99 = percentile(samples.system, 99);
+    return [
+      info(`floor R: kafkajs relay, ${HOPS} hops, p50`, r50, 'ms'),
+      info(`floor R: kafkajs relay, ${HOPS} hops, p99`, r99, 'ms'),
+      info('pipeline per case (zero-latency model), p50', s50, 'ms'),
+      info('pipeline per case (zero-latency model), p99', s99, 'ms'),
+      atMost('pipeline p50 / R p50', s50 / r50, '×', 1.6),
+      atMost('pipeline p99 / R p99', s99 / r99, '×', 2),
+      atMost('added per hop, p50 ((system − R) / hops)', (s50 - r50) / HOPS, 'ms', 0.7),
+      info('samples per side', samples.system.length, 'cases'),
+    ];
+  } finally {
+    await relay.stop().catch(() => undefined);
+    await outcomes.disconnect().catch(() => undefined);
+    await world.close();
+  }
+}
+
+if (require.main === module) {
+  configureLogging({ level: 'error' });
+  run().then((f) => { printFigures('pipeline overhead (one case in flight)', f); process.exit(0); }, (e: unknown) => { console.error(e); process.exit(1); });
+}

@@ -1,0 +1,50 @@
+// Shared by the benchmarks: percentiles, alternating baseline/system blocks (so machine noise lands on both), and
+// figures printed with their target and an OK / MISS marker — a miss is printed as a miss.
+export interface Figure {
+  name: string;
+  value: number;
+  unit: string;
+  /** e.g. '≤ 1.6' — absent for context figures (baselines, counts). */
+  target?: string;
+  ok?: boolean;
+}
+
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+export function atMost(name: string, value: number, unit: string, limit: number): Figure {
+  return { name, value, unit, target: `≤ ${limit}`, ok: value <= limit };
+}
+
+export function atLeast(name: string, value: number, unit: string, limit: number): Figure {
+  return { name, value, unit, target: `≥ ${limit}`, ok: value >= limit };
+}
+
+export function info(name: string, value: number, unit: string): Figure {
+  return { name, value, unit };
+}
+
+/** Runs `blocks` rounds of baseline then system (order flipped every other block); returns every sample of each. */
+export async function alternate(blocks: number, perBlock: number, baseline: () => Promise<number>, system: () => Promise<number>): Promise<{ baseline: number[]; system: number[] }> {
+  const out = { baseline: [] as number[], system: [] as number[] };
+  for (let b = 0; b < blocks; b++) {
+    const order = b % 2 === 0 ? (['baseline', 'system'] as const) : (['system', 'baseline'] as const);
+    for (const which of order) {
+      for (let i = 0; i < perBlock; i++) out[which].push(await (which === 'baseline' ? baseline() : system()));
+    }
+  }
+  return out;
+}
+
+export function printFigures(title: string, figures: Figure[]): void {
+  console.log(`\n${title}`);
+  const w = Math.max(...figures.map((f) => f.name.length));
+  for (const f of figures) {
+    const v = Number.isInteger(f.value) ? String(f.value) : f.value.toFixed(Math.abs(f.value) < 10 ? 3 : 1);
+    const mark = f.ok === undefined ? '' : f.ok ? 'OK  ' : 'MISS';
+    console.log(`  ${mark.padEnd(4)} ${f.name.padEnd(w)}  ${`${v} ${f.unit}`.padStart(16)}  ${f.target ? `target ${f.target}` : ''}`);
+  }
+}

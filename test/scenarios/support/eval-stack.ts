@@ -1,0 +1,169 @@
+// The scenario suite's and the benchmarks' copy of test/support/stack.ts (the whole pipeline in one process on the
+// real broker, database and HTTP), with two additions the shared harness lacks: `resetRateLimits()` — each scenario
+// run is an independent episode, like the reseed of the backend, so the gateway's per-tenant token buckets start
+// full — and `supervisorEnv` for the benchmarks. Keep in step with test/support/stack.ts.
+import type { INestApplication } from '@nestjs/common';
+import { Pool } from 'pg';
+import { AgentRuntimeModule, HttpToolGateway, startAgentApp, ToolGateway } from '@switchboard/agent-kit';
+import { KafkaBus, BusConfigSchema } from '@switchboard/bus';
+import type { TicketEvent, TicketEventInput } from '@switchboard/contracts';
+import { LlmPort } from '@switchboard/llm';
+import { KnowledgeIngestor, MemoryService, PgVectorStore, runMemoryMigrations } from '@switchboard/memory';
+import { HashingEmbedder } from '@switchboard/memory/testing';
+import { loadConfig } from '@switchboard/observability';
+import { createAcmeApp } from '../../../apps/acme-backend/src/acme.app';
+import { AcmeConfigSchema } from '../../../apps/acme-backend/src/acme.config';
+import { createGatewayApp } from '../../../apps/gateway/src/gateway.app';
+import { GatewayConfigSchema } from '../../../apps/gateway/src/gateway.config';
+import { TokenBucketLimiter } from '../../../apps/gateway/src/rate-limit/token-bucket';
+import { RESOLVER_CONFIG, ResolverConfigSchema } from '../../../apps/resolver/src/resolver.config';
+import { ResolverService } from '../../../apps/resolver/src/resolver.service';
+import { RetrievalService } from '../../../apps/retrieval/src/retrieval.service';
+import { createSupervisorApp } from '../../../apps/supervisor/src/supervisor.app';
+import { SupervisorConfigSchema } from '../../../apps/supervisor/src/supervisor.config';
+import { parsePolicy } from '../../../apps/supervisor/src/policy/policy.loader';
+import { TRIAGE_CONFIG, TriageConfigSchema } from '../../../apps/triage/src/triage.config';
+import { TriageService } from '../../../apps/triage/src/triage.service';
+import { VerifierService } from '../../../apps/verifier/src/verifier.service';
+import { TEST_ACME_DATABASE_URL, TEST_DATABASE_URL, TEST_KAFKA_BROKERS } from '../../support/env';
+
+export const STACK_KEYS = {
+  acme: 'e2e-acme-api-key-0123456789abcdef',
+  gatewayAdmin: 'e2e-gateway-admin-key-0123456789',
+  tokenSecret: 'e2e-gateway-token-secret-0123456789abcdefgh',
+  supervisorApi: 'e2e-supervisor-api-key-0123456789',
+};
+
+export interface Stack {
+  acmeUrl: string;
+  gatewayUrl: string;
+  supervisorUrl: string;
+  /** Switchboard's database (cases, traces, gateway ledger and audit). */
+  db: Pool;
+  /** The reference backend's own database. */
+  acmeDb: Pool;
+  bus: KafkaBus;
+  publish(ticket: TicketEventInput): Promise<TicketEvent>;
+  /** Refills every gateway rate-limit bucket (between independent scenario runs). */
+  resetRateLimits(): void;
+  stopSupervisor(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface StackOptions {
+  /** Distinguishes this suite's consumer groups. */
+  name: string;
+  llm: LlmPort;
+  /** Supervisor policy as YAML (defaults to the shipped default policy). */
+  policyYaml?: string;
+  /** Extra supervisor environment (benchmarks: scan interval, concurrency). */
+  supervisorEnv?: Record<string, string>;
+}
+
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const apps: INestApplication[] = [];
+  const run = Date.now().toString(36);
+  const groups = {
+    supervisor: `eval.${options.name}.${run}.supervisor`,
+    triage: `eval.${options.name}.${run}.triage`,
+    retrieval: `eval.${options.name}.${run}.retrieval`,
+    resolver: `eval.${options.name}.${run}.resolver`,
+    verifier: `eval.${options.name}.${run}.verifier`,
+  };
+  // Fresh groups per run start at the end of the shared topics, so a suite never replays what earlier suites published.
+  const kafkaEnv = { KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(','), BUS_RETRY_BASE_MS: '200', BUS_NEW_GROUP_START: 'latest', LOG_LEVEL: 'warn' };
+  const bus = new KafkaBus(loadConfig(BusConfigSchema, kafkaEnv), `e2e-${options.name}`);
+  await bus.connect();
+  await bus.ensureTopics();
+
+  const listen = async (app: INestApplication): Promise<string> => {
+    apps.push(app);
+    await app.listen(0, '127.0.0.1');
+    return (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  };
+
+  const acmeUrl = await listen(await createAcmeApp(loadConfig(AcmeConfigSchema, {
+    DATABASE_URL: TEST_ACME_DATABASE_URL, ACME_API_KEY: STACK_KEYS.acme, ACME_ENABLE_FAULTS: 'true', ACME_SEED: 'always', LOG_LEVEL: 'warn',
+  })));
+  const gatewayApp = await createGatewayApp(loadConfig(GatewayConfigSchema, {
+    DATABASE_URL: TEST_DATABASE_URL, GATEWAY_TOKEN_SECRET: STACK_KEYS.tokenSecret, GATEWAY_ADMIN_KEY: STACK_KEYS.gatewayAdmin,
+    ACME_BASE_URL: acmeUrl, ACME_API_KEY: STACK_KEYS.acme, LOG_LEVEL: 'warn',
+  }));
+  const gatewayUrl = await listen(gatewayApp);
+
+  const db = new Pool({ connectionString: TEST_DATABASE_URL, max: 4 });
+  const acmeDb = new Pool({ connectionString: TEST_ACME_DATABASE_URL, max: 2 });
+  await runMemoryMigrations(db);
+  const memory = new MemoryService(new PgVectorStore(db), new HashingEmbedder(), { collection: `e2e_${options.name.replace(/[^a-z0-9_]/g, '_')}` });
+  await memory.init();
+  await new KnowledgeIngestor(new PgVectorStore(db), new HashingEmbedder(), { collection: `e2e_${options.name.replace(/[^a-z0-9_]/g, '_')}` }).ingestDirectory('data/kb');
+
+  const supervisorConfig = loadConfig(SupervisorConfigSchema, {
+    ...kafkaEnv, DATABASE_URL: TEST_DATABASE_URL, GATEWAY_TOKEN_SECRET: STACK_KEYS.tokenSecret, GATEWAY_ADMIN_KEY: STACK_KEYS.gatewayAdmin,
+    GATEWAY_URL: gatewayUrl, SUPERVISOR_API_KEYS: STACK_KEYS.supervisorApi, SUPERVISOR_GROUP_ID: groups.supervisor, SUPERVISOR_SCAN_INTERVAL_MS: '200',
+    ...options.supervisorEnv,
+  });
+  const supervisorApp = await createSupervisorApp(supervisorConfig, options.policyYaml ? { policy: parsePolicy(options.policyYaml) } : {});
+  const supervisorUrl = await listen(supervisorApp);
+
+  const agentEnv = { ...kafkaEnv, GATEWAY_URL: gatewayUrl };
+  const gateway = { provide: ToolGateway, useValue: new HttpToolGateway(gatewayUrl, 10_000) };
+  const llm = { provide: LlmPort, useValue: options.llm };
+  const busConfig = loadConfig(BusConfigSchema, kafkaEnv);
+  apps.push(
+    await startAgentApp(AgentRuntimeModule.forRoot({
+      agent: 'triage', config: busConfig, handler: TriageService, groupId: groups.triage,
+      providers: [llm, { provide: TRIAGE_CONFIG, useValue: loadConfig(TriageConfigSchema, agentEnv) }],
+    }), 0),
+    await startAgentApp(AgentRuntimeModule.forRoot({
+      agent: 'retrieval', config: busConfig, handler: RetrievalService, groupId: groups.retrieval, providers: [{ provide: MemoryService, useValue: memory }],
+    }), 0),
+    await startAgentApp(AgentRuntimeModule.forRoot({
+      agent: 'resolver', config: busConfig, handler: ResolverService, groupId: groups.resolver,
+      providers: [llm, gateway, { provide: RESOLVER_CONFIG, useValue: loadConfig(ResolverConfigSchema, agentEnv) }],
+    }), 0),
+    await startAgentApp(AgentRuntimeModule.forRoot({ agent: 'verifier', config: busConfig, handler: VerifierService, groupId: groups.verifier, providers: [gateway] }), 0),
+  );
+
+  let supervisorStopped = false;
+  return {
+    acmeUrl, gatewayUrl, supervisorUrl, db, acmeDb, bus,
+    async publish(input) {
+      const ticket = { priority: 'normal', tags: [], metadata: {}, ...input } as TicketEvent;
+      await bus.publishTicket(ticket);
+      return ticket;
+    },
+    resetRateLimits() {
+      gatewayApp.get(TokenBucketLimiter).reset();
+    },
+    async stopSupervisor() {
+      if (supervisorStopped) return;
+      supervisorStopped = true;
+      await supervisorApp.close();
+    },
+    async close() {
+      for (const app of apps.reverse()) {
+        if (app === supervisorApp && supervisorStopped) continue;
+        await app.close().catch(() => undefined);
+      }
+      await bus.disconnect();
+      await Promise.all([db.end(), acmeDb.end()]);
+    },
+  };
+}
+
+/** Polls `probe` until it returns a value (not undefined) or the deadline passes. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+}

@@ -1,0 +1,100 @@
+// One running pipeline (eval-stack) plus what grading needs around it: an observer of replies and outcomes on the real
+// topics, the reference backend's admin API, case rows, and the approval command path a human uses.
+import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import { caseIdFor, TOPICS, type TicketEventInput } from '@switchboard/contracts';
+import type { LlmPort } from '@switchboard/llm';
+import { TEST_KAFKA_BROKERS } from '../../support/env';
+import { STACK_KEYS, startStack, waitFor, type Stack } from './eval-stack';
+
+export const SETTLED = ['RESOLVED', 'ESCALATED', 'FAILED', 'CLOSED', 'AWAITING_APPROVAL'];
+export const TERMINAL = ['RESOLVED', 'ESCALATED', 'FAILED', 'CLOSED'];
+
+export interface CaseRow {
+  status: string;
+  mode: string;
+  intent: string | null;
+  state: {
+    escalation?: { reason: string; breaker?: string };
+    counters: { tokens: number; llmCalls: number; duplicates: number; iterations: number };
+    approval?: { approvalId: string };
+  };
+}
+
+export class World {
+  readonly replies = new Map<string, Array<{ body: string }>>();
+  readonly outcomes = new Map<string, Array<{ status: string; reason: string }>>();
+  private externalSeq = 0;
+
+  private constructor(readonly stack: Stack, private readonly observer: Consumer) {}
+
+  static async start(name: string, llm: LlmPort, policyYaml: string): Promise<World> {
+    const stack = await startStack({ name, llm, policyYaml });
+    const observer = new Kafka({ clientId: `eval-observer-${name}`, brokers: TEST_KAFKA_BROKERS, logLevel: logLevel.NOTHING })
+      .consumer({ groupId: `eval-observer-${name}-${Date.now().toString(36)}` });
+    const world = new World(stack, observer);
+    await observer.connect();
+    await observer.subscribe({ topics: [TOPICS.ticketsReplies, TOPICS.ticketsOutcomes], fromBeginning: false });
+    await observer.run({
+      eachMessage: async ({ topic, message }) => {
+        const envelope = JSON.parse(message.value!.toString()) as { caseId: string; payload: never };
+        const into: Map<string, unknown[]> = topic === TOPICS.ticketsReplies ? world.replies : world.outcomes;
+        into.set(envelope.caseId, [...(into.get(envelope.caseId) ?? []), envelope.payload]);
+      },
+    });
+    await waitFor('observer assignment', async () => (observer.describeGroup().then((g) => (g.state === 'Stable' ? true : undefined))));
+    return world;
+  }
+
+  async close(): Promise<void> {
+    await this.observer.disconnect().catch(() => undefined);
+    await this.stack.close();
+  }
+
+  ticket(t: { tenantId: string; region: string; subject: string; body: string; requester?: string; priority?: string }, tag: string): TicketEventInput {
+    return {
+      externalId: `EVAL-${tag}-${Date.now().toString(36)}-${++this.externalSeq}`, source: 'api', tenantId: t.tenantId, region: t.region,
+      requester: { email: t.requester ?? `ops@${t.tenantId}.example` }, subject: t.subject, body: t.body, receivedAt: new Date().toISOString(),
+      ...(t.priority ? { priority: t.priority } : {}),
+    } as TicketEventInput;
+  }
+
+  caseIdOf(ticket: TicketEventInput): string {
+    return caseIdFor(ticket);
+  }
+
+  async acme(path: string, init: RequestInit = {}): Promise<unknown> {
+    const res = await fetch(`${this.stack.acmeUrl}${path}`, { ...init, headers: { 'content-type': 'application/json', 'x-api-key': STACK_KEYS.acme, ...init.headers } });
+    if (!res.ok) throw new Error(`acme ${init.method ?? 'GET'} ${path} → ${res.status}: ${await res.text()}`);
+    return res.json();
+  }
+
+  /** A fresh world: reseeded backend without faults, full gateway rate-limit buckets. */
+  async reset(): Promise<void> {
+    await this.acme('/admin/reseed', { method: 'POST' });
+    this.stack.resetRateLimits();
+  }
+
+  async caseRow(caseId: string): Promise<CaseRow | undefined> {
+    const { rows } = await this.stack.db.query('SELECT status, mode, intent, state FROM supervisor.cases WHERE case_id = $1', [caseId]);
+    return rows[0] as CaseRow | undefined;
+  }
+
+  settled(caseId: string, statuses = SETTLED, timeoutMs = 45_000): Promise<CaseRow> {
+    return waitFor(`case ${caseId} in ${statuses.join('|')}`, async () => {
+      const row = await this.caseRow(caseId);
+      return row && statuses.includes(row.status) ? row : undefined;
+    }, timeoutMs);
+  }
+
+  /** Approves or rejects the case's pending approval through supervisor.commands, as the console does. */
+  async decide(caseId: string, tenantId: string, region: string, decision: 'approve' | 'reject'): Promise<void> {
+    const { rows } = await this.stack.db.query(`SELECT id FROM gateway.approvals WHERE case_id = $1 AND status = 'pending' ORDER BY created_at DESC LIMIT 1`, [caseId]);
+    if (!rows[0]) throw new Error(`case ${caseId} has no pending approval in the gateway`);
+    const by = { userId: 'eval-supervisor', role: 'supervisor' };
+    const payload = decision === 'approve'
+      ? { command: 'approve', approvalId: rows[0].id, by }
+      : { command: 'reject', approvalId: rows[0].id, by, reason: 'not justified by the invoice history' };
+    const envelope = this.stack.bus.envelope(TOPICS.supervisorCommands, payload as never, { caseId, tenantId, region, correlationId: caseId, causationId: null });
+    await this.stack.bus.publish(TOPICS.supervisorCommands, envelope);
+  }
+}
