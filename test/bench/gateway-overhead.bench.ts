@@ -5,7 +5,7 @@
 import { TaskTokenIssuer } from '@switchboard/gateway-client';
 import { ScriptedLlm } from '@switchboard/llm/testing';
 import { configureLogging } from '@switchboard/observability';
-import { STACK_KEYS } from '../scenarios/support/eval-stack';
+import { STACK_KEYS } from '../support/stack';
 import { policyYaml } from '../scenarios/support/scenario';
 import { World } from '../scenarios/support/world';
 import { alternate, info, percentile, printFigures, type Figure } from './support/figures';

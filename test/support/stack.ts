@@ -14,6 +14,7 @@ import { createAcmeApp } from '../../apps/acme-backend/src/acme.app';
 import { AcmeConfigSchema } from '../../apps/acme-backend/src/acme.config';
 import { createGatewayApp } from '../../apps/gateway/src/gateway.app';
 import { GatewayConfigSchema } from '../../apps/gateway/src/gateway.config';
+import { TokenBucketLimiter } from '../../apps/gateway/src/rate-limit/token-bucket';
 import { RESOLVER_CONFIG, ResolverConfigSchema } from '../../apps/resolver/src/resolver.config';
 import { ResolverService } from '../../apps/resolver/src/resolver.service';
 import { RetrievalService } from '../../apps/retrieval/src/retrieval.service';
@@ -43,6 +44,8 @@ export interface Stack {
   bus: KafkaBus;
   publish(ticket: TicketEventInput): Promise<TicketEvent>;
   stopSupervisor(): Promise<void>;
+  /** Refills every gateway rate-limit bucket: scenario runs are independent episodes, like the backend reseed. */
+  resetRateLimits(): void;
   close(): Promise<void>;
 }
 
@@ -52,17 +55,22 @@ export interface StackOptions {
   llm: LlmPort;
   /** Supervisor policy as YAML (defaults to the shipped default policy). */
   policyYaml?: string;
+  /** Extra supervisor environment (benchmarks: scan interval, concurrency). */
+  supervisorEnv?: Record<string, string>;
+  /** Prefix of the consumer groups (default `e2e`). */
+  groupPrefix?: string;
 }
 
 export async function startStack(options: StackOptions): Promise<Stack> {
   const apps: INestApplication[] = [];
   const run = Date.now().toString(36);
+  const prefix = options.groupPrefix ?? 'e2e';
   const groups = {
-    supervisor: `e2e.${options.name}.${run}.supervisor`,
-    triage: `e2e.${options.name}.${run}.triage`,
-    retrieval: `e2e.${options.name}.${run}.retrieval`,
-    resolver: `e2e.${options.name}.${run}.resolver`,
-    verifier: `e2e.${options.name}.${run}.verifier`,
+    supervisor: `${prefix}.${options.name}.${run}.supervisor`,
+    triage: `${prefix}.${options.name}.${run}.triage`,
+    retrieval: `${prefix}.${options.name}.${run}.retrieval`,
+    resolver: `${prefix}.${options.name}.${run}.resolver`,
+    verifier: `${prefix}.${options.name}.${run}.verifier`,
   };
   // Fresh groups per run start at the end of the shared topics, so a suite never replays what earlier suites published.
   const kafkaEnv = { KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(','), BUS_RETRY_BASE_MS: '200', BUS_NEW_GROUP_START: 'latest', LOG_LEVEL: 'warn' };
@@ -79,10 +87,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const acmeUrl = await listen(await createAcmeApp(loadConfig(AcmeConfigSchema, {
     DATABASE_URL: TEST_ACME_DATABASE_URL, ACME_API_KEY: STACK_KEYS.acme, ACME_ENABLE_FAULTS: 'true', ACME_SEED: 'always', LOG_LEVEL: 'warn',
   })));
-  const gatewayUrl = await listen(await createGatewayApp(loadConfig(GatewayConfigSchema, {
+  const gatewayApp = await createGatewayApp(loadConfig(GatewayConfigSchema, {
     DATABASE_URL: TEST_DATABASE_URL, GATEWAY_TOKEN_SECRET: STACK_KEYS.tokenSecret, GATEWAY_ADMIN_KEY: STACK_KEYS.gatewayAdmin,
     ACME_BASE_URL: acmeUrl, ACME_API_KEY: STACK_KEYS.acme, LOG_LEVEL: 'warn',
-  })));
+  }));
+  const gatewayUrl = await listen(gatewayApp);
 
   const db = new Pool({ connectionString: TEST_DATABASE_URL, max: 4 });
   const acmeDb = new Pool({ connectionString: TEST_ACME_DATABASE_URL, max: 2 });
@@ -94,6 +103,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const supervisorConfig = loadConfig(SupervisorConfigSchema, {
     ...kafkaEnv, DATABASE_URL: TEST_DATABASE_URL, GATEWAY_TOKEN_SECRET: STACK_KEYS.tokenSecret, GATEWAY_ADMIN_KEY: STACK_KEYS.gatewayAdmin,
     GATEWAY_URL: gatewayUrl, SUPERVISOR_API_KEYS: STACK_KEYS.supervisorApi, SUPERVISOR_GROUP_ID: groups.supervisor, SUPERVISOR_SCAN_INTERVAL_MS: '200',
+    ...options.supervisorEnv,
   });
   const supervisorApp = await createSupervisorApp(supervisorConfig, options.policyYaml ? { policy: parsePolicy(options.policyYaml) } : {});
   const supervisorUrl = await listen(supervisorApp);
@@ -129,6 +139,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       if (supervisorStopped) return;
       supervisorStopped = true;
       await supervisorApp.close();
+    },
+    resetRateLimits() {
+      gatewayApp.get(TokenBucketLimiter).reset();
     },
     async close() {
       for (const app of apps.reverse()) {

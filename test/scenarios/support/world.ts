@@ -1,10 +1,10 @@
-// One running pipeline (eval-stack) plus what grading needs around it: an observer of replies and outcomes on the real
+// One running pipeline (test/support/stack.ts) plus what grading needs around it: an observer of replies and outcomes on the real
 // topics, the reference backend's admin API, case rows, and the approval command path a human uses.
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { caseIdFor, TOPICS, type TicketEventInput } from '@switchboard/contracts';
 import type { LlmPort } from '@switchboard/llm';
 import { TEST_KAFKA_BROKERS } from '../../support/env';
-import { STACK_KEYS, startStack, waitFor, type Stack } from './eval-stack';
+import { STACK_KEYS, startStack, waitFor, type Stack } from '../../support/stack';
 
 export const SETTLED = ['RESOLVED', 'ESCALATED', 'FAILED', 'CLOSED', 'AWAITING_APPROVAL'];
 export const TERMINAL = ['RESOLVED', 'ESCALATED', 'FAILED', 'CLOSED'];
@@ -28,7 +28,7 @@ export class World {
   private constructor(readonly stack: Stack, private readonly observer: Consumer) {}
 
   static async start(name: string, llm: LlmPort, policyYaml: string): Promise<World> {
-    const stack = await startStack({ name, llm, policyYaml });
+    const stack = await startStack({ name, llm, policyYaml, groupPrefix: 'eval' });
     const observer = new Kafka({ clientId: `eval-observer-${name}`, brokers: TEST_KAFKA_BROKERS, logLevel: logLevel.NOTHING })
       .consumer({ groupId: `eval-observer-${name}-${Date.now().toString(36)}` });
     const world = new World(stack, observer);
