@@ -1,3 +1,4 @@
+import { inTransaction } from '@switchboard/store';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Pool, PoolClient } from 'pg';
 import { ACME_POOL } from '../acme.config';
@@ -12,19 +13,8 @@ const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 export class AcmeRepository {
   constructor(@Inject(ACME_POOL) readonly pool: Pool) {}
 
-  async transaction<T>(fn: (tx: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await fn(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+  transaction<T>(fn: (tx: PoolClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.pool, fn);
   }
 
   async tenant(db: Db, tenantId: string) {

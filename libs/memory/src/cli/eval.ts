@@ -1,9 +1,10 @@
 #!/usr/bin/env node
+import { runCli } from './run-cli';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { describeError, loadConfigOrExit } from '@switchboard/observability';
+import { loadConfigOrExit } from '@switchboard/observability';
 import { StoreConfigSchema } from '@switchboard/store';
 import { retrievalMetrics } from '../eval/retrieval-metrics';
 import { KnowledgeIngestor } from '../ingest/knowledge-ingestor';
@@ -62,11 +63,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    const e = describeError(error);
-    process.stderr.write(`eval failed: [${e.code}] ${e.message}\n`);
-    process.exit(e.category === 'user' ? 65 : 70);
-  },
-);
+runCli('eval', main);

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
+import { runCli } from './run-cli';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { describeError, loadConfigOrExit } from '@switchboard/observability';
+import { loadConfigOrExit } from '@switchboard/observability';
 import { StoreConfigSchema } from '@switchboard/store';
 import { KnowledgeIngestor } from '../ingest/knowledge-ingestor';
 import { MemoryConfigSchema } from '../memory.config';
@@ -35,11 +36,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    const e = describeError(error);
-    process.stderr.write(`ingest failed: [${e.code}] ${e.message}\n`);
-    process.exit(e.category === 'user' ? 65 : 70);
-  },
-);
+runCli('ingest', main);
