@@ -68,7 +68,7 @@ beforeAll(async () => {
   const dir = join(tmpdir(), `switchboard-local-e2e-${run}`);
   mkdirSync(dir, { recursive: true });
   const policy = join(dir, 'llm.yaml');
-  writeFileSync(policy, `providers:\n  local: { kind: llama-cpp, modelPath: ${MODEL}, threads: 1 }\nregions:\n  us-east-1: { providers: [local] }\n  eu-sovereign: { providers: [local] }\n`);
+  writeFileSync(policy, `providers:\n  local: { kind: llama-cpp, modelPath: ${MODEL}, threads: 1, contextSize: 8192 }\nregions:\n  us-east-1: { providers: [local] }\n  eu-sovereign: { providers: [local] }\n`);
 
   const bus = { KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(','), BUS_NEW_GROUP_START: 'latest' };
   const acmeUrl = await start('acme-backend', 'acme-backend', { DATABASE_URL: TEST_ACME_DATABASE_URL, ACME_API_KEY: keys.ACME_API_KEY, ACME_SEED: 'always' });
