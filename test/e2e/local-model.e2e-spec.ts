@@ -3,7 +3,7 @@
 // hence processes). The model is a tiny base model, so its answers are not judged; what is asserted is valid and safe
 // behaviour: every case ends settled, and no write happened that policy did not allow.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,11 +70,16 @@ beforeAll(async () => {
   const policy = join(dir, 'llm.yaml');
   writeFileSync(policy, `providers:\n  local: { kind: llama-cpp, modelPath: ${MODEL}, threads: 1, contextSize: 8192 }\nregions:\n  us-east-1: { providers: [local] }\n  eu-sovereign: { providers: [local] }\n`);
 
+  // The shipped policy, with step deadlines a tiny CPU model can meet and no retries, so the run stays bounded.
+  const supervisorPolicy = join(dir, 'policy.yaml');
+  writeFileSync(supervisorPolicy, readFileSync(join(ROOT, 'apps', 'supervisor', 'policy', 'default.policy.yaml'), 'utf8')
+    .replace(/stepTimeoutMs: \d+/, 'stepTimeoutMs: 90000')
+    .replace(/retry: \{[^}]*\}/, 'retry: { maxAttempts: 1, baseMs: 1000, factor: 2 }'));
   const bus = { KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(','), BUS_NEW_GROUP_START: 'latest' };
   const acmeUrl = await start('acme-backend', 'acme-backend', { DATABASE_URL: TEST_ACME_DATABASE_URL, ACME_API_KEY: keys.ACME_API_KEY, ACME_SEED: 'always' });
   const gatewayUrl = await start('gateway', 'gateway', { DATABASE_URL: TEST_DATABASE_URL, ...keys, ACME_BASE_URL: acmeUrl });
   const agents = { ...bus, GATEWAY_URL: gatewayUrl, LLM_POLICY_FILE: policy, DATABASE_URL: TEST_DATABASE_URL, MEMORY_COLLECTION: `local_e2e_${run}` };
-  await start('supervisor', 'supervisor', { ...bus, DATABASE_URL: TEST_DATABASE_URL, ...keys, GATEWAY_URL: gatewayUrl, SUPERVISOR_GROUP_ID: `local-e2e.${run}.supervisor` });
+  await start('supervisor', 'supervisor', { ...bus, DATABASE_URL: TEST_DATABASE_URL, ...keys, GATEWAY_URL: gatewayUrl, SUPERVISOR_GROUP_ID: `local-e2e.${run}.supervisor`, SUPERVISOR_POLICY_FILE: supervisorPolicy });
   for (const agent of ['triage', 'retrieval', 'resolver', 'verifier']) {
     await start(agent, agent, { ...agents, AGENT_GROUP_ID: `local-e2e.${run}.${agent}` });
   }
