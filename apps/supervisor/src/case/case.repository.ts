@@ -133,7 +133,7 @@ export class CaseRepository {
     if (!rows[0]) return undefined;
     const [transitions, trace, outcomes, checkpoints] = await Promise.all([
       this.pool.query('SELECT version, from_status, to_status, reason, event, message_id, at FROM supervisor.transitions WHERE case_id = $1 ORDER BY id', [caseId]),
-      this.pool.query('SELECT id::text AS id, version, kind, agent, task_id, data, input_tokens, output_tokens, cost_usd::float8 AS cost_usd, at FROM supervisor.trace WHERE case_id = $1 ORDER BY id LIMIT $2', [caseId, traceLimit]),
+      this.pool.query('SELECT id::text AS id, version, kind, agent, task_id, data, input_tokens, output_tokens, cost_usd::float8 AS cost_usd, at FROM supervisor.trace WHERE case_id = $1 ORDER BY supervisor.trace.id LIMIT $2', [caseId, traceLimit]),
       this.pool.query('SELECT run, status, at FROM supervisor.outcomes WHERE case_id = $1 ORDER BY run', [caseId]),
       this.pool.query('SELECT count(*)::int AS n FROM supervisor.checkpoints WHERE case_id = $1', [caseId]),
     ]);

@@ -112,7 +112,7 @@ export class ConsoleRepository {
 
   async decisions(caseId: string): Promise<Array<Record<string, unknown>>> {
     const { rows } = await this.pool.query(
-      'SELECT id::text, actor_id, actor_role, via, command, arguments, message_id, at FROM supervisor.decisions WHERE case_id = $1 ORDER BY id',
+      'SELECT id::text, actor_id, actor_role, via, command, arguments, message_id, at FROM supervisor.decisions WHERE case_id = $1 ORDER BY supervisor.decisions.id',
       [caseId],
     );
     return rows;
@@ -135,7 +135,7 @@ export class ConsoleRepository {
 
   async feedbackOf(caseId: string): Promise<Array<Record<string, unknown>>> {
     const { rows } = await this.pool.query(
-      'SELECT id::text, target_kind, target_ref, rating, comment, subject, actor_id, actor_role, at FROM supervisor.feedback WHERE case_id = $1 ORDER BY id',
+      'SELECT id::text, target_kind, target_ref, rating, comment, subject, actor_id, actor_role, at FROM supervisor.feedback WHERE case_id = $1 ORDER BY supervisor.feedback.id',
       [caseId],
     );
     return rows;
