@@ -2,6 +2,8 @@
 // triage → retrieval → resolver → (approval) → verifier → reply, orchestrated by the supervisor.
 // Real: Kafka, Postgres, every Switchboard app, the gateway and the reference backend over HTTP.
 // Doubles: the LLM (ScriptedLlm playing a deliberately gullible support model) and the embedder (HashingEmbedder).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { caseIdFor, TOPICS, type TicketEventInput } from '@switchboard/contracts';
 import { ScriptedLlm } from '@switchboard/llm/testing';
@@ -11,18 +13,8 @@ import { STACK_KEYS, startStack, waitFor, type Stack } from '../support/stack';
 
 jest.setTimeout(120_000);
 
-const POLICY = `
-version: 1
-defaultMode: autonomous
-intents: [dashboard_cache, feature_flag, trial_extension, refund, account_lockout, how_to, bug_report, other]
-minConfidence: { autonomous: 0.95, assist: 0, shadow: 0 }
-onHighInjectionRisk: shadow
-budgets: { maxIterations: 10, maxTokens: 200000, maxCostUsd: 2, maxToolErrors: 5, stepTimeoutMs: 30000, maxRepeatedFailures: 3, maxReplans: 1 }
-retry: { maxAttempts: 3, baseMs: 200, factor: 2 }
-taskTokenTtlSeconds: 900
-resolverMaxSteps: 8
-retrievalLimit: 5
-`;
+// Every intent autonomous, fast retries: the scenario suite's policy.
+const POLICY = readFileSync(join(__dirname, '..', 'scenarios', 'policies', 'autonomous.yaml'), 'utf8');
 
 const TERMINAL = ['RESOLVED', 'ESCALATED', 'FAILED', 'CLOSED'];
 let stack: Stack;

@@ -4,7 +4,7 @@
 // Doubles: the LLM (ScriptedLlm playing the scripted support model) and the embedder, as in test/e2e.
 // The stack's own supervisor is stopped and replaced by one with console users (stack.ts builds its config from a
 // fixed env); it joins the same broker, database and gateway.
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -28,18 +28,8 @@ const SCREENSHOTS = resolve(__dirname, '..', '..', '..', 'test-output', 'screens
 // Known to work on this machine kind: without the background-networking flags Chromium keeps dialling out.
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-const POLICY = `
-version: 1
-defaultMode: autonomous
-intents: [dashboard_cache, feature_flag, trial_extension, refund, account_lockout, how_to, bug_report, other]
-minConfidence: { autonomous: 0.95, assist: 0, shadow: 0 }
-onHighInjectionRisk: shadow
-budgets: { maxIterations: 10, maxTokens: 200000, maxCostUsd: 2, maxToolErrors: 5, stepTimeoutMs: 30000, maxRepeatedFailures: 3, maxReplans: 1 }
-retry: { maxAttempts: 3, baseMs: 200, factor: 2 }
-taskTokenTtlSeconds: 900
-resolverMaxSteps: 8
-retrievalLimit: 5
-`;
+// Every intent autonomous, fast retries: the scenario suite's policy.
+const POLICY = readFileSync(join(__dirname, '..', '..', '..', 'test', 'scenarios', 'policies', 'autonomous.yaml'), 'utf8');
 
 const USERS = { supervisor: { username: 'ana', password: 'ana-correct-horse-1' }, viewer: { username: 'vic', password: 'vic-battery-staple-2' } };
 const run = runId();
