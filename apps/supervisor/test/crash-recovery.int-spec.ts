@@ -50,8 +50,10 @@ async function expectExactlyOnce(caseId: string, dispatches: Partial<Record<Agen
     return rows[0].n === 0;
   });
   await waitFor(`one outcome for ${caseId}`, () => recorder.of(caseId, 'tickets.outcomes').length >= 1);
-  expect(recorder.of(caseId, 'tickets.outcomes')).toHaveLength(1);
-  expect(recorder.of(caseId, 'tickets.replies')).toHaveLength(replies);
+  // A kill between the relay's publish and its commit may put the same record on the topic twice (at-least-once);
+  // it is the same message (same envelope id) that consumers dedupe, never a second outcome or reply.
+  expect(recorder.distinct(caseId, 'tickets.outcomes')).toHaveLength(1);
+  expect(recorder.distinct(caseId, 'tickets.replies')).toHaveLength(replies);
   expect(await db.count('outcomes', caseId)).toBe(1);
   for (const [agent, expected] of Object.entries(dispatches)) {
     const tasks = agents.tasks(caseId, agent as AgentName);

@@ -211,6 +211,13 @@ export class TopicRecorder {
     await this.bus.disconnect();
   }
 
+  /** Distinct messages (by envelope id) of a case on a topic: the outbox relay is at-least-once, ids are stable. */
+  distinct(caseId: string, topic: TopicName): Array<Record<string, unknown>> {
+    const seen = new Map<string, Record<string, unknown>>();
+    for (const m of this.messages) if (m.topic === topic && m.envelope.caseId === caseId) seen.set(m.envelope.id, m.envelope.payload);
+    return [...seen.values()];
+  }
+
   of(caseId: string, topic: TopicName): Array<Record<string, unknown>> {
     return this.messages.filter((m) => m.topic === topic && m.envelope.caseId === caseId).map((m) => m.envelope.payload);
   }
