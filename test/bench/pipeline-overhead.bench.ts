@@ -75,15 +75,72 @@ class KafkaRelay {
 }
 
 /** Milliseconds from publishing a ticket to seeing its outcome on tickets.outcomes. */
-async function pipelineCase(world: World, waiting: Map<string, () => void>): Promise<number> {
+async function pipelineCase(world: World, waiting: Map<string, () => void>, measured?: string[]): Promise<number> {
   const ticket = world.ticket({ tenantId: 'globex', region: 'us-east-1', subject: 'Inviting people', body: 'How do I invite a new member to our workspace?' }, 'bench');
   const caseId = world.caseIdOf(ticket);
+  measured?.push(caseId);
   const done = new Promise<void>((resolve) => waiting.set(caseId, resolve));
   const t0 = performance.now();
   await world.stack.publish(ticket);
   await done;
   waiting.delete(caseId);
   return performance.now() - t0;
+}
+
+/**
+ * Per-hop breakdown from the Kafka record timestamps (producer clock, 1 ms resolution) of one case's records, in
+ * pipeline order: a supervisor hop runs from an agent result (or the ticket) to the next task (ledger + transition +
+ * outbox + relay); an agent hop runs from its task to its result (fetch, agent work, produce).
+ */
+const HOP_ORDER: Array<[string, string]> = [
+  ['ticket', 'task:triage'], ['task:triage', 'result:triage'], ['result:triage', 'task:retrieval'], ['task:retrieval', 'result:retrieval'],
+  ['result:retrieval', 'task:resolver'], ['task:resolver', 'result:resolver'], ['result:resolver', 'task:verifier'], ['task:verifier', 'result:verifier'],
+  ['result:verifier', 'outcome'],
+];
+
+function hopName([from, to]: [string, string]): string {
+  if (from === 'ticket' || from.startsWith('result:')) return `supervisor (${from} → ${to})`;
+  return `${from.slice(5)} agent (task → result)`;
+}
+
+class HopObserver {
+  readonly seen = new Map<string, Map<string, number>>();
+  private readonly consumer = new Kafka({ clientId: 'bench-hops', brokers: TEST_KAFKA_BROKERS, logLevel: logLevel.NOTHING })
+    .consumer({ groupId: `bench-hops-${Date.now().toString(36)}`, maxWaitTimeInMs: 100 });
+
+  async start(): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: [TOPICS.ticketsIngress, TOPICS.triageTasks, TOPICS.retrievalTasks, TOPICS.resolverTasks, TOPICS.verifierTasks, TOPICS.agentResults, TOPICS.ticketsOutcomes], fromBeginning: false });
+    await this.consumer.run({
+      eachMessage: async ({ topic, message }) => {
+        const caseId = message.key?.toString();
+        if (!caseId) return;
+        let name: string;
+        if (topic === TOPICS.ticketsIngress) name = 'ticket';
+        else if (topic === TOPICS.ticketsOutcomes) name = 'outcome';
+        else if (topic === TOPICS.agentResults) name = `result:${(JSON.parse(message.value!.toString()) as { payload: { agent: string } }).payload.agent}`;
+        else name = `task:${topic.split('.')[1]}`;
+        const marks = this.seen.get(caseId) ?? new Map<string, number>();
+        if (!marks.has(name)) marks.set(name, Number(message.timestamp));
+        this.seen.set(caseId, marks);
+      },
+    });
+  }
+
+  figures(caseIds: string[]): Figure[] {
+    return HOP_ORDER.map((hop) => {
+      const gaps = caseIds.flatMap((id) => {
+        const m = this.seen.get(id);
+        const a = m?.get(hop[0]), b = m?.get(hop[1]);
+        return a === undefined || b === undefined ? [] : [b - a];
+      });
+      return info(`  hop ${hopName(hop)}, p50 (${gaps.length} cases)`, percentile(gaps, 50), 'ms');
+    });
+  }
+
+  stop(): Promise<void> {
+    return this.consumer.disconnect();
+  }
 }
 
 export async function run(): Promise<Figure[]> {
@@ -95,10 +152,13 @@ export async function run(): Promise<Figure[]> {
   await outcomes.subscribe({ topic: TOPICS.ticketsOutcomes, fromBeginning: false });
   await outcomes.run({ eachMessage: async ({ message }) => { waiting.get(message.key!.toString())?.(); } });
   const relay = new KafkaRelay();
+  const hops = new HopObserver();
+  const measured: string[] = [];
   try {
+    await hops.start();
     await relay.start();
     for (let i = 0; i < 5; i++) await pipelineCase(world, waiting); // warm-up: JIT, pools, group joins
-    const samples = await alternate(BLOCKS, PER_BLOCK, () => relay.once(), () => pipelineCase(world, waiting));
+    const samples = await alternate(BLOCKS, PER_BLOCK, () => relay.once(), () => pipelineCase(world, waiting, measured));
     const r50 = percentile(samples.baseline, 50), r99 = percentile(samples.baseline, 99);
     const s50 = percentile(samples.system, 50), s99 = percentile(samples.system, 99);
     return [
@@ -110,9 +170,12 @@ export async function run(): Promise<Figure[]> {
       atMost('pipeline p99 / R p99', s99 / r99, '×', 2),
       atMost('added per hop, p50 ((system − R) / hops)', (s50 - r50) / HOPS, 'ms', 0.7),
       info('samples per side', samples.system.length, 'cases'),
+      info('per-hop breakdown (Kafka record timestamps, 1 ms resolution):', NaN, ''),
+      ...hops.figures(measured),
     ];
   } finally {
     await relay.stop().catch(() => undefined);
+    await hops.stop().catch(() => undefined);
     await outcomes.disconnect().catch(() => undefined);
     await world.close();
   }

@@ -38,6 +38,10 @@ export const SupervisorConfigSchema = BusConfigSchema.extend(StoreConfigSchema.s
     /** How often due step deadlines and retries are looked for. */
     SUPERVISOR_SCAN_INTERVAL_MS: z.coerce.number().int().positive().default(1_000),
     SUPERVISOR_RUN_MIGRATIONS: env.bool(true),
+    /** Publish a transition's messages right after its commit instead of waiting for the outbox relay (which stays as the fallback). */
+    SUPERVISOR_DIRECT_PUBLISH: env.bool(true),
+    /** How long the relay leaves directly published outbox rows to their writer before publishing them itself (a crashed writer's rows wait this long). */
+    SUPERVISOR_OUTBOX_LEASE_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
     /** Gateway admin API for approving / rejecting held writes. */
     GATEWAY_URL: z.string().url().default('http://127.0.0.1:3200'),
     GATEWAY_ADMIN_KEY: z.string().min(16, 'GATEWAY_ADMIN_KEY must be at least 16 characters'),

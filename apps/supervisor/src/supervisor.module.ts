@@ -4,7 +4,7 @@ import { KafkaBus, type ConsumerHandle } from '@switchboard/bus';
 import { HealthController, HealthService, READINESS_CHECKS, ReadinessCheck } from '@switchboard/agent-kit';
 import { TaskTokenIssuer } from '@switchboard/gateway-client';
 import { describeError, JsonLogger } from '@switchboard/observability';
-import { createPool, OutboxRelay, runMigrations, storeMigrationsDir } from '@switchboard/store';
+import { createPool, OutboxLeasePublisher, OutboxRelay, runMigrations, storeMigrationsDir } from '@switchboard/store';
 import { CasesController } from './api/cases.controller';
 import { ConsoleController } from './api/console.controller';
 import { MetricsController } from './api/metrics.controller';
@@ -40,6 +40,7 @@ class SupervisorRuntime extends ReadinessCheck implements OnModuleInit, OnModule
     @Inject(SupervisorHandler) private readonly handler: SupervisorHandler,
     @Inject(DueScanner) private readonly scanner: DueScanner,
     @Inject(CaseEventsHub) private readonly events: CaseEventsHub,
+    @Inject(OutboxLeasePublisher) private readonly publisher: OutboxLeasePublisher,
   ) {
     super();
     this.relay = new OutboxRelay(pool, (records) => bus.publishRaw(records));
@@ -72,6 +73,7 @@ class SupervisorRuntime extends ReadinessCheck implements OnModuleInit, OnModule
   async onApplicationShutdown(): Promise<void> {
     await this.scanner.stop();
     await this.consumer?.stop();
+    await this.publisher.flush();
     await this.relay.stop();
     await this.bus.disconnect();
     await this.pool.end().catch((error: unknown) => this.logger.warn('pool close failed', { error: describeError(error) }));
@@ -111,9 +113,15 @@ export class SupervisorModule {
           useFactory: () => options.gatewayAdmin ?? new HttpGatewayAdminAdapter({ baseUrl: config.GATEWAY_URL, adminKey: config.GATEWAY_ADMIN_KEY, timeoutMs: config.GATEWAY_TIMEOUT_MS }),
         },
         {
+          provide: OutboxLeasePublisher,
+          useFactory: (pool: Pool, bus: KafkaBus) => new OutboxLeasePublisher(pool, (records) => bus.publishRaw(records), { leaseMs: config.SUPERVISOR_OUTBOX_LEASE_MS }),
+          inject: [Pool, KafkaBus],
+        },
+        {
           provide: CaseService,
-          useFactory: (pool: Pool, repo: CaseRepository, tokens: TaskTokenIssuer, gateway: GatewayAdminPort) => new CaseService(pool, repo, policy, tokens, gateway),
-          inject: [Pool, CaseRepository, TaskTokenIssuer, GatewayAdminPort],
+          useFactory: (pool: Pool, repo: CaseRepository, tokens: TaskTokenIssuer, gateway: GatewayAdminPort, publisher: OutboxLeasePublisher) =>
+            new CaseService(pool, repo, policy, tokens, gateway, config.SUPERVISOR_DIRECT_PUBLISH ? { publisher } : {}),
+          inject: [Pool, CaseRepository, TaskTokenIssuer, GatewayAdminPort, OutboxLeasePublisher],
         },
         { provide: SupervisorHandler, useFactory: (cases: CaseService) => new SupervisorHandler(cases, config.BUS_MAX_ATTEMPTS), inject: [CaseService] },
         { provide: DueScanner, useFactory: (cases: CaseService) => new DueScanner(cases, config.SUPERVISOR_SCAN_INTERVAL_MS), inject: [CaseService] },

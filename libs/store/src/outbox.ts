@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Client, type Pool, type PoolClient } from 'pg';
 import type { z } from 'zod';
 import { EnvelopeSchema, TOPIC_SPECS, type TopicName } from '@switchboard/contracts';
@@ -17,6 +18,20 @@ export interface OutboxMessage {
   key: string;
   value: unknown;
   headers?: Record<string, string>;
+}
+
+/** Rows reserved for direct publishing by {@link OutboxLeasePublisher} `owner`, for `ms`. */
+export interface OutboxLease {
+  owner: string;
+  ms: number;
+}
+
+/** Outbox messages as column arrays (headers as JSON text), in order; see {@link Outbox.prepare}. */
+export interface PreparedOutbox {
+  topics: string[];
+  keys: string[];
+  values: string[];
+  headers: string[];
 }
 
 /** A row as the relay hands it to its publish function; matches `KafkaBus.publishRaw`. */
@@ -66,15 +81,29 @@ export class Outbox {
   /**
    * Inserts `messages` in the caller's transaction, in order. Contract topics are validated now (a bad message fails
    * the transaction instead of reaching a DLQ later). Headers get the active trace context and, for envelopes,
-   * `message-id` and `type`; headers given explicitly win.
+   * `message-id` and `type`; headers given explicitly win. With `lease` the rows are left to that
+   * {@link OutboxLeasePublisher} (published by it after the commit) until the lease expires. Returns the row ids.
    */
-  static async add(tx: PoolClient, messages: readonly OutboxMessage[]): Promise<void> {
-    if (messages.length === 0) return;
+  static async add(tx: PoolClient, messages: readonly OutboxMessage[], lease?: OutboxLease): Promise<string[]> {
+    if (messages.length === 0) return [];
+    const rows = Outbox.prepare(messages);
+    const { rows: ids } = await tx.query<{ id: string }>(
+      `INSERT INTO outbox (topic, key, value, headers, lease_until, lease_owner)
+       SELECT t, k, v, h, CASE WHEN $5::text IS NOT NULL THEN clock_timestamp() + $6::int * interval '1 millisecond' END, $5::text
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[]) WITH ORDINALITY AS m(t, k, v, h, n) ORDER BY n
+       RETURNING id`,
+      [rows.topics, rows.keys, rows.values, rows.headers, lease?.owner ?? null, lease?.ms ?? null],
+    );
+    return ids.map((r) => String(r.id));
+  }
+
+  /**
+   * Validates and serialises `messages` into the column arrays an outbox insert takes (for callers that insert them
+   * in their own statement, e.g. a stored procedure); same rules as {@link Outbox.add}.
+   */
+  static prepare(messages: readonly OutboxMessage[]): PreparedOutbox {
     const trace = injectTraceContext({});
-    const topics: string[] = [];
-    const keys: string[] = [];
-    const values: string[] = [];
-    const headers: string[] = [];
+    const rows: PreparedOutbox = { topics: [], keys: [], values: [], headers: [] };
     for (const m of messages) {
       const schema = contractSchema(m.topic);
       if (schema) {
@@ -87,21 +116,17 @@ export class Outbox {
       const derived: Record<string, string> = {};
       if (envelope && typeof envelope === 'object' && typeof envelope.id === 'string') derived['message-id'] = envelope.id;
       if (envelope && typeof envelope === 'object' && typeof envelope.type === 'string') derived.type = envelope.type;
-      topics.push(m.topic);
-      keys.push(m.key);
-      values.push(JSON.stringify(m.value));
-      headers.push(JSON.stringify({ ...trace, ...derived, ...m.headers }));
+      rows.topics.push(m.topic);
+      rows.keys.push(m.key);
+      rows.values.push(JSON.stringify(m.value));
+      rows.headers.push(JSON.stringify({ ...trace, ...derived, ...m.headers }));
     }
-    await tx.query(
-      `INSERT INTO outbox (topic, key, value, headers)
-       SELECT t, k, v, h FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[]) WITH ORDINALITY AS m(t, k, v, h, n) ORDER BY n`,
-      [topics, keys, values, headers],
-    );
+    return rows;
   }
 
   /** Instance form of {@link Outbox.add}, for injection. */
-  add(tx: PoolClient, messages: readonly OutboxMessage[]): Promise<void> {
-    return Outbox.add(tx, messages);
+  add(tx: PoolClient, messages: readonly OutboxMessage[], lease?: OutboxLease): Promise<string[]> {
+    return Outbox.add(tx, messages, lease);
   }
 }
 
@@ -179,11 +204,13 @@ export class OutboxRelay {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      // Rows of a key whose earlier unsent row is held by another relay are skipped (and unlocked at commit), so
-      // two relays never reorder one case's messages.
+      // Rows of a key whose earlier unsent row is held by another relay (or leased by its writer, see
+      // OutboxLeasePublisher) are skipped and unlocked at commit, so one case's messages are never reordered.
       const { rows } = await client.query<{ id: string; topic: string; key: string; value: string; headers: Record<string, string>; blocked: boolean }>(
         `WITH locked AS (
-           SELECT id, topic, key, value, headers FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
+           SELECT id, topic, key, value, headers FROM outbox
+            WHERE sent_at IS NULL AND (lease_until IS NULL OR lease_until < now())
+            ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
          )
          SELECT l.id, l.topic, l.key, l.value, l.headers,
                 EXISTS (SELECT 1 FROM outbox o WHERE o.sent_at IS NULL AND o.key = l.key AND o.id < l.id
@@ -272,5 +299,84 @@ export class OutboxRelay {
       this.logger.warn('cannot LISTEN for outbox notifications; polling only', { error: describeError(error), pollIntervalMs: this.pollIntervalMs });
       await client.end().catch(() => undefined);
     }
+  }
+}
+
+/** Tuning of {@link OutboxLeasePublisher}. */
+export interface OutboxLeasePublisherOptions {
+  /** How long the relay leaves a leased row to its writer; after that the relay publishes it. Default 5000. */
+  leaseMs?: number;
+  /** Sent rows are marked in batches, at most this long after their publish. Default 20. */
+  markDelayMs?: number;
+}
+
+/**
+ * Direct publishing from the outbox, the fast path next to {@link OutboxRelay}: the writer inserts its rows with a lease
+ * (`lease_until`, `lease_owner` = {@link OutboxLeasePublisher.owner}) in its own transaction and, after the commit,
+ * publishes them itself — no NOTIFY, no relay round trips on the way to Kafka. Rows are then marked sent in batches,
+ * off the caller's path. If the publish fails the lease is released so a relay takes the rows at once; if the process
+ * dies first, the relay takes them when the lease expires. Delivery stays at-least-once with stable message ids, as
+ * with the relay.
+ *
+ * @example
+ * const publisher = new OutboxLeasePublisher(pool, (records) => bus.publishRaw(records));
+ * // after committing rows inserted with lease_owner = publisher.owner:
+ * await publisher.publish(ids, records);
+ */
+export class OutboxLeasePublisher {
+  readonly owner = randomUUID();
+  readonly leaseMs: number;
+  /** The lease to insert rows with: `Outbox.add(tx, messages, publisher.lease)`. */
+  get lease(): OutboxLease {
+    return { owner: this.owner, ms: this.leaseMs };
+  }
+  private readonly logger = new JsonLogger(OutboxLeasePublisher.name);
+  private readonly markDelayMs: number;
+  private pending: string[] = [];
+  private timer?: NodeJS.Timeout;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly send: (records: OutboxRecord[]) => Promise<void>,
+    options: OutboxLeasePublisherOptions = {},
+  ) {
+    this.leaseMs = options.leaseMs ?? 5_000;
+    this.markDelayMs = options.markDelayMs ?? 20;
+  }
+
+  /** Publishes committed, leased rows `ids` (same order as `records`); true when Kafka acknowledged them. */
+  async publish(ids: readonly string[], records: OutboxRecord[]): Promise<boolean> {
+    if (ids.length === 0) return true;
+    try {
+      await this.send(records);
+    } catch (error) {
+      this.logger.warn('direct publish failed; releasing the rows to the relay', { error: describeError(error), rows: ids.length });
+      await this.pool
+        .query(`WITH r AS (UPDATE outbox SET lease_until = NULL, lease_owner = NULL WHERE id = ANY($1::bigint[]) AND sent_at IS NULL)
+                SELECT pg_notify('${OUTBOX_CHANNEL}', '')`, [ids])
+        .catch((e: unknown) => this.logger.warn('could not release leased outbox rows; the relay takes them when the lease expires', { error: describeError(e) }));
+      return false;
+    }
+    this.pending.push(...ids);
+    this.timer ??= setTimeout(() => void this.flush(), this.markDelayMs);
+    return true;
+  }
+
+  /** Marks every published row sent now (also called on shutdown). */
+  flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const ids = this.pending;
+    this.pending = [];
+    if (ids.length === 0) return this.flushing;
+    this.flushing = this.flushing.then(() =>
+      this.pool.query('UPDATE outbox SET sent_at = now(), lease_until = NULL WHERE id = ANY($1::bigint[])', [ids]).then(
+        () => undefined,
+        // Unmarked rows are published again by a relay after their lease: a duplicate with the same id, never a loss.
+        (error: unknown) => this.logger.warn('could not mark published outbox rows sent', { error: describeError(error), rows: ids.length }),
+      ),
+    );
+    return this.flushing;
   }
 }

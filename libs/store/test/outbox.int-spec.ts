@@ -2,7 +2,7 @@
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { randomUUID } from 'node:crypto';
 import { inSpan, initTracing } from '@switchboard/observability';
-import { inTransaction, Outbox, OutboxMessageInvalidError, OutboxRelay, type OutboxRecord } from '@switchboard/store';
+import { inTransaction, Outbox, OutboxLeasePublisher, OutboxMessageInvalidError, OutboxRelay, type OutboxRecord } from '@switchboard/store';
 import { isolatedSchema, type IsolatedSchema } from './support/isolated-schema';
 
 initTracing({ serviceName: 'outbox-int-spec', extraProcessors: [new SimpleSpanProcessor(new InMemorySpanExporter())] });
@@ -145,5 +145,56 @@ describe('Outbox and OutboxRelay (real Postgres)', () => {
     await sut.drainOnce();
     await db.pool.query("UPDATE outbox SET sent_at = now() - interval '2 days'");
     expect(await sut.pruneSent(24 * 3600_000)).toBe(1);
+  });
+
+  describe('direct publishing of leased rows (OutboxLeasePublisher)', () => {
+    const records = (ids: string[]) => ids.map((id) => ({ topic: 'test.a', key: 'c1', value: id, headers: {} }));
+
+    it('the writer publishes its leased rows after commit and marks them sent; a relay never takes them meanwhile', async () => {
+      const direct = new RecordingPublisher();
+      const publisher = new OutboxLeasePublisher(db.pool, direct.publishAs('writer'), { leaseMs: 10_000, markDelayMs: 1 });
+      const relayed = new RecordingPublisher();
+      const sut = relay(relayed, 'r1');
+      const ids = await inTransaction(db.pool, (tx) => Outbox.add(tx, [{ topic: 'test.a', key: 'c1', value: 1 }, { topic: 'test.a', key: 'c1', value: 2 }], publisher.lease));
+      expect(await sut.drainOnce()).toBe(0);
+      expect(await publisher.publish(ids, records(ids))).toBe(true);
+      await publisher.flush();
+      expect(await unsent()).toBe(0);
+      expect(await sut.drainOnce()).toBe(0);
+      expect(direct.published).toHaveLength(2);
+      expect(relayed.published).toHaveLength(0);
+    });
+
+    it('rows of a writer that died before publishing are published by a relay once the lease expired', async () => {
+      const publisher = new OutboxLeasePublisher(db.pool, new RecordingPublisher().publishAs('writer'), { leaseMs: 300 });
+      await inTransaction(db.pool, (tx) => Outbox.add(tx, [{ topic: 'test.a', key: 'c1', value: 1 }], publisher.lease));
+      const relayed = new RecordingPublisher();
+      const sut = relay(relayed, 'r1');
+      expect(await sut.drainOnce()).toBe(0);
+      await new Promise((r) => setTimeout(r, 400));
+      expect(await sut.drainOnce()).toBe(1);
+      expect(relayed.published.map((p) => JSON.parse(p.value))).toEqual([1]);
+    });
+
+    it('a failed direct publish hands the rows to the relay at once, without waiting for the lease', async () => {
+      const failing = new RecordingPublisher();
+      failing.failuresLeft = 1;
+      const publisher = new OutboxLeasePublisher(db.pool, failing.publishAs('writer'), { leaseMs: 60_000 });
+      const ids = await inTransaction(db.pool, (tx) => Outbox.add(tx, [{ topic: 'test.a', key: 'c1', value: 7 }], publisher.lease));
+      const relayed = new RecordingPublisher();
+      await relay(relayed, 'r1').start();
+      expect(await publisher.publish(ids, records(ids))).toBe(false);
+      await waitFor(() => relayed.published.length === 1, 'the relay to publish the released row');
+      expect(await unsent()).toBe(0);
+    });
+
+    it('a relay does not overtake a leased earlier row of the same key', async () => {
+      const publisher = new OutboxLeasePublisher(db.pool, new RecordingPublisher().publishAs('writer'), { leaseMs: 60_000 });
+      await inTransaction(db.pool, (tx) => Outbox.add(tx, [{ topic: 'test.a', key: 'c1', value: 'first' }], publisher.lease));
+      await inTransaction(db.pool, (tx) => Outbox.add(tx, [{ topic: 'test.a', key: 'c1', value: 'second' }, { topic: 'test.a', key: 'c2', value: 'other' }]));
+      const relayed = new RecordingPublisher();
+      expect(await relay(relayed, 'r1').drainOnce()).toBe(1);
+      expect(relayed.published.map((p) => JSON.parse(p.value))).toEqual(['other']);
+    });
   });
 });

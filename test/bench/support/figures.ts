@@ -43,6 +43,10 @@ export function printFigures(title: string, figures: Figure[]): void {
   console.log(`\n${title}`);
   const w = Math.max(...figures.map((f) => f.name.length));
   for (const f of figures) {
+    if (Number.isNaN(f.value) && !f.unit) {
+      console.log(`       ${f.name}`); // a heading inside a group of figures
+      continue;
+    }
     const v = Number.isInteger(f.value) ? String(f.value) : f.value.toFixed(Math.abs(f.value) < 10 ? 3 : 1);
     const mark = f.ok === undefined ? '' : f.ok ? 'OK  ' : 'MISS';
     console.log(`  ${mark.padEnd(4)} ${f.name.padEnd(w)}  ${`${v} ${f.unit}`.padStart(16)}  ${f.target ? `target ${f.target}` : ''}`);

@@ -2,6 +2,7 @@ import type { Pool, PoolClient } from 'pg';
 import type { CaseStatus } from '@switchboard/contracts';
 import { SwitchboardError } from '@switchboard/observability';
 import { dueAt } from './case.machine';
+import type { PreparedOutbox } from '@switchboard/store';
 import type { CaseContext, CaseCore, CaseEvent, CaseState, Decision } from './case.types';
 import { diffCore } from './checkpoint';
 
@@ -33,46 +34,46 @@ function toLocked(row: { version: number; state: CaseCore; ticket: CaseState['ti
   return { version: row.version, state: { ...row.state, ticket: row.ticket, ...row.context, passages: row.context.passages ?? [] } };
 }
 
-// One statement (one round trip) writes the new state, the transitions, the checkpoint delta, the trace entries and
-// the outcome guard; every insert is conditioned on the version-checked update.
-const SAVE_SQL = `
-WITH u AS (
-  UPDATE supervisor.cases SET status = $2, mode = $3, intent = $4, version = $5, state = $6::jsonb,
-         context = COALESCE($7::jsonb, context), due_at = $8::timestamptz, updated_at = $9::timestamptz
-   WHERE case_id = $1 AND version = $5 - 1
-  RETURNING case_id
-), t AS (
-  INSERT INTO supervisor.transitions (case_id, version, from_status, to_status, reason, event, message_id, at)
-  SELECT $1, $5, x.v->>'from_status', x.v->>'to_status', x.v->>'reason', $10, $11, $9::timestamptz
-    FROM u, jsonb_array_elements($12::jsonb) WITH ORDINALITY AS x(v, n) ORDER BY x.n
-), c AS (
-  INSERT INTO supervisor.checkpoints (case_id, version, status, event, delta, at)
-  SELECT $1, $5, $2, $10, $13::jsonb, $9::timestamptz FROM u
-), r AS (
-  INSERT INTO supervisor.trace (case_id, version, kind, agent, task_id, data, input_tokens, output_tokens, cost_usd, at)
-  SELECT $1, $5, x.v->>'kind', x.v->>'agent', x.v->>'task_id', x.v->'data', (x.v->>'input_tokens')::int, (x.v->>'output_tokens')::int,
-         (x.v->>'cost_usd')::numeric, $9::timestamptz
-    FROM u, jsonb_array_elements($14::jsonb) WITH ORDINALITY AS x(v, n) ORDER BY x.n
-), o AS (
-  INSERT INTO supervisor.outcomes (case_id, run, status, at)
-  SELECT $1, $15::int, $16, $9::timestamptz FROM u WHERE $15::int IS NOT NULL
-  ON CONFLICT DO NOTHING RETURNING 1
-)
-SELECT (SELECT count(*) FROM u)::int AS updated, (SELECT count(*) FROM o)::int AS outcomes`;
+/** SQLSTATEs raised by supervisor.apply_event (migration 003). */
+const VERSION_CONFLICT = 'SBVER';
+const CASE_EXISTS = 'SBEXI';
+
+/** A new case's ticket insert found the case already there (duplicate ingress). */
+export class CaseExistsError extends SwitchboardError {
+  constructor(caseId: string) {
+    super('SUPERVISOR.CASE_EXISTS', 'system', `case ${caseId} already exists`);
+  }
+}
+
+/** Whatever runs a query: the pool (autocommit, one statement = one transaction) or a client inside a transaction. */
+type Queryable = Pick<Pool, 'query'> | PoolClient;
+
+/** One event to write with {@link CaseRepository.applyEvent}. */
+export interface ApplyEventInput {
+  /** Ledger row (consumer, message id) written with the effect; absent when the caller keeps its own ledger row. */
+  ledger?: { consumer: string; messageId: string };
+  /** The state the decision was taken on; version 0 with `created` for a new case. */
+  previous: LockedCase;
+  /** Absent when the event changed nothing (only the ledger row is written). */
+  decision?: Decision;
+  event: CaseEvent;
+  created?: boolean;
+  outbox: PreparedOutbox;
+  /** Rows are leased to this publisher (direct publish after commit) unless an earlier row of the case is pending. */
+  lease?: { owner: string; ms: number };
+}
+
+export type ApplyEventResult =
+  | { result: 'duplicate' }
+  | { result: 'applied'; outcomeAccepted: boolean; outboxIds: string[]; leased: boolean };
+
+// One statement: see apps/supervisor/migrations/003_apply_event.sql.
+const APPLY_SQL = `SELECT supervisor.apply_event($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
+  $21::text[], $22::text[], $23::text[], $24::jsonb[], $25, $26) AS r`;
 
 /** Postgres persistence of cases (schema `supervisor`): the only place SQL about cases is written. */
 export class CaseRepository {
   constructor(private readonly pool: Pool) {}
-
-  /** Inserts a new case at version 0; false when the case already exists (duplicate ingress). */
-  async insertNew(tx: PoolClient, state: CaseState): Promise<boolean> {
-    const { rowCount } = await tx.query(
-      `INSERT INTO supervisor.cases (case_id, tenant_id, region, source, external_id, status, mode, version, state, ticket, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, $10, $10) ON CONFLICT (case_id) DO NOTHING`,
-      [state.caseId, state.tenantId, state.region, state.ticket.source, state.ticket.externalId, state.status, state.mode, coreOf(state), state.ticket, state.createdAt],
-    );
-    return rowCount === 1;
-  }
 
   async lock(tx: PoolClient, caseId: string): Promise<LockedCase | undefined> {
     const { rows } = await tx.query(`${SELECT_CASE} WHERE case_id = $1 FOR UPDATE`, [caseId]);
@@ -100,27 +101,49 @@ export class CaseRepository {
   }
 
   /**
-   * Writes one decision: new state and version, transitions, checkpoint delta, trace, outcome guard. Returns whether
-   * the outcome (if any) was accepted; false means one was already recorded for this run and must not be sent.
+   * Writes one event in one statement (supervisor.apply_event): ledger row, new case, state and version, transitions,
+   * checkpoint delta, trace, outcome guard and outbox rows; with the pool it is one round trip including the commit.
+   * Throws {@link CaseVersionConflictError} when the case moved on since `previous` was read and
+   * {@link CaseExistsError} when a new case already exists — nothing is written then. Outcome rows are dropped from
+   * the outbox when one was already recorded for the run (`outcomeAccepted: false`).
    */
-  async save(tx: PoolClient, previous: LockedCase, decision: Decision, event: CaseEvent, options: { created: boolean }): Promise<{ outcomeAccepted: boolean }> {
-    const next = decision.state;
+  async applyEvent(db: Queryable, input: ApplyEventInput): Promise<ApplyEventResult> {
+    const { previous, decision, event, outbox } = input;
+    const next = decision?.state;
     const version = previous.version + 1;
-    const delta = diffCore(options.created ? {} : (coreOf(previous.state) as unknown as Record<string, unknown>), coreOf(next) as unknown as Record<string, unknown>);
-    const contextChanged = options.created || JSON.stringify(contextOf(next)) !== JSON.stringify(contextOf(previous.state));
-    const outcome = decision.emit.find((m) => m.topic === 'tickets.outcomes');
-    const trace = decision.trace.map((t) => ({
-      kind: t.kind, agent: t.agent ?? null, task_id: t.taskId ?? null, data: t.data,
-      input_tokens: t.usage?.inputTokens ?? null, output_tokens: t.usage?.outputTokens ?? null, cost_usd: t.usage?.costUsd ?? null,
-    }));
-    const transitions = decision.transitions.map((t) => ({ from_status: t.from, to_status: t.to, reason: t.reason }));
-    const { rows } = await tx.query<{ updated: number; outcomes: number }>(SAVE_SQL, [
-      next.caseId, next.status, next.mode, next.intent ?? null, version, coreOf(next), contextChanged ? contextOf(next) : null,
-      dueAt(next), next.updatedAt, event.kind, event.messageId, JSON.stringify(transitions), delta, JSON.stringify(trace),
-      outcome ? next.outcomeRun : null, outcome ? (outcome.payload as { status: string }).status : null,
-    ]);
-    if (rows[0]!.updated !== 1) throw new CaseVersionConflictError(next.caseId, previous.version);
-    return { outcomeAccepted: !outcome || rows[0]!.outcomes === 1 };
+    let params: unknown[] = [null, null, null, null, null, null, null, null, null, null, null, null];
+    if (next && decision) {
+      const created = input.created ?? false;
+      const delta = diffCore(created ? {} : (coreOf(previous.state) as unknown as Record<string, unknown>), coreOf(next) as unknown as Record<string, unknown>);
+      const contextChanged = created || JSON.stringify(contextOf(next)) !== JSON.stringify(contextOf(previous.state));
+      const outcome = decision.emit.find((m) => m.topic === 'tickets.outcomes');
+      const trace = decision.trace.map((t) => ({
+        kind: t.kind, agent: t.agent ?? null, task_id: t.taskId ?? null, data: t.data,
+        input_tokens: t.usage?.inputTokens ?? null, output_tokens: t.usage?.outputTokens ?? null, cost_usd: t.usage?.costUsd ?? null,
+      }));
+      const transitions = decision.transitions.map((t) => ({ from_status: t.from, to_status: t.to, reason: t.reason }));
+      params = [
+        created, next.caseId, version, next.status, next.mode, next.intent ?? null, coreOf(next), created ? next.ticket : null,
+        contextChanged ? contextOf(next) : null, dueAt(next), next.updatedAt, event.kind, event.messageId, JSON.stringify(transitions), delta,
+        JSON.stringify(trace), outcome ? next.outcomeRun : null, outcome ? (outcome.payload as { status: string }).status : null,
+      ];
+    } else {
+      // Nothing changed: only the ledger row, if the state it was decided on is still the current one.
+      params = [false, previous.state.caseId, version, null, null, null, null, null, null, null, null, event.kind, event.messageId, '[]', null, '[]', null, null];
+    }
+    try {
+      const { rows } = await db.query<{ r: { result: 'duplicate' } | { result: 'applied'; outcomeAccepted: boolean; outboxIds: number[]; leased: boolean } }>(APPLY_SQL, [
+        input.ledger?.consumer ?? null, input.ledger?.messageId ?? null, ...params,
+        outbox.topics, outbox.keys, outbox.values, outbox.headers, input.lease?.owner ?? null, input.lease?.ms ?? null,
+      ]);
+      const r = rows[0]!.r;
+      return r.result === 'duplicate' ? r : { ...r, outboxIds: r.outboxIds.map(String) };
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === VERSION_CONFLICT) throw new CaseVersionConflictError(previous.state.caseId, previous.version);
+      if (code === CASE_EXISTS) throw new CaseExistsError(previous.state.caseId);
+      throw error;
+    }
   }
 
   /** A case with its transitions, trace and outcomes, for the API and the console. */

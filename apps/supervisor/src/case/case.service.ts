@@ -5,15 +5,19 @@ import {
 } from '@switchboard/contracts';
 import type { TaskTokenIssuer } from '@switchboard/gateway-client';
 import { JsonLogger } from '@switchboard/observability';
-import { inTransaction, Outbox, ProcessedLedger, type OutboxMessage } from '@switchboard/store';
+import { inTransaction, Outbox, ProcessedLedger, type OutboxLeasePublisher, type OutboxMessage, type OutboxRecord, type PreparedOutbox } from '@switchboard/store';
 import { GatewayAdminError, type GatewayAdminPort } from '../gateway/gateway-admin.port';
 import type { Policy } from '../policy/policy.schema';
 import { decide, initialCase } from './case.machine';
-import type { CaseRepository, LockedCase } from './case.repository';
+import { CaseCache } from './case-cache';
+import { CaseExistsError, CaseVersionConflictError, type CaseRepository, type LockedCase } from './case.repository';
 import type { CaseEvent, Decision } from './case.types';
 
 /** Ledger consumer name: one row per handled message id. */
 export const SUPERVISOR_CONSUMER = 'supervisor';
+
+/** Optimistic attempts (cached or unlocked read + version-checked write) before the locked path. */
+const FAST_ATTEMPTS = 3;
 
 export type HandleOutcome = 'applied' | 'created' | 'duplicate_ticket' | 'already_processed' | 'unknown_case';
 
@@ -26,13 +30,29 @@ export function messageIdFor(caseId: string, causeId: string, index: number): st
   return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
 }
 
+/** How CaseService writes: the direct publisher for its outbox rows, the clock, the state cache size. */
+export interface CaseServiceOptions {
+  /** Publishes a transition's messages right after its commit (leased outbox rows); without it the relay does. */
+  publisher?: OutboxLeasePublisher;
+  clock?: () => Date;
+  cacheSize?: number;
+}
+
 /**
- * Applies events to cases: each event is one transaction (ledger row, locked case, decide(), state + transitions +
- * checkpoint + trace, outbox). Nothing is published here; the outbox relay does that after commit.
+ * Applies events to cases. The hot path (tickets, agent results, commands) takes the case's last state from the
+ * cache (or reads it), runs decide() and writes everything in one statement — ledger row, version-checked state,
+ * transitions, checkpoint delta, trace, outbox rows — which is one round trip including its commit; then it publishes
+ * the new messages itself (leased outbox rows, see OutboxLeasePublisher). When the case moved on meanwhile (another
+ * replica after a rebalance) the write is refused by version, the state re-read and the event decided again; after
+ * repeated conflicts, and for duplicate tickets and due ticks, the locked path runs instead (BEGIN, lock, same
+ * statement, COMMIT) and the outbox relay publishes.
  */
 export class CaseService {
   private readonly logger = new JsonLogger(CaseService.name);
   private readonly ledger: ProcessedLedger;
+  private readonly cache: CaseCache;
+  private readonly publisher?: OutboxLeasePublisher;
+  private readonly clock: () => Date;
 
   constructor(
     private readonly pool: Pool,
@@ -40,28 +60,33 @@ export class CaseService {
     private readonly policy: Policy,
     private readonly tokens: TaskTokenIssuer,
     private readonly gateway: GatewayAdminPort,
-    private readonly clock: () => Date = () => new Date(),
+    options: CaseServiceOptions = {},
   ) {
     this.ledger = new ProcessedLedger(pool);
+    this.cache = new CaseCache(options.cacheSize);
+    this.publisher = options.publisher;
+    this.clock = options.clock ?? (() => new Date());
   }
 
   async onTicket(envelope: Envelope<TicketEvent>): Promise<HandleOutcome> {
+    const now = this.clock();
+    const fresh = initialCase(envelope.payload, { caseId: envelope.caseId, correlationId: envelope.correlationId }, this.policy, now);
+    try {
+      const written = await this.applyFast({ version: 0, state: fresh }, { kind: 'ticket_received', messageId: envelope.id }, now, true);
+      return written ? 'created' : 'already_processed';
+    } catch (error) {
+      if (!(error instanceof CaseExistsError)) throw error;
+    }
     return this.once(envelope.id, async (tx) => {
-      const now = this.clock();
-      const fresh = initialCase(envelope.payload, { caseId: envelope.caseId, correlationId: envelope.correlationId }, this.policy, now);
-      if (await this.repo.insertNew(tx, fresh)) {
-        await this.apply(tx, { version: 0, state: fresh }, { kind: 'ticket_received', messageId: envelope.id }, now, true);
-        return 'created';
-      }
       const existing = await this.repo.lock(tx, envelope.caseId);
-      await this.apply(tx, existing!, { kind: 'duplicate_ticket', messageId: envelope.id }, now);
+      await this.applyLocked(tx, existing!, { kind: 'duplicate_ticket', messageId: envelope.id }, now);
       this.logger.info('duplicate ticket recorded on the existing case', { source: envelope.payload.source, externalId: envelope.payload.externalId });
       return 'duplicate_ticket';
     });
   }
 
   async onAgentResult(envelope: Envelope<AgentResult>): Promise<HandleOutcome> {
-    return this.onCaseEvent(envelope.caseId, envelope.id, { kind: 'agent_result', messageId: envelope.id, result: envelope.payload });
+    return this.onCaseEvent(envelope.caseId, { kind: 'agent_result', messageId: envelope.id, result: envelope.payload });
   }
 
   async onCommand(envelope: Envelope<SupervisorCommand>): Promise<HandleOutcome> {
@@ -80,12 +105,12 @@ export class CaseService {
         }
       }
     }
-    return this.onCaseEvent(envelope.caseId, envelope.id, { kind: 'command', messageId: envelope.id, command, ...(gatewayError ? { gatewayError } : {}) });
+    return this.onCaseEvent(envelope.caseId, { kind: 'command', messageId: envelope.id, command, ...(gatewayError ? { gatewayError } : {}) });
   }
 
   /** Marks a case FAILED because one of its messages could not be processed (after the bus retries). */
   async markFailed(caseId: string, messageId: string, error: ErrorInfo): Promise<HandleOutcome> {
-    return this.onCaseEvent(caseId, `failed:${messageId}`, { kind: 'internal_failure', messageId: `failed:${messageId}`, error });
+    return this.onCaseEvent(caseId, { kind: 'internal_failure', messageId: `failed:${messageId}`, error });
   }
 
   /** Feeds due step deadlines and retries through decide(); returns how many cases were handled. */
@@ -97,7 +122,7 @@ export class CaseService {
         const current = await this.repo.lockNextDue(tx, now);
         if (!current) return false;
         const event: CaseEvent = { kind: 'tick', messageId: `tick:${current.state.caseId}:${current.version}` };
-        const decision = await this.apply(tx, current, event, now);
+        const decision = await this.applyLocked(tx, current, event, now);
         if (!decision.changed) await this.repo.setDue(tx, current.state.caseId, decision.state);
         return true;
       });
@@ -107,14 +132,25 @@ export class CaseService {
     return handled;
   }
 
-  private async onCaseEvent(caseId: string, messageId: string, event: CaseEvent): Promise<HandleOutcome> {
-    return this.once(messageId, async (tx) => {
-      const current = await this.repo.lock(tx, caseId);
+  private async onCaseEvent(caseId: string, event: CaseEvent): Promise<HandleOutcome> {
+    for (let attempt = 1; attempt <= FAST_ATTEMPTS; attempt++) {
+      const current = this.cache.get(caseId) ?? (await this.repo.peek(caseId));
       if (!current) {
         this.logger.warn('event for an unknown case ignored', { event: event.kind });
         return 'unknown_case';
       }
-      await this.apply(tx, current, event, this.clock());
+      try {
+        return (await this.applyFast(current, event, this.clock())) ? 'applied' : 'already_processed';
+      } catch (error) {
+        this.cache.delete(caseId);
+        if (!(error instanceof CaseVersionConflictError)) throw error;
+        this.logger.info('case moved on since it was read; deciding again', { attempt, version: current.version });
+      }
+    }
+    return this.once(event.messageId, async (tx) => {
+      const current = await this.repo.lock(tx, caseId);
+      if (!current) return 'unknown_case';
+      await this.applyLocked(tx, current, event, this.clock());
       return 'applied';
     });
   }
@@ -124,17 +160,40 @@ export class CaseService {
     return result.status === 'duplicate' ? 'already_processed' : result.value;
   }
 
-  private async apply(tx: PoolClient, current: LockedCase, event: CaseEvent, now: Date, created = false): Promise<Decision> {
+  /**
+   * The hot path: decide on `current` and write in one autocommit statement (ledger row included); false when the
+   * message had been processed already. Then publishes the new messages when their rows were leased to us.
+   */
+  private async applyFast(current: LockedCase, event: CaseEvent, now: Date, created = false): Promise<boolean> {
+    const decision = decide(current.state, event, this.policy, now);
+    const outbox = Outbox.prepare(decision.changed ? await this.toOutbox(decision, event.messageId, now) : []);
+    const written = await this.repo.applyEvent(this.pool, {
+      ledger: { consumer: SUPERVISOR_CONSUMER, messageId: event.messageId }, previous: current, ...(decision.changed ? { decision } : {}), event, created, outbox,
+      ...(this.publisher ? { lease: { owner: this.publisher.owner, ms: this.publisher.leaseMs } } : {}),
+    });
+    if (written.result === 'duplicate') return false;
+    const caseId = current.state.caseId;
+    if (decision.changed) this.cache.set(caseId, { version: current.version + 1, state: decision.state });
+    this.afterWrite(decision, event, written.outcomeAccepted);
+    if (written.leased && this.publisher) await this.publisher.publish(written.outboxIds, recordsOf(outbox, written.outcomeAccepted));
+    return true;
+  }
+
+  /** The locked path, inside the caller's transaction (ledger row by the caller); the relay publishes after commit. */
+  private async applyLocked(tx: PoolClient, current: LockedCase, event: CaseEvent, now: Date): Promise<Decision> {
+    this.cache.delete(current.state.caseId); // the commit is the caller's; re-read next time
     const decision = decide(current.state, event, this.policy, now);
     if (!decision.changed) return decision;
-    const messages = await this.toOutbox(decision, event.messageId, now);
-    const { outcomeAccepted } = await this.repo.save(tx, current, decision, event, { created });
-    if (!outcomeAccepted) this.logger.error('a second outcome for this run was suppressed', { run: decision.state.run });
-    await Outbox.add(tx, outcomeAccepted ? messages : messages.filter((m) => m.topic !== 'tickets.outcomes'));
-    for (const t of decision.transitions) this.logger.info('case transition', { from: t.from, to: t.to, reason: t.reason, event: event.kind });
+    const outbox = Outbox.prepare(await this.toOutbox(decision, event.messageId, now));
+    const written = await this.repo.applyEvent(tx, { previous: current, decision, event, outbox });
+    if (written.result === 'applied') this.afterWrite(decision, event, written.outcomeAccepted);
     return decision;
   }
 
+  private afterWrite(decision: Decision, event: CaseEvent, outcomeAccepted: boolean): void {
+    if (!outcomeAccepted) this.logger.error('a second outcome for this run was suppressed', { run: decision.state.run });
+    for (const t of decision.transitions) this.logger.info('case transition', { from: t.from, to: t.to, reason: t.reason, event: event.kind });
+  }
   /** Envelopes with deterministic ids; resolver and verifier tasks get a freshly minted task token. */
   private async toOutbox(decision: Decision, causeId: string, now: Date): Promise<OutboxMessage[]> {
     const s = decision.state;
@@ -155,4 +214,14 @@ export class CaseService {
       }),
     );
   }
+}
+
+/** The rows as published: outcome rows were not inserted when the run already had one. */
+function recordsOf(outbox: PreparedOutbox, outcomeAccepted: boolean): OutboxRecord[] {
+  const records: OutboxRecord[] = [];
+  outbox.topics.forEach((topic, i) => {
+    if (!outcomeAccepted && topic === 'tickets.outcomes') return;
+    records.push({ topic, key: outbox.keys[i]!, value: outbox.values[i]!, headers: JSON.parse(outbox.headers[i]!) as Record<string, string> });
+  });
+  return records;
 }

@@ -1,0 +1,95 @@
+// Real: Postgres (the shared test database), the supervisor's CaseService and CaseRepository, two of them side by side
+// as two replicas would be. No Kafka here: without a direct publisher the messages stay as outbox rows, which the test
+// reads and then deletes (so no relay of a later suite publishes them). The gateway admin port is the named fake.
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { AgentResult, Envelope, SupervisorCommand, TicketEvent } from '@switchboard/contracts';
+import { TaskTokenIssuer } from '@switchboard/gateway-client';
+import { CaseRepository } from '../src/case/case.repository';
+import { CaseService } from '../src/case/case.service';
+import { supervisorAppPath } from '../src/paths';
+import { parsePolicy } from '../src/policy/policy.loader';
+import { FakeGatewayAdmin } from './support/fake-gateway-admin';
+import { caseOf, Db, ticketFor, TOKEN_SECRET } from './support/harness';
+
+const policy = parsePolicy(readFileSync(supervisorAppPath('policy', 'default.policy.yaml'), 'utf8'));
+const usage = { llmCalls: 1, inputTokens: 100, outputTokens: 20, costUsd: 0.0001 };
+
+function envelope<T>(caseId: string, payload: T, type: string): Envelope<T> {
+  return { id: randomUUID(), type, version: 1, caseId, tenantId: 'globex', region: 'us-east-1', correlationId: caseId, attempt: 1, occurredAt: new Date().toISOString(), payload };
+}
+
+describe('CaseService hot path: cached state, one-statement writes, version conflicts between replicas (real Postgres)', () => {
+  const db = new Db();
+  const cases: string[] = [];
+  const replica = () => new CaseService(db.pool, new CaseRepository(db.pool), policy, new TaskTokenIssuer(TOKEN_SECRET), new FakeGatewayAdmin());
+  const outstanding = async (caseId: string) => (await db.caseRow(caseId))!.state.outstanding as { taskId: string; agent: string };
+  const result = async (caseId: string, output: unknown): Promise<Envelope<AgentResult>> => {
+    const task = await outstanding(caseId);
+    return envelope(caseId, { agent: task.agent, taskId: task.taskId, status: 'ok', output, usage, toolErrors: 0 } as AgentResult, 'agent.result');
+  };
+  const triageOutput = { intent: 'how_to', priority: 'normal', confidence: 0.97, entities: { tenantId: 'globex', amounts: [], ids: [] }, pii: { found: false, kinds: [] }, injectionRisk: 'none', summary: 'how to invite', redactedBody: 'How do I invite a member?' };
+  const retrievalOutput = { passages: [{ chunkId: 'invites.md#1', source: 'runbook', documentId: 'invites.md', section: 'Inviting', title: 'Invites', text: 'Settings → Members → Invite.', score: 0.9 }] };
+
+  afterAll(async () => {
+    await db.pool.query('DELETE FROM outbox WHERE key = ANY($1)', [cases]);
+    await db.end();
+  });
+
+  function newCase(): { ticket: Envelope<TicketEvent>; caseId: string } {
+    const t = ticketFor('globex');
+    const caseId = caseOf(t);
+    cases.push(caseId);
+    return { caseId, ticket: { ...envelope(caseId, t, 'ticket.received') } };
+  }
+
+  it('a replica with a stale cached state has its write refused, re-reads and applies the event once, in order', async () => {
+    const [a, b] = [replica(), replica()];
+    const { caseId, ticket } = newCase();
+    expect(await a.onTicket(ticket)).toBe('created'); // a caches version 1
+    expect(await b.onAgentResult(await result(caseId, triageOutput))).toBe('applied'); // b reads version 1, writes 2
+    expect(await b.onAgentResult(await result(caseId, retrievalOutput))).toBe('applied'); // version 3
+    // a still holds version 1: its write of the command must be refused by version, then made on version 3.
+    const close = envelope<SupervisorCommand>(caseId, { command: 'close', by: { userId: 'ana', role: 'supervisor' }, note: 'done by hand' }, 'supervisor.command');
+    expect(await a.onCommand(close)).toBe('applied');
+    expect(await a.onCommand(close)).toBe('already_processed');
+    const row = (await db.caseRow(caseId))!;
+    expect(row.version).toBe(4);
+    expect(row.status).toBe('CLOSED');
+    const transitions = await db.transitions(caseId);
+    expect(transitions.map((t) => t.to_status)).toEqual(['TRIAGED', 'CONTEXT_READY', 'RESOLVING', 'CLOSED'].filter((s) => transitions.some((t) => t.to_status === s)));
+    expect(transitions.at(-1)).toMatchObject({ from_status: 'RESOLVING', to_status: 'CLOSED', event: 'command' });
+    const { rows } = await db.pool.query<{ version: number }>('SELECT version FROM supervisor.checkpoints WHERE case_id = $1 ORDER BY version', [caseId]);
+    expect(rows.map((r) => r.version)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('a result that looks late on a stale copy is decided again on the current state, not recorded as late', async () => {
+    const [a, b] = [replica(), replica()];
+    const { caseId, ticket } = newCase();
+    await a.onTicket(ticket); // a caches version 1 (triage outstanding)
+    await b.onAgentResult(await result(caseId, triageOutput)); // version 2: retrieval outstanding
+    // On a's stale copy the retrieval result is for a task that is not outstanding (it would be recorded as a stale
+    // answer); on the current state it moves the case on.
+    expect(await a.onAgentResult(await result(caseId, retrievalOutput))).toBe('applied');
+    const row = (await db.caseRow(caseId))!;
+    expect(row.version).toBe(3);
+    expect(row.state.outstanding.agent).toBe('resolver');
+    const { rows } = await db.pool.query("SELECT count(*)::int AS n FROM supervisor.trace WHERE case_id = $1 AND data->>'event' = 'stale_result'", [caseId]);
+    expect(rows[0].n).toBe(0);
+    expect(row.state.counters.stale).toBe(0);
+  });
+
+  it('a duplicate ticket (same case, another message) takes the locked path and is recorded on the existing case', async () => {
+    const a = replica();
+    const { caseId, ticket } = newCase();
+    expect(await a.onTicket(ticket)).toBe('created');
+    expect(await a.onTicket(ticket)).toBe('already_processed');
+    expect(await replica().onTicket({ ...ticket, id: randomUUID() })).toBe('duplicate_ticket');
+    const row = (await db.caseRow(caseId))!;
+    expect(row.version).toBe(2);
+    expect(row.state.counters.duplicates).toBe(1);
+    // The messages of the ticket's transition are outbox rows (no direct publisher here): one triage task.
+    const { rows } = await db.pool.query<{ topic: string }>('SELECT topic FROM outbox WHERE key = $1 ORDER BY id', [caseId]);
+    expect(rows.map((r) => r.topic)).toEqual(['agent.triage.tasks']);
+  });
+});
