@@ -13,7 +13,7 @@ import { TEST_KAFKA_BROKERS } from '../support/env';
 import { scriptedSupportModel } from '../support/scripted-support-model';
 import { World } from '../scenarios/support/world';
 import { policyYaml } from '../scenarios/support/scenario';
-import { alternate, atMost, info, percentile, printFigures, type Figure } from './support/figures';
+import { alternate, atMost, info, keyed, percentile, printFigures, type Figure } from './support/figures';
 
 export const HOPS = 10;
 const BLOCKS = Number(process.env.BENCH_BLOCKS ?? 6);
@@ -143,6 +143,13 @@ class HopObserver {
   }
 }
 
+/** Average of the supervisor's token counter over `caseIds` (what the agents reported as model usage). */
+export async function tokensPerCase(world: World, caseIds: string[]): Promise<number> {
+  const { rows } = await world.stack.db.query<{ t: number }>(
+    "SELECT avg((state->'counters'->>'tokens')::numeric)::float8 AS t FROM supervisor.cases WHERE case_id = ANY($1)", [caseIds]);
+  return rows[0]?.t ?? NaN;
+}
+
 export async function run(): Promise<Figure[]> {
   const world = await World.start(`bench-overhead-${Date.now().toString(36)}`, new ScriptedLlm(scriptedSupportModel()), policyYaml('autonomous'));
   const waiting = new Map<string, () => void>();
@@ -164,12 +171,13 @@ export async function run(): Promise<Figure[]> {
     return [
       info(`floor R: kafkajs relay, ${HOPS} hops, p50`, r50, 'ms'),
       info(`floor R: kafkajs relay, ${HOPS} hops, p99`, r99, 'ms'),
-      info('pipeline per case (zero-latency model), p50', s50, 'ms'),
-      info('pipeline per case (zero-latency model), p99', s99, 'ms'),
+      keyed('pipeline.p50', info('pipeline per case (zero-latency model), p50', s50, 'ms')),
+      keyed('pipeline.p99', info('pipeline per case (zero-latency model), p99', s99, 'ms')),
       atMost('pipeline p50 / R p50', s50 / r50, '×', 1.6),
       atMost('pipeline p99 / R p99', s99 / r99, '×', 2),
       atMost('added per hop, p50 ((system − R) / hops)', (s50 - r50) / HOPS, 'ms', 0.7),
       info('samples per side', samples.system.length, 'cases'),
+      keyed('tokens.scripted', info('model tokens per case (scripted model: triage + resolver calls)', await tokensPerCase(world, measured), 'tokens')),
       info('per-hop breakdown (Kafka record timestamps, 1 ms resolution):', NaN, ''),
       ...hops.figures(measured),
     ];

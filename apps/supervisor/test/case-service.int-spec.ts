@@ -16,7 +16,7 @@ const policy = parsePolicy(readFileSync(supervisorAppPath('policy', 'default.pol
 const usage = { llmCalls: 1, inputTokens: 100, outputTokens: 20, costUsd: 0.0001 };
 
 function envelope<T>(caseId: string, payload: T, type: string): Envelope<T> {
-  return { id: randomUUID(), type, version: 1, caseId, tenantId: 'globex', region: 'us-east-1', correlationId: caseId, attempt: 1, occurredAt: new Date().toISOString(), payload };
+  return { id: randomUUID(), type, version: 1, caseId, tenantId: 'globex', region: 'us-east-1', correlationId: caseId, causationId: null, attempt: 1, occurredAt: new Date().toISOString(), payload };
 }
 
 describe('CaseService hot path: cached state, one-statement writes, version conflicts between replicas (real Postgres)', () => {

@@ -71,6 +71,12 @@ export interface ConsumeBindingsOptions {
   bindings: TopicBinding[];
   handler: (message: IncomingMessage<string>) => Promise<void>;
   partitionsConsumedConcurrently?: number;
+  /**
+   * When offsets are committed: after each message (default — a crash redelivers at most the message in flight), or
+   * once per fetched batch (one commit request per batch; a crash redelivers the batch's handled messages, so only for
+   * handlers behind a ledger and cheap to repeat, like the supervisor's).
+   */
+  commitEvery?: 'message' | 'batch';
   /** Where a group with no committed offset starts; default true, so nothing published before first start is lost. */
   fromBeginning?: boolean;
 }

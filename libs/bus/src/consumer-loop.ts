@@ -119,6 +119,15 @@ export class ConsumerLoop implements ConsumerHandle {
     const { batch, resolveOffset, heartbeat, pause, isRunning, isStale, commitOffsetsIfNecessary } = payload;
     const route = this.routes.get(batch.topic);
     if (!route) return;
+    // Offsets of handled messages are committed after each message, or with `commitEvery: 'batch'` once per batch
+    // (and before pausing): one commit request per batch; a crash then redelivers the batch's handled messages.
+    const perMessage = this.options.commitEvery !== 'batch';
+    let done: string | undefined;
+    const commit = async () => {
+      if (done === undefined) return;
+      await commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: done }] }] });
+      done = undefined;
+    };
     for (const message of batch.messages) {
       // A revoked partition is not ours to commit; unresolved messages are re-read by whoever owns it next.
       if (!isRunning() || isStale() || this.stopping || !this.assignment.get(batch.topic)?.has(batch.partition)) return;
@@ -127,21 +136,25 @@ export class ConsumerLoop implements ConsumerHandle {
       if (wait > 0) {
         // Pausing (instead of sleeping here) keeps heartbeats and the other partitions going; the unresolved
         // message is fetched again after resume.
+        await commit();
         this.pauseFor(pause, wait);
         return;
       }
       const outcome = await this.process(route.binding, batch.partition, message, delivery, heartbeat);
       if (outcome === 'hold') {
+        await commit();
         this.pauseFor(pause, HOLD_MS);
         return;
       }
-      // Committed only now: the handler's effects (or the retry / dead-letter record) are durable. A commit from a
-      // fenced generation fails with a rebalance error, which kafkajs handles by rejoining; the message is then
+      // The handler's effects (or the retry / dead-letter record) are durable; committed with the batch. A commit from
+      // a fenced generation fails with a rebalance error, which kafkajs handles by rejoining; the message is then
       // redelivered and the ledger recognises it.
-      await commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: (BigInt(message.offset) + 1n).toString() }] }] });
+      done = (BigInt(message.offset) + 1n).toString();
+      if (perMessage) await commit();
       resolveOffset(message.offset);
       await heartbeat();
     }
+    if (isRunning() && !isStale() && this.assignment.get(batch.topic)?.has(batch.partition)) await commit();
   }
 
   private readDelivery(route: Route, topic: string, partition: number, message: KafkaMessage): Delivery {

@@ -238,6 +238,7 @@ export class KafkaBus {
     handler: (message: IncomingMessage<T>) => Promise<void>;
     partitionsConsumedConcurrently?: number;
     fromBeginning?: boolean;
+    commitEvery?: 'message' | 'batch';
   }): Promise<ConsumerHandle> {
     return this.consumeBindings({
       ...options,

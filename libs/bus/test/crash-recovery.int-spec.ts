@@ -15,20 +15,28 @@ describe('crash before commit (real broker, database and process kill)', () => {
     db = await isolatedSchema();
     await bus.connect();
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await handle?.stop();
+    handle = undefined;
+  });
+  afterAll(async () => {
     await bus.disconnect();
     await db.drop();
   });
 
-  it('redelivers the message whose handler died before the offset commit, and the ledger keeps its effect single', async () => {
+  it.each([
+    // 1 and 2 were committed before the crash; 3 ran but was not committed, so it comes back and is skipped.
+    ['message', [{ seq: 3, status: 'duplicate' }, { seq: 4, status: 'done' }, { seq: 5, status: 'done' }]],
+    // One commit per batch: 1 to 3 were handled in the batch the crash cut short, so all three come back and are skipped.
+    ['batch', [1, 2, 3].map((seq) => ({ seq, status: 'duplicate' })).concat([{ seq: 4, status: 'done' }, { seq: 5, status: 'done' }])],
+  ] as const)('commit per %s: redelivers what ran before the crash but was not committed, and the ledger keeps each effect single', async (commitEvery, expected) => {
     const binding = testBinding(uniqueName('test.crash'), 1);
     const groupId = uniqueName('test.crash-group');
     await bus.ensureTopicSpecs([binding]);
     const caseId = randomCaseId();
     for (let seq = 1; seq <= 5; seq++) await bus.publishTo(binding, testEnvelope(caseId, { seq }));
 
-    const child = spawnTs('libs/bus/test/support/ledger-consumer.ts', [binding.topic, groupId, '3'], {
+    const child = spawnTs('libs/bus/test/support/ledger-consumer.ts', [binding.topic, groupId, '3', commitEvery], {
       TEST_PG_URL: db.connection.connectionString,
       TEST_PG_OPTIONS: db.connection.options,
     });
@@ -50,9 +58,8 @@ describe('crash before commit (real broker, database and process kill)', () => {
       },
     });
 
-    await waitFor(() => seen.length === 3, 'the successor to process seq 3 to 5', 30_000);
-    // 1 and 2 were committed before the crash; 3 ran but was not committed, so it comes back and is skipped.
-    expect(seen).toEqual([{ seq: 3, status: 'duplicate' }, { seq: 4, status: 'done' }, { seq: 5, status: 'done' }]);
+    await waitFor(() => seen.length === expected.length, 'the successor to process what was not committed', 30_000);
+    expect(seen).toEqual(expected);
     const { rows } = await db.pool.query('SELECT seq, by FROM effects WHERE case_id = $1 ORDER BY seq', [caseId]);
     expect(rows).toEqual([
       { seq: 1, by: 'child' }, { seq: 2, by: 'child' }, { seq: 3, by: 'child' }, { seq: 4, by: 'successor' }, { seq: 5, by: 'successor' },

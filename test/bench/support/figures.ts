@@ -7,6 +7,17 @@ export interface Figure {
   /** e.g. '≤ 1.6' — absent for context figures (baselines, counts). */
   target?: string;
   ok?: boolean;
+  /** For run-all to pick a figure up again (side-by-side comparisons). */
+  key?: string;
+}
+
+/** The value of the figure tagged `key` (NaN when absent). */
+export function valueOf(figures: readonly Figure[], key: string): number {
+  return figures.find((f) => f.key === key)?.value ?? NaN;
+}
+
+export function keyed(key: string, figure: Figure): Figure {
+  return { ...figure, key };
 }
 
 export function percentile(values: number[], p: number): number {
