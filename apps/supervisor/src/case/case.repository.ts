@@ -67,7 +67,7 @@ export type ApplyEventResult =
   | { result: 'duplicate' }
   | { result: 'applied'; outcomeAccepted: boolean; outboxIds: string[]; leased: boolean };
 
-// One statement: see apps/supervisor/migrations/003_apply_event.sql.
+// One statement: see apps/supervisor/migrations/003_apply_event.sql. Named, so each connection parses and plans it once.
 const APPLY_SQL = `SELECT supervisor.apply_event($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
   $21::text[], $22::text[], $23::text[], $24::jsonb[], $25, $26) AS r`;
 
@@ -132,10 +132,10 @@ export class CaseRepository {
       params = [false, previous.state.caseId, version, null, null, null, null, null, null, null, null, event.kind, event.messageId, '[]', null, '[]', null, null];
     }
     try {
-      const { rows } = await db.query<{ r: { result: 'duplicate' } | { result: 'applied'; outcomeAccepted: boolean; outboxIds: number[]; leased: boolean } }>(APPLY_SQL, [
+      const { rows } = await db.query<{ r: { result: 'duplicate' } | { result: 'applied'; outcomeAccepted: boolean; outboxIds: number[]; leased: boolean } }>({ name: 'supervisor.apply_event', text: APPLY_SQL, values: [
         input.ledger?.consumer ?? null, input.ledger?.messageId ?? null, ...params,
         outbox.topics, outbox.keys, outbox.values, outbox.headers, input.lease?.owner ?? null, input.lease?.ms ?? null,
-      ]);
+      ] });
       const r = rows[0]!.r;
       return r.result === 'duplicate' ? r : { ...r, outboxIds: r.outboxIds.map(String) };
     } catch (error) {
