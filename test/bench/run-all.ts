@@ -1,9 +1,9 @@
-// Every benchmark in one command, in sequence on the real broker and database, each printing its figures with the
+// Every benchmark in one command (`npm run bench`, ≈ 12 min), in sequence on the real broker and database, each printing its figures with the
 // target beside them (OK / MISS); the local-model tokens/s bench runs in a child process (node-llama-cpp) when the
 // model is present. Run: node -r ./libs/llm/test/support/swc-register.js test/bench/run-all.ts
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configureLogging } from '@switchboard/observability';
 import { run as checkpoint } from './checkpoint.bench';
@@ -12,6 +12,9 @@ import { run as peer } from './langgraph-peer.bench';
 import { run as overhead } from './pipeline-overhead.bench';
 import { run as throughput } from './throughput.bench';
 import { atLeast, atMost, info, printFigures, valueOf, type Figure } from './support/figures';
+
+/** Scenarios the local model runs for its tokens-per-case figure: one per common intent. */
+const LOCAL_SCENARIOS = '^(dashboard-seed-feature-toggle|howto-no-action|refund-under-threshold)$';
 
 async function main(): Promise<number> {
   configureLogging({ level: 'error' });
@@ -41,7 +44,26 @@ async function main(): Promise<number> {
   } else {
     console.log(`  not run: ${existsSync(model) ? 'BENCH_SKIP_LOCAL=1' : `no model at ${model} (scripts/fetch-model)`}`);
   }
-  console.log('\ntokens per case of the other model paths: local model — `npm run eval -- --model local` (tokens/case column; latest in docs/evaluation.md); Bedrock and Ollama — not reachable from this machine');
+  console.log('\ntokens per case, local model path (`npm run eval -- --model local --k 1` on three scenarios, in a child process)');
+  if (existsSync(model) && process.env.BENCH_SKIP_LOCAL !== '1') {
+    const out = join(tmpdir(), `switchboard-bench-local-${process.pid}.json`);
+    const child = spawnSync(process.execPath, [join(root, 'scripts/eval.js'), '--model', 'local', '--k', '1', '--only', LOCAL_SCENARIOS, '--out', out], { cwd: root, encoding: 'utf8', timeout: 6 * 60_000 });
+    if (existsSync(out)) {
+      const report = JSON.parse(readFileSync(out, 'utf8')) as { total: { tokensPerCase: number; passK: number; p50Ms: number }; runs: unknown[] };
+      const local = [
+        info('model tokens per case (gemma-3-270m, triage + resolver)', report.total.tokensPerCase, 'tokens'),
+        info('cases', report.runs.length, ''),
+        info('pass^1 (a 270M base model; the cases escalate, which is the safe outcome)', report.total.passK, ''),
+        info('p50 time per case', report.total.p50Ms, 'ms'),
+      ];
+      printFigures('local model path', local);
+    } else {
+      console.log(`  failed: ${(child.stderr || child.stdout || '').slice(-500)}`);
+    }
+  } else {
+    console.log(`  not run: ${existsSync(model) ? 'BENCH_SKIP_LOCAL=1' : `no model at ${model} (scripts/fetch-model)`}`);
+  }
+  console.log('tokens per case, Bedrock and Ollama paths: not measured (neither is reachable from this machine; `npm run eval -- --model bedrock|ollama` where they are)');
   const misses = all.flatMap(([, f]) => f.filter((x) => x.ok === false).map((x) => x.name));
   console.log(`\n${misses.length} target(s) missed${misses.length ? `: ${misses.join('; ')}` : ''}; total ${Math.round((Date.now() - t0) / 1000)} s`);
   return 0;

@@ -14,10 +14,13 @@ import { scriptedSupportModel } from '../support/scripted-support-model';
 import { World } from '../scenarios/support/world';
 import { policyYaml } from '../scenarios/support/scenario';
 import { tokensPerCase } from './pipeline-overhead.bench';
+import { CpuProfiler } from './support/cpu-profile';
 import { atLeast, atMost, info, keyed, percentile, printFigures, type Figure } from './support/figures';
 
 /** After the last send, waiting ends when every case has its outcome or none arrived for this long (the rest are lost). */
 const STALL_MS = 30_000;
+const SUSTAINABLE_RATE = Number(process.env.BENCH_SUSTAINABLE_RATE ?? 30);
+const SUSTAINABLE_SECONDS = Number(process.env.BENCH_SUSTAINABLE_SECONDS ?? 20);
 /** Kafka records one case produces: ticket, 4 tasks, 4 results, outcome, reply. */
 const RECORDS_PER_CASE = 11;
 
@@ -48,7 +51,6 @@ export async function run(): Promise<Figure[]> {
   const world = await World.start(`bench-throughput-${Date.now().toString(36)}`, new ScriptedLlm(scriptedSupportModel()), policyYaml('autonomous'));
   const stats = new Pool({ connectionString: TEST_DATABASE_URL, max: 1 });
   const sentAt = new Map<string, number>();
-  const measured: string[] = [];
   const latencies: number[] = [];
   const outcomes = new Kafka({ clientId: 'bench-throughput', brokers: TEST_KAFKA_BROKERS, logLevel: logLevel.NOTHING })
     .consumer({ groupId: `bench-throughput-${Date.now().toString(36)}`, maxWaitTimeInMs: 100 });
@@ -62,28 +64,26 @@ export async function run(): Promise<Figure[]> {
       sentAt.delete(message.key!.toString());
     },
   });
-  try {
-    const publishOne = async (n: number) => {
-      const ticket = world.ticket({ tenantId: 'globex', region: 'us-east-1', subject: 'Inviting people', body: `How do I invite a new member to our workspace? (#${n})` }, 'tp');
-      sentAt.set(world.caseIdOf(ticket), performance.now());
-      if (n >= 0) measured.push(world.caseIdOf(ticket));
-      await world.stack.publish(ticket);
-    };
-    for (let i = 0; i < 5; i++) await publishOne(-1 - i); // warm-up (negative numbers: not measured)
-    while (sentAt.size > 0) await new Promise((r) => setTimeout(r, 50));
+  const publishOne = async (n: number, into?: string[]) => {
+    const ticket = world.ticket({ tenantId: 'globex', region: 'us-east-1', subject: 'Inviting people', body: `How do I invite a new member to our workspace? (#${n})` }, 'tp');
+    sentAt.set(world.caseIdOf(ticket), performance.now());
+    into?.push(world.caseIdOf(ticket));
+    await world.stack.publish(ticket);
+  };
+  /** Publishes at `rate` for `seconds` whatever the progress, then waits until every case is done or progress stalls. */
+  const phase = async (rate: number, seconds: number, measured: string[]) => {
     latencies.length = 0;
-
-    const total = Math.round(RATE * SECONDS);
+    const total = Math.round(rate * seconds);
     const commits0 = await commits(stats);
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const pending: Array<Promise<void>> = [];
     let publishErrors = 0;
     for (let i = 0; i < total; i++) {
-      const due = t0 + (i * 1000) / RATE;
+      const due = t0 + (i * 1000) / rate;
       const wait = due - performance.now();
       if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-      pending.push(publishOne(i).catch(() => { publishErrors++; }));
+      pending.push(publishOne(i, measured).catch(() => { publishErrors++; }));
     }
     await Promise.all(pending);
     const sendSeconds = (performance.now() - t0) / 1000;
@@ -96,23 +96,48 @@ export async function run(): Promise<Figure[]> {
     const elapsed = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     const done = latencies.length;
-    const commitsPerCase = ((await commits(stats)) - commits0) / Math.max(done, 1);
+    sentAt.clear(); // anything left is counted as lost below and must not leak into the next phase
+    return {
+      total, sendSeconds, inWindow, elapsed, done, lost: total - done + publishErrors, latencies: [...latencies],
+      cpuPerCase: (cpu.user + cpu.system) / 1000 / Math.max(done, 1), commitsPerCase: ((await commits(stats)) - commits0) / Math.max(done, 1),
+    };
+  };
+  try {
+    for (let i = 0; i < 5; i++) await publishOne(-1 - i); // warm-up, not measured
+    while (sentAt.size > 0) await new Promise((r) => setTimeout(r, 50));
+
+    const measured: string[] = [];
+    const main = await phase(RATE, SECONDS, measured);
     const bytes = await storedBytes(stats, measured);
+    const tokens = await tokensPerCase(world, measured.slice(0, 2000));
+    // A second, short phase at a rate the single process can sustain, profiled: latency when not saturated, and
+    // where the CPU goes (the bottleneck).
+    const profiler = new CpuProfiler();
+    await profiler.start();
+    const easy = await phase(SUSTAINABLE_RATE, SUSTAINABLE_SECONDS, []);
+    const cpu = await profiler.stop();
+    const cpuTotal = cpu.reduce((a, [, ms]) => a + ms, 0);
     return [
-      info('offered rate', total / sendSeconds, 'cases/s'),
-      keyed('throughput', atLeast('completed throughput (cases / time to last outcome)', done / elapsed, 'cases/s', 100)),
-      info('completed during the sending window', inWindow / sendSeconds, 'cases/s'),
-      info('time from the last send to the last outcome', elapsed - sendSeconds, 's'),
-      info('p50 latency, ticket → outcome', percentile(latencies, 50), 'ms'),
-      atMost('p99 latency, ticket → outcome', percentile(latencies, 99), 'ms', 250),
-      atMost(`lost (no outcome, after ${STALL_MS / 1000} s without progress)`, total - done + publishErrors, 'cases', 0),
-      info('CPU of the pipeline process per case (every service runs in it)', ((cpu.user + cpu.system) / 1000) / Math.max(done, 1), 'ms'),
-      keyed('commits', info('Postgres commits per case (whole database)', commitsPerCase, 'commits')),
+      info('offered rate', main.total / main.sendSeconds, 'cases/s'),
+      keyed('throughput', atLeast('completed throughput (cases / time to last outcome)', main.done / main.elapsed, 'cases/s', 100)),
+      info('completed during the sending window', main.inWindow / main.sendSeconds, 'cases/s'),
+      info('time from the last send to the last outcome', main.elapsed - main.sendSeconds, 's'),
+      info('p50 latency, ticket → outcome', percentile(main.latencies, 50), 'ms'),
+      atMost('p99 latency, ticket → outcome', percentile(main.latencies, 99), 'ms', 250),
+      atMost(`lost (no outcome, after ${STALL_MS / 1000} s without progress)`, main.lost, 'cases', 0),
+      info('CPU of the pipeline process per case (every service runs in it)', main.cpuPerCase, 'ms'),
+      keyed('commits', info('Postgres commits per case (whole database)', main.commitsPerCase, 'commits')),
+      info('Kafka records per case', RECORDS_PER_CASE, 'records'),
       keyed('checkpointBytes', info('checkpoint bytes per case (supervisor.checkpoints deltas)', bytes.checkpoints, 'B')),
       keyed('storedBytes', info('bytes per case in all case tables (state, ticket, context, checkpoints, transitions, trace)', bytes.all, 'B')),
-      info('model tokens per case (scripted model)', await tokensPerCase(world, measured.slice(0, 2000)), 'tokens'),
-      info('Kafka records per case', RECORDS_PER_CASE, 'records'),
-      info('duration', SECONDS, 's'),
+      info('model tokens per case (scripted model)', tokens, 'tokens'),
+      info(`below saturation (${SUSTAINABLE_RATE} cases/s for ${SUSTAINABLE_SECONDS} s, CPU profiler on): completed`, easy.done / easy.elapsed, 'cases/s'),
+      info('  p50 latency', percentile(easy.latencies, 50), 'ms'),
+      info('  p99 latency', percentile(easy.latencies, 99), 'ms'),
+      info('  lost', easy.lost, 'cases'),
+      info('  CPU per case, whole process', easy.cpuPerCase, 'ms'),
+      info('  CPU per case by component (V8 samples charged to the nearest apps/ or libs/ frame):', NaN, ''),
+      ...cpu.slice(0, 10).map(([name, ms]) => info(`    ${name}`, (ms / cpuTotal) * easy.cpuPerCase, 'ms')),
     ];
   } finally {
     await outcomes.disconnect().catch(() => undefined);
