@@ -1,6 +1,11 @@
 // The whole Switchboard pipeline in one test process: the reference backend, the gateway, the supervisor and the
 // four agents, each a real Nest app on an ephemeral port, talking over the real Kafka broker, the real Postgres and
 // real HTTP. Only the LLM is a named double (passed in). Used by test/e2e and the scenario suite.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { Pool } from 'pg';
 import { AgentRuntimeModule, HttpToolGateway, startAgentApp, ToolGateway } from '@switchboard/agent-kit';
@@ -42,6 +47,8 @@ export interface Stack {
   /** The reference backend's own database. */
   acmeDb: Pool;
   bus: KafkaBus;
+  /** Pid of the supervisor process when it runs as one (`supervisorProcess`). */
+  supervisorPid?: number;
   publish(ticket: TicketEventInput): Promise<TicketEvent>;
   stopSupervisor(): Promise<void>;
   /** Refills every gateway rate-limit bucket: scenario runs are independent episodes, like the backend reseed. */
@@ -59,6 +66,24 @@ export interface StackOptions {
   supervisorEnv?: Record<string, string>;
   /** Prefix of the consumer groups (default `e2e`). */
   groupPrefix?: string;
+  /**
+   * Run the supervisor as its own process (`node dist/apps/supervisor/src/main.js`, needs `npm run build`) instead of
+   * in this one — as deployed; benchmarks use it to measure CPU per process.
+   */
+  supervisorProcess?: boolean;
+}
+
+const ROOT = join(__dirname, '..', '..');
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 export async function startStack(options: StackOptions): Promise<Stack> {
@@ -100,13 +125,35 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   await memory.init();
   await new KnowledgeIngestor(new PgVectorStore(db), new HashingEmbedder(), { collection: `e2e_${options.name.replace(/[^a-z0-9_]/g, '_')}` }).ingestDirectory('data/kb');
 
-  const supervisorConfig = loadConfig(SupervisorConfigSchema, {
+  const supervisorEnv = {
     ...kafkaEnv, DATABASE_URL: TEST_DATABASE_URL, GATEWAY_TOKEN_SECRET: STACK_KEYS.tokenSecret, GATEWAY_ADMIN_KEY: STACK_KEYS.gatewayAdmin,
     GATEWAY_URL: gatewayUrl, SUPERVISOR_API_KEYS: STACK_KEYS.supervisorApi, SUPERVISOR_GROUP_ID: groups.supervisor, SUPERVISOR_SCAN_INTERVAL_MS: '200',
     ...options.supervisorEnv,
-  });
-  const supervisorApp = await createSupervisorApp(supervisorConfig, options.policyYaml ? { policy: parsePolicy(options.policyYaml) } : {});
-  const supervisorUrl = await listen(supervisorApp);
+  };
+  let supervisorApp: INestApplication | undefined;
+  let supervisorChild: ChildProcess | undefined;
+  let supervisorUrl: string;
+  if (options.supervisorProcess) {
+    const dir = mkdtempSync(join(tmpdir(), 'switchboard-stack-'));
+    const policyFile = join(dir, 'policy.yaml');
+    writeFileSync(policyFile, options.policyYaml ?? readFileSync(join(ROOT, 'apps', 'supervisor', 'policy', 'default.policy.yaml'), 'utf8'));
+    const port = await freePort();
+    supervisorUrl = `http://127.0.0.1:${port}`;
+    const child = spawn(process.execPath, [join(ROOT, 'dist', 'apps', 'supervisor', 'src', 'main.js')], {
+      env: { PATH: process.env.PATH ?? '', ...supervisorEnv, SUPERVISOR_POLICY_FILE: policyFile, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString('utf8')).slice(-4000); });
+    supervisorChild = child;
+    await waitFor('the supervisor process to be ready', async () => {
+      if (child.exitCode !== null) throw new Error(`supervisor exited with ${child.exitCode}: ${stderr}`);
+      const res = await fetch(`${supervisorUrl}/health/ready`).catch(() => undefined);
+      return res?.status === 200 ? true : undefined;
+    }, 90_000);
+  } else {
+    supervisorApp = await createSupervisorApp(loadConfig(SupervisorConfigSchema, supervisorEnv), options.policyYaml ? { policy: parsePolicy(options.policyYaml) } : {});
+    supervisorUrl = await listen(supervisorApp);
+  }
 
   const agentEnv = { ...kafkaEnv, GATEWAY_URL: gatewayUrl };
   const gateway = { provide: ToolGateway, useValue: new HttpToolGateway(gatewayUrl, 10_000) };
@@ -128,8 +175,16 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   );
 
   let supervisorStopped = false;
+  const stopChild = async () => {
+    const child = supervisorChild;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+    if (child.exitCode === null) child.kill('SIGKILL');
+  };
   return {
-    acmeUrl, gatewayUrl, supervisorUrl, db, acmeDb, bus,
+    acmeUrl, gatewayUrl, supervisorUrl, db, acmeDb, bus, ...(supervisorChild?.pid ? { supervisorPid: supervisorChild.pid } : {}),
     async publish(input) {
       const ticket = { priority: 'normal', tags: [], metadata: {}, ...input } as TicketEvent;
       await bus.publishTicket(ticket);
@@ -138,12 +193,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     async stopSupervisor() {
       if (supervisorStopped) return;
       supervisorStopped = true;
-      await supervisorApp.close();
+      await (supervisorApp ? supervisorApp.close() : stopChild());
     },
     resetRateLimits() {
       gatewayApp.get(TokenBucketLimiter).reset();
     },
     async close() {
+      await stopChild();
       for (const app of apps.reverse()) {
         if (app === supervisorApp && supervisorStopped) continue;
         await app.close().catch(() => undefined);

@@ -27,8 +27,8 @@ export class World {
 
   private constructor(readonly stack: Stack, private readonly observer: Consumer) {}
 
-  static async start(name: string, llm: LlmPort, policyYaml: string): Promise<World> {
-    const stack = await startStack({ name, llm, policyYaml, groupPrefix: 'eval' });
+  static async start(name: string, llm: LlmPort, policyYaml: string, options: { supervisorProcess?: boolean } = {}): Promise<World> {
+    const stack = await startStack({ name, llm, policyYaml, groupPrefix: 'eval', ...options });
     const observer = new Kafka({ clientId: `eval-observer-${name}`, brokers: TEST_KAFKA_BROKERS, logLevel: logLevel.NOTHING })
       .consumer({ groupId: `eval-observer-${name}-${Date.now().toString(36)}` });
     const world = new World(stack, observer);
