@@ -74,8 +74,9 @@ main().then((code) => process.exit(code), (e: unknown) => { console.error(e); pr
 /**
  * Switchboard against the peer. Latency: one case in flight (Switchboard through 10 Kafka hops and 5 services, the peer
  * in one process with no broker). Throughput: Switchboard's completed rate in the sustained run (offered beyond its
- * capacity, so it is its capacity) against the peer's closed loop. Commits: whole-database commits per case in the
- * sustained run (gateway, agents and supervisor) against those counted on the peer's pool. Bytes: checkpoint payload.
+ * capacity, so it is its capacity) against the peer's closed loop. Commits: whole-database commits per case (gateway,
+ * agents and supervisor) in the phase below saturation — under overload, queued steps time out and are retried, which
+ * adds commits that are not the cost of a case — against those counted on the peer's pool. Bytes: checkpoint payload.
  */
 function sideBySide(runs: Record<string, Figure[]>): Figure[] {
   const [pipeline, sustained, lg] = ['pipeline overhead', 'sustained throughput', 'LangGraph.js peer'].map((prefix) => Object.entries(runs).find(([t]) => t.startsWith(prefix))?.[1] ?? []);
