@@ -23,6 +23,8 @@ const XRW = { 'X-Requested-With': 'test' };
 let releaseLock: () => Promise<void>;
 let app: NestExpressApplication;
 let baseUrl: string;
+/** Cases of this suite are created after this instant (KPIs over this suite's cases only). */
+let suiteStart: string;
 const agents = new ScriptedAgents(BROKERS, `cap-agents-${run}`);
 const gateway = new FakeGatewayAdmin();
 const db = new Db();
@@ -55,6 +57,7 @@ const settled = (caseId: string, status: string) => waitFor(`case ${caseId} to b
 beforeAll(async () => {
   configureLogging({ level: 'error' });
   releaseLock = await acquireSuiteLock();
+  suiteStart = new Date().toISOString();
   await agents.start();
   const users = await Promise.all(Object.entries(USERS).map(async ([username, u]) => ({ username, role: u.role, passwordHash: await hashPassword(u.password, { N: 1024, r: 8, p: 1 }) })));
   const config = supervisorConfig(`cap-${run}`, { SUPERVISOR_CONSOLE_USERS: JSON.stringify(users), SUPERVISOR_SESSION_SECRET: `cap-session-secret-${run}-0123456789abcdef`, SUPERVISOR_SESSION_TTL_SECONDS: '600' });
@@ -292,6 +295,9 @@ describe('KPIs and metrics', () => {
     const refund = res.groups.find((g: any) => g.group === 'refund');
     expect(refund).toMatchObject({ approvals: expect.any(Number), approvalTurnaroundSeconds: expect.any(Number) });
     expect(res.escalationReasons).toEqual(expect.arrayContaining([expect.objectContaining({ reason: 'low_confidence' })]));
+    // This suite's escalated case escalated twice: low confidence, then the resolver's own decision after the re-run.
+    const own = await json(await call('vic', `/v1/kpis?groupBy=none&from=${encodeURIComponent(suiteStart)}`));
+    expect(own.escalationReasons).toEqual([{ reason: 'low_confidence', count: 1 }, { reason: 'resolver_escalated', count: 1 }]);
     const byRegion = await json(await call('key', '/v1/kpis?groupBy=region'));
     expect(byRegion.groups.map((g: any) => g.group)).toContain('us-east-1');
     const dash = res.groups.find((g: any) => g.group === 'dashboard_cache');

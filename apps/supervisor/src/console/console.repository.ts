@@ -84,17 +84,17 @@ SELECT ${group} AS "group",
          LEFT JOIN human h USING (case_id) LEFT JOIN approvals a USING (case_id)
  GROUP BY 1 ORDER BY 2 DESC, 1`;
 
-// The reason of an escalation: the breaker on the case, else the last breaker in its trace (a re-run clears the
-// state's escalation), else the resolver's own decision to escalate.
+// Every escalation counts once with its own reason: the breaker recorded in the same transition (trace rows and the
+// transition share the case version), else the resolver's own decision to escalate. A case escalated, re-run and
+// escalated again counts twice; taking over a case that already waits for a human is not a new escalation.
 const REASONS_SQL = `
-SELECT reason, count(*)::int AS count FROM (
-  SELECT COALESCE(c.state->'escalation'->>'breaker',
-                  (SELECT t.data->>'breaker' FROM supervisor.trace t WHERE t.case_id = c.case_id AND t.kind = 'breaker' ORDER BY t.id DESC LIMIT 1),
-                  'agent_decision') AS reason
-    FROM supervisor.cases c
-   WHERE c.created_at >= $1 AND c.created_at < $2
-     AND EXISTS (SELECT 1 FROM supervisor.transitions tr WHERE tr.case_id = c.case_id AND tr.to_status = 'ESCALATED')
-) x GROUP BY reason ORDER BY count DESC, reason`;
+SELECT COALESCE(b.data->>'breaker', 'agent_decision') AS reason, count(*)::int AS count
+  FROM supervisor.transitions tr
+  JOIN supervisor.cases c ON c.case_id = tr.case_id
+  LEFT JOIN supervisor.trace b ON b.case_id = tr.case_id AND b.version = tr.version AND b.kind = 'breaker'
+ WHERE tr.to_status = 'ESCALATED' AND tr.from_status <> 'ESCALATED'
+   AND c.created_at >= $1 AND c.created_at < $2
+ GROUP BY 1 ORDER BY 2 DESC, 1`;
 
 /** Console persistence: the decision audit, feedback, KPIs and the case change feed (schema `supervisor`). */
 export class ConsoleRepository {
