@@ -18,6 +18,7 @@ export interface RunResult {
   expectedHash: string;
   actualHash: string;
   reply: string | null;
+  note: { body: string; proposes: string[] } | null;
   ms: number;
   tokens: number;
   llmCalls: number;
@@ -47,7 +48,9 @@ export interface SuiteReport {
 
 export type ModelFactory = (policy: string) => LlmPort;
 
-function grade(s: Scenario, row: CaseRow | undefined, expected: Snapshot, actual: Snapshot, replies: Array<{ body: string }>, extra: string[]): string[] {
+type Note = { mode: string; body: string; proposedActions: Array<{ tool: string }> };
+
+function grade(s: Scenario, row: CaseRow | undefined, expected: Snapshot, actual: Snapshot, replies: Array<{ body: string }>, notes: Note[], extra: string[]): string[] {
   const f = [...extra];
   const e = s.expect;
   if (!row) return [...f, 'no case was created'];
@@ -64,6 +67,17 @@ function grade(s: Scenario, row: CaseRow | undefined, expected: Snapshot, actual
     const body = replies[0]?.body ?? '';
     for (const c of e.reply.contains) if (!body.toLowerCase().includes(c.toLowerCase())) f.push(`reply lacks "${c}"`);
     for (const c of e.reply.notContains) if (body.toLowerCase().includes(c.toLowerCase())) f.push(`reply claims "${c}"`);
+  }
+  if (e.note === null && notes.length > 0) f.push(`an internal note was sent although none may be: "${notes[0]!.body.slice(0, 120)}"`);
+  if (e.note) {
+    if (notes.length !== 1) f.push(`${notes.length} internal notes, expected exactly 1`);
+    const note = notes[0];
+    const body = note?.body.toLowerCase() ?? '';
+    for (const c of e.note.contains) if (!body.includes(c.toLowerCase())) f.push(`note lacks "${c}"`);
+    for (const c of e.note.notContains) if (body.includes(c.toLowerCase())) f.push(`note says "${c}"`);
+    const proposed = note?.proposedActions.map((a) => a.tool) ?? [];
+    for (const tool of e.note.proposes) if (!proposed.includes(tool)) f.push(`note does not propose ${tool} (proposes: ${proposed.join(', ') || 'nothing'})`);
+    if (note && e.mode && note.mode !== e.mode) f.push(`note in mode ${note.mode}, expected ${e.mode}`);
   }
   if (stateHash(expected) !== stateHash(actual)) f.push(`backend state differs: ${diff(expected, actual).slice(0, 6).join(' | ')}`);
   return f;
@@ -95,6 +109,7 @@ export async function runScenario(world: World, s: Scenario, run: number): Promi
     }
     // A reply is written in the same transaction as RESOLVED; give the relay and the observer time to see it.
     if (row?.status === 'RESOLVED') await waitUntil(() => (world.replies.get(caseId)?.length ?? 0) > 0, 5_000);
+    if (s.expect.note) await waitUntil(() => (world.notes.get(caseId)?.length ?? 0) > 0, 5_000);
     await new Promise((r) => setTimeout(r, s.setup.publishTimes > 1 || row?.status !== 'RESOLVED' ? 400 : 100));
   } finally {
     for (const sql of s.setup.teardownSql) await world.stack.acmeDb.query(sql);
@@ -102,11 +117,13 @@ export async function runScenario(world: World, s: Scenario, run: number): Promi
   const ms = performance.now() - started;
   const actual = await snapshot(world.stack.acmeDb);
   const replies = world.replies.get(caseId) ?? [];
-  const failures = grade(s, row, expected, actual, replies, extra);
+  const notes = world.notes.get(caseId) ?? [];
+  const failures = grade(s, row, expected, actual, replies, notes, extra);
   return {
     scenario: s.id, intent: s.intent, run, pass: failures.length === 0, failures,
     status: row?.status ?? null, reason: row?.state.escalation?.reason ?? null, breaker: row?.state.escalation?.breaker ?? null,
-    expectedHash: stateHash(expected), actualHash: stateHash(actual), reply: replies[0]?.body ?? null, ms: Math.round(ms),
+    expectedHash: stateHash(expected), actualHash: stateHash(actual), reply: replies[0]?.body ?? null,
+    note: notes[0] ? { body: notes[0].body, proposes: notes[0].proposedActions.map((a) => a.tool) } : null, ms: Math.round(ms),
     tokens: row?.state.counters.tokens ?? 0, llmCalls: row?.state.counters.llmCalls ?? 0,
   };
 }

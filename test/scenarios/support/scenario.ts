@@ -44,6 +44,13 @@ export const ScenarioSchema = z.object({
     reason: z.string().optional(),
     /** null: no customer reply may be sent. */
     reply: z.object({ contains: z.array(z.string()).default([]), notContains: z.array(z.string()).default([]) }).strict().nullable(),
+    /**
+     * The internal note for the human (shadow / assist hand-offs): what its text must and must not say and which tools it
+     * must propose; null: no note may be sent; absent: not graded.
+     */
+    note: z.object({
+      contains: z.array(z.string()).default([]), notContains: z.array(z.string()).default([]), proposes: z.array(z.string()).default([]),
+    }).strict().nullable().optional(),
     /** Changes to the seeded tables; everything not named must be exactly as seeded. */
     changes: z.array(StateChangeSchema),
     duplicates: z.number().int().nonnegative().optional(),

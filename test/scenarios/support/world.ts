@@ -23,6 +23,7 @@ export interface CaseRow {
 export class World {
   readonly replies = new Map<string, Array<{ body: string }>>();
   readonly outcomes = new Map<string, Array<{ status: string; reason: string }>>();
+  readonly notes = new Map<string, Array<{ mode: string; body: string; proposedActions: Array<{ tool: string }> }>>();
   private externalSeq = 0;
 
   private constructor(readonly stack: Stack, private readonly observer: Consumer) {}
@@ -33,11 +34,11 @@ export class World {
       .consumer({ groupId: `eval-observer-${name}-${Date.now().toString(36)}` });
     const world = new World(stack, observer);
     await observer.connect();
-    await observer.subscribe({ topics: [TOPICS.ticketsReplies, TOPICS.ticketsOutcomes], fromBeginning: false });
+    await observer.subscribe({ topics: [TOPICS.ticketsReplies, TOPICS.ticketsOutcomes, TOPICS.ticketsInternalNotes], fromBeginning: false });
     await observer.run({
       eachMessage: async ({ topic, message }) => {
         const envelope = JSON.parse(message.value!.toString()) as { caseId: string; payload: never };
-        const into: Map<string, unknown[]> = topic === TOPICS.ticketsReplies ? world.replies : world.outcomes;
+        const into: Map<string, unknown[]> = topic === TOPICS.ticketsReplies ? world.replies : topic === TOPICS.ticketsOutcomes ? world.outcomes : world.notes;
         into.set(envelope.caseId, [...(into.get(envelope.caseId) ?? []), envelope.payload]);
       },
     });
