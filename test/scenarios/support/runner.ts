@@ -91,6 +91,7 @@ export async function runScenario(world: World, s: Scenario, run: number): Promi
   for (const fault of s.setup.faults) await world.acme('/admin/faults', { method: 'POST', body: JSON.stringify(fault) });
   for (const sql of s.setup.sql) await world.stack.acmeDb.query(sql);
   const extra: string[] = [];
+  const since = new Date();
   const started = performance.now();
   let row: CaseRow | undefined;
   const ticket = world.ticket(s.ticket, s.id.slice(0, 24));
@@ -118,6 +119,9 @@ export async function runScenario(world: World, s: Scenario, run: number): Promi
   const actual = await snapshot(world.stack.acmeDb);
   const replies = world.replies.get(caseId) ?? [];
   const notes = world.notes.get(caseId) ?? [];
+  // Another pipeline on the same broker and databases would make this run's grading meaningless: name it.
+  const foreign = await world.gatewayCallsSince(since, caseId);
+  if (foreign.length > 0) extra.push(`gateway calls by other cases during this run (another pipeline shares the broker or databases): ${foreign.slice(0, 5).join('; ')}`);
   const failures = grade(s, row, expected, actual, replies, notes, extra);
   return {
     scenario: s.id, intent: s.intent, run, pass: failures.length === 0, failures,

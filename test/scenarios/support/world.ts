@@ -87,6 +87,14 @@ export class World {
     }, timeoutMs);
   }
 
+  /** Tool calls the gateway audited since `since` for cases other than `caseId`, as `case tool(tenant): outcome`. */
+  async gatewayCallsSince(since: Date, caseId: string): Promise<string[]> {
+    const { rows } = await this.stack.db.query<{ line: string }>(
+      `SELECT concat(case_id, ' ', tool, '(', tenant_id, '): ', outcome) AS line FROM gateway.audit_log
+        WHERE at >= $1 AND case_id IS DISTINCT FROM $2 ORDER BY id LIMIT 20`, [since, caseId]);
+    return rows.map((r) => r.line);
+  }
+
   /** Approves or rejects the case's pending approval through supervisor.commands, as the console does. */
   async decide(caseId: string, tenantId: string, region: string, decision: 'approve' | 'reject'): Promise<void> {
     const { rows } = await this.stack.db.query(`SELECT id FROM gateway.approvals WHERE case_id = $1 AND status = 'pending' ORDER BY created_at DESC LIMIT 1`, [caseId]);
