@@ -90,6 +90,7 @@ export class LoopState {
   usage: Usage = { llmCalls: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 };
   toolErrors = 0;
   private readonly failures = new Map<string, number>();
+  private readonly sent = new Map<string, number>();
 
   record(step: Omit<TraceStep, 'at'>): void {
     this.steps.push({ at: new Date().toISOString(), ...step });
@@ -101,6 +102,18 @@ export class LoopState {
     const n = (this.failures.get(sig) ?? 0) + 1;
     this.failures.set(sig, n);
     return n;
+  }
+
+  /**
+   * The reference the gateway sees for this call: the tool and how many times this exact call (tool + arguments) was
+   * sent in this run. Never the provider's tool-call id: a model re-run after a crash or a redelivery names its calls
+   * anew, while the gateway's idempotency key must come out the same for the same write.
+   */
+  callRef(tool: string, args: unknown): { toolCallId: string; step: number } {
+    const sig = callSignature(tool, args);
+    const n = (this.sent.get(sig) ?? 0) + 1;
+    this.sent.set(sig, n);
+    return { toolCallId: `${tool}#${sig}#${n}`, step: n };
   }
 
   output(decision: ResolverOutput['decision'], fields: Partial<ResolverOutput> & { summary: string }): ResolverOutput {
@@ -115,17 +128,20 @@ export class LoopState {
   }
 }
 
-/** Runs one tool call through the gateway session, recording call and raw observation for the trace. */
+/**
+ * Runs one tool call through the gateway session, recording call and raw observation for the trace. The gateway gets
+ * {@link LoopState.callRef}, so replaying the run (same case, same calls) replays its writes instead of repeating them.
+ */
 export async function runTool(
   session: ToolSession,
   state: LoopState,
   call: { id: string; name: string; arguments: Record<string, unknown> },
-  step: number,
   approvalId?: string,
 ): Promise<ToolResult> {
   state.record({ kind: 'tool_call', tool: call.name, toolCallId: call.id, arguments: call.arguments });
   const started = Date.now();
-  const result = await session.invoke(call.name, { toolCallId: call.id, step, arguments: call.arguments, ...(approvalId ? { approvalId } : {}) });
+  const ref = state.callRef(call.name, call.arguments);
+  const result = await session.invoke(call.name, { ...ref, arguments: call.arguments, ...(approvalId ? { approvalId } : {}) });
   const latencyMs = Date.now() - started;
   if (result.status === 'error') {
     state.toolErrors++;

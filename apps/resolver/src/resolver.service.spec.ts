@@ -41,6 +41,26 @@ describe('ResolverService', () => {
     llm.assertDone();
   });
 
+  it('names its gateway calls by tool, arguments and repetition, never by the provider\'s call id, so a re-run replays its writes', async () => {
+    // A real provider names every tool call anew (Bedrock toolUseId, Ollama): a re-run after a crash must still give
+    // the gateway the same reference for the same write, or its idempotency key would let the write run twice.
+    let n = 0;
+    const fresh = (name: string, args: Record<string, unknown>) => call(name, args, `provider-id-${++n}-${Math.random()}`);
+    const script = () => [fresh('get_cache_status', { tenantId: 'globex' }), fresh('reset_tenant_cache', { tenantId: 'globex' }), fresh('reset_tenant_cache', { tenantId: 'globex' }), finish('resolved', 'We reset your cache.')];
+    const refs: Array<Array<[string, string, number]>> = [];
+    for (let run = 0; run < 2; run++) {
+      const gateway = new FakeToolGateway(tools, (tool) => ok(tool, { status: 'fresh' }));
+      await new ResolverService(new ScriptedLlm({ resolver: script() }), gateway, config).handle(task(), ctx);
+      refs.push(gateway.invocations.map((i) => [i.tool, i.invocation.toolCallId, i.invocation.step]));
+    }
+
+    expect(refs[1]).toEqual(refs[0]);
+    const [, first, second] = refs[0]!;
+    expect(first![0]).toBe('reset_tenant_cache');
+    expect(second![1]).not.toBe(first![1]); // the same write asked for twice in one run is two writes
+    expect(refs[0]!.some(([, id]) => id.startsWith('provider-id'))).toBe(false);
+  });
+
   it('shows the model a tool error and lets it correct itself', async () => {
     const llm = new ScriptedLlm({ resolver: [call('get_cache_status', { tenant: 'globex' }, 'a'), call('get_cache_status', { tenantId: 'globex' }, 'b'), finish('no_action', 'Your cache is fine.')] });
     const gateway = new FakeToolGateway(tools, (tool, inv) =>

@@ -37,7 +37,7 @@ export class ResolverService extends AgentHandler<'resolver'> {
     let approvedNote: string | undefined;
     if (task.approved) {
       const call = { id: `approved-${task.approved.approvalId}`, name: task.approved.tool, arguments: task.approved.arguments };
-      const result = await runTool(session, state, call, 0, task.approved.approvalId);
+      const result = await runTool(session, state, call, task.approved.approvalId);
       if (result.status === 'ok') state.actions.push({ toolCallId: call.id, tool: call.name, arguments: call.arguments, result: result.result, executed: true });
       approvedNote = `A supervisor approved ${call.name} ${JSON.stringify(call.arguments)}. It was executed by the system: ${observationText(result)}`;
       if (result.status !== 'ok') {
@@ -75,7 +75,7 @@ export class ResolverService extends AgentHandler<'resolver'> {
           state.messages.push({ role: 'tool', toolCallId: call.id, content: JSON.stringify({ ok: false, proposed: true, message: `${task.mode} mode: recorded as a proposal for a human, not executed` }) });
           continue;
         }
-        const result = await runTool(session, state, call, step);
+        const result = await runTool(session, state, call);
         if (result.status === 'held') {
           const pendingApproval = pendingFrom(result, call.arguments);
           return this.done(state, state.output('needs_approval', { summary: `${call.name} waits for approval: ${result.reason}`, pendingApproval, findings: [`${call.name} ${JSON.stringify(call.arguments)} needs approval`] }));

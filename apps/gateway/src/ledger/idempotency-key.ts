@@ -12,7 +12,8 @@ export function argumentsHash(args: Record<string, unknown>): string {
  * Idempotency key of one logical write: case, step, tool-call id, tool and the arguments' hash. The task id is left
  * out on purpose: when the supervisor redelivers or re-dispatches a task of the same case (new task id after a
  * crash), the resolver's replayed call (same step, same call id, same arguments) must collapse onto the first
- * execution. A deliberate second write in the same case needs a different step or call id, or other arguments.
+ * execution; the resolver names its calls by tool, arguments and repetition (not the provider's call id) for this.
+ * A deliberate second write in the same case needs a different step or call id, or other arguments.
  */
 export function idempotencyKey(input: { caseId: string; step: number; toolCallId: string; tool: string; arguments: Record<string, unknown> }): string {
   return createHash('sha256')
