@@ -58,8 +58,9 @@ class SupervisorRuntime extends ReadinessCheck implements OnModuleInit, OnModule
       groupId: this.config.SUPERVISOR_GROUP_ID,
       topics: [...SUPERVISOR_TOPICS],
       partitionsConsumedConcurrently: this.config.SUPERVISOR_CONCURRENCY,
-      // Every supervisor effect is behind the processed-message ledger, so a crash repeating a batch is harmless.
-      commitEvery: 'batch',
+      // Every supervisor effect is behind the processed-message ledger, so a crash repeating what was handled since
+      // the last interval commit is harmless.
+      commitEvery: 'interval',
       handler: (message) => this.handler.handle(message),
     });
     await this.consumer.ready;

@@ -16,7 +16,20 @@ Answer with one JSON object matching the schema.`;
 
 // Field order is generation order for grammar-constrained models: the decisions first, free text last, so a
 // truncated answer loses the summary rather than a verdict. An unusable optional email is dropped, not fatal.
+// One schema per intent list (in practice one per deployment): generateObject caches its JSON Schema per schema.
+const modelSchemas = new Map<string, ReturnType<typeof buildModelSchema>>();
 function modelSchema(intents: readonly string[]) {
+  const key = intents.join('\u0000');
+  let schema = modelSchemas.get(key);
+  if (!schema) {
+    if (modelSchemas.size >= 32) modelSchemas.clear();
+    schema = buildModelSchema(intents);
+    modelSchemas.set(key, schema);
+  }
+  return schema;
+}
+
+function buildModelSchema(intents: readonly string[]) {
   return z.object({
     intent: z.enum(intents as [string, ...string[]]),
     priority: PrioritySchema,

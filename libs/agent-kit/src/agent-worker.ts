@@ -82,7 +82,10 @@ export class AgentWorker<A extends AgentName> {
     this.handle_ = await this.bus.consume({
       groupId: this.options.groupId ?? `switchboard.${this.handler.agent}`,
       topics: [topic],
-      partitionsConsumedConcurrently: this.options.concurrency ?? 1,
+      ...(this.options.concurrency ? { partitionsConsumedConcurrently: this.options.concurrency } : {}),
+      // A repeat after a crash is harmless: results have per-delivery ids the supervisor's ledger drops, and the
+      // resolver's writes replay at the gateway. So offsets are committed once per interval, not per task.
+      commitEvery: 'interval',
       handler: (message) => this.process(message as unknown as IncomingMessage<TaskTopic<A>>),
     });
     // Started means assigned and fetching: a task published after start() returns is never skipped by a new group.

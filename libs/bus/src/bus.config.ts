@@ -21,6 +21,13 @@ export const BusConfigSchema = z.object({
   BUS_MAX_MESSAGE_BYTES: z.coerce.number().int().positive().default(1_000_000),
   BUS_SESSION_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   BUS_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().positive().default(3_000),
+  /** Longest a handled message waits for its offset commit in `commitEvery: 'interval'` consumers (agents, supervisor). */
+  BUS_COMMIT_INTERVAL_MS: env.int(1_000),
+  /**
+   * Partitions one consumer handles at once (kafkajs partitionsConsumedConcurrently) unless the service sets its own:
+   * an agent waiting on its model keeps working other cases. Order per case holds: a case is one partition.
+   */
+  BUS_CONCURRENCY: z.coerce.number().int().positive().default(3),
   /** Longest idle fetch; also bounds how late a paused retry partition is resumed. */
   BUS_FETCH_MAX_WAIT_MS: z.coerce.number().int().positive().default(500),
   /**

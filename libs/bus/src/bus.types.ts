@@ -72,11 +72,13 @@ export interface ConsumeBindingsOptions {
   handler: (message: IncomingMessage<string>) => Promise<void>;
   partitionsConsumedConcurrently?: number;
   /**
-   * When offsets are committed: after each message (default — a crash redelivers at most the message in flight), or
-   * once per fetched batch (one commit request per batch; a crash redelivers the batch's handled messages, so only for
-   * handlers behind a ledger and cheap to repeat, like the supervisor's).
+   * When offsets of handled messages are committed: after each message (default — a crash redelivers at most the
+   * message in flight); once per fetched batch; or `interval`: at most once per `BUS_COMMIT_INTERVAL_MS` for all
+   * partitions in one request (and before pausing, on shutdown). The last two cut commit requests — the broker's and
+   * the client's biggest per-message cost after the records themselves — but a crash redelivers what was handled
+   * since the last commit, so they are only for handlers that recognise repeats (a ledger, deterministic ids).
    */
-  commitEvery?: 'message' | 'batch';
+  commitEvery?: 'message' | 'batch' | 'interval';
   /** Where a group with no committed offset starts; default true, so nothing published before first start is lost. */
   fromBeginning?: boolean;
 }

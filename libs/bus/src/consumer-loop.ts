@@ -33,6 +33,12 @@ interface Delivery {
 
 type Outcome = 'commit' | 'hold';
 
+function toTopics(offsets: Array<{ topic: string; partition: number; offset: string }>): { topics: Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }> } {
+  const byTopic = new Map<string, Array<{ partition: number; offset: string }>>();
+  for (const o of offsets) byTopic.set(o.topic, [...(byTopic.get(o.topic) ?? []), { partition: o.partition, offset: o.offset }]);
+  return { topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })) };
+}
+
 /**
  * One consumer group member running the bus semantics (docs/bus.md): validate, run the handler, commit only after
  * it returned, retry through `<topic>.retry`, dead-letter to `<topic>.dlq`. Built by {@link KafkaBus.consumeBindings}.
@@ -45,6 +51,11 @@ export class ConsumerLoop implements ConsumerHandle {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly policy: RetryPolicy;
   private assignment = new Map<string, Set<number>>();
+  /** Next offset to commit per `topic\u0000partition`: handled, not yet committed. */
+  private readonly uncommitted = new Map<string, { topic: string; partition: number; offset: string }>();
+  private lastCommit = Date.now();
+  private commitTimer?: NodeJS.Timeout;
+  private committing: Promise<void> = Promise.resolve();
   private joined = false;
   private alive = true;
   private stopping?: Promise<void>;
@@ -77,6 +88,8 @@ export class ConsumerLoop implements ConsumerHandle {
     const { GROUP_JOIN, FETCH, CRASH } = this.consumer.events;
     this.consumer.on(GROUP_JOIN, ({ payload }) => {
       this.assignment = new Map(Object.entries(payload.memberAssignment).map(([topic, partitions]) => [topic, new Set(partitions)]));
+      // Offsets of partitions that went elsewhere are the new owner's to commit; ours could move theirs back.
+      for (const [key, o] of this.uncommitted) if (!this.assignment.get(o.topic)?.has(o.partition)) this.uncommitted.delete(key);
       this.joined = true;
       this.logger.info('joined consumer group', { memberAssignment: payload.memberAssignment });
     });
@@ -92,7 +105,7 @@ export class ConsumerLoop implements ConsumerHandle {
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? this.config.BUS_CONCURRENCY,
       eachBatch: (payload) => this.onBatch(payload),
     });
   }
@@ -106,6 +119,8 @@ export class ConsumerLoop implements ConsumerHandle {
       for (const timer of this.timers) clearTimeout(timer);
       this.timers.clear();
       try {
+        // What was handled is committed before leaving; a batch still running commits its own last message.
+        await this.flushCommits((offsets) => this.consumer.commitOffsets(offsets));
         await this.consumer.stop();
         await this.consumer.disconnect();
       } finally {
@@ -119,15 +134,9 @@ export class ConsumerLoop implements ConsumerHandle {
     const { batch, resolveOffset, heartbeat, pause, isRunning, isStale, commitOffsetsIfNecessary } = payload;
     const route = this.routes.get(batch.topic);
     if (!route) return;
-    // Offsets of handled messages are committed after each message, or with `commitEvery: 'batch'` once per batch
-    // (and before pausing): one commit request per batch; a crash then redelivers the batch's handled messages.
-    const perMessage = this.options.commitEvery !== 'batch';
-    let done: string | undefined;
-    const commit = async () => {
-      if (done === undefined) return;
-      await commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: done }] }] });
-      done = undefined;
-    };
+    // Inside a batch, commits go through the batch's own committer: it still works while the consumer is stopping.
+    const commit = () => this.flushCommits((offsets) => commitOffsetsIfNecessary(toTopics(offsets)));
+    const mode = this.options.commitEvery ?? 'message';
     for (const message of batch.messages) {
       // A revoked partition is not ours to commit; unresolved messages are re-read by whoever owns it next.
       if (!isRunning() || isStale() || this.stopping || !this.assignment.get(batch.topic)?.has(batch.partition)) return;
@@ -146,15 +155,35 @@ export class ConsumerLoop implements ConsumerHandle {
         this.pauseFor(pause, HOLD_MS);
         return;
       }
-      // The handler's effects (or the retry / dead-letter record) are durable; committed with the batch. A commit from
-      // a fenced generation fails with a rebalance error, which kafkajs handles by rejoining; the message is then
-      // redelivered and the ledger recognises it.
-      done = (BigInt(message.offset) + 1n).toString();
-      if (perMessage) await commit();
+      // The handler's effects (or the retry / dead-letter record) are durable, so the offset may be committed — now,
+      // with the batch, or with the next interval commit. A commit from a fenced generation fails with a rebalance
+      // error, which kafkajs handles by rejoining; the message is then redelivered and the ledger recognises it.
+      this.uncommitted.set(`${batch.topic}\u0000${batch.partition}`, { topic: batch.topic, partition: batch.partition, offset: (BigInt(message.offset) + 1n).toString() });
       resolveOffset(message.offset);
+      if (mode === 'message' || this.stopping || (mode === 'interval' && Date.now() - this.lastCommit >= this.config.BUS_COMMIT_INTERVAL_MS)) await commit();
+      else if (mode === 'interval') this.commitTimer ??= setTimeout(() => void this.flushCommits((offsets) => this.consumer.commitOffsets(offsets)), this.config.BUS_COMMIT_INTERVAL_MS);
       await heartbeat();
     }
-    if (isRunning() && !isStale() && this.assignment.get(batch.topic)?.has(batch.partition)) await commit();
+    if (mode === 'batch' && isRunning() && !isStale() && this.assignment.get(batch.topic)?.has(batch.partition)) await commit();
+  }
+
+  /**
+   * Commits every handled, uncommitted offset in one request. Commits run one after another, each with offsets taken
+   * after the previous one's, so a partition's committed offset only moves forward. A failed commit only means
+   * redelivery of handled messages, which the handlers' ledgers recognise.
+   */
+  private flushCommits(send: (offsets: Array<{ topic: string; partition: number; offset: string }>) => Promise<unknown>): Promise<void> {
+    if (this.commitTimer) clearTimeout(this.commitTimer);
+    this.commitTimer = undefined;
+    if (this.uncommitted.size === 0) return this.committing;
+    const offsets = [...this.uncommitted.values()];
+    this.uncommitted.clear();
+    this.lastCommit = Date.now();
+    this.committing = this.committing.then(() => send(offsets)).then(
+      () => undefined,
+      (error: unknown) => this.logger.warn('offset commit failed; handled messages may be delivered again', { error: describeError(error), partitions: offsets.length }),
+    );
+    return this.committing;
   }
 
   private readDelivery(route: Route, topic: string, partition: number, message: KafkaMessage): Delivery {

@@ -35,6 +35,16 @@ export interface EnvelopeMeta {
   attempt?: number;
 }
 
+/** Records of one publish call waiting for the produce request that carries them. */
+interface PendingSend {
+  records: readonly OutgoingRecord[];
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/** Upper bound of records coalesced into one produce request. */
+const MAX_RECORDS_PER_REQUEST = 500;
+
 /** A topic to create with its `.retry` and `.dlq` companions. */
 export interface TopicSpec {
   topic: string;
@@ -61,6 +71,8 @@ export class KafkaBus {
   private readonly consumers = new Set<ConsumerLoop>();
   private readonly ensured = new Set<string>();
   private connecting?: Promise<void>;
+  private readonly sendQueue: PendingSend[] = [];
+  private draining = false;
 
   constructor(
     private readonly config: BusConfig,
@@ -238,7 +250,7 @@ export class KafkaBus {
     handler: (message: IncomingMessage<T>) => Promise<void>;
     partitionsConsumedConcurrently?: number;
     fromBeginning?: boolean;
-    commitEvery?: 'message' | 'batch';
+    commitEvery?: 'message' | 'batch' | 'interval';
   }): Promise<ConsumerHandle> {
     return this.consumeBindings({
       ...options,
@@ -284,8 +296,49 @@ export class KafkaBus {
     });
   }
 
-  private async sendRecords(records: readonly OutgoingRecord[]): Promise<void> {
-    if (records.length === 0) return;
+  /**
+   * Sends records, coalescing concurrent calls: while one produce request is in flight, later calls queue and go out
+   * together in the next request, so under load there are far fewer requests than publishes (each costs the broker
+   * and this client more than the records in it) and an idle bus sends at once. Queue order is request order, so
+   * per-key order holds. When a shared request fails, each call's records are retried on their own, so one bad
+   * record (too large for the broker, say) fails only its own caller.
+   */
+  private sendRecords(records: readonly OutgoingRecord[]): Promise<void> {
+    if (records.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.sendQueue.push({ records, resolve, reject });
+      if (!this.draining) void this.drainSendQueue();
+    });
+  }
+
+  private async drainSendQueue(): Promise<void> {
+    this.draining = true;
+    try {
+      while (this.sendQueue.length > 0) {
+        const group: PendingSend[] = [];
+        let count = 0;
+        while (this.sendQueue.length > 0 && (group.length === 0 || count + this.sendQueue[0]!.records.length <= MAX_RECORDS_PER_REQUEST)) {
+          const next = this.sendQueue.shift()!;
+          group.push(next);
+          count += next.records.length;
+        }
+        try {
+          await this.produce(group.flatMap((g) => g.records));
+          for (const g of group) g.resolve();
+        } catch (error) {
+          if (group.length === 1) {
+            group[0]!.reject(error);
+            continue;
+          }
+          for (const g of group) await this.produce(g.records).then(g.resolve, g.reject);
+        }
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private async produce(records: readonly OutgoingRecord[]): Promise<void> {
     await this.connect();
     const byTopic = new Map<string, Message[]>();
     for (const r of records) {

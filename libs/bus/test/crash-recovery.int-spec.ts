@@ -29,6 +29,8 @@ describe('crash before commit (real broker, database and process kill)', () => {
     ['message', [{ seq: 3, status: 'duplicate' }, { seq: 4, status: 'done' }, { seq: 5, status: 'done' }]],
     // One commit per batch: 1 to 3 were handled in the batch the crash cut short, so all three come back and are skipped.
     ['batch', [1, 2, 3].map((seq) => ({ seq, status: 'duplicate' })).concat([{ seq: 4, status: 'done' }, { seq: 5, status: 'done' }])],
+    // Interval commits (60 s in the child): nothing was committed before the crash, so all three come back and are skipped.
+    ['interval', [1, 2, 3].map((seq) => ({ seq, status: 'duplicate' })).concat([{ seq: 4, status: 'done' }, { seq: 5, status: 'done' }])],
   ] as const)('commit per %s: redelivers what ran before the crash but was not committed, and the ledger keeps each effect single', async (commitEvery, expected) => {
     const binding = testBinding(uniqueName('test.crash'), 1);
     const groupId = uniqueName('test.crash-group');

@@ -3,6 +3,9 @@ import { LlmOutputInvalidError } from './llm.errors';
 import { addUsage, ZERO_USAGE, type ChatMessage, type ChatRequest, type JsonSchema, type LlmCallContext, type LlmCallOptions, type LlmPort, type TokenUsage } from './llm.port';
 import { parseModelJson } from './json-repair';
 
+/** JSON Schemas already derived from zod schemas: the conversion costs more than the rest of a scripted call. */
+const JSON_SCHEMAS = new WeakMap<z.ZodType, JsonSchema>();
+
 /** Result of {@link generateObject}: the validated value, usage summed over attempts, and how many attempts it took. */
 export interface GenerateObjectResult<T> {
   value: T;
@@ -30,7 +33,11 @@ export async function generateObject<T>(
   options: { maxRepairs?: number } & LlmCallOptions = {},
 ): Promise<GenerateObjectResult<T>> {
   const maxRepairs = options.maxRepairs ?? 2;
-  const responseSchema = z.toJSONSchema(schema, { unrepresentable: 'any' }) as JsonSchema;
+  let responseSchema = JSON_SCHEMAS.get(schema);
+  if (!responseSchema) {
+    responseSchema = z.toJSONSchema(schema, { unrepresentable: 'any' }) as JsonSchema;
+    JSON_SCHEMAS.set(schema, responseSchema);
+  }
   const messages: ChatMessage[] = [...req.messages];
   let usage = ZERO_USAGE;
   let lastIssues: string[] = [];

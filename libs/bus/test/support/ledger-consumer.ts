@@ -8,10 +8,10 @@ import { testBinding, testBusConfig, type TestPayload } from './kit';
 
 async function main(): Promise<void> {
   configureLogging({ level: 'error' });
-  const [topic, groupId, crashAt, commitEvery] = process.argv.slice(2) as [string, string, string, 'message' | 'batch' | undefined];
+  const [topic, groupId, crashAt, commitEvery] = process.argv.slice(2) as [string, string, string, 'message' | 'batch' | 'interval' | undefined];
   const pool = new Pool({ connectionString: process.env.TEST_PG_URL, options: process.env.TEST_PG_OPTIONS });
   const ledger = new ProcessedLedger(pool);
-  const bus = new KafkaBus(testBusConfig({ BUS_SESSION_TIMEOUT_MS: '6000' }), 'crash-child');
+  const bus = new KafkaBus(testBusConfig({ BUS_SESSION_TIMEOUT_MS: '6000', BUS_COMMIT_INTERVAL_MS: '60000' }), 'crash-child');
   await bus.consumeBindings({
     groupId,
     bindings: [testBinding(topic, 1)],
