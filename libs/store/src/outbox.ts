@@ -306,7 +306,12 @@ export class OutboxRelay {
 export interface OutboxLeasePublisherOptions {
   /** How long the relay leaves a leased row to its writer; after that the relay publishes it. Default 5000. */
   leaseMs?: number;
-  /** Sent rows are marked in batches, at most this long after their publish. Default 20. */
+  /**
+   * Sent rows are marked in batches, at most this long after their publish. Default 200: one UPDATE (one commit) for
+   * every row published in that window instead of one per transition; a crash inside the window only means the relay
+   * publishes those rows again after their lease (same ids, recognised by the consumers' ledgers). Must stay well below
+   * `leaseMs`.
+   */
   markDelayMs?: number;
 }
 
@@ -342,7 +347,7 @@ export class OutboxLeasePublisher {
     options: OutboxLeasePublisherOptions = {},
   ) {
     this.leaseMs = options.leaseMs ?? 5_000;
-    this.markDelayMs = options.markDelayMs ?? 20;
+    this.markDelayMs = options.markDelayMs ?? 200;
   }
 
   /** Publishes committed, leased rows `ids` (same order as `records`); true when Kafka acknowledged them. */

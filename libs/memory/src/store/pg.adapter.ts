@@ -128,10 +128,7 @@ export class PgVectorStore extends VectorStore {
     if (query.mode === 'dense') return this.dense(collection, query.vector!, query.filter, query.limit);
     if (query.mode === 'keyword') return this.keyword(collection, query.text!, query.filter, query.limit);
     const candidates = Math.max(this.options.hybridCandidates ?? 50, query.limit);
-    const [dense, keyword] = await Promise.all([
-      this.dense(collection, query.vector!, query.filter, candidates),
-      this.keyword(collection, query.text!, query.filter, candidates),
-    ]);
+    const { dense, keyword } = await this.hybrid(collection, query.vector!, query.text!, query.filter, candidates);
     const byId = new Map([...dense, ...keyword].map((h) => [h.id, h]));
     return reciprocalRankFusion([dense.map((h) => h.id), keyword.map((h) => h.id)])
       .slice(0, query.limit)
@@ -161,6 +158,27 @@ export class PgVectorStore extends VectorStore {
       [...params, vector, Math.hypot(...vector), limit],
     );
     return rows.map(toHit);
+  }
+
+  /** Both candidate lists in one statement (one round trip, one snapshot), each in its own rank order. */
+  private async hybrid(collection: string, vector: number[], text: string, filter: SearchFilter, limit: number): Promise<{ dense: SearchHit[]; keyword: SearchHit[] }> {
+    const [where, params] = whereClause(collection, filter);
+    const n = params.length;
+    const { rows } = await this.query<Row & { list: 'd' | 'k' }>(
+      'search',
+      `WITH q AS (SELECT replace(plainto_tsquery('english', $${n + 3})::text, ' & ', ' | ') AS s),
+       d AS (SELECT id, text, payload,
+                    (SELECT sum(a::float8 * b::float8) FROM unnest(embedding, $${n + 1}::float4[]) AS t(a, b)) / NULLIF(norm::float8 * $${n + 2}::float8, 0) AS score
+               FROM memory_points WHERE ${where} ORDER BY score DESC NULLS LAST, id LIMIT $${n + 4}),
+       k AS (SELECT id, text, payload, ts_rank(tsv, q.s::tsquery)::float8 AS score
+               FROM memory_points, q WHERE ${where} AND q.s <> '' AND tsv @@ q.s::tsquery ORDER BY score DESC, id LIMIT $${n + 4})
+       SELECT * FROM (SELECT 'd' AS list, row_number() OVER (ORDER BY score DESC NULLS LAST, id) AS rank, d.* FROM d
+                      UNION ALL
+                      SELECT 'k' AS list, row_number() OVER (ORDER BY score DESC, id) AS rank, k.* FROM k) x
+        ORDER BY list, rank`,
+      [...params, vector, Math.hypot(...vector), text, limit],
+    );
+    return { dense: rows.filter((r) => r.list === 'd').map(toHit), keyword: rows.filter((r) => r.list === 'k').map(toHit) };
   }
 
   private async keyword(collection: string, text: string, filter: SearchFilter, limit: number): Promise<SearchHit[]> {
