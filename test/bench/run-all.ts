@@ -1,4 +1,4 @@
-// Every benchmark in one command (`npm run bench`, ≈ 12 min), in sequence on the real broker and database, each printing its figures with the
+// Every benchmark in one command (`npm run bench`, ≈ 8 min), in sequence on the real broker and database, each printing its figures with the
 // target beside them (OK / MISS); the local-model tokens/s bench runs in a child process (node-llama-cpp) when the
 // model is present. Run: node -r ./libs/llm/test/support/swc-register.js test/bench/run-all.ts
 import { spawnSync } from 'node:child_process';
