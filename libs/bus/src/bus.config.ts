@@ -11,6 +11,11 @@ import { env } from '@switchboard/observability';
 export const BusConfigSchema = z.object({
   KAFKA_BROKERS: env.list('127.0.0.1:9092').pipe(z.array(z.string().regex(/^[^\s:]+:\d+$/, 'each broker must be host:port')).min(1, 'set at least one broker')),
   KAFKA_CLIENT_ID: z.string().min(1).default('switchboard'),
+  /**
+   * Namespace of this deployment's topics on a shared cluster: `eu-prod` makes `agent.results` `eu-prod.agent.results`
+   * (and its `.retry` / `.dlq`). Empty: the contract names as they are. Every service of a deployment needs the same.
+   */
+  KAFKA_TOPIC_PREFIX: z.string().max(100).regex(/^([a-zA-Z0-9][a-zA-Z0-9._-]*)?$/, 'letters, digits, ".", "_" and "-" only, starting with a letter or digit').default(''),
   /** Deliveries of one message before it is dead-lettered (the first delivery counts). */
   BUS_MAX_ATTEMPTS: z.coerce.number().int().positive().default(5),
   /** Delay before the second delivery; each later one waits BUS_RETRY_FACTOR times longer, capped at BUS_RETRY_MAX_MS. */

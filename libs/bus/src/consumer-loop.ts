@@ -67,13 +67,15 @@ export class ConsumerLoop implements ConsumerHandle {
     private readonly options: ConsumeBindingsOptions,
     private readonly send: (records: OutgoingRecord[]) => Promise<void>,
     private readonly onStopped: () => void = () => undefined,
+    /** Contract topic name → name on the cluster (KAFKA_TOPIC_PREFIX); records to send keep contract names. */
+    topicName: (topic: string) => string = (topic) => topic,
   ) {
     this.logger = new JsonLogger(`consumer:${options.groupId}`);
     this.ready = new Promise((resolve) => (this.markReady = resolve));
     this.policy = { maxAttempts: config.BUS_MAX_ATTEMPTS, baseMs: config.BUS_RETRY_BASE_MS, factor: config.BUS_RETRY_FACTOR, maxMs: config.BUS_RETRY_MAX_MS };
     for (const binding of options.bindings) {
-      this.routes.set(binding.topic, { binding, retry: false });
-      this.routes.set(retryTopic(binding.topic), { binding, retry: true });
+      this.routes.set(topicName(binding.topic), { binding, retry: false });
+      this.routes.set(topicName(retryTopic(binding.topic)), { binding, retry: true });
     }
     this.consumer = kafka.consumer({
       groupId: options.groupId,

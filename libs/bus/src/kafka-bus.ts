@@ -112,6 +112,18 @@ export class KafkaBus {
   }
 
   /**
+   * The name a topic has on the cluster: `KAFKA_TOPIC_PREFIX` + `.` + the contract name (or the contract name without
+   * a prefix). Everything else in Switchboard — handlers, the outbox, logs — speaks contract names; only this bus
+   * translates, so two deployments can share a cluster without seeing each other's messages.
+   *
+   * @example
+   * new KafkaBus({ ...config, KAFKA_TOPIC_PREFIX: 'eu-prod' }, 'x').topicName('agent.results'); // 'eu-prod.agent.results'
+   */
+  topicName(topic: string): string {
+    return this.config.KAFKA_TOPIC_PREFIX ? `${this.config.KAFKA_TOPIC_PREFIX}.${topic}` : topic;
+  }
+
+  /**
    * Creates each topic (default: every contract topic) with its `.retry` and `.dlq`, partitions from TOPIC_SPECS.
    * Idempotent and safe when several services start at once.
    *
@@ -131,10 +143,10 @@ export class KafkaBus {
   async ensureTopicSpecs(specs: readonly TopicSpec[]): Promise<void> {
     const wanted = specs
       .flatMap(({ topic, partitions }) => [
-        { topic, numPartitions: partitions },
-        { topic: retryTopic(topic), numPartitions: partitions },
+        { topic: this.topicName(topic), numPartitions: partitions },
+        { topic: this.topicName(retryTopic(topic)), numPartitions: partitions },
         {
-          topic: deadLetterTopic(topic),
+          topic: this.topicName(deadLetterTopic(topic)),
           numPartitions: partitions,
           configEntries: [{ name: 'max.message.bytes', value: String(deadLetterTopicMaxBytes(this.config.BUS_MAX_MESSAGE_BYTES)) }],
         },
@@ -267,7 +279,7 @@ export class KafkaBus {
    */
   async consumeBindings(options: ConsumeBindingsOptions): Promise<ConsumerHandle> {
     await this.ensureTopicSpecs(options.bindings.map((b) => ({ topic: b.topic, partitions: b.partitions })));
-    const loop: ConsumerLoop = new ConsumerLoop(this.kafka, this.config, options, (records) => this.sendRecords(records), () => this.consumers.delete(loop));
+    const loop: ConsumerLoop = new ConsumerLoop(this.kafka, this.config, options, (records) => this.sendRecords(records), () => this.consumers.delete(loop), (topic) => this.topicName(topic));
     this.consumers.add(loop);
     try {
       await loop.start();
@@ -342,9 +354,10 @@ export class KafkaBus {
     await this.connect();
     const byTopic = new Map<string, Message[]>();
     for (const r of records) {
-      const messages = byTopic.get(r.topic) ?? [];
+      const topic = this.topicName(r.topic);
+      const messages = byTopic.get(topic) ?? [];
       messages.push({ key: r.key, value: r.value, headers: r.headers });
-      byTopic.set(r.topic, messages);
+      byTopic.set(topic, messages);
     }
     await this.producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
   }

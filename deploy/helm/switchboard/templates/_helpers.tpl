@@ -57,6 +57,7 @@ Only variables the service's zod schema knows; the deploy tests check that.
 {{- if $svc.bus -}}
 {{- $_ := set $env "KAFKA_BROKERS" (join "," $root.Values.kafka.brokers) -}}
 {{- $_ := set $env "KAFKA_CLIENT_ID" (printf "%s-%s" $root.Values.kafka.clientId $name) -}}
+{{- if $root.Values.kafka.topicPrefix -}}{{- $_ := set $env "KAFKA_TOPIC_PREFIX" $root.Values.kafka.topicPrefix -}}{{- end -}}
 {{- end -}}
 {{- if $svc.llm -}}
 {{- $_ := set $env "LLM_POLICY_FILE" "/etc/switchboard/llm/policy.yaml" -}}
