@@ -136,8 +136,10 @@ export class ConsumerLoop implements ConsumerHandle {
     const { batch, resolveOffset, heartbeat, pause, isRunning, isStale, commitOffsetsIfNecessary } = payload;
     const route = this.routes.get(batch.topic);
     if (!route) return;
-    // Inside a batch, commits go through the batch's own committer: it still works while the consumer is stopping.
-    const commit = () => this.flushCommits((offsets) => commitOffsetsIfNecessary(toTopics(offsets)));
+    // Inside a batch, commits go through the batch's own committer (it still works while the consumer is stopping),
+    // and a failure is rethrown: a commit refused because the group rebalanced makes kafkajs stop this batch and
+    // rejoin, so a partition that went to another member is not worked on by two at once.
+    const commit = () => this.flushCommits((offsets) => commitOffsetsIfNecessary(toTopics(offsets)), true);
     const mode = this.options.commitEvery ?? 'message';
     for (const message of batch.messages) {
       // A revoked partition is not ours to commit; unresolved messages are re-read by whoever owns it next.
@@ -171,21 +173,21 @@ export class ConsumerLoop implements ConsumerHandle {
 
   /**
    * Commits every handled, uncommitted offset in one request. Commits run one after another, each with offsets taken
-   * after the previous one's, so a partition's committed offset only moves forward. A failed commit only means
-   * redelivery of handled messages, which the handlers' ledgers recognise.
+   * after the previous one's, so a partition's committed offset only moves forward. A failed commit means redelivery
+   * of handled messages, which the handlers recognise; it is logged, and rethrown to a caller inside a batch.
    */
-  private flushCommits(send: (offsets: Array<{ topic: string; partition: number; offset: string }>) => Promise<unknown>): Promise<void> {
+  private flushCommits(send: (offsets: Array<{ topic: string; partition: number; offset: string }>) => Promise<unknown>, rethrow = false): Promise<void> {
     if (this.commitTimer) clearTimeout(this.commitTimer);
     this.commitTimer = undefined;
     if (this.uncommitted.size === 0) return this.committing;
     const offsets = [...this.uncommitted.values()];
     this.uncommitted.clear();
     this.lastCommit = Date.now();
-    this.committing = this.committing.then(() => send(offsets)).then(
-      () => undefined,
-      (error: unknown) => this.logger.warn('offset commit failed; handled messages may be delivered again', { error: describeError(error), partitions: offsets.length }),
-    );
-    return this.committing;
+    const sent = this.committing.then(() => send(offsets)).then(() => undefined);
+    this.committing = sent.catch((error: unknown) => {
+      this.logger.warn('offset commit failed; handled messages may be delivered again', { error: describeError(error), partitions: offsets.length });
+    });
+    return rethrow ? sent : this.committing;
   }
 
   private readDelivery(route: Route, topic: string, partition: number, message: KafkaMessage): Delivery {

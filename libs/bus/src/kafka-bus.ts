@@ -312,8 +312,8 @@ export class KafkaBus {
    * Sends records, coalescing concurrent calls: while one produce request is in flight, later calls queue and go out
    * together in the next request, so under load there are far fewer requests than publishes (each costs the broker
    * and this client more than the records in it) and an idle bus sends at once. Queue order is request order, so
-   * per-key order holds. When a shared request fails, each call's records are retried on their own, so one bad
-   * record (too large for the broker, say) fails only its own caller.
+   * per-key order holds. When the broker refuses a shared request outright, each call's records are sent again on
+   * their own, so one bad record (too large for the broker, say) fails only its own caller.
    */
   private sendRecords(records: readonly OutgoingRecord[]): Promise<void> {
     if (records.length === 0) return Promise.resolve();
@@ -338,11 +338,13 @@ export class KafkaBus {
           await this.produce(group.flatMap((g) => g.records));
           for (const g of group) g.resolve();
         } catch (error) {
-          if (group.length === 1) {
-            group[0]!.reject(error);
+          // A refusal kafkajs does not retry (a record too large, a topic not authorised) may be one caller's alone:
+          // send each call's records on their own. Anything else (broker down, retries exhausted) fails them all now.
+          if (group.length === 1 || (error as { retriable?: boolean }).retriable !== false) {
+            for (const g of group) g.reject(error);
             continue;
           }
-          for (const g of group) await this.produce(g.records).then(g.resolve, g.reject);
+          await Promise.all(group.map((g) => this.produce(g.records).then(g.resolve, g.reject)));
         }
       }
     } finally {
