@@ -149,14 +149,7 @@ export class PgVectorStore extends VectorStore {
   private async dense(collection: string, vector: number[], filter: SearchFilter, limit: number): Promise<SearchHit[]> {
     const [where, params] = whereClause(collection, filter);
     const n = params.length;
-    // float8 products: float4 arithmetic raises "underflow" on tiny components instead of rounding to zero.
-    const { rows } = await this.query<Row>(
-      'search',
-      `SELECT id, text, payload,
-              (SELECT sum(a::float8 * b::float8) FROM unnest(embedding, $${n + 1}::float4[]) AS t(a, b)) / NULLIF(norm::float8 * $${n + 2}::float8, 0) AS score
-         FROM memory_points WHERE ${where} ORDER BY score DESC NULLS LAST, id LIMIT $${n + 3}`,
-      [...params, vector, Math.hypot(...vector), limit],
-    );
+    const { rows } = await this.query<Row>('search', denseSql(where, n + 1, n + 2, n + 3), [...params, vector, Math.hypot(...vector), limit]);
     return rows.map(toHit);
   }
 
@@ -166,15 +159,10 @@ export class PgVectorStore extends VectorStore {
     const n = params.length;
     const { rows } = await this.query<Row & { list: 'd' | 'k' }>(
       'search',
-      `WITH q AS (SELECT replace(plainto_tsquery('english', $${n + 3})::text, ' & ', ' | ') AS s),
-       d AS (SELECT id, text, payload,
-                    (SELECT sum(a::float8 * b::float8) FROM unnest(embedding, $${n + 1}::float4[]) AS t(a, b)) / NULLIF(norm::float8 * $${n + 2}::float8, 0) AS score
-               FROM memory_points WHERE ${where} ORDER BY score DESC NULLS LAST, id LIMIT $${n + 4}),
-       k AS (SELECT id, text, payload, ts_rank(tsv, q.s::tsquery)::float8 AS score
-               FROM memory_points, q WHERE ${where} AND q.s <> '' AND tsv @@ q.s::tsquery ORDER BY score DESC, id LIMIT $${n + 4})
+      `WITH ${tsQueryCte(n + 3)}, d AS (${denseSql(where, n + 1, n + 2, n + 4)}), k AS (${keywordSql(where, n + 4)})
        SELECT * FROM (SELECT 'd' AS list, row_number() OVER (ORDER BY score DESC NULLS LAST, id) AS rank, d.* FROM d
                       UNION ALL
-                      SELECT 'k' AS list, row_number() OVER (ORDER BY score DESC, id) AS rank, k.* FROM k) x
+                      SELECT 'k' AS list, row_number() OVER (ORDER BY score DESC, id) AS rank, k.id, k.text, k.payload, k.score::float8 FROM k) x
         ORDER BY list, rank`,
       [...params, vector, Math.hypot(...vector), text, limit],
     );
@@ -184,15 +172,7 @@ export class PgVectorStore extends VectorStore {
   private async keyword(collection: string, text: string, filter: SearchFilter, limit: number): Promise<SearchHit[]> {
     const [where, params] = whereClause(collection, filter);
     const n = params.length;
-    // plainto_tsquery ANDs the terms; retrieval wants any-term matching ranked by ts_rank, so we turn & into |.
-    const { rows } = await this.query<Row>(
-      'search',
-      `WITH q AS (SELECT replace(plainto_tsquery('english', $${n + 1})::text, ' & ', ' | ') AS s)
-       SELECT id, text, payload, ts_rank(tsv, q.s::tsquery) AS score
-         FROM memory_points, q WHERE ${where} AND q.s <> '' AND tsv @@ q.s::tsquery
-        ORDER BY score DESC, id LIMIT $${n + 2}`,
-      [...params, text, limit],
-    );
+    const { rows } = await this.query<Row>('search', `WITH ${tsQueryCte(n + 1)} ${keywordSql(where, n + 2)}`, [...params, text, limit]);
     return rows.map(toHit);
   }
 
@@ -212,6 +192,31 @@ export class PgVectorStore extends VectorStore {
       throw new VectorStoreError('postgres', operation, error);
     }
   }
+}
+
+/**
+ * Dense candidates, best first: cosine of the stored embedding with the query vector `$vectorParam` (norm
+ * `$normParam`). float8 products: float4 arithmetic raises "underflow" on tiny components instead of rounding to zero.
+ */
+function denseSql(where: string, vectorParam: number, normParam: number, limitParam: number): string {
+  return `SELECT id, text, payload,
+                 (SELECT sum(a::float8 * b::float8) FROM unnest(embedding, $${vectorParam}::float4[]) AS t(a, b)) / NULLIF(norm::float8 * $${normParam}::float8, 0) AS score
+            FROM memory_points WHERE ${where} ORDER BY score DESC NULLS LAST, id LIMIT $${limitParam}`;
+}
+
+/**
+ * The `q` CTE of {@link keywordSql}: the query text `$textParam` as a tsquery. plainto_tsquery ANDs the terms;
+ * retrieval wants any-term matching ranked by ts_rank, so & becomes |.
+ */
+function tsQueryCte(textParam: number): string {
+  return `q AS (SELECT replace(plainto_tsquery('english', $${textParam})::text, ' & ', ' | ') AS s)`;
+}
+
+/** Keyword candidates, best first, against the `q` CTE of {@link tsQueryCte}. */
+function keywordSql(where: string, limitParam: number): string {
+  return `SELECT id, text, payload, ts_rank(tsv, q.s::tsquery) AS score
+            FROM memory_points, q WHERE ${where} AND q.s <> '' AND tsv @@ q.s::tsquery
+           ORDER BY score DESC, id LIMIT $${limitParam}`;
 }
 
 function whereClause(collection: string, filter: SearchFilter): [string, unknown[]] {
