@@ -4,7 +4,7 @@
 import type { LlmPort } from '@switchboard/llm';
 import { applyChanges, diff, snapshot, stateHash, type Snapshot } from './acme-state';
 import { policyYaml, type Scenario } from './scenario';
-import { SETTLED, TERMINAL, World, type CaseRow } from './world';
+import { SETTLED, TERMINAL, World, type CaseRow, type ObservedNote } from './world';
 
 export interface RunResult {
   scenario: string;
@@ -48,9 +48,7 @@ export interface SuiteReport {
 
 export type ModelFactory = (policy: string) => LlmPort;
 
-type Note = { mode: string; body: string; proposedActions: Array<{ tool: string }> };
-
-function grade(s: Scenario, row: CaseRow | undefined, expected: Snapshot, actual: Snapshot, replies: Array<{ body: string }>, notes: Note[], extra: string[]): string[] {
+function grade(s: Scenario, row: CaseRow | undefined, expected: Snapshot, actual: Snapshot, replies: Array<{ body: string }>, notes: ObservedNote[], extra: string[]): string[] {
   const f = [...extra];
   const e = s.expect;
   if (!row) return [...f, 'no case was created'];

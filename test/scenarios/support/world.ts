@@ -20,10 +20,17 @@ export interface CaseRow {
   };
 }
 
+/** An internal note as observed on tickets.internal-notes (the fields grading reads). */
+export interface ObservedNote {
+  mode: string;
+  body: string;
+  proposedActions: Array<{ tool: string }>;
+}
+
 export class World {
   readonly replies = new Map<string, Array<{ body: string }>>();
   readonly outcomes = new Map<string, Array<{ status: string; reason: string }>>();
-  readonly notes = new Map<string, Array<{ mode: string; body: string; proposedActions: Array<{ tool: string }> }>>();
+  readonly notes = new Map<string, ObservedNote[]>();
   private externalSeq = 0;
 
   private constructor(readonly stack: Stack, private readonly observer: Consumer) {}
