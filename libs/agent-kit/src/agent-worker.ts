@@ -71,7 +71,7 @@ export class AgentWorker<A extends AgentName> {
   constructor(
     private readonly bus: KafkaBus,
     private readonly handler: AgentHandler<A>,
-    private readonly options: { groupId?: string; concurrency?: number } = {},
+    private readonly options: { groupId?: string } = {},
   ) {
     this.logger = new JsonLogger(`${handler.agent}-worker`);
   }
@@ -82,7 +82,6 @@ export class AgentWorker<A extends AgentName> {
     this.handle_ = await this.bus.consume({
       groupId: this.options.groupId ?? `switchboard.${this.handler.agent}`,
       topics: [topic],
-      ...(this.options.concurrency ? { partitionsConsumedConcurrently: this.options.concurrency } : {}),
       // A repeat after a crash is harmless: results have per-delivery ids the supervisor's ledger drops, and the
       // resolver's writes replay at the gateway. So offsets are committed once per interval, not per task.
       commitEvery: 'interval',
