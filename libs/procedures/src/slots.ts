@@ -21,14 +21,16 @@ const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}\.[^\s@]{2,63}$/;
 
 /**
  * Fills a procedure's slots from the context (`from` expressions over ticket, entities, passages): one value → used;
- * none → the default, else a question for the model; several → a question among those candidates.
+ * none → the default, else a question for the model; several → a question among those candidates. Slots in `known`
+ * (fixed by an earlier run) are left alone.
  *
  * @example
  * prefillSlots(procedure, { ticket, entities: { emails: ['hank@globex.example'] }, passages: [] }).values; // { email: 'hank@globex.example' }
  */
-export function prefillSlots(p: Procedure, context: Record<string, unknown>): SlotPrefill {
+export function prefillSlots(p: Procedure, context: Record<string, unknown>, known: Record<string, unknown> = {}): SlotPrefill {
   const out: SlotPrefill = { values: {}, sources: {}, questions: [], problems: [] };
   for (const [name, spec] of Object.entries(p.slots)) {
+    if (name in known) continue;
     let candidates: unknown[] = [];
     if (spec.from) {
       try {

@@ -56,6 +56,8 @@ export const ResolverTaskSchema = z.object({
   ticket: TicketFactsSchema.optional(),
   /** Procedures that match the case's intent and tenant: the resolver runs one deterministically, or the free loop when empty. */
   procedures: z.array(ProcedureSchema).max(20).default([]),
+  /** Slot values fixed by an earlier run of this case (re-run after an approval): the write must come out the same. */
+  slots: z.record(z.string(), z.unknown()).optional(),
 });
 export type ResolverTask = z.infer<typeof ResolverTaskSchema>;
 
