@@ -139,10 +139,17 @@ function asText(value: unknown): string {
   return String(value);
 }
 
-/** JSON → CEL values: whole numbers become ints so `version + 1` works; objects become maps. */
+/**
+ * JSON → CEL values: whole numbers become ints so `version + 1` works; objects become maps. Arrays and objects are
+ * rebuilt from literals: a value parsed in another realm (fetch's JSON under Jest's VM) would not be recognised.
+ */
 function toCel(value: unknown): unknown {
   if (typeof value === 'number') return Number.isSafeInteger(value) ? BigInt(value) : value;
-  if (Array.isArray(value)) return value.map(toCel);
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    for (const v of value) out.push(toCel(v));
+    return out;
+  }
   if (value && typeof value === 'object' && !(value instanceof Date)) {
     return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, toCel(v)]));
   }
