@@ -35,6 +35,8 @@ module.exports = {
       ...common,
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
+      // The stack runs the real ONNX embedding model, whose native code needs this realm's typed arrays.
+      testEnvironment: '<rootDir>/libs/memory/test/support/native-typed-arrays.environment.js',
       globalSetup: '<rootDir>/test/support/global-setup.ts',
     },
   ],
