@@ -1,0 +1,98 @@
+import { analyseSentence, type ClauseAnalysis, type SubjectMention } from './analyse';
+import { DEFAULT_RULES } from './default-rules';
+import { fold, splitSentences } from './segment';
+import type { ClaimRules, ClaimVerdict, EvidenceFacts, ReplyReview, ReviewOptions } from './types';
+import { evidenceValues, identifierShape, identifiersIn, matchesEvidence, statedValues } from './values';
+
+type Action = EvidenceFacts['verifiedActions'][number];
+type Check = EvidenceFacts['passedChecks'][number];
+/** One piece of evidence that proves some topics: a verified write or a passed check. */
+interface Proof { topics: string[]; fields: Record<string, unknown>; change: boolean; values: unknown }
+
+function proofsOf(facts: EvidenceFacts, rules: ClaimRules): Proof[] {
+  return [
+    ...facts.verifiedActions.map((a: Action): Proof => ({ topics: rules.writeTopics[a.tool] ?? [], fields: a.arguments, change: true, values: a.arguments })),
+    ...facts.passedChecks.map((c: Check): Proof => ({ topics: c.topics, fields: c.observed ?? {}, change: false, values: c.observed ?? {} })),
+  ];
+}
+
+const sameName = (a: unknown, b: string): boolean => typeof a === 'string' && a.toLowerCase() === b.toLowerCase();
+
+/** Whether one proof backs a subject mention: the same name, and the same direction when the clause states one. */
+function backsSubject(p: Proof, s: SubjectMention): boolean {
+  if (!p.topics.includes(s.topic) || !sameName(p.fields[s.nameField], s.value)) return false;
+  return s.direction === undefined || !s.stateField || p.fields[s.stateField] === s.direction;
+}
+
+/** Problems of one claim clause against the proofs it may use (writes only for a change). */
+function clauseProblems(clause: ClauseAnalysis, proofs: Proof[], decision: 'resolved' | 'no_action', rules: ClaimRules): string[] {
+  if (clause.topics.length === 0) return clause.marked ? [`"${clause.text}" asserts something no evidence covers`] : [];
+  if (clause.kind === 'change' && decision === 'no_action') return [`claims a change (${clause.topics.join(', ')}) in an answer that made none`];
+  const usable = proofs.filter((p) => (clause.kind === 'change' ? p.change : true));
+  const problems: string[] = [];
+  const missing = clause.topics.filter((t) => !usable.some((p) => p.topics.includes(t)));
+  if (missing.length > 0) {
+    problems.push(clause.kind === 'change'
+      ? `claims ${missing.join(', ')} but no verified action did that`
+      : `states ${missing.join(', ')} but no evidence shows it`);
+  }
+  for (const s of clause.subjects) {
+    if (missing.includes(s.topic) || usable.some((p) => backsSubject(p, s))) continue;
+    const direction = s.direction === undefined ? '' : s.direction ? ' on' : ' off';
+    problems.push(`claims ${s.value}${direction}, which the evidence does not show`);
+  }
+  const shaped = usable.filter((p) => clause.topics.some((t) => p.topics.includes(t)));
+  for (const id of identifiersIn(clause.text, rules)) {
+    const shape = identifierShape(id);
+    if (!shape) continue;
+    const acted = shaped.flatMap((p) => Object.values(p.fields)).filter((v): v is string => typeof v === 'string' && identifierShape(v) === shape);
+    if (acted.length > 0 && !acted.some((v) => sameName(v, id))) problems.push(`names ${id}, but the evidence concerns ${acted.join(', ')}`);
+  }
+  return problems;
+}
+
+/**
+ * Reviews a drafted reply sentence by sentence against what the verifier proved. A sentence that asserts a change
+ * or a state is supported only when every topic it asserts is proven (a change by a verified write, a state by a
+ * write or a passed check), the flags, identifiers, numbers and dates it states match that evidence, and — for a
+ * `no_action` answer — it claims no change at all. Identifiers (emails, `inv_…`, `GX-1001`, "tenant x") not known to
+ * the case make a sentence unsupported wherever they appear. Deterministic, no I/O.
+ *
+ * @example
+ * const facts = { verifiedActions: [{ tool: 'reset_tenant_cache', arguments: { tenantId: 'acme-eu' } }], passedChecks: [], knownIdentifiers: ['acme-eu'] };
+ * reviewReply('Hi Anna, we reset your cache; your dashboard works again. Best, Support', facts).unsupported; // []
+ * reviewReply("C'est réglé, tout fonctionne à nouveau.", { ...facts, verifiedActions: [] }).unsupported.length; // 1
+ */
+export function reviewReply(reply: string, facts: EvidenceFacts, options: ReviewOptions = {}): ReplyReview {
+  const rules = options.rules ?? DEFAULT_RULES;
+  const decision = options.decision ?? 'resolved';
+  const proofs = proofsOf(facts, rules);
+  const known = { numbers: new Set<number>(), dates: new Set<string>(), strings: new Set(facts.knownIdentifiers.map((k) => k.toLowerCase())) };
+  evidenceValues(proofs.map((p) => p.values), known);
+
+  const verdicts = splitSentences(reply).map((sentence): ClaimVerdict => {
+    const analysis = analyseSentence(sentence, rules);
+    const problems: string[] = [];
+    const leaked = identifiersIn(sentence, rules).filter((id) => !known.strings.has(id.toLowerCase()));
+    if (analysis.kind !== 'neutral') {
+      if (analysis.topics.length === 0) problems.push('asserts something no evidence can back (no topic recognised)');
+      else problems.push(...analysis.clauses.flatMap((c) => clauseProblems(c, proofs, decision, rules)));
+      const relevant = { numbers: new Set<number>(), dates: new Set<string>(), strings: new Set<string>() };
+      const specific = analysis.topics.filter((t) => t !== 'fixed');
+      evidenceValues(proofs.filter((p) => specific.length === 0 || p.topics.some((t) => specific.includes(t))).map((p) => p.values), relevant);
+      const wrong = statedValues(fold(sentence), rules).filter((v) => !matchesEvidence(v, relevant));
+      if (wrong.length > 0) problems.push(`states ${wrong.map((v) => v.text).join(', ')}, which the evidence does not show`);
+    }
+    if (leaked.length > 0) problems.push(`mentions data not in this case: ${leaked.join(', ')}`);
+    const unique = [...new Set(problems)];
+    return {
+      sentence,
+      kind: analysis.kind,
+      topics: analysis.topics,
+      supported: unique.length === 0,
+      ...(unique.length > 0 ? { problem: unique.join('; ') } : {}),
+    };
+  });
+  const clip = (s: string) => (s.length > 140 ? `${s.slice(0, 137)}…` : s);
+  return { verdicts, unsupported: verdicts.filter((v) => !v.supported).map((v) => `${v.problem}: "${clip(v.sentence.replace(/\s+/g, ' '))}"`) };
+}
