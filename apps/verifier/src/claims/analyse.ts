@@ -27,11 +27,16 @@ export interface SentenceAnalysis {
   kind: 'change' | 'state' | 'neutral';
   clauses: ClauseAnalysis[];
   topics: string[];
+  /** The subject is a pronoun, so a clause without topics of its own is about the previous claim's topics. */
+  anaphoric?: boolean;
 }
 
 /** A purpose or condition ("to invite a member, …", "if the page is blank, …"): it asserts nothing itself. */
-const LEADING_CONDITION = /^(?:to|pour|um|para|if|si|wenn|falls|in case|au cas ou|en caso de)\s/;
-const CONDITION_CLAUSE = /^(?:to|pour|um|para|if|si|wenn|falls|in case|au cas ou|en caso de)\s[^,]{1,80},\s/;
+const CONDITION = '(?:to|pour|um|para|if|si|wenn|falls|in case|au cas ou|en caso de|once|as soon as|when you|after you|une fois|des que|sobald|nachdem sie|cuando|una vez)';
+const LEADING_CONDITION = new RegExp(`^${CONDITION}\\s`);
+const CONDITION_CLAUSE = new RegExp(`^${CONDITION}\\s[^,]{1,80},\\s`);
+/** A sentence whose subject refers back to the previous one ("It now ends on 2026-12-09."). */
+const ANAPHORA = /^(?:it|this|that|they|these|those|he|she|il|elle|ils|elles|cela|ceci|es|er|sie|das|dies|esto|eso|ella|ello)\b/;
 const LIST_PREFIX = /^(?:\d{1,2}|[a-z])[.)]\s+/;
 /** "can be extended", "must be at least": possibility or policy, not a report of what happened. */
 const MODAL_PASSIVE = /\b(?:can|could|may|might|must|cannot|can't|will need to) (?:not |only |also )?be \w+/g;
@@ -60,7 +65,8 @@ export function analyseSentence(sentence: string, rules: ClaimRules): SentenceAn
   const body = fold(sentence).replace(LIST_PREFIX, '').replace(OPENER, '').trim();
   if (!/[\p{L}\p{N}]/u.test(body) || isSignature(sentence)) return NEUTRAL;
   const question = /\?["')\]]*$/.test(body);
-  const clauses = splitClauses(body).map((text) => readClause(text, question, rules));
+  // The clause after a leading condition is its consequence ("once you upload the metadata, your team can sign in").
+  const clauses = splitClauses(body).map((text, i, all) => readClause(text, question, i > 0 && LEADING_CONDITION.test(all[i - 1]!), rules));
   const claims = clauses.filter((c) => !c.neutral);
   // Filler next to a neutral clause ("…, and we will look into it") asserts nothing; a sentence made only of
   // unrecognised words does not get that benefit: it stays a claim with no topic, so it fails closed.
@@ -68,7 +74,7 @@ export function analyseSentence(sentence: string, rules: ClaimRules): SentenceAn
   if (claims.length === 0 || (claims.length < clauses.length && claims.every(filler))) return NEUTRAL;
   const topics = [...new Set(claims.flatMap((c) => c.topics))];
   const strip = ({ neutral: _n, ...c }: ClauseAnalysis & { neutral: boolean }): ClauseAnalysis => c;
-  return { kind: claims.some((c) => c.kind === 'change') ? 'change' : 'state', clauses: claims.map(strip), topics };
+  return { kind: claims.some((c) => c.kind === 'change') ? 'change' : 'state', clauses: claims.map(strip), topics, ...(ANAPHORA.test(body) ? { anaphoric: true } : {}) };
 }
 
 const NEUTRAL: SentenceAnalysis = { kind: 'neutral', clauses: [], topics: [] };
@@ -78,11 +84,11 @@ function isSignature(sentence: string): boolean {
   return /^(?:\p{Lu}[\p{L}.'&-]*\s*){1,4}$/u.test(sentence.trim()) && !/[.!?]$/.test(sentence.trim());
 }
 
-function readClause(text: string, question: boolean, rules: ClaimRules): ClauseAnalysis & { neutral: boolean } {
+function readClause(text: string, question: boolean, consequence: boolean, rules: ClaimRules): ClauseAnalysis & { neutral: boolean } {
   const asserted = assertedPart(text);
   const change = matchesAny(CHANGE_MARKERS, asserted);
   const state = matchesAny(STATE_MARKERS, asserted);
-  const framed = question || LEADING_CONDITION.test(text) || NEUTRAL_FRAMES.some((f) => f.test(text));
+  const framed = question || consequence || LEADING_CONDITION.test(text) || NEUTRAL_FRAMES.some((f) => f.test(text));
   const { topics, subjects } = topicsOf(text, rules);
   return { text, kind: change ? 'change' : 'state', topics, subjects, marked: change || state, neutral: framed && !change && (question || !state) };
 }
@@ -97,6 +103,7 @@ function readClause(text: string, question: boolean, rules: ClaimRules): ClauseA
  */
 export function topicsOf(clause: string, rules: ClaimRules): { topics: string[]; subjects: SubjectMention[] } {
   let text = ` ${clause} `;
+  for (const re of rules.context) text = text.replace(new RegExp(re.source, `${re.flags.replace('g', '')}g`), (m) => ' '.repeat(m.length));
   const mask = (re: RegExp): boolean => {
     let hit = false;
     text = text.replace(new RegExp(re.source, `${re.flags.replace('g', '')}g`), (m) => { hit = true; return ' '.repeat(m.length); });

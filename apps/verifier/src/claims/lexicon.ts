@@ -44,18 +44,24 @@ export const NEUTRAL_FRAMES: RegExp[] = [
   // a purpose or condition followed by an instruction: "To invite a member, open…", "If the page is blank, try…"
   /^(?:to|pour|um|para|if|si|wenn|falls)\s[^,]{1,80},\s/,
   // general information: frequency adverbs and modal passives ("refunds usually appear…", "trials can be extended…")
-  /\b(?:usually|typically|normally|generally|in general|as a rule|can be|may be|could be|must be|can take|may take|habituellement|generalement|peut prendre|in der regel|normalerweise|kann|konnen bis zu|normalmente|generalmente|puede tardar|suele)\b/,
-  // the customer's own report, restated
+  /\b(?:usually|typically|normally|generally|in general|as a rule|(?:can|may|could|must) (?:only |not |also )?be|can take|may take|each (?:day|week|month|year)|every (?:day|week|month|year)|monthly|weekly|daily|by default|chaque mois|jeden monat|cada mes|habituellement|generalement|peut prendre|in der regel|normalerweise|kann|konnen bis zu|normalmente|generalmente|puede tardar|suele)\b/,
+  // the customer's own report, restated ("you were charged twice", "you reported…")
+  /^(?:[\p{L}]+,\s+)?you(?:'ve|'re| have| were| are| had| got)? (?:been |still )?(?:charged|billed|double[- ]charged|locked out|logged out|unable|not able|seeing|getting|experiencing|having (?:trouble|issues|problems))\b/u,
+  // a refusal or limit of what we can do asserts no change
+  /\b(?:i|we)(?: really)? (?:can't|cannot|can not|am unable|are unable|'m unable|'re unable|am not able|are not able|'m not able|'re not able|'m afraid|am afraid)\b|\b(?:je ne peux pas|nous ne pouvons pas|(?:wir|ich) (?:konnen|kann) (?:leider )?nicht|no (?:podemos|puedo))\b/,
+  // where something is in the product ("SSO lives under Settings → Security")
+  /\b(?:is|are|lives?|sits?|located|found|se trouve|se trouvent|befindet sich|befinden sich|se encuentra|se encuentran|esta|estan)\b[^.;]{0,40}\b(?:under|in|at|on|from|dans|sous|unter|im|en|desde)\b[^.;]{0,30}(?:→|settings|menu|page|tab|parametres|einstellungen|configuracion|ajustes)/,
   /\b(?:you (?:reported|mentioned|said|wrote|told us|described|noticed|asked)|as you (?:said|described|mentioned|noted)|vous (?:nous )?avez (?:signale|indique|ecrit|mentionne)|sie haben (?:uns )?(?:gemeldet|geschrieben|mitgeteilt|erwahnt)|wie sie (?:beschrieben|geschrieben)|(?:usted )?nos (?:informo|indico|escribio)|como nos indico)\b/,
 ];
 
 /** Statements inside any frame that still assert a change: first-person actions, passives, perfects, promises. */
 export const CHANGE_MARKERS: RegExp[] = [
-  // en: "we reset", "I've enabled", "we also turned off", "our team fixed", "they fixed"
-  /\b(?:we|i|our (?:team|engineers|support)|they)(?:'ve|'d| have| has| had)?(?: (?:also|just|already|now|successfully|quickly|since|then|finally|manually|went ahead and))* (?:(?!(?:need|feed|proceed|succeed|exceed|embed|speed)\b)\w+ed|reset|rebuilt|set|sent|made|gave|took|got|found|did|put|ran|cut|went|undid|redid|upped|brought|built)\b/,
+  // en: "we reset", "I've enabled", "we also turned off", "our team fixed", "they fixed" (reading is not changing:
+  // "I checked", "we looked into" are left to the topics they mention)
+  /\b(?:we|i|our (?:team|engineers|support)|they)(?:'ve|'d| have| has| had)?(?: (?:also|just|already|now|successfully|quickly|since|then|finally|manually|went ahead and))* (?:(?!(?:need|feed|proceed|succeed|exceed|embed|speed|checked|looked|reviewed|investigated|verified|confirmed|noticed|analy[sz]ed|examined|inspected|tested|traced|reproduced|asked|wanted|needed|hoped)\b)\w+ed|reset|rebuilt|set|sent|made|gave|took|got|did|put|ran|cut|went|undid|redid|upped|brought|built)\b/,
   // en passive / perfect: "has been unlocked", "was reset", "were refunded"
   /(?<!\byou )\b(?:has|have|had) (?:now |also |already |successfully |just )*been\b/,
-  /(?<!\byou )\b(?:was|were) (?:now |also |already |successfully |just |since )*(?:\w+ed|reset|rebuilt|set|sent|made|undone|done|taken)\b/,
+  /(?<!\byou )\b(?:was|were) (?:now |also |already |successfully |just |since )*(?:(?!(?:needed|required|expected|supposed|asked|reported|caused)\b)\w+ed|reset|rebuilt|set|sent|made|undone|done|taken)\b/,
   // en promises of a change: "we will refund", "I'll unlock"
   /\b(?:we|i)(?:'ll| will| shall| are going to| am going to)(?: \w+)? (?:refund|extend|unlock|reset|clear|enable|disable|activate|fix|resolve|restore|credit|process|issue|turn|switch|upgrade|send|update|rebuild|flush|remove|delete|apply)\b/,
   // fr: "nous avons…", "j'ai…", "a été…", "on a…"

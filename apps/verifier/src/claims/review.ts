@@ -1,4 +1,4 @@
-import { analyseSentence, type ClauseAnalysis, type SubjectMention } from './analyse';
+import { analyseSentence, type ClauseAnalysis, type SentenceAnalysis, type SubjectMention } from './analyse';
 import { DEFAULT_RULES } from './default-rules';
 import { fold, splitSentences } from './segment';
 import type { ClaimRules, ClaimVerdict, EvidenceFacts, ReplyReview, ReviewOptions } from './types';
@@ -28,16 +28,19 @@ function backsSubject(p: Proof, s: SubjectMention): boolean {
 function clauseProblems(clause: ClauseAnalysis, proofs: Proof[], decision: 'resolved' | 'no_action', rules: ClaimRules): string[] {
   if (clause.topics.length === 0) return clause.marked ? [`"${clause.text}" asserts something no evidence covers`] : [];
   if (clause.kind === 'change' && decision === 'no_action') return [`claims a change (${clause.topics.join(', ')}) in an answer that made none`];
-  const usable = proofs.filter((p) => (clause.kind === 'change' ? p.change : true));
+  const writes = proofs.filter((p) => p.change);
+  const usable = clause.kind === 'change' ? writes : proofs;
   const problems: string[] = [];
-  const missing = clause.topics.filter((t) => !usable.some((p) => p.topics.includes(t)));
+  // A change needs a write for what changed; the result it describes ("…, so the dashboard works") may be a check's.
+  const provenBy = (t: string) => (clause.kind === 'change' && rules.resultTopics.includes(t) && writes.length > 0 ? proofs : usable).some((p) => p.topics.includes(t));
+  const missing = clause.topics.filter((t) => !provenBy(t));
   if (missing.length > 0) {
     problems.push(clause.kind === 'change'
       ? `claims ${missing.join(', ')} but no verified action did that`
       : `states ${missing.join(', ')} but no evidence shows it`);
   }
   for (const s of clause.subjects) {
-    if (missing.includes(s.topic) || usable.some((p) => backsSubject(p, s))) continue;
+    if (missing.includes(s.topic) || proofs.some((p) => (p.change || clause.kind === 'state') && backsSubject(p, s))) continue;
     const direction = s.direction === undefined ? '' : s.direction ? ' on' : ' off';
     problems.push(`claims ${s.value}${direction}, which the evidence does not show`);
   }
@@ -49,6 +52,13 @@ function clauseProblems(clause: ClauseAnalysis, proofs: Proof[], decision: 'reso
     if (acted.length > 0 && !acted.some((v) => sameName(v, id))) problems.push(`names ${id}, but the evidence concerns ${acted.join(', ')}`);
   }
   return problems;
+}
+
+/** "It now ends on 2026-12-09." after a trial claim: the pronoun's clauses are about the previous claim's topics. */
+function resolveAnaphora(analysis: SentenceAnalysis, previous: string[]): SentenceAnalysis {
+  if (!analysis.anaphoric || previous.length === 0 || analysis.kind === 'neutral') return analysis;
+  const clauses = analysis.clauses.map((c) => (c.topics.length === 0 && c.marked ? { ...c, topics: previous } : c));
+  return { ...analysis, clauses, topics: [...new Set([...analysis.topics, ...(analysis.topics.length === 0 ? previous : []), ...clauses.flatMap((c) => c.topics)])] };
 }
 
 /**
@@ -70,8 +80,10 @@ export function reviewReply(reply: string, facts: EvidenceFacts, options: Review
   const known = { numbers: new Set<number>(), dates: new Set<string>(), strings: new Set(facts.knownIdentifiers.map((k) => k.toLowerCase())) };
   evidenceValues(proofs.map((p) => p.values), known);
 
+  let previousTopics: string[] = [];
   const verdicts = splitSentences(reply).map((sentence): ClaimVerdict => {
-    const analysis = analyseSentence(sentence, rules);
+    const analysis = resolveAnaphora(analyseSentence(sentence, rules), previousTopics);
+    if (analysis.kind !== 'neutral') previousTopics = analysis.topics;
     const problems: string[] = [];
     const leaked = identifiersIn(sentence, rules).filter((id) => !known.strings.has(id.toLowerCase()));
     if (analysis.kind !== 'neutral') {
@@ -80,7 +92,7 @@ export function reviewReply(reply: string, facts: EvidenceFacts, options: Review
       const relevant = { numbers: new Set<number>(), dates: new Set<string>(), strings: new Set<string>() };
       const specific = analysis.topics.filter((t) => t !== 'fixed');
       evidenceValues(proofs.filter((p) => specific.length === 0 || p.topics.some((t) => specific.includes(t))).map((p) => p.values), relevant);
-      const wrong = statedValues(fold(sentence), rules).filter((v) => !matchesEvidence(v, relevant));
+      const wrong = analysis.clauses.flatMap((c) => statedValues(c.text, rules)).filter((v) => !matchesEvidence(v, relevant));
       if (wrong.length > 0) problems.push(`states ${wrong.map((v) => v.text).join(', ')}, which the evidence does not show`);
     }
     if (leaked.length > 0) problems.push(`mentions data not in this case: ${leaked.join(', ')}`);

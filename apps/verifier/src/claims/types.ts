@@ -49,6 +49,10 @@ export interface ClaimRules {
   subjects: SubjectRule[];
   /** Patterns of identifiers that must be known to the case (emails, prefixed ids, ticket or invoice numbers). */
   identifiers: RegExp[];
+  /** Topics that describe a result ("the dashboard works"): in a change claim a passed check may prove them, as long as a verified write backs the change itself. */
+  resultTopics: string[];
+  /** Phrases that name a place in the product rather than a topic ("login page"), masked before topics are read. */
+  context: RegExp[];
   /** Words that may follow "tenant" without being a tenant id ("tenant cache"). */
   tenantNouns: string[];
 }
