@@ -43,7 +43,20 @@ const MODAL_PASSIVE = /\b(?:can|could|may|might|must|cannot|can't|will need to) 
 /** The instruction frame whose leading imperative verb is not itself a state word ("active la autenticación"). */
 const IMPERATIVE = INSTRUCTION;
 
-const matchesAny = (patterns: readonly RegExp[], text: string): boolean => patterns.some((p) => new RegExp(p.source, p.flags.replace('g', '')).test(text));
+const sticky = new WeakMap<RegExp, RegExp>();
+/** The pattern without the global flag (whose lastIndex would make repeated .test() calls skip matches), cached. */
+function once(p: RegExp): RegExp {
+  let plain = sticky.get(p);
+  if (!plain) sticky.set(p, (plain = p.global ? new RegExp(p.source, p.flags.replace('g', '')) : p));
+  return plain;
+}
+const global = new WeakMap<RegExp, RegExp>();
+function globalOf(p: RegExp): RegExp {
+  let g = global.get(p);
+  if (!g) global.set(p, (g = p.global ? p : new RegExp(p.source, `${p.flags}g`)));
+  return g;
+}
+const matchesAny = (patterns: readonly RegExp[], text: string): boolean => patterns.some((p) => once(p).test(text));
 
 /** The part of a sentence whose markers count: a leading "if …," / "to …," condition asserts nothing. */
 function assertedPart(body: string): string {
@@ -103,10 +116,10 @@ function readClause(text: string, question: boolean, consequence: boolean, rules
  */
 export function topicsOf(clause: string, rules: ClaimRules): { topics: string[]; subjects: SubjectMention[] } {
   let text = ` ${clause} `;
-  for (const re of rules.context) text = text.replace(new RegExp(re.source, `${re.flags.replace('g', '')}g`), (m) => ' '.repeat(m.length));
+  for (const re of rules.context) text = text.replace(globalOf(re), (m) => ' '.repeat(m.length));
   const mask = (re: RegExp): boolean => {
     let hit = false;
-    text = text.replace(new RegExp(re.source, `${re.flags.replace('g', '')}g`), (m) => { hit = true; return ' '.repeat(m.length); });
+    text = text.replace(globalOf(re), (m) => { hit = true; return ' '.repeat(m.length); });
     return hit;
   };
   const subjects: SubjectMention[] = [];

@@ -56,7 +56,8 @@ export const DEFAULT_RULES: ClaimRules = {
     { topic: 'fixed', patterns: any('fix(?:ed|es)?', 'resolved', 'solved', 'sorted', 'done', 'all set', 'good to go', 'working', 'works', 'up and running', 'back to normal', 'taken care of', 'took care', '(?:problem|issue) (?:is )?(?:gone|closed)', 'restored', 'running smoothly', 'completed?', 'processed', 'bottom of it', 'regle', 'resolu', 'repare', 'retabli', 'restaure', 'fonctionne', 'marche', 'en ordre', 'behoben', 'erledigt', 'gelost', 'funktioniert', 'wiederhergestellt', 'in ordnung', 'resuelto', 'solucionado', 'arreglado', 'funciona\\w*', 'restablecid[oa]', 'listo', 'risolto', 'resolvido', 'opgelost') },
   ],
   identifiers: [
-    /[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+/gu,
+    // Bounded like RFC 5321's local part and labels, so a long run of letters costs linear time, not quadratic.
+    /(?<![\p{L}\p{N}._%+-])[\p{L}\p{N}._%+-]{1,64}@[\p{L}\p{N}-]{1,63}(?:\.[\p{L}\p{N}-]{1,63}){1,8}/gu,
     /\b(?:inv|usr|ref|cus|sub|acct|acc|org|ten|tenant|user|ch|pi|in|re|txn|ord)_[A-Za-z0-9_]+\b/g,
     /\b[A-Z][A-Z0-9]{0,9}-\d+\b/g,
   ],

@@ -59,6 +59,8 @@ export const CHANGE_MARKERS: RegExp[] = [
   // en: "we reset", "I've enabled", "we also turned off", "our team fixed", "they fixed" (reading is not changing:
   // "I checked", "we looked into" are left to the topics they mention)
   /\b(?:we|i|our (?:team|engineers|support)|they)(?:'ve|'d| have| has| had)?(?: (?:also|just|already|now|successfully|quickly|since|then|finally|manually|went ahead and))* (?:(?!(?:need|feed|proceed|succeed|exceed|embed|speed|checked|looked|reviewed|investigated|verified|confirmed|noticed|analy[sz]ed|examined|inspected|tested|traced|reproduced|asked|wanted|needed|hoped)\b)\w+ed|reset|rebuilt|set|sent|made|gave|took|got|did|put|ran|cut|went|undid|redid|upped|brought|built)\b/,
+  // en: a first-person subject's second verb ("we found the problem and fixed it")
+  /\b(?:we|i)\b(?:(?!\b(?:you|your)\b)[^.;,]){0,60}\band (?:also |then )?(?:(?!(?:need|feed|proceed|succeed|exceed|embed|speed|checked|looked|reviewed|verified|confirmed|noticed)\b)\w+ed|reset|rebuilt|set|sent|made|gave|took|got|did|put|ran|cut|built)\b/,
   // en passive / perfect: "has been unlocked", "was reset", "were refunded"
   /(?<!\byou )\b(?:has|have|had) (?:now |also |already |successfully |just )*been\b/,
   /(?<!\byou )\b(?:was|were) (?:now |also |already |successfully |just |since )*(?:(?!(?:needed|required|expected|supposed|asked|reported|caused)\b)\w+ed|reset|rebuilt|set|sent|made|undone|done|taken)\b/,

@@ -1,8 +1,13 @@
 import { analyseSentence, type ClauseAnalysis, type SentenceAnalysis, type SubjectMention } from './analyse';
 import { DEFAULT_RULES } from './default-rules';
-import { fold, splitSentences } from './segment';
+import { splitSentences } from './segment';
 import type { ClaimRules, ClaimVerdict, EvidenceFacts, ReplyReview, ReviewOptions } from './types';
 import { evidenceValues, identifierShape, identifiersIn, matchesEvidence, statedValues } from './values';
+
+/** Longer replies are not read at all (a support reply is a few hundred words); the whole reply is unsupported. */
+export const MAX_REPLY_CHARS = 20_000;
+/** A "sentence" longer than this is not prose a customer reads; it is unsupported rather than scanned. */
+export const MAX_SENTENCE_CHARS = 1_500;
 
 type Action = EvidenceFacts['verifiedActions'][number];
 type Check = EvidenceFacts['passedChecks'][number];
@@ -80,8 +85,15 @@ export function reviewReply(reply: string, facts: EvidenceFacts, options: Review
   const known = { numbers: new Set<number>(), dates: new Set<string>(), strings: new Set(facts.knownIdentifiers.map((k) => k.toLowerCase())) };
   evidenceValues(proofs.map((p) => p.values), known);
 
+  if (reply.length > MAX_REPLY_CHARS) {
+    const problem = `the reply is ${reply.length} characters long; replies over ${MAX_REPLY_CHARS} are not checked`;
+    return { verdicts: [{ sentence: reply.slice(0, 200), kind: 'state', topics: [], supported: false, problem }], unsupported: [problem] };
+  }
   let previousTopics: string[] = [];
   const verdicts = splitSentences(reply).map((sentence): ClaimVerdict => {
+    if (sentence.length > MAX_SENTENCE_CHARS) {
+      return { sentence, kind: 'state', topics: [], supported: false, problem: `a sentence of ${sentence.length} characters is not checked (over ${MAX_SENTENCE_CHARS})` };
+    }
     const analysis = resolveAnaphora(analyseSentence(sentence, rules), previousTopics);
     if (analysis.kind !== 'neutral') previousTopics = analysis.topics;
     const problems: string[] = [];
@@ -89,6 +101,9 @@ export function reviewReply(reply: string, facts: EvidenceFacts, options: Review
     if (analysis.kind !== 'neutral') {
       if (analysis.topics.length === 0) problems.push('asserts something no evidence can back (no topic recognised)');
       else problems.push(...analysis.clauses.flatMap((c) => clauseProblems(c, proofs, decision, rules)));
+    }
+    // Stated numbers are compared once the topics are proven: against the evidence of those topics.
+    if (analysis.kind !== 'neutral' && problems.length === 0) {
       const relevant = { numbers: new Set<number>(), dates: new Set<string>(), strings: new Set<string>() };
       const specific = analysis.topics.filter((t) => t !== 'fixed');
       evidenceValues(proofs.filter((p) => specific.length === 0 || p.topics.some((t) => specific.includes(t))).map((p) => p.values), relevant);
