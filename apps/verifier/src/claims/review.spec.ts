@@ -1,5 +1,5 @@
 import { DEFAULT_RULES } from './default-rules';
-import { MAX_REPLY_CHARS, MAX_SENTENCE_CHARS, reviewReply } from './review';
+import { knownTopics, MAX_REPLY_CHARS, MAX_SENTENCE_CHARS, reviewReply } from './review';
 import type { EvidenceFacts } from './types';
 
 const none: EvidenceFacts = { verifiedActions: [], passedChecks: [], knownIdentifiers: ['acme-eu', 'anna@acme-eu.example'] };
@@ -131,6 +131,11 @@ describe('reviewReply', () => {
     const facts: EvidenceFacts = { ...none, verifiedActions: [{ tool: 'reset_password', arguments: { tenantId: 'acme-eu' } }] };
     expect(reviewReply('We reset your password.', facts, { rules }).unsupported).toEqual([]);
     expect(reviewReply('We reset your password.', facts).unsupported).toHaveLength(1);
+  });
+
+  it('lists the topics a success check may declare', () => {
+    expect(knownTopics()).toEqual(expect.arrayContaining(['account_unlock', 'cache', 'dashboard', 'feature_flag', 'fixed', 'refund', 'trial']));
+    expect(knownTopics({ ...DEFAULT_RULES, writeTopics: { rotate_key: ['api_key'] } })).toContain('api_key');
   });
 
   it('does not read oversized input: the reply or the sentence is unsupported with the reason', () => {

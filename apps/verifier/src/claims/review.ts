@@ -9,16 +9,25 @@ export const MAX_REPLY_CHARS = 20_000;
 /** A "sentence" longer than this is not prose a customer reads; it is unsupported rather than scanned. */
 export const MAX_SENTENCE_CHARS = 1_500;
 
-type Action = EvidenceFacts['verifiedActions'][number];
-type Check = EvidenceFacts['passedChecks'][number];
-/** One piece of evidence that proves some topics: a verified write or a passed check. */
-interface Proof { topics: string[]; fields: Record<string, unknown>; change: boolean; values: unknown }
+/** One piece of evidence that proves some topics: a verified write (its arguments) or a passed check (what it observed). */
+interface Proof { topics: string[]; fields: Record<string, unknown>; change: boolean }
 
 function proofsOf(facts: EvidenceFacts, rules: ClaimRules): Proof[] {
   return [
-    ...facts.verifiedActions.map((a: Action): Proof => ({ topics: rules.writeTopics[a.tool] ?? [], fields: a.arguments, change: true, values: a.arguments })),
-    ...facts.passedChecks.map((c: Check): Proof => ({ topics: c.topics, fields: c.observed ?? {}, change: false, values: c.observed ?? {} })),
+    ...facts.verifiedActions.map((a): Proof => ({ topics: rules.writeTopics[a.tool] ?? [], fields: a.arguments, change: true })),
+    ...facts.passedChecks.map((c): Proof => ({ topics: c.topics, fields: c.observed ?? {}, change: false })),
   ];
+}
+
+/**
+ * Every topic the rules can recognise or a write can prove: what a success check may declare in its `topics`. A check
+ * declaring a topic outside this list could never back a claim, so configuration should be validated against it.
+ *
+ * @example
+ * knownTopics().includes('dashboard'); // true
+ */
+export function knownTopics(rules: ClaimRules = DEFAULT_RULES): string[] {
+  return [...new Set([...rules.topics.map((t) => t.topic), ...rules.subjects.map((s) => s.topic), ...Object.values(rules.writeTopics).flat()])].sort();
 }
 
 const sameName = (a: unknown, b: string): boolean => typeof a === 'string' && a.toLowerCase() === b.toLowerCase();
@@ -83,7 +92,7 @@ export function reviewReply(reply: string, facts: EvidenceFacts, options: Review
   const decision = options.decision ?? 'resolved';
   const proofs = proofsOf(facts, rules);
   const known = { numbers: new Set<number>(), dates: new Set<string>(), strings: new Set(facts.knownIdentifiers.map((k) => k.toLowerCase())) };
-  evidenceValues(proofs.map((p) => p.values), known);
+  evidenceValues(proofs.map((p) => p.fields), known);
 
   if (reply.length > MAX_REPLY_CHARS) {
     const problem = `the reply is ${reply.length} characters long; replies over ${MAX_REPLY_CHARS} are not checked`;
@@ -106,7 +115,7 @@ export function reviewReply(reply: string, facts: EvidenceFacts, options: Review
     if (analysis.kind !== 'neutral' && problems.length === 0) {
       const relevant = { numbers: new Set<number>(), dates: new Set<string>(), strings: new Set<string>() };
       const specific = analysis.topics.filter((t) => t !== 'fixed');
-      evidenceValues(proofs.filter((p) => specific.length === 0 || p.topics.some((t) => specific.includes(t))).map((p) => p.values), relevant);
+      evidenceValues(proofs.filter((p) => specific.length === 0 || p.topics.some((t) => specific.includes(t))).map((p) => p.fields), relevant);
       const wrong = analysis.clauses.flatMap((c) => statedValues(c.text, rules)).filter((v) => !matchesEvidence(v, relevant));
       if (wrong.length > 0) problems.push(`states ${wrong.map((v) => v.text).join(', ')}, which the evidence does not show`);
     }
