@@ -54,6 +54,14 @@ describe('neutral or claim', () => {
     expect(kind('All good!')).not.toBe('neutral');
   });
 
+  it('in an answer (no_action), reads an impersonal statement as documentation, but not one about the customer or us', () => {
+    expect(analyseSentence('Admins invite users from the Users page.', DEFAULT_RULES).kind).toBe('state');
+    expect(analyseSentence('Admins invite users from the Users page.', DEFAULT_RULES, { answer: true }).kind).toBe('neutral');
+    expect(analyseSentence('Refunds above 500 EUR need approval from finance.', DEFAULT_RULES, { answer: true }).kind).toBe('neutral');
+    expect(analyseSentence('Your account is not locked.', DEFAULT_RULES, { answer: true }).kind).toBe('state');
+    expect(analyseSentence('The refund has been issued.', DEFAULT_RULES, { answer: true }).kind).toBe('change');
+  });
+
   it('reading is not changing: "I checked" alone asserts no change', () => {
     const read = analyseSentence('I checked your tenant: the cache is fresh.', DEFAULT_RULES);
     expect(read.kind).toBe('state');
@@ -61,8 +69,9 @@ describe('neutral or claim', () => {
   });
 
   it('marks a pronoun subject as referring back', () => {
-    expect(analyseSentence('It now ends on 2026-12-09.', DEFAULT_RULES).anaphoric).toBe(true);
-    expect(analyseSentence('Your trial now ends on 2026-12-09.', DEFAULT_RULES).anaphoric).toBeUndefined();
+    expect(analyseSentence('It now ends on 2026-12-09.', DEFAULT_RULES).clauses[0]!.anaphoric).toBe(true);
+    expect(analyseSentence('We extended your trial: it now ends on 2026-12-09.', DEFAULT_RULES).clauses.map((c) => c.anaphoric ?? false)).toEqual([false, true]);
+    expect(analyseSentence('Your trial now ends on 2026-12-09.', DEFAULT_RULES).clauses[0]!.anaphoric).toBeUndefined();
   });
 });
 

@@ -1,4 +1,4 @@
-import { CHANGE_MARKERS, INSTRUCTION, NEUTRAL_FRAMES, OPENER, STATE_MARKERS } from './lexicon';
+import { CHANGE_MARKERS, INSTRUCTION, NEUTRAL_FRAMES, OPENER, PERSON, STATE_MARKERS } from './lexicon';
 import { fold, splitClauses } from './segment';
 import type { ClaimRules } from './types';
 
@@ -20,6 +20,8 @@ export interface ClauseAnalysis {
   subjects: SubjectMention[];
   /** The clause itself asserts something (a change or state marker), so it needs a topic of its own. */
   marked: boolean;
+  /** Its subject is a pronoun ("it now runs until…"): without topics of its own it is about the previous claim's. */
+  anaphoric?: boolean;
 }
 
 /** The checker's reading of one sentence. */
@@ -27,8 +29,6 @@ export interface SentenceAnalysis {
   kind: 'change' | 'state' | 'neutral';
   clauses: ClauseAnalysis[];
   topics: string[];
-  /** The subject is a pronoun, so a clause without topics of its own is about the previous claim's topics. */
-  anaphoric?: boolean;
 }
 
 /** A purpose or condition ("to invite a member, …", "if the page is blank, …"): it asserts nothing itself. */
@@ -73,13 +73,14 @@ function assertedPart(body: string): string {
  * @example
  * analyseSentence('You can enable SSO under Settings.', DEFAULT_RULES).kind; // 'neutral'
  * analyseSentence('You can sign in again.', DEFAULT_RULES).kind;            // 'state'
+ * analyseSentence('Admins invite users.', DEFAULT_RULES, { answer: true }).kind; // 'neutral' (documentation in an answer)
  */
-export function analyseSentence(sentence: string, rules: ClaimRules): SentenceAnalysis {
+export function analyseSentence(sentence: string, rules: ClaimRules, options: { answer?: boolean } = {}): SentenceAnalysis {
   const body = fold(sentence).replace(LIST_PREFIX, '').replace(OPENER, '').trim();
   if (!/[\p{L}\p{N}]/u.test(body) || isSignature(sentence)) return NEUTRAL;
   const question = /\?["')\]]*$/.test(body);
   // The clause after a leading condition is its consequence ("once you upload the metadata, your team can sign in").
-  const clauses = splitClauses(body).map((text, i, all) => readClause(text, question, i > 0 && LEADING_CONDITION.test(all[i - 1]!), rules));
+  const clauses = splitClauses(body).map((text, i, all) => readClause(text, question, i > 0 && LEADING_CONDITION.test(all[i - 1]!), options.answer === true, rules));
   const claims = clauses.filter((c) => !c.neutral);
   // Filler next to a neutral clause ("…, and we will look into it") asserts nothing; a sentence made only of
   // unrecognised words does not get that benefit: it stays a claim with no topic, so it fails closed.
@@ -87,7 +88,7 @@ export function analyseSentence(sentence: string, rules: ClaimRules): SentenceAn
   if (claims.length === 0 || (claims.length < clauses.length && claims.every(filler))) return NEUTRAL;
   const topics = [...new Set(claims.flatMap((c) => c.topics))];
   const strip = ({ neutral: _n, ...c }: ClauseAnalysis & { neutral: boolean }): ClauseAnalysis => c;
-  return { kind: claims.some((c) => c.kind === 'change') ? 'change' : 'state', clauses: claims.map(strip), topics, ...(ANAPHORA.test(body) ? { anaphoric: true } : {}) };
+  return { kind: claims.some((c) => c.kind === 'change') ? 'change' : 'state', clauses: claims.map(strip), topics };
 }
 
 const NEUTRAL: SentenceAnalysis = { kind: 'neutral', clauses: [], topics: [] };
@@ -97,13 +98,16 @@ function isSignature(sentence: string): boolean {
   return /^(?:\p{Lu}[\p{L}.'&-]*\s*){1,4}$/u.test(sentence.trim()) && !/[.!?]$/.test(sentence.trim());
 }
 
-function readClause(text: string, question: boolean, consequence: boolean, rules: ClaimRules): ClauseAnalysis & { neutral: boolean } {
+function readClause(text: string, question: boolean, consequence: boolean, answer: boolean, rules: ClaimRules): ClauseAnalysis & { neutral: boolean } {
   const asserted = assertedPart(text);
   const change = matchesAny(CHANGE_MARKERS, asserted);
   const state = matchesAny(STATE_MARKERS, asserted);
-  const framed = question || consequence || LEADING_CONDITION.test(text) || NEUTRAL_FRAMES.some((f) => f.test(text));
+  // In an answer (no_action), a statement about neither the customer nor us is product documentation ("Admins
+  // invite users from Settings", "Refunds above 500 EUR need approval"); change and state markers still count.
+  const impersonal = answer && !PERSON.test(text);
+  const framed = question || consequence || impersonal || LEADING_CONDITION.test(text) || NEUTRAL_FRAMES.some((f) => f.test(text));
   const { topics, subjects } = topicsOf(text, rules);
-  return { text, kind: change ? 'change' : 'state', topics, subjects, marked: change || state, neutral: framed && !change && (question || !state) };
+  return { text, kind: change ? 'change' : 'state', topics, subjects, marked: change || state, ...(ANAPHORA.test(text) ? { anaphoric: true } : {}), neutral: framed && !change && (question || !state) };
 }
 
 /**

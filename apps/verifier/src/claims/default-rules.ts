@@ -65,6 +65,7 @@ export const DEFAULT_RULES: ClaimRules = {
     'cache', 'caches', 'admin', 'admins', 'administrator', 'settings', 'account', 'accounts', 'data', 'level', 'id', 'name', 'users', 'user',
     'dashboard', 'configuration', 'workspace', 'owner', 'plan', 'flags', 'invoices', 'events', 'the', 'and', 'or', 'but', 'is', 'are', 'as',
     'has', 'have', 'had', 'was', 'were', 'for', 'from', 'to', 'of', 'in', 'on', 'at', 'by', 'with', 'under', 'via', 'so', 'too', 'also', 'now',
-    'again', 'itself', 'des', 'est', 'les', 'pour', 'avec', 'dans', 'und', 'ist', 'wurde', 'mit', 'fur', 'von', 'del', 'para', 'con', 'que',
+    'again', 'itself', 'never', 'always', 'still', 'only', 'just', 'already', 'then', 'can', 'cannot', 'will', 'must', 'should', 'may', 'might',
+    'does', 'did', 'gets', 'got', 'needs', 'that', 'which', 'who', 'whose', 'des', 'est', 'les', 'pour', 'avec', 'dans', 'und', 'ist', 'wurde', 'mit', 'fur', 'von', 'del', 'para', 'con', 'que',
   ],
 };

@@ -49,6 +49,8 @@ export const NEUTRAL_FRAMES: RegExp[] = [
   /^(?:[\p{L}]+,\s+)?you(?:'ve|'re| have| were| are| had| got)? (?:been |still )?(?:charged|billed|double[- ]charged|locked out|logged out|unable|not able|seeing|getting|experiencing|having (?:trouble|issues|problems))\b/u,
   // a refusal or limit of what we can do asserts no change
   /\b(?:i|we)(?: really)? (?:can't|cannot|can not|am unable|are unable|'m unable|'re unable|am not able|are not able|'m not able|'re not able|'m afraid|am afraid)\b|\b(?:je ne peux pas|nous ne pouvons pas|(?:wir|ich) (?:konnen|kann) (?:leider )?nicht|no (?:podemos|puedo))\b/,
+  // a path in the product's UI ("from Settings → Users")
+  /→|\s->\s/,
   // where something is in the product ("SSO lives under Settings → Security")
   /\b(?:is|are|lives?|sits?|located|found|se trouve|se trouvent|befindet sich|befinden sich|se encuentra|se encuentran|esta|estan)\b[^.;]{0,40}\b(?:under|in|at|on|from|dans|sous|unter|im|en|desde)\b[^.;]{0,30}(?:→|settings|menu|page|tab|parametres|einstellungen|configuracion|ajustes)/,
   /\b(?:you (?:reported|mentioned|said|wrote|told us|described|noticed|asked)|as you (?:said|described|mentioned|noted)|vous (?:nous )?avez (?:signale|indique|ecrit|mentionne)|sie haben (?:uns )?(?:gemeldet|geschrieben|mitgeteilt|erwahnt)|wie sie (?:beschrieben|geschrieben)|(?:usted )?nos (?:informo|indico|escribio)|como nos indico)\b/,
@@ -90,3 +92,6 @@ export const ON_WORDS: RegExp[] = [
 export const OFF_WORDS: RegExp[] = [
   /\b(?:disabled?|turned off|switched off|deactivated?|is off|are off|now off|\boff\b|deaktiviert|ausgeschaltet|desactivee?|desactivad[oa]|deshabilitad[oa]|apagad[oa])\b/,
 ];
+
+/** Who a clause is about: the customer (you, your…) or us (we, I…). A clause about neither is impersonal. */
+export const PERSON = /\b(?:you|your|yours|you're|you've|you'll|we|we're|we've|we'll|i|i'm|i've|i'll|us|vous|votre|vos|nous|je|j'ai|sie|ihr|ihre|ihren|ihnen|ihrem|ihres|wir|uns|ich|usted|ustedes|su|sus|tu|tus|te|nosotros|hemos|yo)\b/;

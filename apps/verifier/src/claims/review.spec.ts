@@ -86,6 +86,17 @@ describe('reviewReply', () => {
     expect(flagged('Your trial now ends on 2027-01-15.', trial14)[0]).toContain('2027-01-15');
   });
 
+  it('accepts a number quoted from a read before the write only when the caller passes that read', () => {
+    const reply = 'We unlocked the account hank@globex.example after 5 failed sign-in attempts; you can sign in again now.';
+    expect(flagged(reply, unlockHank)[0]).toContain('states 5');
+    expect(flagged(reply, { ...unlockHank, readValues: { user: { failedAttempts: 5, locked: true } } })).toEqual([]);
+  });
+
+  it('reads a pronoun clause as being about the claim before it', () => {
+    expect(flagged('We extended your trial by 14 days: it now runs until 2026-12-09.', trial14)).toEqual([]);
+    expect(flagged('We extended your trial by 14 days: it now runs until 2027-03-01.', trial14)[0]).toContain('2027-03-01');
+  });
+
   it('ignores numbers in neutral sentences', () => {
     expect(flagged('We refunded $40. It usually takes 5–10 business days to appear on your statement.', refund40)).toEqual([]);
   });

@@ -68,11 +68,19 @@ function clauseProblems(clause: ClauseAnalysis, proofs: Proof[], decision: 'reso
   return problems;
 }
 
-/** "It now ends on 2026-12-09." after a trial claim: the pronoun's clauses are about the previous claim's topics. */
+/**
+ * "We extended your trial by 14 days: it now runs until 2026-12-09." A clause whose subject is a pronoun and that has
+ * no topic of its own is about the topics of the claim before it (in the sentence, or the previous sentence).
+ */
 function resolveAnaphora(analysis: SentenceAnalysis, previous: string[]): SentenceAnalysis {
-  if (!analysis.anaphoric || previous.length === 0 || analysis.kind === 'neutral') return analysis;
-  const clauses = analysis.clauses.map((c) => (c.topics.length === 0 && c.marked ? { ...c, topics: previous } : c));
-  return { ...analysis, clauses, topics: [...new Set([...analysis.topics, ...(analysis.topics.length === 0 ? previous : []), ...clauses.flatMap((c) => c.topics)])] };
+  if (analysis.kind === 'neutral') return analysis;
+  let before = previous;
+  const clauses = analysis.clauses.map((c, i) => {
+    const resolved = c.anaphoric && c.topics.length === 0 && before.length > 0 && (c.marked || i === 0) ? { ...c, topics: before } : c;
+    if (resolved.topics.length > 0) before = resolved.topics;
+    return resolved;
+  });
+  return { ...analysis, clauses, topics: [...new Set(clauses.flatMap((c) => c.topics))] };
 }
 
 /**
@@ -103,7 +111,7 @@ export function reviewReply(reply: string, facts: EvidenceFacts, options: Review
     if (sentence.length > MAX_SENTENCE_CHARS) {
       return { sentence, kind: 'state', topics: [], supported: false, problem: `a sentence of ${sentence.length} characters is not checked (over ${MAX_SENTENCE_CHARS})` };
     }
-    const analysis = resolveAnaphora(analyseSentence(sentence, rules), previousTopics);
+    const analysis = resolveAnaphora(analyseSentence(sentence, rules, { answer: decision === 'no_action' }), previousTopics);
     if (analysis.kind !== 'neutral') previousTopics = analysis.topics;
     const problems: string[] = [];
     const leaked = identifiersIn(sentence, rules).filter((id) => !known.strings.has(id.toLowerCase()));
@@ -116,6 +124,7 @@ export function reviewReply(reply: string, facts: EvidenceFacts, options: Review
       const relevant = { numbers: new Set<number>(), dates: new Set<string>(), strings: new Set<string>() };
       const specific = analysis.topics.filter((t) => t !== 'fixed');
       evidenceValues(proofs.filter((p) => specific.length === 0 || p.topics.some((t) => specific.includes(t))).map((p) => p.fields), relevant);
+      evidenceValues(facts.readValues, relevant);
       const wrong = analysis.clauses.flatMap((c) => statedValues(c.text, rules)).filter((v) => !matchesEvidence(v, relevant));
       if (wrong.length > 0) problems.push(`states ${wrong.map((v) => v.text).join(', ')}, which the evidence does not show`);
     }

@@ -16,6 +16,10 @@ describe('splitSentences', () => {
     expect(splitSentences('Some tools, e.g. the export, need admin rights.')).toEqual(['Some tools, e.g. the export, need admin rights.']);
   });
 
+  it('joins a soft-wrapped line and keeps a capitalised or listed line apart', () => {
+    expect(splitSentences('A full refund of\na duplicate needs approval.\nThanks,\nSupport')).toEqual(['A full refund of a duplicate needs approval.', 'Thanks,', 'Support']);
+  });
+
   it('drops bullets and segments without words', () => {
     expect(splitSentences('- We unlocked your account.\n\n---\n')).toEqual(['We unlocked your account.']);
     expect(splitSentences('   ')).toEqual([]);

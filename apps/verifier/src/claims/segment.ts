@@ -16,7 +16,10 @@ const ABBREVIATION = /\b(?:e\.g|i\.e|etc|approx|vs|dr|mr|mrs|ms|no|nr|z\.b|bzw|c
 export function splitSentences(text: string): string[] {
   const out: string[] = [];
   let carry = '';
-  for (const { segment } of SEGMENTER.segment(text)) {
+  // A single line break before a lower-case word is a soft wrap inside a sentence (markdown, quoted passages), not an
+  // end; a list item or a capitalised line still starts a new segment.
+  const unwrapped = text.replace(/([^\n])[ \t]*\n[ \t]*(?=\p{Ll})/gu, '$1 ');
+  for (const { segment } of SEGMENTER.segment(unwrapped)) {
     const piece = carry + segment;
     if (LIST_MARKER.test(segment) || ABBREVIATION.test(segment)) {
       carry = piece;

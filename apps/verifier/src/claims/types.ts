@@ -6,6 +6,11 @@ export interface EvidenceFacts {
   passedChecks: Array<{ id: string; tool: string; topics: string[]; observed?: Record<string, unknown> }>;
   /** Identifiers the reply may mention: the ticket's own emails/ids/tenant, values in the evidence. */
   knownIdentifiers: string[];
+  /**
+   * Optional: values read before acting that a reply may quote (e.g. a procedure's step results: "after 5 failed
+   * sign-in attempts"). Their numbers and dates back stated numbers; they never prove a topic.
+   */
+  readValues?: unknown;
 }
 
 /** The checker's view of one sentence of the reply. */
@@ -53,7 +58,7 @@ export interface ClaimRules {
   resultTopics: string[];
   /** Phrases that name a place in the product rather than a topic ("login page"), masked before topics are read. */
   context: RegExp[];
-  /** Words that may follow "tenant" without being a tenant id ("tenant cache"). */
+  /** Words that may follow "tenant" without being a tenant id ("tenant cache", "the tenant never"). */
   tenantNouns: string[];
 }
 

@@ -76,7 +76,10 @@ export function identifiersIn(text: string, rules: ClaimRules): string[] {
   for (const re of rules.identifiers) for (const m of text.matchAll(new RegExp(re.source, re.flags.includes('g') ? re.flags : `${re.flags}g`))) found.add(m[0].replace(/[.,]+$/, ''));
   for (const m of text.matchAll(/\b(?:tenant|mandant|locataire|inquilino)\s+["'`]?([\p{L}\p{N}][\p{L}\p{N}-]{2,})/giu)) {
     const id = m[1]!.toLowerCase();
-    if (!rules.tenantNouns.includes(id)) found.add(m[1]!);
+    // A plain word after "tenant" is usually its verb or noun ("the tenant keeps", "tenant cache"); an id-like token
+    // (hyphen, digit) always counts, a plain one only when it is not a listed word or an inflected verb/plural.
+    const idLike = /[-\d_]/.test(id);
+    if (idLike || !(rules.tenantNouns.includes(id) || /(?:s|ed|ing)$/.test(id))) found.add(m[1]!);
   }
   return [...found];
 }
