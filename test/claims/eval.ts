@@ -9,7 +9,7 @@ import { join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import type { Action } from '@switchboard/contracts';
-import { reviewReply, unsupportedClaims } from '../../apps/verifier/src/claims';
+import { reviewReply, unsupportedClaims } from '@switchboard/claims';
 
 const Facts = z.object({
   verifiedActions: z.array(z.object({ tool: z.string().min(1), arguments: z.record(z.string(), z.unknown()) })),

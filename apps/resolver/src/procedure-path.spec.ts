@@ -36,7 +36,7 @@ describe('ResolverService with procedures', () => {
     expect(output.decision).toBe('resolved');
     expect(output.procedure).toEqual({ id: 'unlock-locked-user', version: 1 });
     expect(output.slots).toEqual({ email: 'hank@globex.example' });
-    expect(output.draftReply).toContain('we unlocked the account hank@globex.example after 5 failed sign-in attempts');
+    expect(output.draftReply).toContain('we unlocked the account hank@globex.example; you can sign in again now');
     expect(gateway.invocations.map((i) => i.tool)).toEqual(['get_user', 'get_login_attempts', 'unlock_account']);
     expect(usage.llmCalls).toBe(0);
     expect(output.steps.filter((s) => s.kind === 'tool_call').every((s) => s.text?.includes('[unlock-locked-user@1]'))).toBe(true);

@@ -80,6 +80,8 @@ describe('VerifierService', () => {
     expect(answer.output.verified).toBe(true);
     const claimed = await new VerifierService(gateway).handle(task([], 'I have reset your cache, and you can invite users from Settings.', { decision: 'no_action' }), ctx);
     expect(claimed.output.verified).toBe(false);
-    expect(claimed.output.unsupportedClaims).toEqual(['cache reset: no verified reset_tenant_cache backs this claim']);
+    expect(claimed.output.unsupportedClaims).toEqual([expect.stringContaining('claims a change (cache) in an answer that made none')]);
+    const paraphrased = await new VerifierService(gateway).handle(task([], 'Alles erledigt: Ihr Konto funktioniert wieder.', { decision: 'no_action' }), ctx);
+    expect(paraphrased.output.verified).toBe(false);
   });
 });

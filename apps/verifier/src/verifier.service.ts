@@ -3,7 +3,7 @@ import { AgentHandler, ToolGateway, type AgentStepResult, type AgentTaskContext,
 import type { Evidence, ToolDescriptor } from '@switchboard/contracts';
 import { JsonLogger } from '@switchboard/observability';
 import { runSuccessChecks } from '@switchboard/procedures';
-import { unsupportedClaims } from './claims';
+import { reviewReply, type EvidenceFacts } from '@switchboard/claims';
 import { compare, readArguments } from './read-back';
 
 /**
@@ -68,7 +68,7 @@ export class VerifierService extends AgentHandler<'verifier'> {
       problems.push(`an answer without action executed ${task.actions.filter((a) => a.executed).map((a) => a.tool).join(', ')}`);
     }
 
-    const claims = unsupportedClaims(task.draftReply, task.actions, task.decision === 'no_action' ? new Set() : verified);
+    const claims = reviewReply(task.draftReply, this.facts(task, evidence, verified), { decision: task.decision }).unsupported;
     const ok = problems.length === 0 && claims.length === 0 && task.draftReply.trim().length > 0;
     const reason = ok ? undefined : [...problems, ...claims, ...(task.draftReply.trim() ? [] : ['the drafted reply is empty'])].join('; ');
     this.logger.info('verified', { verified: ok, decision: task.decision, checks: evidence.length, passedChecks, verifiedWrites: verified.size, unsupportedClaims: claims.length, procedure: task.procedure });
@@ -76,6 +76,29 @@ export class VerifierService extends AgentHandler<'verifier'> {
       output: { verified: ok, evidence, unsupportedClaims: claims, ...(reason ? { reason } : {}) },
       usage: { llmCalls: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 },
       toolErrors,
+    };
+  }
+
+  /**
+   * What the reply may claim: the verified writes, the passed success checks with the topics they prove, and the
+   * identifiers of this case (its tenant, requester, ticket and the entities triage found). Nothing the resolver said.
+   */
+  private facts(task: TaskOf<'verifier'>, evidence: Evidence[], verified: ReadonlySet<string>): EvidenceFacts {
+    const topics = new Map(task.success.map((c) => [c.id, c.topics]));
+    const t = task.context.ticket;
+    const entities = task.context.entities as { emails?: unknown; ids?: unknown; userEmail?: unknown };
+    const strings = (v: unknown): string[] => (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === 'string');
+    return {
+      verifiedActions: task.actions.filter((a) => a.executed && verified.has(a.toolCallId)).map((a) => ({ tool: a.tool, arguments: a.arguments })),
+      passedChecks: evidence.filter((e) => e.passed && e.check).map((e) => ({
+        id: e.check!, tool: e.tool, topics: topics.get(e.check!) ?? [],
+        ...(e.observed && typeof e.observed === 'object' ? { observed: e.observed as Record<string, unknown> } : {}),
+      })),
+      knownIdentifiers: [
+        ...(t ? [t.tenantId, t.requesterEmail, t.externalId] : []),
+        ...strings(entities.emails), ...strings(entities.ids), ...strings(entities.userEmail),
+        ...Object.values(task.context.slots).flatMap(strings),
+      ],
     };
   }
 }

@@ -1,3 +1,4 @@
+import { reviewReply } from '@switchboard/claims';
 import type { Procedure, ProcedureTest, SuccessCheck, ToolInvocation, ToolResult } from '@switchboard/contracts';
 import { runProcedure, type ProcedureRun, type ProcedureToolPort } from './procedure-runner';
 import type { ProcedureSet } from './procedure-set';
@@ -93,6 +94,16 @@ export async function simulate(p: Procedure, test: ProcedureTest, successChecks:
     verified = report.failed.length === 0 && (run.outcome === 'no_action' || report.passed > 0 || writes.length > 0);
     const want = test.expect.verified ?? true;
     if (verified !== want) problems.push(`expected the success checks to ${want ? 'pass' : 'fail'}, but ${verified ? 'they passed' : report.failed.join('; ') || 'there was no evidence'}`);
+    if (verified && run.reply !== undefined) {
+      // The reply template must claim only what the verifier will have proved: the same check it runs on every reply.
+      const topics = new Map(successChecks.map((c) => [c.id, c.topics]));
+      const review = reviewReply(run.reply, {
+        verifiedActions: run.actions.filter((a) => a.executed).map((a) => ({ tool: a.tool, arguments: a.arguments })),
+        passedChecks: report.evidence.filter((e) => e.passed && e.check).map((e) => ({ id: e.check!, tool: e.tool, topics: topics.get(e.check!) ?? [], ...(e.observed && typeof e.observed === 'object' ? { observed: e.observed as Record<string, unknown> } : {}) })),
+        knownIdentifiers: [ticket.tenantId, ticket.requesterEmail, ticket.externalId, ...Object.values({ ...entities, ...slots }).flat().filter((v): v is string => typeof v === 'string')],
+      }, { decision: run.outcome === 'no_action' ? 'no_action' : 'resolved' });
+      if (review.unsupported.length > 0) problems.push(`the reply claims what the verifier cannot confirm: ${review.unsupported.join('; ')}`);
+    }
   }
   const e = test.expect;
   if (run.outcome !== e.outcome) problems.push(`expected outcome ${e.outcome}, got ${run.outcome}${run.reason ? ` (${run.reason})` : ''}`);

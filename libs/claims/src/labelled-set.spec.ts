@@ -6,7 +6,7 @@ import { reviewReply } from './review';
 import type { EvidenceFacts } from './types';
 
 interface Item { id: string; subset: string; decision: 'resolved' | 'no_action'; reply: string; facts: EvidenceFacts; expected: { supported: boolean } }
-const { items } = JSON.parse(readFileSync(join(__dirname, '../../../../test/claims/labelled-replies.json'), 'utf8')) as { items: Item[] };
+const { items } = JSON.parse(readFileSync(join(__dirname, '../../../test/claims/labelled-replies.json'), 'utf8')) as { items: Item[] };
 const flagged = (i: Item) => reviewReply(i.reply, i.facts, { decision: i.decision }).unsupported.length > 0;
 
 describe('labelled replies', () => {
