@@ -6,7 +6,7 @@ const procedure = (reply: string) => ProcedureSchema.parse({
   steps: [{ id: 'reset', write: 'reset_tenant_cache', with: { tenantId: 'ticket.tenantId' } }],
   success: [{ id: 'fresh', read: 'get_cache_status', with: { tenantId: 'ticket.tenantId' }, expect: 'result.status == "fresh"', says: 'fresh', topics: ['cache', 'fixed'] }],
   reply,
-  tests: [{ name: 'resets', world: { reset_tenant_cache: { result: { version: 2 } }, get_cache_status: { result: { status: 'fresh' } } }, expect: { outcome: 'resolved', writes: ['reset_tenant_cache'] } }],
+  tests: [{ name: 'resets', world: { reset_tenant_cache: { result: { version: 2 } }, get_cache_status: { result: { status: 'fresh', version: 2 } } }, expect: { outcome: 'resolved', writes: ['reset_tenant_cache'] } }],
 });
 
 describe('simulate', () => {
