@@ -64,6 +64,8 @@ export interface StackOptions {
   policyYaml?: string;
   /** Extra supervisor environment (benchmarks: scan interval, concurrency). */
   supervisorEnv?: Record<string, string>;
+  /** Extra resolver environment (the local model's deployment turns RESOLVER_FREE_LOOP off). */
+  resolverEnv?: Record<string, string>;
   /** Prefix of the consumer groups (default `e2e`). */
   groupPrefix?: string;
   /**
@@ -173,7 +175,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     }), 0),
     await startAgentApp(AgentRuntimeModule.forRoot({
       agent: 'resolver', config: busConfig, handler: ResolverService, groupId: groups.resolver,
-      providers: [llm, gateway, { provide: RESOLVER_CONFIG, useValue: loadConfig(ResolverConfigSchema, agentEnv) }],
+      providers: [llm, gateway, { provide: RESOLVER_CONFIG, useValue: loadConfig(ResolverConfigSchema, { ...agentEnv, ...options.resolverEnv }) }],
     }), 0),
     await startAgentApp(AgentRuntimeModule.forRoot({ agent: 'verifier', config: busConfig, handler: VerifierService, groupId: groups.verifier, providers: [gateway] }), 0),
   );

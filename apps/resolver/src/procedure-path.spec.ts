@@ -7,7 +7,7 @@ import type { ResolverConfig } from './resolver.config';
 import { ResolverService } from './resolver.service';
 
 const set = loadProcedureSet(join(__dirname, '..', '..', '..', 'procedures'));
-const config = { RESOLVER_MAX_REPEATED_FAILURES: 2 } as ResolverConfig;
+const config = { RESOLVER_MAX_REPEATED_FAILURES: 2, RESOLVER_FREE_LOOP: true } as ResolverConfig;
 const ctx = { caseId: 'case_000000000000000000000001', tenantId: 'globex', region: 'us-east-1', correlationId: 'c', attempt: 0 };
 const ok = (tool: string, result: unknown): ToolResult => ({ status: 'ok', tool, result, replayed: false });
 const facts = { tenantId: 'globex', region: 'us-east-1', source: 'api', externalId: 'DEMO-2', receivedAt: '2026-01-01T00:00:00Z', requesterEmail: 'hank@globex.example', priority: 'normal' as const };
@@ -69,5 +69,17 @@ describe('ResolverService with procedures', () => {
     expect(approved.output.decision).toBe('resolved');
     expect(gateway.callsOf('issue_refund').at(-1)).toEqual(expect.objectContaining({ approvalId: 'apr_7', arguments: expect.objectContaining({ amount: 150, invoiceId: 'inv_globex_1001' }) }));
     expect(approved.output.draftReply).toContain('we refunded $150 on invoice GX-1001');
+  });
+});
+
+describe('ResolverService without a procedure', () => {
+  it('hands the ticket to a human at once when the free loop is off, without calling the model or a tool', async () => {
+    const llm = new ScriptedLlm({});
+    const gateway = new FakeToolGateway([], () => undefined as unknown as ToolResult);
+    const { output, usage } = await new ResolverService(llm, gateway, { ...config, RESOLVER_FREE_LOOP: false }).handle(task('other', {}, 'Please update our postal address.', { procedures: [] }), ctx);
+    expect(output.decision).toBe('escalate');
+    expect(output.escalationReason).toContain('RESOLVER_FREE_LOOP=false');
+    expect(usage.llmCalls).toBe(0);
+    expect(gateway.invocations).toEqual([]);
   });
 });

@@ -10,7 +10,7 @@ const tools: ToolDescriptor[] = [
   { name: 'reset_tenant_cache', description: 'reset', scope: 'write', risk: 'low', inputSchema: { type: 'object' } },
   { name: 'issue_refund', description: 'refund', scope: 'write', risk: 'high', inputSchema: { type: 'object' } },
 ];
-const config = { RESOLVER_MAX_REPEATED_FAILURES: 2 } as ResolverConfig;
+const config = { RESOLVER_MAX_REPEATED_FAILURES: 2, RESOLVER_FREE_LOOP: true } as ResolverConfig;
 const ctx = { caseId: 'case_000000000000000000000001', tenantId: 'globex', region: 'us-east-1', correlationId: 'c', attempt: 0 };
 
 function task(overrides: Partial<ResolverTask> = {}): ResolverTask {

@@ -53,6 +53,11 @@ export class ResolverService extends AgentHandler<'resolver'> {
       state.usage = path.usage;
       state.record({ kind: 'thought', text: `no procedure: ${path.why}; free loop` });
     }
+    if (!this.config.RESOLVER_FREE_LOOP) {
+      const why = `no procedure covers intent ${task.triage.intent} here and the free loop is off in this deployment (RESOLVER_FREE_LOOP=false); a human handles the ticket`;
+      state.record({ kind: 'final', text: why });
+      return this.done(state, state.output('escalate', { summary: why, escalationReason: why }));
+    }
     const tools = await this.listTools(session);
     const byName = new Map(tools.map((t) => [t.name, t]));
 

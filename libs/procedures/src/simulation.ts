@@ -100,7 +100,7 @@ export async function simulate(p: Procedure, test: ProcedureTest, successChecks:
       const review = reviewReply(run.reply, {
         verifiedActions: run.actions.filter((a) => a.executed).map((a) => ({ tool: a.tool, arguments: a.arguments })),
         passedChecks: report.evidence.filter((e) => e.passed && e.check).map((e) => ({ id: e.check!, tool: e.tool, topics: topics.get(e.check!) ?? [], ...(e.observed && typeof e.observed === 'object' ? { observed: e.observed as Record<string, unknown> } : {}) })),
-        knownIdentifiers: [ticket.tenantId, ticket.requesterEmail, ticket.externalId, ...Object.values({ ...entities, ...slots }).flat().filter((v): v is string => typeof v === 'string')],
+        knownIdentifiers: [ticket.tenantId, ticket.requesterEmail, ticket.externalId, ...(Object.values({ ...entities, ...slots }) as unknown[]).flat().filter((v): v is string => typeof v === 'string')],
       }, { decision: run.outcome === 'no_action' ? 'no_action' : 'resolved' });
       if (review.unsupported.length > 0) problems.push(`the reply claims what the verifier cannot confirm: ${review.unsupported.join('; ')}`);
     }
