@@ -18,7 +18,7 @@ function policyOf(overrides: Record<string, unknown> = {}): Policy {
 }
 
 const triageOut = (over: Partial<TriageOutput> = {}): TriageOutput => ({
-  intent: 'dashboard_cache', priority: 'normal', confidence: 0.99, entities: { amounts: [], ids: [] }, pii: { found: false, kinds: [] },
+  intent: 'dashboard_cache', priority: 'normal', confidence: 0.99, entities: { amounts: [], ids: [], emails: [], days: [] }, pii: { found: false, kinds: [] },
   injectionRisk: 'none', summary: 'Blank dashboard after flag', redactedBody: 'Since the flag…', ...over,
 });
 const resolverOut = (over: Partial<ResolverOutput> = {}): ResolverOutput => ({
