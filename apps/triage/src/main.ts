@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { runAgentMain } from '@switchboard/agent-kit';
 import { createLlm, LlmPort, loadLlmPolicy } from '@switchboard/llm';
 import { EmbeddingModelMissingError, OnnxMiniLmEmbedder } from '@switchboard/memory';
-import { ConfigError } from '@switchboard/observability';
+import { ConfigError, JsonLogger } from '@switchboard/observability';
 import { ExampleIndex } from './classification/example-index';
 import { loadTriageExamples } from './classification/examples.loader';
 import { TRIAGE_CONFIG, TriageConfigSchema } from './triage.config';
@@ -23,10 +23,12 @@ void runAgentMain({
       if (error instanceof EmbeddingModelMissingError) throw new ConfigError([`MEMORY_EMBEDDINGS_DIR: ${error.message}`]);
       throw error;
     }
+    const index = await ExampleIndex.build(examples, embedder, { k: config.TRIAGE_NEIGHBOURS });
+    new JsonLogger('triage').info('labelled examples indexed', { examples: index.size, reliability: index.reliability });
     return [
       { provide: TRIAGE_CONFIG, useValue: config },
       { provide: LlmPort, useValue: createLlm(policy) },
-      { provide: ExampleIndex, useValue: await ExampleIndex.build(examples, embedder, { k: config.TRIAGE_NEIGHBOURS }) },
+      { provide: ExampleIndex, useValue: index },
       { provide: LLM_PROVIDER_KINDS, useValue: Object.fromEntries(Object.entries(policy.providers).map(([name, p]) => [name, p.kind])) },
     ];
   },

@@ -6,15 +6,15 @@ import { MemoryConfigSchema } from '@switchboard/memory';
 import { env } from '@switchboard/observability';
 import { installPath } from './paths';
 
-/** `provider-or-kind=weight` pairs, e.g. `llama-cpp=0.5,ollama-eu=1.2,*=1.5`. */
-const modelWeights = (fallback: string) => z.string().default(fallback).transform((value, ctx) => {
-  const weights: Record<string, number> = {};
+/** `provider-or-kind=probability` pairs, e.g. `llama-cpp=0.3,ollama-eu=0.8,*=0.9`. */
+const reliabilities = (fallback: string) => z.string().default(fallback).transform((value, ctx) => {
+  const out: Record<string, number> = {};
   for (const pair of value.split(',').map((p) => p.trim()).filter(Boolean)) {
-    const m = /^([A-Za-z0-9_.*-]+)\s*=\s*(\d+(?:\.\d+)?)$/.exec(pair);
-    if (!m) ctx.addIssue({ code: 'custom', message: `"${pair}" is not <provider or kind>=<weight ≥ 0>` });
-    else weights[m[1]!] = Number(m[2]);
+    const m = /^([A-Za-z0-9_.*-]+)\s*=\s*(0(?:\.\d+)?|1(?:\.0+)?)$/.exec(pair);
+    if (!m) ctx.addIssue({ code: 'custom', message: `"${pair}" is not <provider or kind>=<probability between 0 and 1>` });
+    else out[m[1]!] = Number(m[2]);
   }
-  return weights;
+  return out;
 });
 
 export const TriageConfigSchema = BusConfigSchema.extend(LlmConfigSchema.shape).extend({
@@ -31,11 +31,11 @@ export const TriageConfigSchema = BusConfigSchema.extend(LlmConfigSchema.shape).
   /** Nearest labelled examples that vote on a ticket's intent, per signal (embedding, character n-grams). */
   TRIAGE_NEIGHBOURS: z.coerce.number().int().min(1).max(20).default(3),
   /**
-   * Reliability of the model's intent vote next to the examples signals (1 each), by provider name or kind
-   * (`llama-cpp`, `ollama`, `bedrock`), `*` for the rest. The shipped 270M local model is right about 3 times in 4 on the
-   * labelled set, so it only breaks ties; a capable model outvotes one dissenting examples signal.
+   * How often the model's intent is right (0–1), by provider name or kind (`llama-cpp`, `ollama`, `bedrock`), `*` for
+   * the rest; its vote counts accordingly next to the examples signals. The shipped 270M base model (`llama-cpp`) is
+   * right about one time in four on the labelled set (npm run eval:triage), barely above chance over eight intents.
    */
-  TRIAGE_MODEL_WEIGHT: modelWeights('llama-cpp=0.5,*=1.5'),
+  TRIAGE_MODEL_RELIABILITY: reliabilities('llama-cpp=0.3,*=0.9'),
   /** Directory of the local sentence-embedding model (`scripts/fetch-embeddings`), loaded once at start-up. */
   MEMORY_EMBEDDINGS_DIR: MemoryConfigSchema.shape.MEMORY_EMBEDDINGS_DIR,
 });
@@ -43,12 +43,12 @@ export type TriageConfig = z.infer<typeof TriageConfigSchema>;
 export const TRIAGE_CONFIG = 'TRIAGE_CONFIG';
 
 /**
- * The weight of the model's vote for the provider that answered: by provider name, then by its kind, then `*`.
+ * The reliability of the provider that answered: by provider name, then by its kind, then `*`.
  *
  * @example
- * modelWeightFor({ 'llama-cpp': 0.5, '*': 1.5 }, 'local', { local: 'llama-cpp' }); // 0.5
+ * modelReliabilityFor({ 'llama-cpp': 0.3, '*': 0.9 }, 'local', { local: 'llama-cpp' }); // 0.3
  */
-export function modelWeightFor(weights: Record<string, number>, provider: string, kinds: Record<string, string>): number {
+export function modelReliabilityFor(reliability: Record<string, number>, provider: string, kinds: Record<string, string>): number {
   const kind = kinds[provider];
-  return weights[provider] ?? (kind !== undefined ? weights[kind] : undefined) ?? weights['*'] ?? 1;
+  return reliability[provider] ?? (kind !== undefined ? reliability[kind] : undefined) ?? reliability['*'] ?? 0.5;
 }

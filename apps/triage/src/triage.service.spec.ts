@@ -61,14 +61,13 @@ describe('TriageService', () => {
     const english = (await sut.handle(task('Our dashboard is blank'), ctx)).output;
     const french = (await sut.handle(task('Pouvez-vous prolonger notre essai de deux semaines ?', 'Essai'), ctx)).output;
 
-    expect(english).toEqual(expect.objectContaining({ intent: 'dashboard_cache', confidence: 1 }));
-    expect(french).toEqual(expect.objectContaining({ intent: 'trial_extension', confidence: 1 }));
-    expect(french.signals).toEqual(expect.arrayContaining([
-      { source: 'examples:embedding', intent: 'trial_extension', score: 1 },
-      { source: 'examples:ngram', intent: 'trial_extension', score: 1 },
-      { source: 'model:scripted', intent: 'trial_extension', score: 1 },
-      { source: 'entities', intent: 'trial_extension', score: 1 },
-    ]));
+    expect(english.intent).toBe('dashboard_cache');
+    expect(english.confidence).toBeGreaterThanOrEqual(0.95);
+    expect(french.intent).toBe('trial_extension');
+    expect(french.confidence).toBeGreaterThanOrEqual(0.95);
+    expect(french.signals!.map((s) => [s.source, s.intent])).toEqual([
+      ['examples:embedding', 'trial_extension'], ['examples:ngram', 'trial_extension'], ['model:scripted', 'trial_extension'], ['entities', 'trial_extension'],
+    ]);
   });
 
   it('stays below the threshold when the model disagrees with the examples, and the examples decide', async () => {
@@ -81,23 +80,33 @@ describe('TriageService', () => {
     expect(output.confidence).toBeLessThan(0.95);
   });
 
-  it('weighs the model by its provider (TRIAGE_MODEL_WEIGHT): the local model counts less than a capable one', async () => {
+  it('trusts the model as far as its provider is reliable (TRIAGE_MODEL_RELIABILITY)', async () => {
     const reply = (provider: string): ScriptedReply => ({ text: JSON.stringify({ intent: 'how_to', priority: 'normal', summary: 's', injectionSuspected: false }), provider });
     const kinds = { local: 'llama-cpp', 'bedrock-us': 'bedrock' };
-    const run = async (provider: string, weights?: string) => {
-      const c = weights ? TriageConfigSchema.parse({ TRIAGE_MODEL_WEIGHT: weights }) : config;
+    const run = async (provider: string, reliability?: string) => {
+      const c = reliability ? TriageConfigSchema.parse({ TRIAGE_MODEL_RELIABILITY: reliability }) : config;
       return (await new TriageService(new ScriptedLlm({ triage: [reply(provider)] }), c, index, kinds).handle(task('Our dashboard is blank'), ctx)).output;
     };
 
+    // Both examples signals say dashboard_cache; the model dissents (how_to).
     const local = await run('local');
     const capable = await run('bedrock-us');
-    const trusted = await run('bedrock-us', 'bedrock=3,*=1');
+    const trusted = await run('bedrock-us', 'bedrock=0.999,*=0.5');
 
-    // Both example signals say dashboard_cache (weight 1 each); the model dissents with its provider's weight.
-    expect(local).toEqual(expect.objectContaining({ intent: 'dashboard_cache', confidence: 0.8 }));
-    expect(capable).toEqual(expect.objectContaining({ intent: 'dashboard_cache', confidence: 0.571 }));
-    expect(trusted).toEqual(expect.objectContaining({ intent: 'how_to', confidence: 0.6 }));
+    expect(local.intent).toBe('dashboard_cache');
+    expect(capable.intent).toBe('dashboard_cache');
+    expect(local.confidence).toBeGreaterThan(capable.confidence + 0.1);
+    expect(capable.confidence).toBeLessThan(0.95);
+    expect(trusted.intent).toBe('how_to');
     expect(local.signals).toContainEqual({ source: 'model:local', intent: 'how_to', score: 1 });
+  });
+
+  it('refuses a malformed TRIAGE_MODEL_RELIABILITY', () => {
+    const parsed = TriageConfigSchema.safeParse({ TRIAGE_MODEL_RELIABILITY: 'llama-cpp=1.5,bedrock' });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error!.issues.map((i) => i.message)).toEqual([
+      '"llama-cpp=1.5" is not <provider or kind>=<probability between 0 and 1>', '"bedrock" is not <provider or kind>=<probability between 0 and 1>',
+    ]);
   });
 
   it('keeps a refund that names no amount and no invoice below the threshold, even when all else agrees', async () => {

@@ -9,9 +9,9 @@ import { capForInjection, combineIntentSignals, oneHot } from './classification/
 import { triageModelSchema, triagePrompt } from './classification/model-prompt';
 import { assessInjection } from './screening/injection';
 import { screenText } from './screening/redaction';
-import { modelWeightFor, TRIAGE_CONFIG, type TriageConfig } from './triage.config';
+import { modelReliabilityFor, TRIAGE_CONFIG, type TriageConfig } from './triage.config';
 
-/** DI token: provider name → kind (`llama-cpp`, `ollama`, `bedrock`) of the LLM policy, for `TRIAGE_MODEL_WEIGHT`. */
+/** DI token: provider name → kind (`llama-cpp`, `ollama`, `bedrock`) of the LLM policy, for `TRIAGE_MODEL_RELIABILITY`. */
 export const LLM_PROVIDER_KINDS = 'LLM_PROVIDER_KINDS';
 
 /** Demonstrations shown to the model: the closest example of each of the leading candidate intents. */
@@ -21,8 +21,9 @@ const DEMONSTRATIONS = 3;
  * Classifies a ticket: intent, priority, entities, a confidence, PII found, prompt-injection risk, and a redacted body
  * that is the only ticket text later agents see. Screening is deterministic and runs before the model, so secrets
  * never reach an LLM. The intent comes from independent signals — the nearest labelled examples by the sentence
- * embedding model and by character n-grams, the model's answer (weighted by its provider's reliability), and the
- * extracted entities — and the confidence is their agreement, so it means the same in every language.
+ * embedding model and by character n-grams (each trusted as far as its held-out accuracy on the examples), the model's
+ * answer (trusted per provider, `TRIAGE_MODEL_RELIABILITY`), and the extracted entities — and the confidence is the
+ * posterior of their agreement, so it means the same in every language.
  */
 @Injectable()
 export class TriageService extends AgentHandler<'triage'> {
@@ -56,9 +57,9 @@ export class TriageService extends AgentHandler<'triage'> {
     );
 
     const ensemble = combineIntentSignals(intents, [
-      { source: 'examples:embedding', weight: 1, scores: votes.embedding },
-      { source: 'examples:ngram', weight: 1, scores: votes.ngram },
-      { source: `model:${provider}`, weight: modelWeightFor(this.config.TRIAGE_MODEL_WEIGHT, provider, this.providerKinds), scores: oneHot(value.intent) },
+      { source: 'examples:embedding', reliability: this.examples.reliability.embedding, scores: votes.embedding },
+      { source: 'examples:ngram', reliability: this.examples.reliability.ngram, scores: votes.ngram },
+      { source: `model:${provider}`, reliability: modelReliabilityFor(this.config.TRIAGE_MODEL_RELIABILITY, provider, this.providerKinds), scores: oneHot(value.intent) },
     ], entities);
     const risk = value.injectionSuspected && injection.risk === 'none' ? 'suspected' : injection.risk;
     // The model only sees redacted text, so an address it names must also be in the ticket to be believed.

@@ -63,12 +63,33 @@ export class ExampleIndex {
     private readonly embedder: EmbeddingPort,
     readonly descriptions: Record<string, string>,
     private readonly k: number,
+    /** Leave-one-out accuracy of each examples signal on the examples file: how far its vote is trusted. */
+    readonly reliability: { embedding: number; ngram: number },
   ) {}
 
   static async build(examples: TriageExamples, embedder: EmbeddingPort, options: { k?: number } = {}): Promise<ExampleIndex> {
     const texts = examples.examples.map((e) => e.text);
     const vectors = await embedder.embed(texts);
-    return new ExampleIndex(examples.examples, vectors, CharNgramIndex.fit(texts), embedder, examples.descriptions, options.k ?? 3);
+    const ngrams = CharNgramIndex.fit(texts);
+    const k = options.k ?? 3;
+    const labels = examples.examples.map((e) => e.intent);
+    const intents = [...new Set(labels)];
+    // Each signal's reliability is its leave-one-out accuracy on the examples themselves: measured, not guessed, and
+    // it follows the examples file when a deployment edits it.
+    const heldOut = (similarities: (i: number) => number[]) => {
+      let right = 0;
+      for (let i = 0; i < texts.length; i++) {
+        const sims = similarities(i).map((s, j) => (j === i ? 0 : s));
+        const vote = Object.entries(knnVote(sims, labels, k, intents));
+        if (vote.length && vote.reduce((a, b) => (b[1] > a[1] ? b : a))[0] === labels[i]) right++;
+      }
+      return texts.length ? right / texts.length : 0;
+    };
+    const reliability = {
+      embedding: heldOut((i) => vectors.map((v) => dot(v, vectors[i]!))),
+      ngram: heldOut((i) => ngrams.similarities(texts[i]!)),
+    };
+    return new ExampleIndex(examples.examples, vectors, ngrams, embedder, examples.descriptions, k, reliability);
   }
 
   /** Number of labelled examples indexed. */

@@ -1,11 +1,11 @@
 import type { TicketEntities } from './entities';
 import type { IntentScores } from './example-index';
 
-/** One independent signal's vote and how much it counts. */
+/** One independent signal's vote and how far it is trusted. */
 export interface SignalVote {
   source: string;
-  /** Reliability of this signal (0 = ignore it). */
-  weight: number;
+  /** Probability that this signal's leading intent is the right one (measured: held-out accuracy). */
+  reliability: number;
   /** Share per intent, summing to 1; `{}` when the signal abstains. */
   scores: IntentScores;
 }
@@ -19,7 +19,7 @@ export interface SignalSummary {
 
 export interface EnsembleResult {
   intent: string;
-  /** Share of all the evidence weight cast that points at `intent`: 1 only when every signal agrees fully. */
+  /** Posterior probability of `intent` given every signal's vote and reliability. */
   confidence: number;
   /** Lead of `intent` over the runner-up, in the same units. */
   margin: number;
@@ -39,60 +39,65 @@ export const ENTITY_RULES: Record<string, (e: TicketEntities) => EntityEvidence 
   account_lockout: (e) => (e.emails.length > 0 ? 'for' : undefined),
 };
 
-/** Weight of the entity evidence next to the example signals (1 each). */
-export const ENTITY_WEIGHT = 0.5;
+/** Likelihood ratio an entity in support gives a leading candidate (an amount makes a refund 3× likelier). */
+export const ENTITY_SUPPORT_RATIO = 3;
+/** Ceiling of the confidence of an intent whose required entities are missing: below the autonomy threshold. */
+export const MISSING_ENTITY_CAP = 0.9;
 
 /**
- * Combines independent intent signals into one intent and a confidence that means agreement: each signal casts its
- * weight as a distribution over intents; the intent is the one with the most weight and the confidence is the share of
- * all weight cast that went to it. So confidence reaches 1 only when every signal puts all of its vote on the same
- * intent, and any dissent — a neighbour of another intent, a model answering otherwise — pulls it down, in any language.
+ * Combines independent intent signals into one intent and a confidence that means agreement of evidence, weighed by
+ * how reliable each signal is: the posterior over intents when each signal's vote is an observation that is right
+ * with its reliability `r` and otherwise spread over the other intents (soft votes mix the two), starting from a
+ * uniform prior. Several reliable signals agreeing give a confidence near 1; a reliable dissent pulls it well down; an
+ * unreliable signal (a 270M base model) moves it little. Nothing depends on the ticket's language.
  *
- * Entity evidence only speaks about the two leading candidates (an amount alone does not make a dashboard ticket a
- * refund): it adds weight to a candidate it supports, and for a leading intent whose required entities are missing it
- * casts its weight elsewhere (a refund with no amount and no invoice id is not one to act on autonomously).
+ * Entities only speak about the two leading candidates (an amount alone does not make a dashboard ticket a refund):
+ * support multiplies a candidate's odds by {@link ENTITY_SUPPORT_RATIO}; a leading intent whose required entities
+ * are missing (a refund with no amount and no invoice id) is capped at {@link MISSING_ENTITY_CAP}, so it is never
+ * acted on autonomously.
  *
  * @example
  * combineIntentSignals(['refund', 'other'], [
- *   { source: 'examples', weight: 1, scores: { refund: 1, other: 0 } },
- *   { source: 'model', weight: 0.5, scores: { refund: 0, other: 1 } },
- * ], { amounts: [40], ids: [], emails: [], days: [] }); // { intent: 'refund', confidence: 0.75, … }
+ *   { source: 'examples', reliability: 0.85, scores: { refund: 1, other: 0 } },
+ *   { source: 'model', reliability: 0.3, scores: { refund: 0, other: 1 } },
+ * ], { amounts: [40], ids: [], emails: [], days: [] }); // { intent: 'refund', confidence: 0.962, … }
  */
 export function combineIntentSignals(intents: readonly string[], votes: readonly SignalVote[], entities: TicketEntities): EnsembleResult {
-  const total: Record<string, number> = Object.fromEntries(intents.map((i) => [i, 0]));
-  let cast = 0;
+  const k = intents.length;
+  const logOdds: Record<string, number> = Object.fromEntries(intents.map((i) => [i, 0]));
   const signals: SignalSummary[] = [];
+  const proposed = new Set<string>();
   for (const vote of votes) {
-    const entries = Object.entries(vote.scores).filter(([i]) => i in total);
-    if (vote.weight <= 0 || entries.length === 0) continue;
-    cast += vote.weight;
-    for (const [i, share] of entries) total[i]! += vote.weight * share;
+    const entries = Object.entries(vote.scores).filter(([i]) => i in logOdds);
+    if (entries.length === 0) continue;
+    for (const [i, p] of entries) if (p > 0) proposed.add(i);
+    const r = Math.min(Math.max(vote.reliability, 1e-3), 1 - 1e-3);
+    for (const i of intents) {
+      const p = vote.scores[i] ?? 0;
+      logOdds[i]! += Math.log(p * r + (1 - p) * (1 - r) / Math.max(k - 1, 1));
+    }
     const [intent, score] = entries.reduce((a, b) => (b[1] > a[1] ? b : a));
     signals.push({ source: vote.source, intent, score: round(score) });
   }
-  const ranked = () => intents.map((i) => [i, total[i]!] as const).sort((a, b) => b[1] - a[1]);
-  if (cast === 0) return { intent: 'other', confidence: 0, margin: 0, signals };
+  if (signals.length === 0) return { intent: 'other', confidence: 0, margin: 0, signals };
 
+  const ranked = () => intents.map((i) => [i, logOdds[i]!] as const).sort((a, b) => b[1] - a[1]);
   const [first, second] = ranked();
-  const candidates = [first![0], ...(second && second[1] > 0 ? [second[0]] : [])];
-  const evidence = candidates.map((i) => [i, ENTITY_RULES[i]?.(entities)] as const);
+  const evidence = [first![0], second![0]].filter((i) => proposed.has(i)).map((i) => [i, ENTITY_RULES[i]?.(entities)] as const);
   const supported = evidence.filter(([, e]) => e === 'for').map(([i]) => i);
-  if (supported.length > 0) {
-    cast += ENTITY_WEIGHT;
-    for (const i of supported) total[i]! += ENTITY_WEIGHT / supported.length;
-    signals.push({ source: 'entities', intent: supported[0]!, score: round(1 / supported.length) });
-  } else if (evidence[0]![1] === 'against') {
-    cast += ENTITY_WEIGHT;
-    signals.push({ source: 'entities', intent: first![0], score: 0 });
-  }
+  for (const i of supported) logOdds[i]! += Math.log(ENTITY_SUPPORT_RATIO);
+  if (supported.length > 0) signals.push({ source: 'entities', intent: supported[0]!, score: round(1 / supported.length) });
 
   const [top, runnerUp] = ranked();
-  return {
-    intent: top![0],
-    confidence: round(top![1] / cast),
-    margin: round((top![1] - (runnerUp?.[1] ?? 0)) / cast),
-    signals,
-  };
+  const max = top![1];
+  const total = intents.reduce((sum, i) => sum + Math.exp(logOdds[i]! - max), 0);
+  const posterior = (x: number) => Math.exp(x - max) / total;
+  let confidence = posterior(top![1]);
+  if (ENTITY_RULES[top![0]]?.(entities) === 'against') {
+    confidence = Math.min(confidence, MISSING_ENTITY_CAP);
+    signals.push({ source: 'entities', intent: top![0], score: 0 });
+  }
+  return { intent: top![0], confidence: floor(confidence), margin: round(posterior(top![1]) - posterior(runnerUp?.[1] ?? -Infinity)), signals };
 }
 
 /**
@@ -120,4 +125,9 @@ export function oneHot(intent: string): IntentScores {
 
 function round(x: number): number {
   return Math.round(x * 1000) / 1000;
+}
+
+/** Rounded down, so 0.9496 never reads as 0.95 at the autonomy threshold. */
+function floor(x: number): number {
+  return Math.floor(x * 1000) / 1000;
 }
