@@ -47,7 +47,7 @@ const VARIANTS: Array<{ key: string; label: string }> = [
   { key: 'old', label: 'old: model + English cues' },
   { key: 'model', label: 'model alone (with demos)' },
   { key: 'model0', label: 'model alone (old prompt)' },
-  { key: 'examples', label: 'examples alone (both)' },
+  { key: 'examples', label: 'examples alone (+ entities)' },
   { key: 'embedding', label: 'examples: MiniLM kNN' },
   { key: 'ngram', label: 'examples: n-gram kNN' },
 ];
@@ -147,10 +147,7 @@ async function main(): Promise<number> {
 
     const votes = await index.vote(redacted, intents);
     const risk = output.injectionRisk;
-    const examplesOnly = combineIntentSignals(intents, [
-      { source: 'examples:embedding', reliability: index.reliability.embedding, scores: votes.embedding },
-      { source: 'examples:ngram', reliability: index.reliability.ngram, scores: votes.ngram },
-    ], extractEntities(raw, redacted));
+    const examplesOnly = combineIntentSignals(intents, [{ source: 'examples', reliability: votes.reliability, scores: votes.examples }], extractEntities(raw, redacted));
     const modelSignal = output.signals?.find((s) => s.source.startsWith('model:'));
     results.push({
       ...t,
@@ -181,7 +178,7 @@ async function main(): Promise<number> {
     return { n: rows.length, correct, accuracy: rows.length ? correct / rows.length : 0, cleared: cleared.length, clearedCorrect: cleared.filter((r) => r.verdicts[key]!.intent === r.intent).length };
   };
   console.log(`\ntriage eval: ${results.length} labelled tickets, model ${model.name}, examples ${index.size} (${config.TRIAGE_EXAMPLES_FILE.replace(ROOT + '/', '')}), ${Math.round((Date.now() - started) / 1000)} s`);
-  console.log(`reliability (held-out accuracy on the examples): MiniLM kNN ${index.reliability.embedding.toFixed(3)}, n-gram kNN ${index.reliability.ngram.toFixed(3)}; model ${JSON.stringify(config.TRIAGE_MODEL_RELIABILITY)}\n`);
+  console.log(`reliability: examples vote (held out, by leading share) ${index.calibration.map(([min, r]) => `≥${min}: ${r.toFixed(3)}`).join(', ')}; model ${JSON.stringify(config.TRIAGE_MODEL_RELIABILITY)}\n`);
   console.log('accuracy by subset, and calibration at the autonomy threshold (confidence ≥ 0.95: how many cleared it, share of those correct)');
   const head = ['variant', 'ALL', ...SUBSETS.map((s) => `${s} (${results.filter((r) => r.subset === s).length})`), '≥0.95', 'correct ≥0.95'];
   const rows = [head];

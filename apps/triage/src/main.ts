@@ -24,7 +24,7 @@ void runAgentMain({
       throw error;
     }
     const index = await ExampleIndex.build(examples, embedder, { k: config.TRIAGE_NEIGHBOURS });
-    new JsonLogger('triage').info('labelled examples indexed', { examples: index.size, reliability: index.reliability });
+    new JsonLogger('triage').info('labelled examples indexed', { examples: index.size, calibration: index.calibration });
     return [
       { provide: TRIAGE_CONFIG, useValue: config },
       { provide: LlmPort, useValue: createLlm(policy) },

@@ -20,10 +20,10 @@ const DEMONSTRATIONS = 3;
 /**
  * Classifies a ticket: intent, priority, entities, a confidence, PII found, prompt-injection risk, and a redacted body
  * that is the only ticket text later agents see. Screening is deterministic and runs before the model, so secrets
- * never reach an LLM. The intent comes from independent signals — the nearest labelled examples by the sentence
- * embedding model and by character n-grams (each trusted as far as its held-out accuracy on the examples), the model's
- * answer (trusted per provider, `TRIAGE_MODEL_RELIABILITY`), and the extracted entities — and the confidence is the
- * posterior of their agreement, so it means the same in every language.
+ * never reach an LLM. The intent comes from independent signals — the nearest labelled examples (by the sentence
+ * embedding model and by character n-grams, trusted as far as such a vote was right on held-out examples), the
+ * model's answer (trusted per provider, `TRIAGE_MODEL_RELIABILITY`), and the extracted entities — and the confidence
+ * is the posterior of their agreement, so it means the same in every language.
  */
 @Injectable()
 export class TriageService extends AgentHandler<'triage'> {
@@ -57,10 +57,11 @@ export class TriageService extends AgentHandler<'triage'> {
     );
 
     const ensemble = combineIntentSignals(intents, [
-      { source: 'examples:embedding', reliability: this.examples.reliability.embedding, scores: votes.embedding },
-      { source: 'examples:ngram', reliability: this.examples.reliability.ngram, scores: votes.ngram },
+      { source: 'examples', reliability: votes.reliability, scores: votes.examples },
       { source: `model:${provider}`, reliability: modelReliabilityFor(this.config.TRIAGE_MODEL_RELIABILITY, provider, this.providerKinds), scores: oneHot(value.intent) },
     ], entities);
+    // The two views behind the examples vote, for the trace only: they share their evidence, so only their average votes.
+    const views = [summarise('examples:embedding', votes.embedding), summarise('examples:ngram', votes.ngram)].filter((v) => v !== undefined);
     const risk = value.injectionSuspected && injection.risk === 'none' ? 'suspected' : injection.risk;
     // The model only sees redacted text, so an address it names must also be in the ticket to be believed.
     const userEmail = value.userEmail && entities.emails.includes(value.userEmail.toLowerCase()) ? value.userEmail.toLowerCase() : entities.emails[0];
@@ -78,7 +79,7 @@ export class TriageService extends AgentHandler<'triage'> {
       injectionRisk: risk,
       summary: screenText(value.summary, [ticket.requester.email]).redacted,
       redactedBody: screenText(ticket.body, [ticket.requester.email]).redacted,
-      signals: ensemble.signals,
+      signals: [...views, ...ensemble.signals],
     };
     this.logger.info('triaged', { intent: output.intent, confidence: output.confidence, margin: ensemble.margin, signals: ensemble.signals, injectionRisk: risk, injectionSignals: injection.signals, attempts });
     return {
@@ -86,4 +87,11 @@ export class TriageService extends AgentHandler<'triage'> {
       usage: { llmCalls: attempts, inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, costUsd: usage.costUsd },
     };
   }
+}
+
+function summarise(source: string, scores: Record<string, number>): { source: string; intent: string; score: number } | undefined {
+  const entries = Object.entries(scores);
+  if (entries.length === 0) return undefined;
+  const [intent, score] = entries.reduce((a, b) => (b[1] > a[1] ? b : a));
+  return { source, intent, score: Math.round(score * 1000) / 1000 };
 }

@@ -16,9 +16,19 @@ export interface ExampleVotes {
   embedding: IntentScores;
   /** k nearest examples by character n-grams, similarity-weighted. */
   ngram: IntentScores;
+  /** The two views averaged: the examples' one vote (they share their evidence, so they are not counted twice). */
+  examples: IntentScores;
+  /** How often a vote like `examples` (by its leading share) was right when each example was held out. */
+  reliability: number;
   /** Per intent, its closest example (mean of both similarities), most similar first. */
   nearest: NearestExample[];
 }
+
+/** Held-out accuracy of the examples vote by its leading share: `[minShare, accuracy]`, highest share first. */
+export type ExamplesCalibration = Array<[minShare: number, accuracy: number]>;
+
+/** Leading-share bands the examples vote is calibrated in. */
+const SHARE_BANDS = [0.9, 0.7, 0];
 
 /** Similarity gap at which a neighbour's vote weighs e⁻¹ of the nearest one's (cosine units). */
 export const NEIGHBOUR_TEMPERATURE = 0.05;
@@ -63,8 +73,8 @@ export class ExampleIndex {
     private readonly embedder: EmbeddingPort,
     readonly descriptions: Record<string, string>,
     private readonly k: number,
-    /** Leave-one-out accuracy of each examples signal on the examples file: how far its vote is trusted. */
-    readonly reliability: { embedding: number; ngram: number },
+    /** Held-out accuracy of the examples vote per band of its leading share: how far a vote is trusted. */
+    readonly calibration: ExamplesCalibration,
   ) {}
 
   static async build(examples: TriageExamples, embedder: EmbeddingPort, options: { k?: number } = {}): Promise<ExampleIndex> {
@@ -74,22 +84,20 @@ export class ExampleIndex {
     const k = options.k ?? 3;
     const labels = examples.examples.map((e) => e.intent);
     const intents = [...new Set(labels)];
-    // Each signal's reliability is its leave-one-out accuracy on the examples themselves: measured, not guessed, and
-    // it follows the examples file when a deployment edits it.
-    const heldOut = (similarities: (i: number) => number[]) => {
-      let right = 0;
-      for (let i = 0; i < texts.length; i++) {
-        const sims = similarities(i).map((s, j) => (j === i ? 0 : s));
-        const vote = Object.entries(knnVote(sims, labels, k, intents));
-        if (vote.length && vote.reduce((a, b) => (b[1] > a[1] ? b : a))[0] === labels[i]) right++;
-      }
-      return texts.length ? right / texts.length : 0;
-    };
-    const reliability = {
-      embedding: heldOut((i) => vectors.map((v) => dot(v, vectors[i]!))),
-      ngram: heldOut((i) => ngrams.similarities(texts[i]!)),
-    };
-    return new ExampleIndex(examples.examples, vectors, ngrams, embedder, examples.descriptions, k, reliability);
+    // The examples vote's reliability is measured, not guessed: each example is held out and classified by the rest,
+    // and the share of right answers is kept per band of the vote's leading share (Laplace-smoothed). It follows the
+    // examples file when a deployment edits it.
+    const tally = SHARE_BANDS.map(() => ({ right: 0, n: 0 }));
+    for (let i = 0; i < texts.length; i++) {
+      const dense = vectors.map((v, j) => (j === i ? 0 : dot(v, vectors[i]!)));
+      const sparse = ngrams.similarities(texts[i]!).map((s, j) => (j === i ? 0 : s));
+      const [intent, share] = leader(fuse(knnVote(dense, labels, k, intents), knnVote(sparse, labels, k, intents), intents));
+      const band = tally[SHARE_BANDS.findIndex((min) => share >= min)]!;
+      band.n++;
+      if (intent === labels[i]) band.right++;
+    }
+    const calibration: ExamplesCalibration = SHARE_BANDS.map((min, b) => [min, (tally[b]!.right + 1) / (tally[b]!.n + 2)]);
+    return new ExampleIndex(examples.examples, vectors, ngrams, embedder, examples.descriptions, k, calibration);
   }
 
   /** Number of labelled examples indexed. */
@@ -107,12 +115,30 @@ export class ExampleIndex {
       const similarity = (dense[i]! + sparse[i]!) / 2;
       if (intents.includes(e.intent) && similarity > (best.get(e.intent)?.similarity ?? -Infinity)) best.set(e.intent, { ...e, similarity });
     });
+    const embedding = knnVote(dense, labels, this.k, intents);
+    const ngram = knnVote(sparse, labels, this.k, intents);
+    const examples = fuse(embedding, ngram, intents);
+    const share = leader(examples)[1];
     return {
-      embedding: knnVote(dense, labels, this.k, intents),
-      ngram: knnVote(sparse, labels, this.k, intents),
+      embedding,
+      ngram,
+      examples,
+      reliability: this.calibration.find(([min]) => share >= min)?.[1] ?? 0,
       nearest: [...best.values()].sort((a, b) => b.similarity - a.similarity),
     };
   }
+}
+
+/** Averages two votes; a vote that abstains leaves the other alone. */
+function fuse(a: IntentScores, b: IntentScores, intents: readonly string[]): IntentScores {
+  const votes = [a, b].filter((v) => Object.keys(v).length > 0);
+  if (votes.length === 0) return {};
+  return Object.fromEntries(intents.map((i) => [i, votes.reduce((sum, v) => sum + (v[i] ?? 0), 0) / votes.length]));
+}
+
+function leader(scores: IntentScores): [string, number] {
+  const entries = Object.entries(scores);
+  return entries.length ? entries.reduce((x, y) => (y[1] > x[1] ? y : x)) : ['', 0];
 }
 
 function dot(a: readonly number[], b: readonly number[]): number {
