@@ -1,25 +1,16 @@
+import { join } from 'node:path';
 import { TicketEventSchema, DEFAULT_INTENTS } from '@switchboard/contracts';
 import { ScriptedLlm, type ScriptedReply } from '@switchboard/llm/testing';
 import { HashingEmbedder } from '@switchboard/memory/testing';
 import { ExampleIndex } from './classification/example-index';
-import { parseTriageExamples } from './classification/examples.loader';
+import { loadTriageExamples } from './classification/examples.loader';
 import { TriageConfigSchema, type TriageConfig } from './triage.config';
 import { TriageService } from './triage.service';
 
 // Doubles: ScriptedLlm (the model) and HashingEmbedder (a bag-of-words stand-in for MiniLM: texts sharing words are
-// close). The examples, the n-gram index, the entity rules and the ensemble are real.
-const EXAMPLES = `
-version: 1
-intents:
-  dashboard_cache: { description: The dashboard is blank or stale., examples: { en: [The dashboard is blank, Dashboard shows old numbers, Dashboard keeps loading forever], fr: [Le tableau de bord est vide, Le tableau de bord affiche de vieux chiffres] } }
-  feature_flag: { description: A feature flag is to be switched., examples: { en: [Please enable the beta flag, Turn off the feature flag, Switch on the preview feature] } }
-  trial_extension: { description: More time on the trial., examples: { en: [Please extend our trial, We need more trial time, Our trial ends soon extend it], fr: [Prolongez notre essai, Notre essai se termine bientôt] } }
-  refund: { description: Money back for a charge., examples: { en: [Please refund the duplicate charge, We were charged twice refund us, I want my money back for the invoice] } }
-  account_lockout: { description: The account is locked., examples: { en: [My account is locked, Please unlock the user, Locked out after wrong passwords] } }
-  how_to: { description: A usage question., examples: { en: [How do I invite a member, Where do I change the language, How can I export reports] } }
-  bug_report: { description: Something errors., examples: { en: [Export fails with an error, The page crashes on save, Upload throws an exception] } }
-  other: { description: Anything else., examples: { en: [Update our postal address, Talk to sales about a quote, Thanks for the service] } }
-`;
+// close). The shipped examples file, the n-gram index, the held-out calibration, the entity rules and the ensemble are
+// real.
+const EXAMPLES_FILE = join(__dirname, '..', '..', '..', 'data', 'triage', 'examples.yaml');
 const config: TriageConfig = TriageConfigSchema.parse({ TRIAGE_MAX_REPAIRS: '2' });
 const ctx = { caseId: 'case_000000000000000000000002', tenantId: 'globex', region: 'us-east-1', correlationId: 'c', attempt: 0 };
 const ticket = (body: string, subject = 'Help') => TicketEventSchema.parse({
@@ -31,8 +22,7 @@ const task = (body: string, subject?: string) => ({ taskId: 't', intents: [...DE
 
 let index: ExampleIndex;
 beforeAll(async () => {
-  // Two neighbours: this inline set has only two examples per intent and language.
-  index = await ExampleIndex.build(parseTriageExamples(EXAMPLES, DEFAULT_INTENTS, 'inline'), new HashingEmbedder(128), { k: 2 });
+  index = await ExampleIndex.build(loadTriageExamples(EXAMPLES_FILE, DEFAULT_INTENTS), new HashingEmbedder(256));
 });
 
 describe('TriageService', () => {
@@ -66,7 +56,7 @@ describe('TriageService', () => {
     expect(french.intent).toBe('trial_extension');
     expect(french.confidence).toBeGreaterThanOrEqual(0.95);
     expect(french.signals!.map((s) => [s.source, s.intent])).toEqual([
-      ['examples:embedding', 'trial_extension'], ['examples:ngram', 'trial_extension'], ['model:scripted', 'trial_extension'], ['entities', 'trial_extension'],
+      ['examples:embedding', 'trial_extension'], ['examples:ngram', 'trial_extension'], ['examples', 'trial_extension'], ['model:scripted', 'trial_extension'], ['entities', 'trial_extension'],
     ]);
   });
 
@@ -129,7 +119,7 @@ describe('TriageService', () => {
     await sut.handle(task('My account is locked, please unlock it'), ctx);
 
     const req = llm.chatCallsOf('triage')[0]!;
-    expect(req.system).toContain('- account_lockout: The account is locked.');
+    expect(req.system).toContain('- account_lockout: A user cannot sign in because the account is locked');
     const users = req.messages.filter((m) => m.role === 'user').map((m) => m.content);
     expect(users).toHaveLength(4);
     expect(users.at(-1)).toBe('<ticket>\nHelp\n\nMy account is locked, please unlock it\n</ticket>');

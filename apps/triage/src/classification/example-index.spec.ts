@@ -58,6 +58,19 @@ describe('ExampleIndex', () => {
     expect(votes.nearest[0]!.text).toBe('please refund the duplicate charge');
   });
 
+  it('averages the two views into one vote, trusted at the held-out accuracy of its band', async () => {
+    const sut = await ExampleIndex.build(examples, new HashingEmbedder(64), { k: 2 });
+    // Held out, each refund example finds the other one; the lone lockout and other examples cannot be right.
+    expect(sut.calibration.map(([min]) => min)).toEqual([0.9, 0.7, 0]);
+    for (const [, accuracy] of sut.calibration) expect(accuracy).toBeGreaterThan(0);
+
+    const votes = await sut.vote('refund the duplicate charge please', INTENTS);
+
+    for (const i of INTENTS) expect(votes.examples[i]).toBeCloseTo(((votes.embedding[i] ?? 0) + (votes.ngram[i] ?? 0)) / 2, 9);
+    const share = Math.max(...Object.values(votes.examples));
+    expect(votes.reliability).toBe(sut.calibration.find(([min]) => share >= min)![1]);
+  });
+
   it('leaves intents the task does not offer out of every vote', async () => {
     const sut = await ExampleIndex.build(examples, new HashingEmbedder(64));
     const votes = await sut.vote('refund the duplicate charge please', ['account_lockout', 'other']);
