@@ -71,10 +71,13 @@ intents:
 
   it('refuses a file of the wrong shape with the path of each bad field', () => {
     const problems = problemsOf(() => parseTriageExamples('version: 2\nintents:\n  refund:\n    examples:\n      en: [x]\n', TAXONOMY, 'x.yaml'));
+    // Shape problems and content problems come in one list.
     expect(problems).toEqual([
       expect.stringMatching(/^x\.yaml: version: /),
       expect.stringMatching(/^x\.yaml: intents\.refund\.description: /),
       expect.stringMatching(/^x\.yaml: intents\.refund\.examples\.en\.0: .*>=3 characters/),
+      'x.yaml: intents.refund.examples: 1 example(s), at least 3 needed',
+      'x.yaml: intents: intent "other" has no description and no examples',
     ]);
     const languages = problemsOf(() => parseTriageExamples(valid.replace('fr:', 'french:'), TAXONOMY, 'x.yaml'));
     expect(languages).toEqual([expect.stringMatching(/^x\.yaml: intents\.refund\.examples\.french: language keys are ISO 639-1 codes/)]);

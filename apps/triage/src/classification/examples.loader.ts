@@ -65,30 +65,36 @@ export function parseTriageExamples(text: string, taxonomy: readonly string[], s
   } catch (error) {
     throw new ConfigError([`${source}: not YAML (${(error as Error).message.split('\n')[0]})`]);
   }
+  // Shape problems and content problems are reported together: the content checks run on whatever part is readable.
   const parsed = ExamplesFileSchema.safeParse(raw);
-  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${at(i.path)}: ${i.message}`));
+  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${at(i.path)}: ${i.message}`);
+  const intentsRaw = (raw as { intents?: unknown } | null)?.intents;
+  const entries = intentsRaw && typeof intentsRaw === 'object' && !Array.isArray(intentsRaw) ? Object.entries(intentsRaw as Record<string, unknown>) : [];
 
-  const problems: string[] = [];
   const descriptions: Record<string, string> = {};
   const examples: LabelledExample[] = [];
   const seen = new Map<string, string>();
-  for (const [intent, entry] of Object.entries(parsed.data.intents)) {
+  for (const [intent, entry] of entries) {
     if (!taxonomy.includes(intent)) problems.push(`${at(['intents', intent])}: not in the intent taxonomy (${taxonomy.join(', ')})`);
-    descriptions[intent] = entry.description;
-    for (const [language, texts] of Object.entries(entry.examples)) {
+    const { description, examples: byLanguage } = (entry ?? {}) as { description?: unknown; examples?: unknown };
+    if (typeof description === 'string') descriptions[intent] = description.trim();
+    if (!byLanguage || typeof byLanguage !== 'object') continue;
+    for (const [language, texts] of Object.entries(byLanguage as Record<string, unknown>)) {
       if (!/^[a-z]{2}$/.test(language)) problems.push(`${at(['intents', intent, 'examples', language])}: language keys are ISO 639-1 codes (en, fr, de, …)`);
+      if (!Array.isArray(texts)) continue;
       texts.forEach((t, i) => {
-        const key = t.toLowerCase().replace(/\s+/g, ' ');
+        if (typeof t !== 'string') return;
+        const key = t.trim().toLowerCase().replace(/\s+/g, ' ');
         const first = seen.get(key);
         if (first) problems.push(`${at(['intents', intent, 'examples', language, i])}: duplicate of ${first}`);
         else seen.set(key, `intents.${intent}.examples.${language}.${i}`);
-        examples.push({ intent, language, text: t });
+        examples.push({ intent, language, text: t.trim() });
       });
     }
   }
   for (const intent of taxonomy) {
     const n = examples.filter((e) => e.intent === intent).length;
-    if (!parsed.data.intents[intent]) problems.push(`${at(['intents'])}: intent "${intent}" has no description and no examples`);
+    if (!entries.some(([name]) => name === intent)) problems.push(`${at(['intents'])}: intent "${intent}" has no description and no examples`);
     else if (n < MIN_EXAMPLES_PER_INTENT) problems.push(`${at(['intents', intent, 'examples'])}: ${n} example(s), at least ${MIN_EXAMPLES_PER_INTENT} needed`);
   }
   if (problems.length) throw new ConfigError(problems);
