@@ -147,7 +147,7 @@ async function main(): Promise<number> {
 
     const votes = await index.vote(redacted, intents);
     const risk = output.injectionRisk;
-    const examplesOnly = combineIntentSignals(intents, [{ source: 'examples', reliability: votes.reliability, scores: votes.examples }], extractEntities(raw, redacted));
+    const examplesOnly = combineIntentSignals(intents, [{ source: 'examples', reliability: votes.reliability, scores: votes.examples, leaderOnly: true }], extractEntities(raw, redacted));
     const modelSignal = output.signals?.find((s) => s.source.startsWith('model:'));
     results.push({
       ...t,

@@ -57,7 +57,7 @@ export class TriageService extends AgentHandler<'triage'> {
     );
 
     const ensemble = combineIntentSignals(intents, [
-      { source: 'examples', reliability: votes.reliability, scores: votes.examples },
+      { source: 'examples', reliability: votes.reliability, scores: votes.examples, leaderOnly: true },
       { source: `model:${provider}`, reliability: modelReliabilityFor(this.config.TRIAGE_MODEL_RELIABILITY, provider, this.providerKinds), scores: oneHot(value.intent) },
     ], entities);
     // The two views behind the examples vote, for the trace only: they share their evidence, so only their average votes.

@@ -82,3 +82,15 @@ describe('capForInjection', () => {
     expect(capForInjection(confidence, risk)).toBe(expected);
   });
 });
+
+describe('combineIntentSignals with a leader-only vote', () => {
+  it('counts the vote for its leader alone, so a weak dissent cannot overturn it, and keeps its runner-up a candidate', () => {
+    const examples = vote('examples', 0.64, { other: 0.6, account_lockout: 0.4 });
+    const soft = combineIntentSignals(INTENTS, [examples, vote('m', 0.3, oneHot('account_lockout'))], NONE);
+    const hard = combineIntentSignals(INTENTS, [{ ...examples, leaderOnly: true }, vote('m', 0.3, oneHot('account_lockout'))], NONE);
+    expect(soft.intent).toBe('account_lockout');
+    expect(hard.intent).toBe('other');
+    const supported = combineIntentSignals(INTENTS, [{ ...vote('examples', 0.64, { dashboard_cache: 0.55, trial_extension: 0.45 }), leaderOnly: true }], { ...NONE, days: [14] });
+    expect(supported.signals).toContainEqual({ source: 'entities', intent: 'trial_extension', score: 1 });
+  });
+});

@@ -8,6 +8,11 @@ export interface SignalVote {
   reliability: number;
   /** Share per intent, summing to 1; `{}` when the signal abstains. */
   scores: IntentScores;
+  /**
+   * The reliability is that of the leading intent alone (how the examples vote is calibrated), so the vote counts
+   * for its leader only; the other intents it names still count as candidates for entity evidence.
+   */
+  leaderOnly?: boolean;
 }
 
 /** What the trace records per signal: its leading intent and the share of its vote that intent got. */
@@ -49,7 +54,8 @@ export const MISSING_ENTITY_CAP = 0.9;
  * how reliable each signal is: the posterior over intents when each signal's vote is an observation that is right
  * with its reliability `r` and otherwise spread over the other intents (soft votes mix the two), starting from a
  * uniform prior. Several reliable signals agreeing give a confidence near 1; a reliable dissent pulls it well down; an
- * unreliable signal (a 270M base model) moves it little. Nothing depends on the ticket's language.
+ * unreliable signal (a 270M base model) moves it little and cannot overturn a more reliable one. Nothing depends on
+ * the ticket's language.
  *
  * Entities only speak about the two leading candidates (an amount alone does not make a dashboard ticket a refund):
  * support multiplies a candidate's odds by {@link ENTITY_SUPPORT_RATIO}; a leading intent whose required entities
@@ -72,11 +78,11 @@ export function combineIntentSignals(intents: readonly string[], votes: readonly
     if (entries.length === 0) continue;
     for (const [i, p] of entries) if (p > 0) proposed.add(i);
     const r = Math.min(Math.max(vote.reliability, 1e-3), 1 - 1e-3);
+    const [intent, score] = entries.reduce((a, b) => (b[1] > a[1] ? b : a));
     for (const i of intents) {
-      const p = vote.scores[i] ?? 0;
+      const p = vote.leaderOnly ? (i === intent ? 1 : 0) : (vote.scores[i] ?? 0);
       logOdds[i]! += Math.log(p * r + (1 - p) * (1 - r) / Math.max(k - 1, 1));
     }
-    const [intent, score] = entries.reduce((a, b) => (b[1] > a[1] ? b : a));
     signals.push({ source: vote.source, intent, score: round(score) });
   }
   if (signals.length === 0) return { intent: 'other', confidence: 0, margin: 0, signals };
