@@ -59,10 +59,12 @@ COPY --from=embeddings /models ./models
 COPY data/kb ./data/kb
 # Resolution procedures (docs/procedures.md): the supervisor dispatches them, the gateway checks them against its catalogue.
 COPY procedures ./procedures
+# Labelled examples of the triage ensemble.
+COPY data/triage ./data/triage
 RUN test -f "dist/apps/${APP}/src/main.js" || { echo "no app named ${APP} (dist/apps/${APP}/src/main.js missing)" >&2; exit 1; } \
  && ln -s "dist/apps/${APP}/src/main.js" main.js
 LABEL org.opencontainers.image.title="switchboard-${APP}" org.opencontainers.image.licenses="Apache-2.0"
 USER node
 # Listens on the app's PORT (defaults in docs/configuration.md); health: GET /health/live and /health/ready.
-# The embedding model is at /app/models/all-minilm-l6-v2-q (retrieval: MEMORY_EMBEDDINGS_DIR).
+# The embedding model is at /app/models/all-minilm-l6-v2-q (retrieval and triage: MEMORY_EMBEDDINGS_DIR).
 CMD ["node", "main.js"]

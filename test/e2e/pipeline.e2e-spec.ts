@@ -1,7 +1,9 @@
+/** @jest-environment ./libs/memory/test/support/native-typed-arrays.environment.js */
 // End to end on the real broker, database and gateway: tickets published to tickets.ingress flow through
 // triage → retrieval → resolver → (approval) → verifier → reply, orchestrated by the supervisor.
 // Real: Kafka, Postgres, every Switchboard app, the gateway and the reference backend over HTTP.
-// Doubles: the LLM (ScriptedLlm playing a deliberately gullible support model) and the embedder (HashingEmbedder).
+// Doubles: the LLM (ScriptedLlm playing a deliberately gullible support model) and the retrieval embedder
+// (HashingEmbedder); triage embeds with the real MiniLM model, hence the environment above.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';

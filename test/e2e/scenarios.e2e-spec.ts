@@ -1,9 +1,11 @@
+/** @jest-environment ./libs/memory/test/support/native-typed-arrays.environment.js */
 // The scenario suite in CI: every scenario in test/scenarios once (k = 1) with the scripted support model, graded from
 // the backend's state, the case outcome and the reply; then the chaos model, which must cause no unauthorised state
 // change and leave every case settled with the reason its misbehaviour calls for. `npm run eval` runs the same suite
 // with k runs per scenario and prints the tables.
 // Real: Kafka, Postgres, every Switchboard app, the gateway and the reference backend over HTTP.
-// Doubles: the LLM (scripted support model / chaos model) and the embedder (HashingEmbedder).
+// Doubles: the LLM (scripted support model / chaos model) and the retrieval embedder (HashingEmbedder); triage embeds
+// with the real MiniLM model, hence the environment above.
 import { ScriptedLlm } from '@switchboard/llm/testing';
 import { scriptedSupportModel } from '../support/scripted-support-model';
 import { loadScenarios } from '../scenarios/support/scenario';

@@ -24,10 +24,16 @@ function classify(text: string): string {
 }
 
 function triage(req: ChatRequest, confidence: number): ScriptedReply {
-  const text = /<ticket>([\s\S]*?)<\/ticket>/.exec(firstUser(req.messages))?.[1] ?? '';
+  // The last user turn is the ticket; earlier turns are labelled demonstrations.
+  const text = /<ticket>([\s\S]*?)<\/ticket>/.exec(lastUser(req.messages))?.[1] ?? '';
   const injection = /ignore (your|all|previous)|you are now/i.test(text);
   const priority = /urgent|asap|down/i.test(text) ? 'high' : 'normal';
   return { json: { intent: classify(text), priority, confidence, summary: text.split('\n').find((l) => l.trim())?.slice(0, 200) ?? 'ticket', injectionSuspected: injection } };
+}
+
+function lastUser(messages: ChatMessage[]): string {
+  const m = messages.findLast((x) => x.role === 'user');
+  return m && m.role === 'user' ? m.content : '';
 }
 
 function firstUser(messages: ChatMessage[]): string {

@@ -1,6 +1,8 @@
 // The whole Switchboard pipeline in one test process: the reference backend, the gateway, the supervisor and the
 // four agents, each a real Nest app on an ephemeral port, talking over the real Kafka broker, the real Postgres and
-// real HTTP. Only the LLM is a named double (passed in). Used by test/e2e and the scenario suite.
+// real HTTP. Only the LLM is a named double (passed in); triage embeds with the real MiniLM model (scripts/fetch-embeddings),
+// so jest specs using the stack need the native-typed-arrays environment (see libs/memory/test/support). Used by
+// test/e2e and the scenario suite.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -12,8 +14,7 @@ import { AgentRuntimeModule, HttpToolGateway, startAgentApp, ToolGateway } from 
 import { KafkaBus, BusConfigSchema } from '@switchboard/bus';
 import type { TicketEvent, TicketEventInput } from '@switchboard/contracts';
 import { LlmPort } from '@switchboard/llm';
-import { KnowledgeIngestor, MemoryService, PgVectorStore, runMemoryMigrations } from '@switchboard/memory';
-import { DEFAULT_EMBEDDINGS_DIR, OnnxMiniLmEmbedder } from '@switchboard/memory';
+import { DEFAULT_EMBEDDINGS_DIR, KnowledgeIngestor, MemoryService, OnnxMiniLmEmbedder, PgVectorStore, runMemoryMigrations } from '@switchboard/memory';
 import { loadConfig } from '@switchboard/observability';
 import { createAcmeApp } from '../../apps/acme-backend/src/acme.app';
 import { AcmeConfigSchema } from '../../apps/acme-backend/src/acme.config';
@@ -26,6 +27,8 @@ import { RetrievalService } from '../../apps/retrieval/src/retrieval.service';
 import { createSupervisorApp } from '../../apps/supervisor/src/supervisor.app';
 import { SupervisorConfigSchema } from '../../apps/supervisor/src/supervisor.config';
 import { parsePolicy } from '../../apps/supervisor/src/policy/policy.loader';
+import { ExampleIndex } from '../../apps/triage/src/classification/example-index';
+import { loadTriageExamples } from '../../apps/triage/src/classification/examples.loader';
 import { TRIAGE_CONFIG, TriageConfigSchema } from '../../apps/triage/src/triage.config';
 import { TriageService } from '../../apps/triage/src/triage.service';
 import { VerifierService } from '../../apps/verifier/src/verifier.service';
@@ -165,10 +168,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const gateway = { provide: ToolGateway, useValue: new HttpToolGateway(gatewayUrl, 10_000) };
   const llm = { provide: LlmPort, useValue: options.llm };
   const busConfig = loadConfig(BusConfigSchema, kafkaEnv);
+  const triageConfig = loadConfig(TriageConfigSchema, agentEnv);
+  const triageEmbedder = await OnnxMiniLmEmbedder.create(process.env.MEMORY_EMBEDDINGS_DIR ?? DEFAULT_EMBEDDINGS_DIR);
+  const triageExamples = await ExampleIndex.build(loadTriageExamples(triageConfig.TRIAGE_EXAMPLES_FILE, [...triageConfig.TRIAGE_INTENTS, 'other']), triageEmbedder, { k: triageConfig.TRIAGE_NEIGHBOURS });
   apps.push(
     await startAgentApp(AgentRuntimeModule.forRoot({
       agent: 'triage', config: busConfig, handler: TriageService, groupId: groups.triage,
-      providers: [llm, { provide: TRIAGE_CONFIG, useValue: loadConfig(TriageConfigSchema, agentEnv) }],
+      providers: [llm, { provide: TRIAGE_CONFIG, useValue: triageConfig }, { provide: ExampleIndex, useValue: triageExamples }],
     }), 0),
     await startAgentApp(AgentRuntimeModule.forRoot({
       agent: 'retrieval', config: busConfig, handler: RetrievalService, groupId: groups.retrieval, providers: [{ provide: MemoryService, useValue: memory }],
@@ -211,6 +217,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         await app.close().catch(() => undefined);
       }
       await bus.disconnect();
+      await triageEmbedder.close();
       await Promise.all([db.end(), acmeDb.end()]);
     },
   };

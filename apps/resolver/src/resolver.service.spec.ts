@@ -16,7 +16,7 @@ const ctx = { caseId: 'case_000000000000000000000001', tenantId: 'globex', regio
 function task(overrides: Partial<ResolverTask> = {}): ResolverTask {
   return {
     taskId: 't1', subject: 'Dashboard blank', body: 'blank since yesterday', mode: 'autonomous', gatewayToken: 'tok', maxSteps: 6, previousFindings: [], passages: [], procedures: [],
-    triage: { intent: 'dashboard_cache', priority: 'high', confidence: 0.97, entities: { tenantId: 'globex', amounts: [], ids: [] }, pii: { found: false, kinds: [] }, injectionRisk: 'none', summary: 'blank dashboard', redactedBody: 'blank' },
+    triage: { intent: 'dashboard_cache', priority: 'high', confidence: 0.97, entities: { tenantId: 'globex', amounts: [], ids: [], emails: [], days: [] }, pii: { found: false, kinds: [] }, injectionRisk: 'none', summary: 'blank dashboard', redactedBody: 'blank' },
     ...overrides,
   };
 }

@@ -1,7 +1,9 @@
+/** @jest-environment ./libs/memory/test/support/native-typed-arrays.environment.js */
 // The supervisor console in a real browser, against the whole pipeline.
 // Real: headless Debian Chromium (driven by playwright-core), Kafka, Postgres, the gateway, the reference backend and
 // every Switchboard app (test/support/stack.ts), the console served by the supervisor over real HTTP.
-// Doubles: the LLM (ScriptedLlm playing the scripted support model) and the embedder, as in test/e2e.
+// Doubles: the LLM (ScriptedLlm playing the scripted support model) and the retrieval embedder, as in test/e2e (triage
+// embeds with the real MiniLM model, hence the environment above).
 // The stack's own supervisor is stopped and replaced by one with console users (stack.ts builds its config from a
 // fixed env); it joins the same broker, database and gateway.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';

@@ -20,7 +20,7 @@ function policyOf(overrides: Record<string, unknown> = {}): Policy {
 }
 
 const triageOut = (over: Partial<TriageOutput> = {}): TriageOutput => ({
-  intent: 'dashboard_cache', priority: 'normal', confidence: 0.99, entities: { amounts: [], ids: [] }, pii: { found: false, kinds: [] },
+  intent: 'dashboard_cache', priority: 'normal', confidence: 0.99, entities: { amounts: [], ids: [], emails: [], days: [] }, pii: { found: false, kinds: [] },
   injectionRisk: 'none', summary: 'Blank dashboard after flag', redactedBody: 'Since the flag…', ...over,
 });
 const resolverOut = (over: Partial<ResolverOutput> = {}): ResolverOutput => ({
@@ -423,7 +423,7 @@ describe('case machine', () => {
     expect(bare.state.escalation).toMatchObject({ breaker: 'unverified', reason: expect.stringContaining('no evidence') });
 
     const refund = new Run(policyOf());
-    refund.apply((s) => ok(s, triageOut({ intent: 'refund', entities: { amounts: [150], ids: ['inv_1'] } })));
+    refund.apply((s) => ok(s, triageOut({ intent: 'refund', entities: { amounts: [150], ids: ['inv_1'], emails: [], days: [] } })));
     refund.apply((s) => ok(s, { passages: [] }));
     refund.apply((s) => ok(s, resolverOut({ decision: 'needs_approval', actions: [], procedure: { id: 'refund-paid-invoice', version: 1 }, slots: { invoiceId: 'inv_1', amount: 150 }, pendingApproval: { approvalId: 'apr_1', tool: 'issue_refund', arguments: { amount: 150 }, reason: 'above 100' } })));
     expect(refund.state.status).toBe('AWAITING_APPROVAL');

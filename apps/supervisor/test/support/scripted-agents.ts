@@ -34,7 +34,7 @@ export const happy = {
     status: 'ok',
     usage: { llmCalls: 1, inputTokens: 300, outputTokens: 80, costUsd: 0.001 },
     output: {
-      intent: 'dashboard_cache', priority: 'normal', confidence: 0.99, entities: { amounts: [], ids: [] }, pii: { found: false, kinds: [] },
+      intent: 'dashboard_cache', priority: 'normal', confidence: 0.99, entities: { amounts: [], ids: [], emails: [], days: [] }, pii: { found: false, kinds: [] },
       injectionRisk: 'none', summary: 'Dashboard blank since the flag change', redactedBody: 'Since the flag was switched on the dashboard is blank.', ...over,
     } satisfies TriageOutput,
   }),

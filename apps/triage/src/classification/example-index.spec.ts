@@ -1,0 +1,80 @@
+import { HashingEmbedder } from '@switchboard/memory/testing';
+import { CharNgramIndex } from './char-ngrams';
+import { ExampleIndex, knnVote } from './example-index';
+
+const INTENTS = ['refund', 'account_lockout', 'other'];
+
+describe('knnVote', () => {
+  it('weighs neighbours by how close they are to the nearest one', () => {
+    const sut = knnVote([0.9, 0.2, 0.88], ['refund', 'other', 'account_lockout'], 2, INTENTS);
+    expect(sut.refund).toBeCloseTo(0.599, 3);
+    expect(sut.account_lockout).toBeCloseTo(0.401, 3);
+    expect(sut.other).toBe(0);
+    expect(knnVote([0.9, 0.5], ['refund', 'other'], 2, INTENTS).refund).toBeGreaterThan(0.999);
+  });
+
+  it('votes only for offered intents, and abstains without any positive similarity', () => {
+    expect(knnVote([0.9, 0.5], ['teleport', 'other'], 1, INTENTS)).toEqual({ refund: 0, account_lockout: 0, other: 1 });
+    expect(knnVote([0, -0.2], ['refund', 'other'], 2, INTENTS)).toEqual({});
+  });
+});
+
+describe('CharNgramIndex', () => {
+  it('matches inflected and accented forms across related words', () => {
+    const sut = CharNgramIndex.fit(['remboursement de la facture', 'compte bloqué', 'nouvelle adresse postale']);
+    const [refund, lockout, other] = sut.similarities('Remboursez la facture, svp');
+    expect(refund!).toBeGreaterThan(lockout!);
+    expect(refund!).toBeGreaterThan(other!);
+    expect(sut.similarities('compte bloque')[1]).toBeGreaterThan(0.8);
+  });
+
+  it('ignores n-grams it never saw', () => {
+    expect(CharNgramIndex.fit(['abc def']).similarities('xyz')).toEqual([0]);
+  });
+});
+
+describe('ExampleIndex', () => {
+  const examples = {
+    descriptions: { refund: 'Money back.', account_lockout: 'Locked account.', other: 'Anything else.' },
+    examples: [
+      { intent: 'refund', language: 'en', text: 'please refund the duplicate charge' },
+      { intent: 'refund', language: 'fr', text: 'remboursez le double paiement' },
+      { intent: 'account_lockout', language: 'en', text: 'my account is locked' },
+      { intent: 'other', language: 'en', text: 'update our postal address' },
+    ],
+  };
+
+  it('embeds the examples once, then one text per vote', async () => {
+    const embedder = new HashingEmbedder(64);
+    const sut = await ExampleIndex.build(examples, embedder, { k: 2 });
+    expect(embedder.textsEmbedded).toBe(4);
+
+    const votes = await sut.vote('refund the duplicate charge please', INTENTS);
+
+    expect(embedder.textsEmbedded).toBe(5);
+    expect(votes.embedding.refund).toBeGreaterThan(0.9);
+    expect(votes.ngram.refund).toBeGreaterThan(0.9);
+    expect(votes.nearest.map((n) => n.intent).sort()).toEqual(['account_lockout', 'other', 'refund']);
+    expect(votes.nearest[0]!.text).toBe('please refund the duplicate charge');
+  });
+
+  it('averages the two views into one vote, trusted at the held-out accuracy of its band', async () => {
+    const sut = await ExampleIndex.build(examples, new HashingEmbedder(64), { k: 2 });
+    // Held out, each refund example finds the other one; the lone lockout and other examples cannot be right.
+    expect(sut.calibration.map(([min]) => min)).toEqual([0.9, 0.7, 0]);
+    for (const [, accuracy] of sut.calibration) expect(accuracy).toBeGreaterThan(0);
+
+    const votes = await sut.vote('refund the duplicate charge please', INTENTS);
+
+    for (const i of INTENTS) expect(votes.examples[i]).toBeCloseTo(((votes.embedding[i] ?? 0) + (votes.ngram[i] ?? 0)) / 2, 9);
+    const share = Math.max(...Object.values(votes.examples));
+    expect(votes.reliability).toBe(sut.calibration.find(([min]) => share >= min)![1]);
+  });
+
+  it('leaves intents the task does not offer out of every vote', async () => {
+    const sut = await ExampleIndex.build(examples, new HashingEmbedder(64));
+    const votes = await sut.vote('refund the duplicate charge please', ['account_lockout', 'other']);
+    expect(votes.embedding.refund).toBeUndefined();
+    expect(votes.nearest.map((n) => n.intent)).not.toContain('refund');
+  });
+});
