@@ -1,6 +1,5 @@
 import type { ToolResult } from '@switchboard/contracts';
 import type { Tool } from '../catalog/tool-catalog';
-import { issuesOf } from '../catalog/json-schema';
 import { GatewayFailure } from '../invoke/gateway-failure';
 import type { WriteOutcome } from '../ledger/write-ledger.repository';
 import type { BackendRequest, BackendResponse } from './backend.port';
@@ -50,11 +49,11 @@ export function toOutcome(tool: Tool, response: BackendResponse): WriteOutcome {
     if (!response.bodyIsJson) {
       return { result: new GatewayFailure('OUTPUT_INVALID', `${tool.def.backend} answered ${status} without a JSON body; the effect is unknown, verify with a read tool`).toResult(name), final: true };
     }
-    const parsed = tool.output.safeParse(body);
-    if (!parsed.success) {
-      return { result: new GatewayFailure('OUTPUT_INVALID', `${tool.def.backend} answered with an unexpected shape for ${name}`, { issues: issuesOf(parsed.error) }).toResult(name), final: true };
+    const checked = tool.output.validate(body);
+    if (!checked.ok) {
+      return { result: new GatewayFailure('OUTPUT_INVALID', `${tool.def.backend} answered with an unexpected shape for ${name}`, { issues: checked.issues }).toResult(name), final: true };
     }
-    const ok: ToolResult = { status: 'ok', tool: name, result: parsed.data, replayed: false };
+    const ok: ToolResult = { status: 'ok', tool: name, result: body, replayed: false };
     return { result: ok, final: true };
   }
   if (status === 401 || status === 403) {
