@@ -60,7 +60,8 @@ export function toOutcome(tool: Tool, response: BackendResponse): WriteOutcome {
     return { result: new GatewayFailure('BACKEND_UNAUTHORIZED', `${tool.def.backend} refused the gateway's credentials (HTTP ${status}); an operator must fix the backend API key`).toResult(name), final: false };
   }
   if (status === 429) return { result: new GatewayFailure('RATE_LIMITED', `${tool.def.backend} is throttling; retry later`, { retryAfterMs: 1000 }).toResult(name), final: false };
-  if ([400, 404, 409, 422].includes(status)) {
+  // Any other client error (400, 404, 409, 413, 414, 422, 431…) refuses this very request: repeating it cannot help.
+  if (status >= 400 && status < 500 && status !== 408) {
     return { result: new GatewayFailure('BACKEND_REJECTED', `${tool.def.backend} rejected the call (HTTP ${status}): ${backendMessage(body)}`).toResult(name), final: true };
   }
   if (status === 502 || status === 503 || status === 504) {

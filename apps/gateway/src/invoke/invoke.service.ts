@@ -75,6 +75,9 @@ export class InvokeService {
       if (tool.def.scope === 'write' && claims.mode !== 'autonomous') {
         throw new GatewayFailure('WRITE_NOT_ALLOWED_IN_MODE', `"${tool.def.name}" changes state and this case runs in ${claims.mode} mode; propose the action in your answer instead`);
       }
+      // Before zod: parsing would turn a "__proto__" key into the object's prototype and hide it.
+      const unsafe = unsafeArgument(state.rawArguments);
+      if (unsafe) throw new GatewayFailure('ARGUMENTS_INVALID', `arguments of "${tool.def.name}" contain ${unsafe.message}`, { issues: [unsafe] });
       const body = ToolInvocationSchema.safeParse(request.body);
       if (!body.success) throw new GatewayFailure('ARGUMENTS_INVALID', 'the request body is not a valid tool invocation', { issues: zodIssues(body.error) });
       state.invocation = body.data;
@@ -108,4 +111,30 @@ export class InvokeService {
       this.logger.error('audit append failed', { tool: state.tool, error });
     }
   }
+}
+
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * The first argument no tool may take: a key that reaches object prototypes, or a string with a NUL character (no
+ * backend field means one, and Postgres cannot store it in the ledger or the audit log).
+ */
+export function unsafeArgument(value: unknown, path: string[] = []): { path: string; message: string } | undefined {
+  const at = () => path.join('.') || '(root)';
+  if (typeof value === 'string') return value.includes('\u0000') ? { path: at(), message: 'a NUL character (\\u0000)' } : undefined;
+  if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) {
+      const found = unsafeArgument(v, [...path, String(i)]);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (FORBIDDEN_KEYS.has(k)) return { path: [...path, k].join('.'), message: `the reserved key "${k}"` };
+      const found = unsafeArgument(v, [...path, k]);
+      if (found) return found;
+    }
+  }
+  return undefined;
 }
