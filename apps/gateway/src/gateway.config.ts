@@ -18,7 +18,7 @@ export const GatewayConfigSchema = StoreConfigSchema.extend(GatewayTokenConfigSc
   GATEWAY_APPROVAL_TTL_SECONDS: env.int(24 * 3600),
   GATEWAY_CLOCK_TOLERANCE_SECONDS: env.int(5),
   /**
-   * Refuse task tokens without a `seq` claim (TOKEN_INVALID): only such tokens can be superseded. Set false only while
+   * Refuse task tokens without a `seq` claim (TOKEN_INVALID), since only tokens that carry one can be superseded. Set false only while
    * a supervisor that predates the claim still has tokens in flight.
    */
   GATEWAY_REQUIRE_TASK_SEQ: env.bool(true),
