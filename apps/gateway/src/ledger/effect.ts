@@ -28,6 +28,7 @@ export function argumentsHash(args: Record<string, unknown>): string {
  * collapse onto the first execution and get its stored result. The same effect cannot run twice in one case.
  */
 export function effectOf(tool: Tool, caseId: string, args: Record<string, unknown>): Effect {
+  // Write tools always have an effectKey (the catalogue refuses them otherwise); all arguments is the safe fallback.
   const keyArgs = tool.def.effectKey ?? Object.keys(args).sort();
   const values = Object.fromEntries(keyArgs.filter((k) => args[k] !== undefined).map((k) => [k, args[k]]));
   const hash = createHash('sha256').update([tool.def.name, canonicalJson(values)].join(SEP)).digest('hex');
