@@ -17,7 +17,7 @@ export async function run(): Promise<Figure[]> {
   const world = await World.start(`bench-gateway-${Date.now().toString(36)}`, new ScriptedLlm({}), policyYaml('autonomous'));
   try {
     const token = await new TaskTokenIssuer(STACK_KEYS.tokenSecret).issue(
-      { caseId: 'case_bench_gateway', taskId: 'task_bench_gateway', tenantId: 'globex', region: 'us-east-1', agent: 'resolver', mode: 'autonomous', tools: ['*'], scopes: ['read'] },
+      { caseId: 'case_bench_gateway', taskId: 'task_bench_gateway', tenantId: 'globex', region: 'us-east-1', agent: 'resolver', mode: 'autonomous', tools: ['*'], scopes: ['read'], seq: 1 },
       3600,
     );
     let n = 0;

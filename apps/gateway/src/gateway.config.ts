@@ -19,6 +19,11 @@ export const GatewayConfigSchema = StoreConfigSchema.extend(GatewayTokenConfigSc
   /** How long a held write may wait for (and, once approved, be executed under) its approval. */
   GATEWAY_APPROVAL_TTL_SECONDS: env.int(24 * 3600),
   GATEWAY_CLOCK_TOLERANCE_SECONDS: env.int(5),
+  /**
+   * Refuse task tokens without a `seq` claim (TOKEN_INVALID), since only tokens that carry one can be superseded. Set false only while
+   * a supervisor that predates the claim still has tokens in flight.
+   */
+  GATEWAY_REQUIRE_TASK_SEQ: env.bool(true),
   /** The reference backend; only the gateway holds these. */
   ACME_BASE_URL: z.string().url().default('http://127.0.0.1:3300'),
   ACME_API_KEY: z.string().min(16, 'ACME_API_KEY must be at least 16 characters'),

@@ -13,8 +13,10 @@ import { GATEWAY_POOL } from './gateway.tokens';
 import { HealthController } from './health.controller';
 import { InvokeService } from './invoke/invoke.service';
 import { ToolsController } from './invoke/tools.controller';
+import { WriteService } from './invoke/write.service';
 import { WriteLedgerRepository } from './ledger/write-ledger.repository';
 import { TokenBucketLimiter } from './rate-limit/token-bucket';
+import { TaskSequenceRepository } from './sequence/task-sequence.repository';
 
 @Injectable()
 class PoolLifecycle implements OnApplicationShutdown {
@@ -48,7 +50,9 @@ export class GatewayModule {
         WriteLedgerRepository,
         ApprovalRepository,
         AuditRepository,
+        TaskSequenceRepository,
         ApprovalService,
+        WriteService,
         InvokeService,
       ],
     };

@@ -29,6 +29,11 @@ export interface Stack {
   admin: GatewayAdminClient;
   /** Empties the gateway's rate-limit buckets, so one test's calls do not throttle the next. */
   resetRateLimits(): void;
+  /**
+   * Forgets the gateway's write history (ledger, approvals, task sequences): the backend was just reseeded, so the
+   * cumulative limits (per invoice, per tenant and day) must not count refunds of an earlier test's world.
+   */
+  resetWriteHistory(): Promise<void>;
   startGateway(overrides?: Partial<Record<keyof GatewayConfig, string>>): Promise<{ app: NestExpressApplication; url: string }>;
   close(): Promise<void>;
 }
@@ -66,7 +71,7 @@ export async function startStack(gatewayOverrides: Partial<Record<keyof GatewayC
     token: (overrides = {}, ttlSeconds = 300) =>
       issuer.issue({
         caseId: newCaseId(), taskId: `task_${randomBytes(4).toString('hex')}`, tenantId: 'globex', region: 'us-east-1', agent: 'resolver',
-        mode: 'autonomous', tools: ['*'], scopes: ['read', 'write'], ...overrides,
+        mode: 'autonomous', tools: ['*'], scopes: ['read', 'write'], seq: 1, ...overrides,
       }, ttlSeconds),
     async invoke(tool, body, token, headers = {}) {
       const res = await fetch(`${main.url}/v1/tools/${tool}/invoke`, {
@@ -79,6 +84,9 @@ export async function startStack(gatewayOverrides: Partial<Record<keyof GatewayC
     client: (token) => new GatewayClient({ baseUrl: main.url, token, timeoutMs: 5000 }),
     admin: new GatewayAdminClient({ baseUrl: main.url, adminKey: ADMIN_KEY }),
     resetRateLimits: () => main.app.get(TokenBucketLimiter).reset(),
+    async resetWriteHistory() {
+      await db.query('TRUNCATE gateway.write_ledger, gateway.approvals, gateway.case_task_seq');
+    },
     async startGateway(overrides) {
       const started = await startGateway(overrides);
       extra.push(started.app);

@@ -128,6 +128,13 @@ describe('gateway rejections: every refusal is a structured error, never a 500',
     expect(tooLong.body.error.code).toBe('ARGUMENTS_INVALID');
     const noTenant = await s.invoke('get_tenant', call({}), token);
     expect(noTenant.body.error.issues[0].path).toBe('tenantId');
+    // A NUL character used to reach Postgres (jsonb refuses it) as an internal error; a "__proto__" key was hidden by parsing.
+    const nul = await s.invoke('issue_refund', call({ tenantId: 'globex', invoiceId: 'inv_globex_1001\u0000', amount: 5, reason: 'dup' }), token);
+    expect(nul.status).toBe(400);
+    expect(nul.body.error).toMatchObject({ code: 'ARGUMENTS_INVALID', issues: [{ path: 'invoiceId', message: 'a NUL character (\\u0000)' }] });
+    const proto = await s.invoke('reset_tenant_cache', '{"toolCallId":"c","step":1,"arguments":{"tenantId":"globex","__proto__":{"admin":true}}}', token);
+    expect(proto.body.error).toMatchObject({ code: 'ARGUMENTS_INVALID', issues: [{ path: '__proto__' }] });
+    expect((await s.acme.call('GET', '/admin/stats')).body.calls).toEqual({});
   });
 
   it('rejects a malformed body, a bad invocation shape and an oversized body with structured errors', async () => {

@@ -16,6 +16,7 @@ describe('gateway writes: exactly once, approval holds', () => {
   });
   beforeEach(async () => {
     await s.acme.reseed();
+    await s.resetWriteHistory();
     s.resetRateLimits();
   });
 
@@ -43,16 +44,20 @@ describe('gateway writes: exactly once, approval holds', () => {
     expect((await s.acme.call('GET', '/tenants/initech/trial')).body).toMatchObject({ extensions: 1, lastExtensionDays: 7 });
   });
 
-  it('a redelivered task (new task id, same case, step, call id and arguments) collapses onto the first write', async () => {
+  it('a redelivered task (new task id) or a later step asking for the same effect in the same case collapses onto the first write', async () => {
     const caseId = newCaseId();
     const body = { toolCallId: 'call_1', step: 1, arguments: { tenantId: 'acme-eu' } };
     const first = await s.invoke('reset_tenant_cache', body, await s.token({ tenantId: 'acme-eu', caseId, taskId: 'task_a' }));
     const redelivered = await s.invoke('reset_tenant_cache', body, await s.token({ tenantId: 'acme-eu', caseId, taskId: 'task_b' }));
     expect(first.body.replayed).toBe(false);
     expect(redelivered.body).toMatchObject({ status: 'ok', replayed: true });
-    // A different logical write (other step) in the same case does run.
-    const next = await s.invoke('reset_tenant_cache', { ...body, step: 2 }, await s.token({ tenantId: 'acme-eu', caseId }));
-    expect(next.body.replayed).toBe(false);
+    // Writes are keyed on their effect: another step or call id asking for the same reset in this case replays it.
+    const next = await s.invoke('reset_tenant_cache', { ...body, toolCallId: 'call_9', step: 2 }, await s.token({ tenantId: 'acme-eu', caseId }));
+    expect(next.body).toMatchObject({ status: 'ok', replayed: true });
+    expect(await backendCalls('resetCache')).toBe(1);
+    // The same effect in another case is another write.
+    const other = await s.invoke('reset_tenant_cache', body, await s.token({ tenantId: 'acme-eu' }));
+    expect(other.body.replayed).toBe(false);
     expect(await backendCalls('resetCache')).toBe(2);
   });
 
@@ -106,7 +111,7 @@ describe('gateway writes: exactly once, approval holds', () => {
 
     const changed = await s.invoke('issue_refund', { toolCallId: `approved-${approvalId}`, step: 0, arguments: refundArgs(149.99), approvalId }, executing);
     expect(changed.status).toBe(409);
-    expect(changed.body.error).toMatchObject({ code: 'APPROVAL_INVALID', message: expect.stringContaining('arguments differ') });
+    expect(changed.body.error).toMatchObject({ code: 'APPROVAL_INVALID', message: expect.stringContaining('is for another effect') });
     expect(await backendCalls('issueRefund')).toBe(1);
 
     const run = await s.invoke('issue_refund', { toolCallId: `approved-${approvalId}`, step: 0, arguments: refundArgs(150), approvalId }, executing);

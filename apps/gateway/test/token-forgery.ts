@@ -5,7 +5,7 @@ export function signForTest(options: { secret: string; alg?: string; iat?: numbe
   const now = Math.floor(Date.now() / 1000);
   const payload = {
     caseId: 'case_000000000000000000000000', taskId: 'task_forged', tenantId: 'globex', region: 'us-east-1', agent: 'resolver', mode: 'autonomous',
-    tools: ['*'], scopes: ['read', 'write'], iat: options.iat ?? now, exp: options.exp ?? now + 300,
+    tools: ['*'], scopes: ['read', 'write'], seq: 1, iat: options.iat ?? now, exp: options.exp ?? now + 300,
     iss: 'switchboard-supervisor', aud: 'switchboard-gateway', ...options.claims,
   };
   const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');

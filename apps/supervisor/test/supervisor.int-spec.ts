@@ -110,6 +110,9 @@ describe('supervisor on the real broker and database', () => {
     expect(claims).toMatchObject({ caseId, taskId: resolverTask.taskId, agent: 'resolver', mode: 'autonomous', scopes: ['read', 'write'] });
     const verifierClaims = await verifyTaskToken(String(agents.tasks(caseId, 'verifier')[0]!.payload.gatewayToken), TOKEN_SECRET);
     expect(verifierClaims.scopes).toEqual(['read']);
+    // Each dispatch's token carries the case's growing task sequence; the gateway refuses lower ones (superseded).
+    expect(claims.seq).toEqual(expect.any(Number));
+    expect(verifierClaims.seq).toBeGreaterThan(claims.seq!);
 
     const res = await api(`/v1/cases/${caseId}`);
     expect(res.status).toBe(200);

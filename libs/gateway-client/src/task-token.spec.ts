@@ -16,6 +16,13 @@ describe('task tokens', () => {
     expect(await verifyTaskToken(token, SECRET, { now: () => now + 1000 })).toEqual({ ...claims, iat: now / 1000, exp: now / 1000 + 600 });
   });
 
+  it('carries the task sequence number (seq) when given, and refuses a negative or fractional one', async () => {
+    const token = await sut.issue({ ...claims, seq: 7 }, 600);
+    expect(await verifyTaskToken(token, SECRET, { now: () => now })).toMatchObject({ seq: 7 });
+    await expect(sut.issue({ ...claims, seq: -1 }, 600)).rejects.toThrow();
+    await expect(sut.issue({ ...claims, seq: 1.5 }, 600)).rejects.toThrow();
+  });
+
   it('rejects an expired token with TOKEN_EXPIRED (after the clock tolerance)', async () => {
     const token = await sut.issue(claims, 60);
     await expect(verifyTaskToken(token, SECRET, { now: () => now + 64_000 })).resolves.toBeDefined();

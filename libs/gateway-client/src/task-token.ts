@@ -35,12 +35,13 @@ export class TaskTokenError extends SwitchboardError {
 
 /**
  * Supervisor side: mints the short-lived HS256 JWT an agent task presents to the gateway. It carries case, tenant,
- * agent, allowed tools, scopes and mode; the agent never sees a backend credential.
+ * agent, allowed tools, scopes, mode and the case's dispatch sequence number (`seq`: the gateway refuses a token once
+ * a newer task of the case has called); the agent never sees a backend credential.
  *
  * @example
  * const issuer = new TaskTokenIssuer(config.GATEWAY_TOKEN_SECRET);
  * const token = await issuer.issue({ caseId, taskId, tenantId: 'globex', region: 'us-east-1', agent: 'resolver',
- *   mode: 'autonomous', tools: ['*'], scopes: ['read', 'write'] }, 900);
+ *   mode: 'autonomous', tools: ['*'], scopes: ['read', 'write'], seq: state.seq }, 900);
  */
 export class TaskTokenIssuer {
   constructor(

@@ -77,9 +77,13 @@ export class World {
     return res.json();
   }
 
-  /** A fresh world: reseeded backend without faults, full gateway rate-limit buckets. */
+  /**
+   * A fresh world: reseeded backend without faults, full gateway rate-limit buckets, and no gateway write history (the
+   * cumulative approval limits per invoice and per tenant-day would otherwise count refunds of a world that is gone).
+   */
   async reset(): Promise<void> {
     await this.acme('/admin/reseed', { method: 'POST' });
+    await this.stack.db.query('DELETE FROM gateway.write_ledger');
     this.stack.resetRateLimits();
   }
 

@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Pool, PoolClient } from 'pg';
 import { GATEWAY_POOL } from '../gateway.tokens';
 
-export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'executed';
+export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'executed' | 'expired';
 
 export interface ApprovalRow {
   id: string;
@@ -14,6 +14,8 @@ export interface ApprovalRow {
   tool: string;
   arguments: Record<string, unknown>;
   argumentsHash: string;
+  /** The effect the approval is for (ledger/effect.ts); `legacy:<id>` for holds recorded before effects existed. */
+  effectHash: string;
   reason: string;
   status: ApprovalStatus;
   expiresAt: Date;
@@ -23,8 +25,8 @@ export interface ApprovalRow {
   executedAt: Date | null;
 }
 
-const COLUMNS = `id, case_id, task_id, tenant_id, agent, tool, arguments, arguments_hash, reason, status, expires_at, decided_by, decided_at,
-  decision_note, executed_at`;
+const COLUMNS = `id, case_id, task_id, tenant_id, agent, tool, arguments, arguments_hash, effect_hash, reason, status, expires_at, decided_by,
+  decided_at, decision_note, executed_at`;
 
 function toRow(r: Record<string, unknown>): ApprovalRow {
   return {
@@ -36,6 +38,7 @@ function toRow(r: Record<string, unknown>): ApprovalRow {
     tool: r.tool as string,
     arguments: r.arguments as Record<string, unknown>,
     argumentsHash: r.arguments_hash as string,
+    effectHash: r.effect_hash as string,
     reason: r.reason as string,
     status: r.status as ApprovalStatus,
     expiresAt: r.expires_at as Date,
@@ -46,34 +49,52 @@ function toRow(r: Record<string, unknown>): ApprovalRow {
   };
 }
 
-/** Approval holds (gateway.approvals), each bound to one tool and the hash of its exact arguments. */
+/**
+ * Approval holds (gateway.approvals), each bound to one tool and one effect of one case; at most one is open (pending,
+ * or approved and not yet executed) per effect. The arguments shown to the human are the ones that execute.
+ */
 @Injectable()
 export class ApprovalRepository {
   constructor(@Inject(GATEWAY_POOL) private readonly pool: Pool) {}
 
-  /** Records a hold, or returns the open one for the same case, tool and arguments (a re-proposed write). */
-  async holdOnce(input: Omit<ApprovalRow, 'id' | 'status' | 'decidedBy' | 'decidedAt' | 'decisionNote' | 'executedAt'>): Promise<ApprovalRow> {
+  /**
+   * Inside the write's decision transaction: records a hold, or returns the open one for the same case, tool and effect
+   * (a re-proposed write, re-worded or not). An open hold past its expiry is closed first, so a fresh one can open.
+   */
+  async holdOnce(
+    tx: PoolClient,
+    input: Omit<ApprovalRow, 'id' | 'status' | 'decidedBy' | 'decidedAt' | 'decisionNote' | 'executedAt'>,
+  ): Promise<ApprovalRow> {
     for (let attempt = 0; attempt < 3; attempt++) {
-      const { rows } = await this.pool.query(
-        `INSERT INTO gateway.approvals (id, case_id, task_id, tenant_id, agent, tool, arguments, arguments_hash, reason, status, expires_at)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,'pending',$10)
-         ON CONFLICT (case_id, tool, arguments_hash) WHERE status = 'pending' DO NOTHING RETURNING ${COLUMNS}`,
+      const { rows } = await tx.query(
+        `INSERT INTO gateway.approvals (id, case_id, task_id, tenant_id, agent, tool, arguments, arguments_hash, effect_hash, reason, status, expires_at)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,'pending',$11)
+         ON CONFLICT (case_id, tool, effect_hash) WHERE status IN ('pending', 'approved') DO NOTHING RETURNING ${COLUMNS}`,
         [`apr_${randomUUID()}`, input.caseId, input.taskId, input.tenantId, input.agent, input.tool, JSON.stringify(input.arguments),
-          input.argumentsHash, input.reason, input.expiresAt],
+          input.argumentsHash, input.effectHash, input.reason, input.expiresAt],
       );
       if (rows[0]) return toRow(rows[0]);
-      const existing = await this.pool.query(
-        `SELECT ${COLUMNS} FROM gateway.approvals WHERE case_id = $1 AND tool = $2 AND arguments_hash = $3 AND status = 'pending'`,
-        [input.caseId, input.tool, input.argumentsHash],
-      );
-      if (existing.rows[0]) {
-        const row = toRow(existing.rows[0]);
-        if (row.expiresAt.getTime() > Date.now()) return row;
-        // An expired pending hold is closed so a fresh one can be opened for the same arguments.
-        await this.pool.query(`UPDATE gateway.approvals SET status = 'rejected', decided_by = 'system', decided_at = now(), decision_note = 'expired' WHERE id = $1 AND status = 'pending'`, [row.id]);
+      const open = await this.findOpen(tx, input.caseId, input.tool, input.effectHash);
+      if (open) {
+        if (open.expiresAt.getTime() > Date.now()) return open;
+        await this.expire(tx, open.id);
       }
     }
     throw new Error('could not record the approval hold (concurrent updates)');
+  }
+
+  /** The open (pending, or approved and not executed) approval of an effect, if any. */
+  async findOpen(tx: PoolClient, caseId: string, tool: string, effectHash: string): Promise<ApprovalRow | undefined> {
+    const { rows } = await tx.query(
+      `SELECT ${COLUMNS} FROM gateway.approvals WHERE case_id = $1 AND tool = $2 AND effect_hash = $3 AND status IN ('pending', 'approved')`,
+      [caseId, tool, effectHash],
+    );
+    return rows[0] ? toRow(rows[0]) : undefined;
+  }
+
+  /** Closes an open approval whose time ran out (it can no longer be decided or executed). */
+  async expire(tx: PoolClient, id: string): Promise<void> {
+    await tx.query(`UPDATE gateway.approvals SET status = 'expired' WHERE id = $1 AND status IN ('pending', 'approved')`, [id]);
   }
 
   async get(id: string, tx?: PoolClient): Promise<ApprovalRow | undefined> {
@@ -93,8 +114,11 @@ export class ApprovalRepository {
     return row ? { row, changed: false } : undefined;
   }
 
-  /** Inside the ledger transaction of the approved write, so "executed" and the stored result commit together. */
+  /**
+   * Inside the ledger transaction of the approved write, so "executed" and the stored result commit together. An
+   * attempt that started before the approval expired may finish after (same arguments, same Idempotency-Key).
+   */
   async markExecuted(tx: PoolClient, id: string): Promise<void> {
-    await tx.query(`UPDATE gateway.approvals SET status = 'executed', executed_at = now() WHERE id = $1 AND status = 'approved'`, [id]);
+    await tx.query(`UPDATE gateway.approvals SET status = 'executed', executed_at = now() WHERE id = $1 AND status IN ('approved', 'expired')`, [id]);
   }
 }

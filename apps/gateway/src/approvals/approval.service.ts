@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import { JsonLogger } from '@switchboard/observability';
 import { TaskAuthService } from '../auth/task-auth.service';
-import { issuesOf } from '../catalog/json-schema';
+import { zodIssues } from '../catalog/schema-validator';
 import { GatewayFailure } from '../invoke/gateway-failure';
 import { ApprovalRepository, type ApprovalRow } from './approval.repository';
 
@@ -49,7 +49,7 @@ export class ApprovalService {
     if (!this.auth.isAdmin(headers)) throw new GatewayFailure('TOKEN_INVALID', 'approving and rejecting need the gateway service key (X-Admin-Key)');
     const schema = decision === 'approved' ? ApproveBodySchema : RejectBodySchema;
     const parsed = schema.safeParse(body);
-    if (!parsed.success) throw new GatewayFailure('ARGUMENTS_INVALID', 'invalid decision body', { issues: issuesOf(parsed.error) });
+    if (!parsed.success) throw new GatewayFailure('ARGUMENTS_INVALID', 'invalid decision body', { issues: zodIssues(parsed.error) });
     const by = 'approvedBy' in parsed.data ? parsed.data.approvedBy : parsed.data.rejectedBy;
     const note = 'note' in parsed.data ? parsed.data.note : 'reason' in parsed.data ? parsed.data.reason : undefined;
     const outcome = await this.approvals.decide(id, decision, by, note ?? null);

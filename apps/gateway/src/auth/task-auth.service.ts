@@ -18,12 +18,17 @@ export class TaskAuthService {
   async authenticate(authorization: string | undefined): Promise<TaskTokenClaims> {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
     if (!match) throw new GatewayFailure('TOKEN_MISSING', 'send the task token as "Authorization: Bearer <token>"');
+    let claims: TaskTokenClaims;
     try {
-      return await verifyTaskToken(match[1]!, this.config.GATEWAY_TOKEN_SECRET, { clockToleranceSeconds: this.config.GATEWAY_CLOCK_TOLERANCE_SECONDS });
+      claims = await verifyTaskToken(match[1]!, this.config.GATEWAY_TOKEN_SECRET, { clockToleranceSeconds: this.config.GATEWAY_CLOCK_TOLERANCE_SECONDS });
     } catch (error) {
       if (error instanceof TaskTokenError) throw new GatewayFailure(error.code, error.message);
       throw error;
     }
+    if (claims.seq === undefined && this.config.GATEWAY_REQUIRE_TASK_SEQ) {
+      throw new GatewayFailure('TOKEN_INVALID', 'token has no task sequence number (seq claim); ask the supervisor for a new task token');
+    }
+    return claims;
   }
 
   /** The supervisor's service key, as `X-Admin-Key` or `Authorization: Bearer`. */

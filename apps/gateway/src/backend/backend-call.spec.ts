@@ -22,6 +22,8 @@ describe('backend calls', () => {
     [{ kind: 'response', status: 500, body: { message: 'boom' }, bodyIsJson: true }, 'BACKEND_ERROR', false],
     [{ kind: 'response', status: 401, body: {}, bodyIsJson: true }, 'BACKEND_UNAUTHORIZED', false],
     [{ kind: 'response', status: 422, body: { code: 'REFUND_EXCEEDS_REMAINING', message: 'too much' }, bodyIsJson: true }, 'BACKEND_REJECTED', true],
+    [{ kind: 'response', status: 431, body: undefined, bodyIsJson: false }, 'BACKEND_REJECTED', true],
+    [{ kind: 'response', status: 408, body: undefined, bodyIsJson: false }, 'BACKEND_ERROR', false],
     [{ kind: 'response', status: 200, body: '<html>', bodyIsJson: false }, 'OUTPUT_INVALID', true],
     [{ kind: 'response', status: 201, body: { unexpected: true }, bodyIsJson: true }, 'OUTPUT_INVALID', true],
   ] as const)('maps %j to %s (final: %s)', (response, code, final) => {

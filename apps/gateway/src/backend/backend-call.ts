@@ -1,6 +1,5 @@
 import type { ToolResult } from '@switchboard/contracts';
 import type { Tool } from '../catalog/tool-catalog';
-import { issuesOf } from '../catalog/json-schema';
 import { GatewayFailure } from '../invoke/gateway-failure';
 import type { WriteOutcome } from '../ledger/write-ledger.repository';
 import type { BackendRequest, BackendResponse } from './backend.port';
@@ -50,18 +49,19 @@ export function toOutcome(tool: Tool, response: BackendResponse): WriteOutcome {
     if (!response.bodyIsJson) {
       return { result: new GatewayFailure('OUTPUT_INVALID', `${tool.def.backend} answered ${status} without a JSON body; the effect is unknown, verify with a read tool`).toResult(name), final: true };
     }
-    const parsed = tool.output.safeParse(body);
-    if (!parsed.success) {
-      return { result: new GatewayFailure('OUTPUT_INVALID', `${tool.def.backend} answered with an unexpected shape for ${name}`, { issues: issuesOf(parsed.error) }).toResult(name), final: true };
+    const checked = tool.output.validate(body);
+    if (!checked.ok) {
+      return { result: new GatewayFailure('OUTPUT_INVALID', `${tool.def.backend} answered with an unexpected shape for ${name}`, { issues: checked.issues }).toResult(name), final: true };
     }
-    const ok: ToolResult = { status: 'ok', tool: name, result: parsed.data, replayed: false };
+    const ok: ToolResult = { status: 'ok', tool: name, result: body, replayed: false };
     return { result: ok, final: true };
   }
   if (status === 401 || status === 403) {
     return { result: new GatewayFailure('BACKEND_UNAUTHORIZED', `${tool.def.backend} refused the gateway's credentials (HTTP ${status}); an operator must fix the backend API key`).toResult(name), final: false };
   }
   if (status === 429) return { result: new GatewayFailure('RATE_LIMITED', `${tool.def.backend} is throttling; retry later`, { retryAfterMs: 1000 }).toResult(name), final: false };
-  if ([400, 404, 409, 422].includes(status)) {
+  // Any other client error (400, 404, 409, 413, 414, 422, 431…) refuses this very request: repeating it cannot help.
+  if (status >= 400 && status < 500 && status !== 408) {
     return { result: new GatewayFailure('BACKEND_REJECTED', `${tool.def.backend} rejected the call (HTTP ${status}): ${backendMessage(body)}`).toResult(name), final: true };
   }
   if (status === 502 || status === 503 || status === 504) {

@@ -9,8 +9,32 @@ export const RateLimitSchema = z.strictObject({
 });
 export type RateLimit = z.infer<typeof RateLimitSchema>;
 
-/** `never`, `always`, or `{ above: N }`: held when the tool's amountField exceeds N. */
-export const ApprovalPolicySchema = z.union([z.literal('never'), z.literal('always'), z.strictObject({ above: z.number().nonnegative() })]);
+/**
+ * A cumulative approval limit: what this tool already did (executed, or attempted with the effect unknown) in a
+ * scope, plus this call, above a bound → the call is held for a human. `per`: `case`; `tenant-day` (the tenant, last
+ * 24 hours, rolling); or a list of argument names (the tenant, all time, same values of those arguments, e.g.
+ * `[invoiceId]`: per invoice). `amountAbove` sums the tool's amountField; `callsAbove` counts executions.
+ */
+export const CumulativeLimitSchema = z
+  .strictObject({
+    per: z.union([z.literal('case'), z.literal('tenant-day'), z.array(z.string().min(1)).min(1)]),
+    amountAbove: z.number().nonnegative().optional(),
+    callsAbove: z.number().int().nonnegative().optional(),
+  })
+  .refine((l) => (l.amountAbove === undefined) !== (l.callsAbove === undefined), 'give exactly one of amountAbove / callsAbove');
+export type CumulativeLimit = z.infer<typeof CumulativeLimitSchema>;
+
+/**
+ * `never`, `always`, or `{ above?: N, cumulative?: [...] }`: held when the tool's amountField exceeds N in one call, or
+ * when a cumulative limit would be passed (so splitting a write does not dodge approval).
+ */
+export const ApprovalPolicySchema = z.union([
+  z.literal('never'),
+  z.literal('always'),
+  z
+    .strictObject({ above: z.number().nonnegative().optional(), cumulative: z.array(CumulativeLimitSchema).min(1).optional() })
+    .refine((p) => p.above !== undefined || p.cumulative !== undefined, 'give above and/or cumulative'),
+]);
 export type ApprovalPolicy = z.infer<typeof ApprovalPolicySchema>;
 
 const JsonSchemaObject = z.record(z.string(), z.unknown());
@@ -27,11 +51,19 @@ export const ToolDefinitionSchema = z.strictObject({
     /** `{name}` segments are filled from arguments; GET sends the other arguments as query, others as JSON body. */
     path: z.string().startsWith('/'),
   }),
-  /** JSON Schema of the arguments; must require `tenantId`. */
+  /** JSON Schema of the arguments; must require the tenant argument (a string). */
   input: JsonSchemaObject,
+  /** The argument that names the tenant; it must equal the token's tenant on every call. */
+  tenantArgument: z.string().min(1).default('tenantId'),
+  /**
+   * Write tools (required): the arguments that identify the business effect (e.g. tenant, invoice, amount), never free
+   * text. The same effect in one case runs once; asking again replays its result. Must include the tenant argument,
+   * every path parameter and the amountField.
+   */
+  effectKey: z.array(z.string().min(1)).min(1).optional(),
   /** JSON Schema the backend's response must satisfy (OUTPUT_INVALID otherwise). */
   output: JsonSchemaObject.default({}),
-  /** Argument carrying a money amount, compared with `approval.above`. */
+  /** Argument carrying a money amount, compared with `approval.above` and summed by cumulative `amountAbove` limits. */
   amountField: z.string().optional(),
   approval: ApprovalPolicySchema.default('never'),
   rateLimit: RateLimitSchema.optional(),

@@ -14,8 +14,16 @@ describe('tool catalogue', () => {
       'extend_trial', 'get_cache_status', 'get_feature_flag', 'get_feature_flags', 'get_invoice', 'get_login_attempts', 'get_tenant',
       'get_tenant_events', 'get_trial', 'get_user', 'issue_refund', 'list_invoices', 'reset_tenant_cache', 'set_feature_flag', 'unlock_account',
     ]);
-    expect(acme.get('issue_refund')!.def).toMatchObject({ scope: 'write', risk: 'high', amountField: 'amount', approval: { above: 100 } });
-    for (const t of acme.all().filter((x) => x.def.scope === 'write')) expect(t.descriptor.readBack).toBeDefined();
+    expect(acme.get('issue_refund')!.def).toMatchObject({
+      scope: 'write', risk: 'high', amountField: 'amount', effectKey: ['tenantId', 'invoiceId', 'amount'],
+      approval: { above: 100, cumulative: [{ per: 'case', amountAbove: 100 }, { per: ['invoiceId'], amountAbove: 100 }, { per: 'tenant-day', amountAbove: 300 }] },
+    });
+    for (const t of acme.all().filter((x) => x.def.scope === 'write')) {
+      expect(t.descriptor.readBack).toBeDefined();
+      expect(t.def.effectKey).toEqual(expect.arrayContaining(['tenantId']));
+      expect(t.def.effectKey).not.toContain('reason');
+    }
+    for (const t of acme.all()) expect(t.def.tenantArgument).toBe('tenantId');
     expect(acme.get('get_tenant')!.rateLimit).toEqual({ capacity: 20, refillPerSecond: 2 });
   });
 
@@ -40,12 +48,59 @@ describe('tool catalogue', () => {
     }
     expect(error).toBeInstanceOf(CatalogError);
     expect(error!.problems).toEqual(expect.arrayContaining([
-      'tool no_tenant: input must have a required "tenantId" property',
+      'tool no_tenant: input must have a required string "tenantId" property (the tenant argument; set tenantArgument to name another)',
       'tool no_tenant: path parameter {id} must be a required input property',
       'tool write_without_readback: backend "crm" is not configured (known: acme)',
       'tool write_without_readback: approval { above } needs an amountField',
       'tool write_without_readback: write tools need a readBack check for the verifier',
+      'tool write_without_readback: write tools need an effectKey: the arguments that identify the effect (not free text)',
     ]));
     expect(error!.problems.some((p) => p.startsWith('tool Bad Name: name'))).toBe(true);
+  });
+
+  const write = (over: Record<string, unknown>) => ({
+    name: 'pay', description: 'pays an invoice', backend: 'acme', scope: 'write', risk: 'high', http: { method: 'POST', path: '/t/{tenantId}/i/{invoiceId}' },
+    input: { type: 'object', required: ['tenantId', 'invoiceId', 'amount'], properties: { tenantId: { type: 'string' }, invoiceId: { type: 'string' }, amount: { type: 'number' }, memo: { type: 'string' } } },
+    amountField: 'amount', effectKey: ['tenantId', 'invoiceId', 'amount'],
+    readBack: { tool: 'get_tenant', arguments: { tenantId: 'tenantId' }, expect: [{ path: 'id', equalsArgument: 'tenantId' }] },
+    ...over,
+  });
+  const reader = { name: 'get_tenant', description: 'reads a tenant', backend: 'acme', scope: 'read', risk: 'low', http: { method: 'GET', path: '/t/{tenantId}' }, input: { type: 'object', required: ['tenantId'], properties: { tenantId: { type: 'string' } } } };
+  const problemsOf = (entries: unknown[]): string[] => {
+    try {
+      compileCatalog(entries, { backends: ['acme'], defaultRateLimit: { capacity: 1, refillPerSecond: 1 } });
+      return [];
+    } catch (e) {
+      return (e as CatalogError).problems;
+    }
+  };
+
+  it('accepts a write with a complete effect key and cumulative limits on effect-key arguments', () => {
+    expect(problemsOf([reader, write({ approval: { cumulative: [{ per: 'case', amountAbove: 50 }, { per: ['invoiceId'], callsAbove: 2 }, { per: 'tenant-day', amountAbove: 500 }] } })])).toEqual([]);
+  });
+
+  it.each([
+    ['misses the tenant', { effectKey: ['invoiceId', 'amount'] }, 'tool pay: effectKey must include "tenantId" (tenant argument, path parameters and amountField identify the effect)'],
+    ['misses a path parameter', { effectKey: ['tenantId', 'amount'] }, 'tool pay: effectKey must include "invoiceId" (tenant argument, path parameters and amountField identify the effect)'],
+    ['misses the amount', { effectKey: ['tenantId', 'invoiceId'] }, 'tool pay: effectKey must include "amount" (tenant argument, path parameters and amountField identify the effect)'],
+    ['names an unknown argument', { effectKey: ['tenantId', 'invoiceId', 'amount', 'nope'] }, 'tool pay: effectKey argument "nope" is not an input property'],
+    ['limits per a non-key argument', { approval: { cumulative: [{ per: ['memo'], amountAbove: 5 }] } }, 'tool pay: cumulative limit per "memo" must name an effectKey argument'],
+    ['limits amounts without an amountField', { amountField: undefined, effectKey: ['tenantId', 'invoiceId'], approval: { cumulative: [{ per: 'case', amountAbove: 5 }] } }, 'tool pay: cumulative amountAbove needs an amountField'],
+    ['gives both bounds', { approval: { cumulative: [{ per: 'case', amountAbove: 5, callsAbove: 1 }] } }, 'tool pay: approval.cumulative.0: give exactly one of amountAbove / callsAbove'],
+    ['has an empty approval object', { approval: {} }, 'tool pay: approval: give above and/or cumulative'],
+  ])('refuses a write tool whose effect key or limits %s', (_label, over, problem) => {
+    const problems = problemsOf([reader, write(over)]);
+    expect(problems).toContain(problem);
+  });
+
+  it('refuses an effect key on a read tool, and a tenant argument that is missing, optional or not a string', () => {
+    expect(problemsOf([{ ...reader, effectKey: ['tenantId'] }])).toEqual(['tool get_tenant: only write tools have an effectKey']);
+    expect(problemsOf([{ ...reader, input: { type: 'object', properties: { tenantId: { type: 'string' } } } }])).toEqual([
+      'tool get_tenant: input must have a required string "tenantId" property (the tenant argument; set tenantArgument to name another)',
+      'tool get_tenant: path parameter {tenantId} must be a required input property',
+    ]);
+    expect(problemsOf([{ ...reader, http: { method: 'GET', path: '/t' }, input: { type: 'object', required: ['tenantId'], properties: { tenantId: { type: 'integer' } } } }])).toHaveLength(1);
+    const org = { ...reader, tenantArgument: 'org', http: { method: 'GET', path: '/o/{org}' }, input: { type: 'object', required: ['org'], properties: { org: { type: 'string' } } } };
+    expect(problemsOf([org])).toEqual([]);
   });
 });

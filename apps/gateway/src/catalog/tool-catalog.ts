@@ -1,12 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import YAML from 'yaml';
-import type { z } from 'zod';
 import type { TaskTokenClaims, ToolDescriptor } from '@switchboard/contracts';
 import { SwitchboardError } from '@switchboard/observability';
 import { CatalogFileSchema, ToolDefinitionSchema, type RateLimit, type ToolDefinition } from './catalog.schema';
-import { jsonSchemaToZod } from './json-schema';
 import { importOpenApi } from './openapi-import';
+import { createSchemaCompiler, type CompiledSchema } from './schema-validator';
 
 const BENIGN_SKIPS = new Set(['x-switchboard-ignore', 'no operationId', 'HEAD has no body to return']);
 
@@ -20,8 +19,8 @@ export class CatalogError extends SwitchboardError {
 /** A validated, compiled tool. */
 export interface Tool {
   readonly def: ToolDefinition;
-  readonly input: z.ZodType<Record<string, unknown>>;
-  readonly output: z.ZodType;
+  readonly input: CompiledSchema;
+  readonly output: CompiledSchema;
   readonly pathParams: string[];
   readonly rateLimit: RateLimit;
   readonly descriptor: ToolDescriptor;
@@ -105,13 +104,17 @@ export function compileCatalog(entries: unknown[], options: { backends: string[]
     byName.set(d.name, d);
   }
   const tools: Tool[] = [];
+  const compile = createSchemaCompiler();
   for (const def of byName.values()) {
     const where = `tool ${def.name}`;
     const props = (def.input.properties ?? {}) as Record<string, { type?: unknown }>;
     const required = Array.isArray(def.input.required) ? (def.input.required as string[]) : [];
     if (def.input.type !== 'object') problems.push(`${where}: input must be a JSON Schema of type object`);
-    // The gateway binds every call to the token's tenant through this argument.
-    if (!props.tenantId || !required.includes('tenantId')) problems.push(`${where}: input must have a required "tenantId" property`);
+    // The gateway binds every call to the token's tenant through this argument; a tool without one is refused.
+    const tenant = def.tenantArgument;
+    if (!props[tenant] || !required.includes(tenant) || props[tenant]?.type !== 'string') {
+      problems.push(`${where}: input must have a required string "${tenant}" property (the tenant argument${tenant === 'tenantId' ? '; set tenantArgument to name another' : ''})`);
+    }
     if (!options.backends.includes(def.backend)) problems.push(`${where}: backend "${def.backend}" is not configured (known: ${options.backends.join(', ') || 'none'})`);
     const pathParams = [...def.http.path.matchAll(/\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1]!);
     for (const p of pathParams) if (!props[p] || !required.includes(p)) problems.push(`${where}: path parameter {${p}} must be a required input property`);
@@ -119,7 +122,26 @@ export function compileCatalog(entries: unknown[], options: { backends: string[]
       const t = props[def.amountField]?.type;
       if (t !== 'number' && t !== 'integer') problems.push(`${where}: amountField "${def.amountField}" must be a number input property`);
     }
-    if (typeof def.approval === 'object' && def.amountField === undefined) problems.push(`${where}: approval { above } needs an amountField`);
+    if (typeof def.approval === 'object') {
+      if (def.approval.above !== undefined && def.amountField === undefined) problems.push(`${where}: approval { above } needs an amountField`);
+      for (const limit of def.approval.cumulative ?? []) {
+        if (limit.amountAbove !== undefined && def.amountField === undefined) problems.push(`${where}: cumulative amountAbove needs an amountField`);
+        if (Array.isArray(limit.per)) {
+          for (const arg of limit.per) if (!def.effectKey?.includes(arg)) problems.push(`${where}: cumulative limit per "${arg}" must name an effectKey argument`);
+        }
+      }
+    }
+    if (def.scope === 'write') {
+      if (!def.effectKey) problems.push(`${where}: write tools need an effectKey: the arguments that identify the effect (not free text)`);
+      else {
+        for (const arg of def.effectKey) if (!props[arg]) problems.push(`${where}: effectKey argument "${arg}" is not an input property`);
+        if (new Set(def.effectKey).size !== def.effectKey.length) problems.push(`${where}: effectKey names an argument twice`);
+        // Without these, two different effects (other invoice, other amount, other tenant) would collapse into one.
+        for (const arg of [tenant, ...pathParams, ...(def.amountField ? [def.amountField] : [])]) {
+          if (!def.effectKey.includes(arg)) problems.push(`${where}: effectKey must include "${arg}" (tenant argument, path parameters and amountField identify the effect)`);
+        }
+      }
+    } else if (def.effectKey) problems.push(`${where}: only write tools have an effectKey`);
     if (def.scope === 'read' && def.approval !== 'never') problems.push(`${where}: read tools cannot require approval`);
     if (def.scope === 'write') {
       if (!def.readBack) problems.push(`${where}: write tools need a readBack check for the verifier`);
@@ -140,8 +162,8 @@ export function compileCatalog(entries: unknown[], options: { backends: string[]
       }
     } else if (def.readBack) problems.push(`${where}: only write tools have a readBack`);
     try {
-      const input = jsonSchemaToZod(def.input, `${where}/input`) as z.ZodType<Record<string, unknown>>;
-      const output = jsonSchemaToZod(def.output, `${where}/output`);
+      const input = compile(def.input, `${where}/input`);
+      const output = compile(def.output, `${where}/output`);
       tools.push({
         def,
         input,

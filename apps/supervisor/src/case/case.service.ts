@@ -207,7 +207,7 @@ export class CaseService {
         const payload = { ...m.payload } as Record<string, unknown>;
         if ('token' in m && m.token) {
           payload.gatewayToken = await this.tokens.issue(
-            { caseId: s.caseId, taskId: String(payload.taskId), tenantId: s.tenantId, region: s.region, agent: m.token.agent, mode: m.token.mode, tools: m.token.tools, scopes: m.token.scopes },
+            { caseId: s.caseId, taskId: String(payload.taskId), tenantId: s.tenantId, region: s.region, agent: m.token.agent, mode: m.token.mode, tools: m.token.tools, scopes: m.token.scopes, seq: s.seq },
             m.token.ttlSeconds,
           );
         }

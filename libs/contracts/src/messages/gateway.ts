@@ -15,6 +15,12 @@ export const TaskTokenClaimsSchema = z.object({
   /** Tool names this task may call; `*` means every tool in the catalogue within the scopes below. */
   tools: z.array(z.string().min(1)).min(1),
   scopes: z.array(z.enum(['read', 'write'])).min(1),
+  /**
+   * The case's dispatch sequence number when this task was dispatched (monotonic per case). The gateway refuses a
+   * token whose seq is lower than the highest it has seen for the case (`TOKEN_SUPERSEDED`): a timed-out task that
+   * is still running cannot act once its retry has. Optional only for tokens minted before it existed.
+   */
+  seq: z.number().int().nonnegative().optional(),
   /** Unix seconds. */
   exp: z.number().int().positive(),
   iat: z.number().int().positive(),
@@ -24,17 +30,17 @@ export type TaskTokenClaims = z.infer<typeof TaskTokenClaimsSchema>;
 /** Body of `POST /v1/tools/:name/invoke`. */
 export const ToolInvocationSchema = z.object({
   toolCallId: z.string().min(1).max(200),
-  /** Step of the agent's loop; part of the write idempotency key. */
+  /** Step of the agent's loop; recorded in the audit log (writes are keyed on their effect, not on the step). */
   step: z.number().int().nonnegative(),
   arguments: z.record(z.string(), z.unknown()),
-  /** Set to execute a write a human approved: only runs if the arguments hash matches the approval. */
+  /** Set to execute a write a human approved: runs only for exactly the approved effect, once. */
   approvalId: z.string().optional(),
 });
 export type ToolInvocation = z.infer<typeof ToolInvocationSchema>;
 
 /** Structured gateway errors an agent can read and act on (self-correction); never a bare 500. */
 export const GatewayErrorCodeSchema = z.enum([
-  'TOKEN_MISSING', 'TOKEN_INVALID', 'TOKEN_EXPIRED', 'TOOL_NOT_FOUND', 'TOOL_NOT_IN_SCOPE', 'WRITE_NOT_ALLOWED_IN_MODE',
+  'TOKEN_MISSING', 'TOKEN_INVALID', 'TOKEN_EXPIRED', 'TOKEN_SUPERSEDED', 'TOOL_NOT_FOUND', 'TOOL_NOT_IN_SCOPE', 'WRITE_NOT_ALLOWED_IN_MODE',
   'TENANT_MISMATCH', 'ARGUMENTS_INVALID', 'OUTPUT_INVALID', 'RATE_LIMITED', 'APPROVAL_REQUIRED', 'APPROVAL_INVALID',
   'BACKEND_ERROR', 'BACKEND_UNAVAILABLE', 'BACKEND_UNAUTHORIZED', 'BACKEND_REJECTED',
 ]);
