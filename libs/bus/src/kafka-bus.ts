@@ -125,6 +125,18 @@ export class KafkaBus {
   }
 
   /**
+   * The consumer group id a member joins on the cluster: prefixed like topics when `KAFKA_TOPIC_PREFIX` is set. Two
+   * deployments sharing a cluster must not share a group: kafkajs assigns every partition a group subscribes to
+   * among all its members, so a member of the other deployment would be handed partitions it never reads.
+   *
+   * @example
+   * new KafkaBus({ ...config, KAFKA_TOPIC_PREFIX: 'eu-prod' }, 'x').groupName('switchboard.triage'); // 'eu-prod.switchboard.triage'
+   */
+  groupName(groupId: string): string {
+    return this.topicName(groupId);
+  }
+
+  /**
    * Creates each topic (default: every contract topic) with its `.retry` and `.dlq`, partitions from TOPIC_SPECS, and
    * resolves once every partition of each has a leader. Safe when several services start at once on a fresh cluster
    * or prefix: a topic another service created first counts as created, and metadata the broker has not caught up
@@ -308,7 +320,7 @@ export class KafkaBus {
    */
   async consumeBindings(options: ConsumeBindingsOptions): Promise<ConsumerHandle> {
     await this.ensureTopicSpecs(options.bindings.map((b) => ({ topic: b.topic, partitions: b.partitions })));
-    const loop: ConsumerLoop = new ConsumerLoop(this.kafka, this.config, options, (records) => this.sendRecords(records), () => this.consumers.delete(loop), (topic) => this.topicName(topic));
+    const loop: ConsumerLoop = new ConsumerLoop(this.kafka, this.config, { ...options, groupId: this.groupName(options.groupId) }, (records) => this.sendRecords(records), () => this.consumers.delete(loop), (topic) => this.topicName(topic));
     this.consumers.add(loop);
     try {
       await loop.start();
