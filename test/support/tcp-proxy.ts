@@ -1,12 +1,14 @@
 // A TCP proxy between services and a shared dependency (Postgres, the gateway) that tests and the chaos benchmark can
 // take down and bring back, so an outage can be staged without stopping a server other people use. `down()` behaves
 // like the server stopping: open connections are reset and new ones refused (nothing listens on the port); `up()`
-// listens on the same port again.
+// listens on the same port again. `stall()` is a server that stops answering without closing anything (a network
+// partition, a hung process): bytes are held until `resume()`.
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 
 export class TcpProxy {
   private server?: Server;
   private readonly sockets = new Set<Socket>();
+  private stalled = false;
   private listenPort = 0;
 
   private constructor(private readonly targetHost: string, private readonly targetPort: number) {}
@@ -58,6 +60,17 @@ export class TcpProxy {
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
+  /** Holds every byte in both directions, on open and new connections, until {@link resume}. */
+  stall(): void {
+    this.stalled = true;
+    for (const socket of this.sockets) socket.pause();
+  }
+
+  resume(): void {
+    this.stalled = false;
+    for (const socket of this.sockets) socket.resume();
+  }
+
   async close(): Promise<void> {
     await this.down();
   }
@@ -76,5 +89,9 @@ export class TcpProxy {
     upstream.on('error', drop).on('close', drop);
     client.pipe(upstream);
     upstream.pipe(client);
+    if (this.stalled) {
+      client.pause();
+      upstream.pause();
+    }
   }
 }

@@ -4,7 +4,7 @@ import { KafkaBus, type ConsumerHandle } from '@switchboard/bus';
 import { HealthController, HealthService, READINESS_CHECKS, ReadinessCheck } from '@switchboard/agent-kit';
 import { TaskTokenIssuer } from '@switchboard/gateway-client';
 import { describeError, JsonLogger } from '@switchboard/observability';
-import { createPool, OutboxLeasePublisher, OutboxRelay, runMigrations, storeMigrationsDir } from '@switchboard/store';
+import { createPool, outboxGauges, OutboxLeasePublisher, OutboxRelay, runMigrations, storeMigrationsDir } from '@switchboard/store';
 import { CasesController } from './api/cases.controller';
 import { ConsoleController } from './api/console.controller';
 import { MetricsController } from './api/metrics.controller';
@@ -137,8 +137,12 @@ export class SupervisorModule {
         { provide: CaseEventsHub, useFactory: (repo: ConsoleRepository) => new CaseEventsHub(repo), inject: [ConsoleRepository] },
         {
           provide: SupervisorMetrics,
-          useFactory: (repo: ConsoleRepository, hub: CaseEventsHub) => new SupervisorMetrics(repo, config.SUPERVISOR_METRICS_WINDOW_HOURS, () => hub.listeners),
-          inject: [ConsoleRepository, CaseEventsHub],
+          useFactory: (repo: ConsoleRepository, hub: CaseEventsHub, pool: Pool) => {
+            const metrics = new SupervisorMetrics(repo, config.SUPERVISOR_METRICS_WINDOW_HOURS, () => hub.listeners);
+            outboxGauges(metrics.registry, pool);
+            return metrics;
+          },
+          inject: [ConsoleRepository, CaseEventsHub, Pool],
         },
         {
           provide: ConsoleService,
