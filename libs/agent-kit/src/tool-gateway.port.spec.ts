@@ -33,6 +33,15 @@ describe('HttpToolGateway (real HTTP on loopback)', () => {
     await expect(session.invoke('get_tenant', invocation)).rejects.toBeInstanceOf(DependencyUnavailableError);
   });
 
+  it('treats a gateway that cannot list tools (503) as unavailable', async () => {
+    const failing = createServer((_req, res) => {
+      res.writeHead(503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ status: 'error', error: { code: 'BACKEND_UNAVAILABLE', message: 'the gateway could not complete the request; retry later' } }));
+    });
+    servers.push(failing);
+    await expect(new HttpToolGateway(await listen(failing), 2_000).session('token').listTools()).rejects.toBeInstanceOf(DependencyUnavailableError);
+  });
+
   it('returns what the gateway answers, errors included, for the model to read', async () => {
     const answering = createServer((_req, res) => {
       res.writeHead(503, { 'content-type': 'application/json' });

@@ -1,5 +1,5 @@
 import type { ToolDescriptor, ToolInvocation, ToolResult } from '@switchboard/contracts';
-import { GatewayClient } from '@switchboard/gateway-client';
+import { GatewayClient, GatewayClientError } from '@switchboard/gateway-client';
 import { DependencyUnavailableError } from '@switchboard/observability';
 
 /** An agent's only way to reach company systems: a gateway session bound to one task token. */
@@ -21,8 +21,8 @@ export abstract class ToolGateway {
 
 /**
  * The HTTP adapter: a {@link GatewayClient} per task token. A gateway that cannot be reached or does not answer in
- * time is a dependency outage, not a tool error the model could correct: `invoke` throws
- * `DependencyUnavailableError('gateway')` then (the agent worker hands the task back to the bus, which runs it again
+ * time, or says it cannot list tools (its own database down), is a dependency outage, not a tool error the model
+ * could correct: `invoke` and `listTools` throw `DependencyUnavailableError('gateway')` then (the agent worker hands the task back to the bus, which runs it again
  * once the gateway is back), while every answer the gateway gives — errors included — is returned as it is.
  *
  * @example
@@ -46,8 +46,18 @@ export class HttpToolGateway extends ToolGateway {
       },
     });
     return {
-      // Throws GatewayClientError with the network error as its cause, which isDependencyUnavailable recognises.
-      listTools: () => client().listTools(),
+      listTools: async () => {
+        try {
+          return await client().listTools();
+        } catch (error) {
+          // Listing calls no backend, so BACKEND_UNAVAILABLE here is the gateway itself (its database) unavailable;
+          // a network failure arrives as the cause, which isDependencyUnavailable recognises anyway.
+          if (error instanceof GatewayClientError && error.gatewayCode === 'BACKEND_UNAVAILABLE') {
+            throw new DependencyUnavailableError('gateway', `gateway cannot list tools: ${error.message}`, { cause: error });
+          }
+          throw error;
+        }
+      },
       invoke: async (tool, invocation) => {
         let unreachable: unknown;
         const result = await client((error) => (unreachable = error)).invoke(tool, invocation);
