@@ -29,8 +29,9 @@ const DEFAULTS = StoreConfigSchema.parse({});
 
 /**
  * Creates a pg pool whose every connection carries server-side statement, lock and idle-in-transaction timeouts, a
- * connect timeout, a client-side answer timeout and TCP keepalive, so no call waits forever on Postgres. Errors on
- * idle clients (e.g. Postgres restarting) are logged by the caller's handler instead of crashing the process.
+ * connect timeout, a client-side answer timeout and TCP keepalive, so no call waits forever on Postgres. Connection
+ * errors on idle or checked-out clients (e.g. Postgres restarting) go to the caller's handler instead of crashing the
+ * process.
  *
  * @example
  * const pool = createPool(config, (err) => logger.error('pg idle client error', { err }));
@@ -49,6 +50,10 @@ export function createPool(config: PoolSettings, onError?: (error: Error) => voi
     keepAlive: true,
   });
   pool.on('error', (error) => onError?.(error));
+  // pg-pool listens for errors only on idle clients: a checked-out client whose connection drops between two queries
+  // (held across a Kafka publish or an HTTP call, say) would emit an unhandled 'error' and take the process down.
+  // The next query on it fails instead, and the pool discards it on release.
+  pool.on('connect', (client) => client.on('error', (error) => onError?.(error)));
   return pool;
 }
 

@@ -62,6 +62,24 @@ describe('createPool: no call waits forever on Postgres (real Postgres)', () => 
     await expect(sut.query('SELECT 1 AS ok')).resolves.toMatchObject({ rows: [{ ok: 1 }] });
   });
 
+  it('survives a connection dropping under a checked-out client between two queries, and discards that client', async () => {
+    const { proxy, url } = await TcpProxy.forUrl(TEST_DATABASE_URL);
+    proxies.push(proxy);
+    const errors: Error[] = [];
+    const sut = createPool(StoreConfigSchema.parse({ DATABASE_URL: url, DATABASE_POOL_SIZE: '2' }), (error) => errors.push(error));
+    pools.push(sut);
+    const client = await sut.connect();
+    await client.query('SELECT 1');
+    // e.g. the outbox relay holding its client while Kafka takes its time; pg-pool has no listener on it then.
+    await proxy.down();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(errors.length).toBeGreaterThan(0);
+    await expect(client.query('SELECT 1')).rejects.toThrow();
+    client.release();
+    await proxy.up();
+    await expect(sut.query('SELECT 2 AS ok')).resolves.toMatchObject({ rows: [{ ok: 2 }] });
+  });
+
   it('lets migrations run past the pool timeouts', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'slow-migration-'));
     writeFileSync(join(dir, '001_slow.sql'), 'SELECT pg_sleep(0.5);');
