@@ -35,10 +35,16 @@ export function distEntry(app: string): string {
   return join(ROOT, 'dist', 'apps', app, 'src', 'main.js');
 }
 
-/** One service process; `start()` again after it exited (or was killed) is a restart. */
+/**
+ * One service process; `start()` again after it exited (or was killed) is a restart. With `supervise`, an exit nobody
+ * asked for is restarted after a backoff (2 s, doubling to 30 s), as an orchestrator would.
+ */
 export class ServiceProcess {
   child?: ChildProcess;
   starts = 0;
+  supervise = false;
+  private restartTimer?: NodeJS.Timeout;
+  private backoffMs = 2_000;
   /** Exits nobody asked for (not a kill by the harness, not a stop). */
   readonly unexpectedExits: Array<{ code: number | null; signal: NodeJS.Signals | null; lastLine: string }> = [];
   private expectingExit = false;
@@ -63,6 +69,7 @@ export class ServiceProcess {
   }
 
   start(): void {
+    clearTimeout(this.restartTimer);
     if (this.running) return;
     this.starts++;
     this.expectingExit = false;
@@ -82,7 +89,12 @@ export class ServiceProcess {
     child.stderr!.on('data', keep);
     child.on('exit', (code, signal) => {
       this.log.write(`--- exit code ${code} signal ${signal} at ${new Date().toISOString()}\n`);
-      if (!this.expectingExit) this.unexpectedExits.push({ code, signal, lastLine: this.lastLine });
+      if (this.expectingExit) return;
+      this.unexpectedExits.push({ code, signal, lastLine: this.lastLine });
+      if (this.supervise) {
+        this.restartTimer = setTimeout(() => this.start(), this.backoffMs);
+        this.backoffMs = Math.min(30_000, this.backoffMs * 2);
+      }
     });
     this.child = child;
   }
@@ -98,6 +110,8 @@ export class ServiceProcess {
 
   /** SIGTERM (graceful shutdown), SIGKILL after `graceMs`. */
   async stop(graceMs = 15_000): Promise<void> {
+    this.supervise = false;
+    clearTimeout(this.restartTimer);
     if (!this.running) return;
     this.expectingExit = true;
     const exited = this.exited();
