@@ -28,6 +28,7 @@ export const BusConfigSchema = z.object({
    * the outage lasts. This spends none of the message's BUS_MAX_ATTEMPTS: an outage is not the message's fault.
    */
   BUS_OUTAGE_RETRY_BASE_MS: env.int(500),
+  /** Longest pause between two tries of a message while a dependency is down (bounds how late it runs once it is back). */
   BUS_OUTAGE_RETRY_MAX_MS: env.int(5_000),
   /**
    * How long a service keeps trying at start-up to reach Kafka and see its topics ready (another service may be
