@@ -139,6 +139,7 @@ export class ConsumerLoop implements ConsumerHandle {
         const [topic, partition] = key.split('\u0000');
         if (!this.assignment.get(topic!)?.has(Number(partition))) this.outages.delete(key);
       }
+      this.outageEnded();
       this.joined = true;
       this.restarts = 0;
       this.logger.info('joined consumer group', { memberAssignment: payload.memberAssignment });
