@@ -4,10 +4,12 @@ import { KafkaBus, type ConsumerHandle } from '@switchboard/bus';
 import { HealthController, HealthService, READINESS_CHECKS, ReadinessCheck } from '@switchboard/agent-kit';
 import { TaskTokenIssuer } from '@switchboard/gateway-client';
 import { describeError, JsonLogger } from '@switchboard/observability';
+import { ProcedureSet } from '@switchboard/procedures';
 import { createPool, outboxGauges, OutboxLeasePublisher, OutboxRelay, runMigrations, storeMigrationsDir } from '@switchboard/store';
 import { CasesController } from './api/cases.controller';
 import { ConsoleController } from './api/console.controller';
 import { MetricsController } from './api/metrics.controller';
+import { ProceduresController } from './api/procedures.controller';
 import { ActorGuard } from './auth/actor.guard';
 import { AuthController } from './auth/auth.controller';
 import { SessionCodec } from './auth/session';
@@ -22,6 +24,7 @@ import { GatewayAdminPort } from './gateway/gateway-admin.port';
 import { HttpGatewayAdminAdapter } from './gateway/http.adapter';
 import { supervisorAppPath } from './paths';
 import type { Policy } from './policy/policy.schema';
+import { ProcedureRegistry } from './policy/procedure-registry';
 import { SUPERVISOR_CONFIG, SUPERVISOR_POLICY, type SupervisorConfig } from './supervisor.config';
 import { SUPERVISOR_TOPICS, SupervisorHandler } from './supervisor.handler';
 
@@ -41,6 +44,8 @@ class SupervisorRuntime extends ReadinessCheck implements OnModuleInit, OnModule
     @Inject(DueScanner) private readonly scanner: DueScanner,
     @Inject(CaseEventsHub) private readonly events: CaseEventsHub,
     @Inject(OutboxLeasePublisher) private readonly publisher: OutboxLeasePublisher,
+    @Inject(ProcedureRegistry) private readonly registry: ProcedureRegistry,
+    @Inject(ProcedureSet) private readonly procedures: ProcedureSet,
   ) {
     super();
     this.relay = new OutboxRelay(pool, (records) => bus.publishRaw(records));
@@ -51,6 +56,7 @@ class SupervisorRuntime extends ReadinessCheck implements OnModuleInit, OnModule
       await runMigrations(this.pool, 'store', storeMigrationsDir());
       await runMigrations(this.pool, 'supervisor', supervisorAppPath('migrations'));
     }
+    await this.registry.record(this.procedures);
     await this.bus.connect();
     await this.bus.ensureTopics();
     await this.relay.start();
@@ -92,6 +98,8 @@ class SupervisorRuntime extends ReadinessCheck implements OnModuleInit, OnModule
 export interface SupervisorModuleOptions {
   config: SupervisorConfig;
   policy: Policy;
+  /** Loaded, validated and simulated resolution procedures (supervisor.app.ts). */
+  procedures: ProcedureSet;
   /** Tests replace the gateway admin adapter with a named fake. */
   gatewayAdmin?: GatewayAdminPort;
 }
@@ -99,14 +107,16 @@ export interface SupervisorModuleOptions {
 @Module({})
 export class SupervisorModule {
   static forRoot(options: SupervisorModuleOptions): DynamicModule {
-    const { config, policy } = options;
+    const { config, policy, procedures } = options;
     const logger = new JsonLogger('pg');
     return {
       module: SupervisorModule,
-      controllers: [HealthController, AuthController, CasesController, ConsoleController, MetricsController],
+      controllers: [HealthController, AuthController, CasesController, ConsoleController, MetricsController, ProceduresController],
       providers: [
         { provide: SUPERVISOR_CONFIG, useValue: config },
         { provide: SUPERVISOR_POLICY, useValue: policy },
+        { provide: ProcedureSet, useValue: procedures },
+        { provide: ProcedureRegistry, useFactory: (pool: Pool) => new ProcedureRegistry(pool), inject: [Pool] },
         { provide: Pool, useFactory: () => createPool(config, (error) => logger.error('idle pg client error', { error: describeError(error) })) },
         { provide: KafkaBus, useFactory: () => new KafkaBus(config, 'supervisor') },
         { provide: CaseRepository, useFactory: (pool: Pool) => new CaseRepository(pool), inject: [Pool] },
@@ -123,7 +133,7 @@ export class SupervisorModule {
         {
           provide: CaseService,
           useFactory: (pool: Pool, repo: CaseRepository, tokens: TaskTokenIssuer, gateway: GatewayAdminPort, publisher: OutboxLeasePublisher) =>
-            new CaseService(pool, repo, policy, tokens, gateway, config.SUPERVISOR_DIRECT_PUBLISH ? { publisher } : {}),
+            new CaseService(pool, repo, policy, tokens, gateway, { procedures, ...(config.SUPERVISOR_DIRECT_PUBLISH ? { publisher } : {}) }),
           inject: [Pool, CaseRepository, TaskTokenIssuer, GatewayAdminPort, OutboxLeasePublisher],
         },
         { provide: SupervisorHandler, useFactory: (cases: CaseService) => new SupervisorHandler(cases, config.BUS_MAX_ATTEMPTS), inject: [CaseService] },

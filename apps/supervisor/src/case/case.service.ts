@@ -5,6 +5,7 @@ import {
 } from '@switchboard/contracts';
 import type { TaskTokenIssuer } from '@switchboard/gateway-client';
 import { JsonLogger } from '@switchboard/observability';
+import { ProcedureSet } from '@switchboard/procedures';
 import { inTransaction, Outbox, ProcessedLedger, type OutboxLeasePublisher, type OutboxMessage, type OutboxRecord, type PreparedOutbox } from '@switchboard/store';
 import { GatewayAdminError, type GatewayAdminPort } from '../gateway/gateway-admin.port';
 import type { Policy } from '../policy/policy.schema';
@@ -36,6 +37,8 @@ export interface CaseServiceOptions {
   publisher?: OutboxLeasePublisher;
   clock?: () => Date;
   cacheSize?: number;
+  /** Resolution procedures the machine dispatches with (default: none, every intent on the free loop). */
+  procedures?: ProcedureSet;
 }
 
 /**
@@ -53,6 +56,7 @@ export class CaseService {
   private readonly cache: CaseCache;
   private readonly publisher?: OutboxLeasePublisher;
   private readonly clock: () => Date;
+  private readonly procedures: ProcedureSet;
 
   constructor(
     private readonly pool: Pool,
@@ -66,6 +70,7 @@ export class CaseService {
     this.cache = new CaseCache(options.cacheSize);
     this.publisher = options.publisher;
     this.clock = options.clock ?? (() => new Date());
+    this.procedures = options.procedures ?? ProcedureSet.empty();
   }
 
   async onTicket(envelope: Envelope<TicketEvent>): Promise<HandleOutcome> {
@@ -165,7 +170,7 @@ export class CaseService {
    * message had been processed already. Then publishes the new messages when their rows were leased to us.
    */
   private async applyFast(current: LockedCase, event: CaseEvent, now: Date, created = false): Promise<boolean> {
-    const decision = decide(current.state, event, this.policy, now);
+    const decision = decide(current.state, event, this.policy, now, this.procedures);
     const outbox = Outbox.prepare(decision.changed ? await this.toOutbox(decision, event.messageId, now) : []);
     const written = await this.repo.applyEvent(this.pool, {
       ledger: { consumer: SUPERVISOR_CONSUMER, messageId: event.messageId }, previous: current, ...(decision.changed ? { decision } : {}), event, created, outbox,
@@ -182,7 +187,7 @@ export class CaseService {
   /** The locked path, inside the caller's transaction (ledger row by the caller); the relay publishes after commit. */
   private async applyLocked(tx: PoolClient, current: LockedCase, event: CaseEvent, now: Date): Promise<Decision> {
     this.cache.delete(current.state.caseId); // the commit is the caller's; re-read next time
-    const decision = decide(current.state, event, this.policy, now);
+    const decision = decide(current.state, event, this.policy, now, this.procedures);
     if (!decision.changed) return decision;
     const outbox = Outbox.prepare(await this.toOutbox(decision, event.messageId, now));
     const written = await this.repo.applyEvent(tx, { previous: current, decision, event, outbox });
@@ -202,7 +207,7 @@ export class CaseService {
         const payload = { ...m.payload } as Record<string, unknown>;
         if ('token' in m && m.token) {
           payload.gatewayToken = await this.tokens.issue(
-            { caseId: s.caseId, taskId: String(payload.taskId), tenantId: s.tenantId, region: s.region, agent: m.token.agent, mode: m.token.mode, tools: ['*'], scopes: m.token.scopes },
+            { caseId: s.caseId, taskId: String(payload.taskId), tenantId: s.tenantId, region: s.region, agent: m.token.agent, mode: m.token.mode, tools: m.token.tools, scopes: m.token.scopes },
             m.token.ttlSeconds,
           );
         }
