@@ -1,17 +1,13 @@
 // An agent as its own process through the agents' real entry path (runAgentMain: config, health, consumer, shutdown),
-// with only the model and the embedder swapped for named test doubles: the scripted support model
-// (test/support/scripted-support-model.ts) for triage and resolver, the hashing embedder for retrieval. The verifier
-// needs neither and runs from dist/ as built. Usage: node -r libs/llm/test/support/swc-register.js test/chaos/agent-process.ts <agent>
+// with only the model swapped for a named test double: the scripted support model (test/support/scripted-support-model.ts)
+// for triage and resolver. Retrieval and the verifier need no model and run from dist/ as built.
+// Usage: node -r libs/llm/test/support/swc-register.js test/chaos/agent-process.ts triage|resolver
 import 'reflect-metadata';
 import { HttpToolGateway, runAgentMain, ToolGateway } from '@switchboard/agent-kit';
 import { LlmPort } from '@switchboard/llm';
 import { ScriptedLlm } from '@switchboard/llm/testing';
-import { createVectorStore, MemoryService } from '@switchboard/memory';
-import { HashingEmbedder } from '@switchboard/memory/testing';
 import { RESOLVER_CONFIG, ResolverConfigSchema } from '../../apps/resolver/src/resolver.config';
 import { ResolverService } from '../../apps/resolver/src/resolver.service';
-import { RetrievalConfigSchema } from '../../apps/retrieval/src/retrieval.config';
-import { RetrievalService } from '../../apps/retrieval/src/retrieval.service';
 import { TRIAGE_CONFIG, TriageConfigSchema } from '../../apps/triage/src/triage.config';
 import { TriageService } from '../../apps/triage/src/triage.service';
 import { scriptedSupportModel } from '../support/scripted-support-model';
@@ -35,18 +31,7 @@ switch (agent) {
       ],
     });
     break;
-  case 'retrieval':
-    void runAgentMain({
-      agent: 'retrieval', schema: RetrievalConfigSchema, handler: RetrievalService,
-      providers: async (config) => {
-        const { store } = await createVectorStore(config);
-        const memory = new MemoryService(store, new HashingEmbedder(), { collection: config.MEMORY_COLLECTION });
-        await memory.init();
-        return [{ provide: MemoryService, useValue: memory }];
-      },
-    });
-    break;
   default:
-    process.stderr.write(`usage: agent-process.ts triage|retrieval|resolver (got ${agent ?? 'nothing'})\n`);
+    process.stderr.write(`usage: agent-process.ts triage|resolver (got ${agent ?? 'nothing'})\n`);
     process.exit(2);
 }

@@ -11,8 +11,7 @@ import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { Pool } from 'pg';
 import { BusConfigSchema, KafkaBus } from '@switchboard/bus';
 import { caseIdFor, TOPICS, type TicketEventInput } from '@switchboard/contracts';
-import { KnowledgeIngestor, PgVectorStore, runMemoryMigrations } from '@switchboard/memory';
-import { HashingEmbedder } from '@switchboard/memory/testing';
+import { DEFAULT_EMBEDDINGS_DIR, KnowledgeIngestor, OnnxMiniLmEmbedder, PgVectorStore, runMemoryMigrations } from '@switchboard/memory';
 import { loadConfig } from '@switchboard/observability';
 import { migrateAll } from '@switchboard/store';
 import { seedAcme } from '../../apps/acme-backend/src/seed';
@@ -41,14 +40,46 @@ const WRITE_KINDS = ['cache.reset', 'trial.extended', 'refund.issued', 'user.unl
 /** Cases are done when all are terminal, or nothing changed for this long after the last chaos event. */
 const STALL_MS = 120_000;
 
-/** Tickets that resolve autonomously and may repeat: two cache resets (writes), a trial extension (write), a how-to. */
-const TICKETS: Array<Pick<TicketEventInput, 'tenantId' | 'region' | 'subject' | 'body'>> = [
-  { tenantId: 'acme-eu', region: 'eu-sovereign', subject: 'Dashboard is blank', body: 'Since the new-dashboard feature flag was switched on yesterday our dashboard shows a blank page.' },
-  { tenantId: 'globex', region: 'us-east-1', subject: 'Old settings after a flag toggle', body: 'After we changed the sso flag our settings page still shows the old values.' },
-  { tenantId: 'initech', region: 'us-east-1', subject: 'More time please', body: 'Our trial ends soon and the team needs two more weeks to evaluate, can you extend the trial?' },
-  { tenantId: 'globex', region: 'us-east-1', subject: 'Inviting people', body: 'How do I invite a new member to our workspace?' },
-  { tenantId: 'globex', region: 'us-east-1', subject: 'Inviting people', body: 'How can I invite a colleague to our workspace?' },
+/**
+ * The ticket mix, in turn: a blank dashboard after a flag change (the cache reset procedure: a write), a trial extension
+ * (a write), two how-to questions. Write tickets each get a tenant of their own, seeded in the state the ticket describes
+ * (see {@link seedChaosTenants}), so every case has real work to do and no two cases race on one tenant's cache.
+ */
+const TICKETS: Array<{ kind: 'dashboard' | 'trial' | 'howto'; subject: string; body: string }> = [
+  { kind: 'dashboard', subject: 'Dashboard is blank', body: 'Since the new-dashboard feature flag was switched on yesterday our dashboard shows a blank page.' },
+  { kind: 'trial', subject: 'More time please', body: 'Our trial ends soon and the team needs two more weeks to evaluate, can you extend the trial?' },
+  { kind: 'howto', subject: 'Inviting people', body: 'How do I invite a new member to our workspace?' },
+  { kind: 'howto', subject: 'Inviting people', body: 'How can I invite a colleague to our workspace?' },
+  { kind: 'dashboard', subject: 'Dashboard is blank', body: 'Our dashboard has been a blank page since the new-dashboard feature flag was switched on.' },
 ];
+
+/** Tenants `chaos-<i>` for the write tickets: a stale cache after a recent flag change, or a running, unextended trial. */
+async function seedChaosTenants(acmeDb: Pool, cases: number): Promise<void> {
+  const dashboards: number[] = [];
+  const trials: number[] = [];
+  for (let i = 0; i < cases; i++) {
+    const kind = TICKETS[i % TICKETS.length]!.kind;
+    if (kind === 'dashboard') dashboards.push(i);
+    if (kind === 'trial') trials.push(i);
+  }
+  await acmeDb.query(`INSERT INTO acme.tenants (id, name, region, plan, status, created_at)
+    SELECT 'chaos-' || i, 'Chaos ' || i, 'us-east-1', 'enterprise', 'active', now() - interval '400 days' FROM unnest($1::int[]) i
+    UNION ALL SELECT 'chaos-' || i, 'Chaos ' || i, 'us-east-1', 'trial', 'active', now() - interval '12 days' FROM unnest($2::int[]) i`, [dashboards, trials]);
+  await acmeDb.query(`INSERT INTO acme.feature_flags (tenant_id, flag, enabled, updated_at)
+    SELECT 'chaos-' || i, 'new-dashboard', true, now() - interval '2 hours' FROM unnest($1::int[]) i
+    UNION ALL SELECT 'chaos-' || i, 'sso', true, now() - interval '90 days' FROM unnest($1::int[]) i
+    UNION ALL SELECT 'chaos-' || i, 'new-dashboard', false, now() - interval '90 days' FROM unnest($2::int[]) i`, [dashboards, trials]);
+  await acmeDb.query(`INSERT INTO acme.tenant_cache (tenant_id, status, version, last_reset_at, stale_since)
+    SELECT 'chaos-' || i, 'stale', 41, now() - interval '9 days', now() - interval '2 hours' FROM unnest($1::int[]) i
+    UNION ALL SELECT 'chaos-' || i, 'fresh', 3, now() - interval '1 day', NULL FROM unnest($2::int[]) i`, [dashboards, trials]);
+  await acmeDb.query(`INSERT INTO acme.subscriptions (tenant_id, plan, status, renews_on)
+    SELECT 'chaos-' || i, 'enterprise', 'active', current_date + 35 FROM unnest($1::int[]) i`, [dashboards]);
+  await acmeDb.query(`INSERT INTO acme.trials (tenant_id, started_on, ends_on, converted, extensions, last_extension_days)
+    SELECT 'chaos-' || i, current_date - 12, current_date + 2, false, 0, NULL FROM unnest($1::int[]) i`, [trials]);
+  await acmeDb.query(`INSERT INTO acme.events (tenant_id, at, kind, detail)
+    SELECT 'chaos-' || i, now() - interval '2 hours', 'feature_flag.changed', '{"flag":"new-dashboard","enabled":true}'::jsonb FROM unnest($1::int[]) i
+    UNION ALL SELECT 'chaos-' || i, now() - interval '2 hours', 'cache.invalidated', '{"cause":"feature_flag.changed"}'::jsonb FROM unnest($1::int[]) i`, [dashboards]);
+}
 
 interface ChaosEvent {
   at: number;
@@ -137,10 +168,12 @@ export async function chaosRun(o: ChaosOptions): Promise<boolean> {
     console.log(`  [${at().toFixed(1).padStart(6)} s] ${what}`);
   };
   try {
-    // Setup with direct connections: the backend's seed, the knowledge base for retrieval (hashing embedder).
+    // Setup with direct connections: the backend's seed, the knowledge base for retrieval (the MiniLM model it runs).
     await seedAcme(acmeDb);
+    await seedChaosTenants(acmeDb, o.cases);
     await runMemoryMigrations(db);
-    await new KnowledgeIngestor(new PgVectorStore(db), new HashingEmbedder(), { collection }).ingestDirectory(join(ROOT, 'data', 'kb'));
+    const embedder = await OnnxMiniLmEmbedder.create(process.env.MEMORY_EMBEDDINGS_DIR ?? DEFAULT_EMBEDDINGS_DIR, { threads: 1 });
+    await new KnowledgeIngestor(new PgVectorStore(db), embedder, { collection }).ingestDirectory(join(ROOT, 'data', 'kb'));
     mkdirSync(logRoot, { recursive: true });
     writeFileSync(policyFile, policyYaml('autonomous'));
     // The gateway's per-tenant rate limits (e.g. 10 cache resets, then one per 5 s) would escalate most of 500 cases
@@ -225,8 +258,10 @@ export async function chaosRun(o: ChaosOptions): Promise<boolean> {
       const wait = tRun + (i * 1000) / o.rate - Date.now();
       if (wait > 0) await sleep(wait);
       const template = TICKETS[i % TICKETS.length]!;
+      const tenantId = template.kind === 'howto' ? 'globex' : `chaos-${i}`;
       const ticket: TicketEventInput = {
-        ...template, externalId: `CHAOS-${stamp}-${i}`, source: 'api', requester: { email: `ops@${template.tenantId}.example` }, receivedAt: new Date().toISOString(),
+        externalId: `CHAOS-${stamp}-${i}`, source: 'api', tenantId, region: 'us-east-1', subject: template.subject, body: template.body,
+        requester: { email: `ops@${tenantId}.example` }, receivedAt: new Date().toISOString(),
       } as TicketEventInput;
       caseIds.push(caseIdFor(ticket));
       publishing.push((async () => {

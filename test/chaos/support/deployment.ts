@@ -22,8 +22,9 @@ export interface DeploymentOptions {
   /** Replicas of the supervisor and of each agent. */
   replicas: number;
   /**
-   * `scripted`: triage, resolver and retrieval run test/chaos/agent-process.ts (scripted model, hashing embedder);
-   * `built`: every service runs its dist/ entry point as shipped (local llama.cpp model, ONNX embeddings).
+   * `scripted`: triage and resolver run test/chaos/agent-process.ts (the scripted model); `built`: they run their
+   * dist/ entry point as shipped (local llama.cpp model). Every other service always runs as built (retrieval with the
+   * ONNX MiniLM embeddings).
    */
   agents: 'scripted' | 'built';
   withIngress: boolean;
@@ -53,7 +54,7 @@ export async function deploymentSpecs(options: DeploymentOptions): Promise<Servi
       name: 'gateway', entry: distEntry('gateway'), port: gatewayPort,
       env: {
         LOG_LEVEL: 'warn', DATABASE_URL: options.databaseUrl, GATEWAY_TOKEN_SECRET: KEYS.tokenSecret, GATEWAY_ADMIN_KEY: KEYS.gatewayAdmin,
-        ACME_BASE_URL: `http://127.0.0.1:${acmePort}`, ACME_API_KEY: KEYS.acme,
+        ACME_BASE_URL: `http://127.0.0.1:${acmePort}`, ACME_API_KEY: KEYS.acme, PROCEDURES_DIR: join(ROOT, 'procedures'),
       },
     },
   ];
@@ -70,7 +71,7 @@ export async function deploymentSpecs(options: DeploymentOptions): Promise<Servi
     const memory = { DATABASE_URL: options.databaseUrl, MEMORY_STORE: 'pg', ...(options.memoryCollection ? { MEMORY_COLLECTION: options.memoryCollection } : {}) };
     specs.push(
       { name: `triage-${r}`, entry: scripted ? script : distEntry('triage'), args: scripted ? ['triage'] : [], port: await freePort(), env: { ...kafka, ...(scripted ? {} : llm) } },
-      { name: `retrieval-${r}`, entry: scripted ? script : distEntry('retrieval'), args: scripted ? ['retrieval'] : [], port: await freePort(), env: { ...kafka, ...memory } },
+      { name: `retrieval-${r}`, entry: distEntry('retrieval'), port: await freePort(), env: { ...kafka, ...memory } },
       { name: `resolver-${r}`, entry: scripted ? script : distEntry('resolver'), args: scripted ? ['resolver'] : [], port: await freePort(), env: { ...kafka, GATEWAY_URL: gatewayUrl, ...(scripted ? {} : llm) } },
       { name: `verifier-${r}`, entry: distEntry('verifier'), port: await freePort(), env: { ...kafka, GATEWAY_URL: gatewayUrl } },
     );
