@@ -57,7 +57,7 @@ class SupervisorRuntime extends ReadinessCheck implements OnModuleInit, OnModule
       await runMigrations(this.pool, 'supervisor', supervisorAppPath('migrations'));
     }
     await this.registry.record(this.procedures);
-    await this.bus.connect();
+    // Connects too, retrying an unreachable broker up to BUS_STARTUP_TIMEOUT_MS.
     await this.bus.ensureTopics();
     await this.relay.start();
     this.consumer = await this.bus.consume({

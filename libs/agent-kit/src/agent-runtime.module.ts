@@ -30,7 +30,7 @@ class WorkerLifecycle extends ReadinessCheck implements OnApplicationBootstrap, 
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.bus.connect();
+    // worker.start() connects as part of ensuring its topics, retrying an unreachable broker up to BUS_STARTUP_TIMEOUT_MS.
     await this.worker.start();
     this.running = true;
   }

@@ -3,6 +3,8 @@
 // command `npm run chaos -- --startup` does the same with the built services as processes, ten times.
 import { TOPICS, type TopicName } from '@switchboard/contracts';
 import { KafkaBus, type ConsumerHandle } from '@switchboard/bus';
+import { TEST_KAFKA_BROKERS } from '../../../test/support/env';
+import { TcpProxy } from '../../../test/support/tcp-proxy';
 import { rawKafka, testBusConfig, uniqueName, waitFor } from './support/kit';
 
 jest.setTimeout(180_000);
@@ -59,6 +61,27 @@ describe('first start on a fresh topic prefix, every service at once (real broke
       await waitFor(() => handled.size === 2, 'the supervisor to read what was published', 30_000);
     } finally {
       await Promise.all(buses.map((b) => b.disconnect()));
+    }
+  });
+
+  it('waits at start-up for a broker that is not reachable yet, and gives up with a clear error after BUS_STARTUP_TIMEOUT_MS', async () => {
+    // The bootstrap address goes through a proxy that is down at first; the broker's own address (from its metadata)
+    // is reachable, as when the broker comes up after the service.
+    const proxy = await TcpProxy.start(TEST_KAFKA_BROKERS[0]!);
+    await proxy.down();
+    const prefix = uniqueName('late').replace(/\./g, '-');
+    const late = new KafkaBus(testBusConfig({ KAFKA_BROKERS: `127.0.0.1:${proxy.port}`, KAFKA_TOPIC_PREFIX: prefix, BUS_STARTUP_TIMEOUT_MS: '60000' }), 'late-start');
+    const never = new KafkaBus(testBusConfig({ KAFKA_BROKERS: `127.0.0.1:${proxy.port}`, KAFKA_TOPIC_PREFIX: prefix, BUS_STARTUP_TIMEOUT_MS: '1000' }), 'never-start');
+    try {
+      await expect(never.ensureTopics([TOPICS.ticketsIngress])).rejects.toMatchObject({ code: 'BUS.TOPICS_NOT_READY', message: expect.stringContaining(`127.0.0.1:${proxy.port}`) });
+      const starting = late.ensureTopics([TOPICS.ticketsIngress]);
+      await new Promise((r) => setTimeout(r, 2_000));
+      await proxy.up();
+      await expect(starting).resolves.toBeUndefined();
+      expect(await admin.listTopics()).toContain(`${prefix}.${TOPICS.ticketsIngress}`);
+    } finally {
+      await Promise.all([late.disconnect(), never.disconnect()]);
+      await proxy.close();
     }
   });
 });
