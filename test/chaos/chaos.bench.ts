@@ -227,14 +227,17 @@ export async function chaosRun(o: ChaosOptions): Promise<boolean> {
     const killTimes = Array.from({ length: o.kills }, () => 5_000 + Math.random() * (chaosEnd - 5_000)).sort((a, b) => a - b);
     // Each action at its own time from the first ticket: kills also land during the broker restart and the outage.
     const tRun = Date.now();
+    const dying = new Set<ServiceProcess>();
     const actions: Array<[number, () => Promise<void>]> = killTimes.map((t) => [t, async () => {
-      const up = fleet.filter((s) => s.running);
+      const up = fleet.filter((s) => s.running && !dying.has(s));
       const victim = up[Math.floor(Math.random() * up.length)];
       if (!victim) return;
+      dying.add(victim);
       await victim.kill();
       const downMs = 1_000 + Math.round(Math.random() * 3_000);
       log(`SIGKILL ${victim.spec.name}; restart in ${(downMs / 1000).toFixed(1)} s`);
       await sleep(downMs);
+      dying.delete(victim);
       victim.start();
     }]);
     if (o.brokerRestart) actions.push([brokerAt, async () => {
