@@ -17,7 +17,7 @@ class BusLifecycle extends ReadinessCheck implements OnModuleInit, OnApplication
   }
 
   async onModuleInit(): Promise<void> {
-    await this.bus.connect();
+    // Connects too, retrying an unreachable broker up to BUS_STARTUP_TIMEOUT_MS.
     await this.bus.ensureTopics(['tickets.ingress']);
     this.connected = true;
   }

@@ -1,7 +1,10 @@
 import 'reflect-metadata';
+import { installProcessGuards } from '@switchboard/agent-kit';
 import { configureLogging, initTracing, JsonLogger, loadConfigOrExit, redactConfig } from '@switchboard/observability';
 import { createIngressApp } from './ingress.app';
 import { IngressConfigSchema } from './ingress.config';
+
+const guard = installProcessGuards('ingress');
 
 async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit(IngressConfigSchema);
@@ -12,4 +15,5 @@ async function bootstrap(): Promise<void> {
   new JsonLogger('ingress').info('ingress listening', { port: config.PORT, config: redactConfig(config) });
 }
 
-void bootstrap();
+// Kafka not reachable within BUS_STARTUP_TIMEOUT_MS, a port taken: one line and a non-zero exit.
+bootstrap().catch(guard.failStart);

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { installProcessGuards } from '@switchboard/agent-kit';
 import { configureLogging, initTracing, JsonLogger, loadConfigOrExit, redactConfig, SwitchboardError } from '@switchboard/observability';
 import { createSupervisorApp } from './supervisor.app';
 import { SupervisorConfigSchema } from './supervisor.config';
@@ -6,6 +7,7 @@ import { SupervisorConfigSchema } from './supervisor.config';
 async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit(SupervisorConfigSchema);
   configureLogging({ level: config.LOG_LEVEL });
+  installProcessGuards('supervisor');
   initTracing({ serviceName: 'supervisor', otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
   const app = await createSupervisorApp(config);
   await app.listen(config.PORT, '0.0.0.0');

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from '@switchboard/bus';
 import type { AgentResult, Envelope, SupervisorCommand, TicketEvent } from '@switchboard/contracts';
-import { describeError, JsonLogger } from '@switchboard/observability';
+import { describeError, isDependencyUnavailable, JsonLogger } from '@switchboard/observability';
 import type { CaseService } from './case/case.service';
 
 export const SUPERVISOR_TOPICS = ['tickets.ingress', 'agent.results', 'supervisor.commands'] as const;
@@ -22,7 +22,8 @@ export class SupervisorHandler {
       this.logger.debug('message handled', { topic: message.topic, outcome });
     } catch (error) {
       const info = describeError(error);
-      if (info.category === 'user' || message.deliveryAttempt >= this.maxAttempts) {
+      // An outage (Postgres, the gateway) is waited out by the bus with the same delivery: never a reason to fail.
+      if (!isDependencyUnavailable(error) && (info.category === 'user' || message.deliveryAttempt >= this.maxAttempts)) {
         await this.cases.markFailed(message.envelope.caseId, message.envelope.id, info).catch((e: unknown) => {
           this.logger.error('could not mark the case FAILED', { error: describeError(e) });
         });

@@ -5,7 +5,7 @@ import { HealthController, HealthService, READINESS_CHECKS, ReadinessCheck } fro
 import { TaskTokenIssuer } from '@switchboard/gateway-client';
 import { describeError, JsonLogger } from '@switchboard/observability';
 import { ProcedureSet } from '@switchboard/procedures';
-import { createPool, OutboxLeasePublisher, OutboxRelay, runMigrations, storeMigrationsDir } from '@switchboard/store';
+import { createPool, outboxGauges, OutboxLeasePublisher, OutboxRelay, runMigrations, storeMigrationsDir } from '@switchboard/store';
 import { CasesController } from './api/cases.controller';
 import { ConsoleController } from './api/console.controller';
 import { MetricsController } from './api/metrics.controller';
@@ -57,7 +57,7 @@ class SupervisorRuntime extends ReadinessCheck implements OnModuleInit, OnModule
       await runMigrations(this.pool, 'supervisor', supervisorAppPath('migrations'));
     }
     await this.registry.record(this.procedures);
-    await this.bus.connect();
+    // Connects too, retrying an unreachable broker up to BUS_STARTUP_TIMEOUT_MS.
     await this.bus.ensureTopics();
     await this.relay.start();
     this.consumer = await this.bus.consume({
@@ -147,8 +147,12 @@ export class SupervisorModule {
         { provide: CaseEventsHub, useFactory: (repo: ConsoleRepository) => new CaseEventsHub(repo), inject: [ConsoleRepository] },
         {
           provide: SupervisorMetrics,
-          useFactory: (repo: ConsoleRepository, hub: CaseEventsHub) => new SupervisorMetrics(repo, config.SUPERVISOR_METRICS_WINDOW_HOURS, () => hub.listeners),
-          inject: [ConsoleRepository, CaseEventsHub],
+          useFactory: (repo: ConsoleRepository, hub: CaseEventsHub, pool: Pool) => {
+            const metrics = new SupervisorMetrics(repo, config.SUPERVISOR_METRICS_WINDOW_HOURS, () => hub.listeners);
+            outboxGauges(metrics.registry, pool);
+            return metrics;
+          },
+          inject: [ConsoleRepository, CaseEventsHub, Pool],
         },
         {
           provide: ConsoleService,

@@ -9,6 +9,7 @@ import type { z } from 'zod';
 import { ConfigError, configureLogging, initTracing, JsonLogger, loadConfigOrExit, redactConfig, type LogLevel } from '@switchboard/observability';
 import { AgentHandler, AgentWorker } from './agent-worker';
 import { HealthController, HealthService, READINESS_CHECKS, ReadinessCheck } from './health.controller';
+import { installProcessGuards } from './process-guards';
 
 const AGENT_HANDLER = 'AGENT_HANDLER';
 const AGENT_GROUP_ID = 'AGENT_GROUP_ID';
@@ -29,7 +30,7 @@ class WorkerLifecycle extends ReadinessCheck implements OnApplicationBootstrap, 
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.bus.connect();
+    // worker.start() connects as part of ensuring its topics, retrying an unreachable broker up to BUS_STARTUP_TIMEOUT_MS.
     await this.worker.start();
     this.running = true;
   }
@@ -40,8 +41,9 @@ class WorkerLifecycle extends ReadinessCheck implements OnApplicationBootstrap, 
     await this.bus.disconnect();
   }
 
+  /** Ready only while the consumer is joined and fetching: a crashed or rejoining consumer takes no tasks. */
   async check(): Promise<boolean> {
-    return this.running;
+    return this.running && this.worker.healthy();
   }
 }
 
@@ -101,7 +103,8 @@ export interface AgentAppConfig extends BusConfig {
 
 /**
  * The whole `main.ts` of an agent: parse config (exit listing every bad key), set up logs and tracing, build the
- * handler's providers, start consuming and serving health.
+ * handler's providers, start consuming and serving health. A start that fails (Kafka not reachable within
+ * BUS_STARTUP_TIMEOUT_MS, say) prints one line and exits 1; so does any unhandled error later.
  *
  * @example
  * void runAgentMain({ agent: 'triage', schema: TriageConfigSchema, handler: TriageService,
@@ -115,6 +118,7 @@ export async function runAgentMain<A extends AgentName, C extends AgentAppConfig
 }): Promise<void> {
   const config = loadConfigOrExit(options.schema);
   configureLogging({ level: config.LOG_LEVEL });
+  const guard = installProcessGuards(options.agent);
   initTracing({ serviceName: options.agent, otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
   let providers: Provider[];
   try {
@@ -125,9 +129,9 @@ export async function runAgentMain<A extends AgentName, C extends AgentAppConfig
       process.stderr.write(`${error.message}\n`);
       process.exit(78);
     }
-    throw error;
+    return guard.failStart(error);
   }
   const module = AgentRuntimeModule.forRoot({ agent: options.agent, config, handler: options.handler, providers, groupId: config.AGENT_GROUP_ID });
-  await startAgentApp(module, config.PORT);
+  await startAgentApp(module, config.PORT).catch(guard.failStart);
   new JsonLogger(options.agent).info(`${options.agent} agent started`, { port: config.PORT, config: redactConfig(config as unknown as Record<string, unknown>) });
 }

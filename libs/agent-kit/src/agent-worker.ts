@@ -1,7 +1,7 @@
 import {
   TOPICS, type AgentName, type AgentResult, type ErrorInfo, type PayloadOf, type Usage,
 } from '@switchboard/contracts';
-import { describeError, JsonLogger, SwitchboardError } from '@switchboard/observability';
+import { describeError, isDependencyUnavailable, JsonLogger, SwitchboardError } from '@switchboard/observability';
 import type { Envelope } from '@switchboard/contracts';
 import { uuidFromName, type ConsumerHandle, type IncomingMessage, type KafkaBus } from '@switchboard/bus';
 
@@ -54,8 +54,10 @@ const ZERO_USAGE: Usage = { llmCalls: 0, inputTokens: 0, outputTokens: 0, costUs
 
 /**
  * Consumes one agent's task topic as one consumer group and publishes exactly one {@link AgentResult} per task
- * delivery to `agent.results`. Handler failures become `status: 'failed'` results (the supervisor decides on retries);
- * only a failure to publish is thrown back to the bus, which retries the delivery.
+ * delivery to `agent.results`. Handler failures become `status: 'failed'` results (the supervisor decides on retries),
+ * except a dependency outage (the gateway or Postgres unreachable, see `isDependencyUnavailable`): that is thrown back
+ * to the bus, which pauses the partition and runs the same task again once the dependency answers, so an outage
+ * does not use up the case's attempts. A failure to publish the result is thrown back too.
  *
  * @example
  * const worker = new AgentWorker(bus, triageService);
@@ -96,6 +98,11 @@ export class AgentWorker<A extends AgentName> {
     await this.handle_?.stop();
   }
 
+  /** Consuming: started, joined to its group, not crashed (readiness). */
+  healthy(): boolean {
+    return this.handle_?.healthy() ?? false;
+  }
+
   private async process(message: IncomingMessage<TaskTopic<A>>): Promise<void> {
     const envelope = message.envelope as Envelope<TaskOf<A>>;
     const task = envelope.payload as TaskOf<A> & { taskId: string };
@@ -113,6 +120,12 @@ export class AgentWorker<A extends AgentName> {
       result = { agent: this.handler.agent, taskId: task.taskId, status: 'ok', output: step.output, usage: step.usage, toolErrors: step.toolErrors ?? 0 } as AgentResult;
     } catch (error) {
       const info: ErrorInfo = describeError(error);
+      if (isDependencyUnavailable(error)) {
+        // Nothing is wrong with the task: the bus holds it and runs it again when the dependency is back. Writes
+        // already made replay at the gateway (same call references), so the re-run repeats none.
+        this.logger.warn('agent step interrupted by a dependency outage; the task will run again', { taskId: task.taskId, error: info });
+        throw error;
+      }
       this.logger.warn('agent step failed', { taskId: task.taskId, error: info });
       const usage = error instanceof AgentStepError && error.usage ? error.usage : ZERO_USAGE;
       result = { agent: this.handler.agent, taskId: task.taskId, status: 'failed', error: info, usage, toolErrors: 0 } as AgentResult;

@@ -2,3 +2,4 @@ export * from './health.controller';
 export * from './agent-worker';
 export * from './agent-runtime.module';
 export * from './tool-gateway.port';
+export * from './process-guards';

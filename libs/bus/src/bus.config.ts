@@ -22,6 +22,19 @@ export const BusConfigSchema = z.object({
   BUS_RETRY_BASE_MS: env.int(500),
   BUS_RETRY_FACTOR: z.coerce.number().min(1).default(2),
   BUS_RETRY_MAX_MS: env.int(60_000),
+  /**
+   * While a dependency is down (Postgres, the broker, the gateway: see `isDependencyUnavailable`), the partition is
+   * paused and the same message tried again after this delay, doubling up to BUS_OUTAGE_RETRY_MAX_MS, for as long as
+   * the outage lasts. This spends none of the message's BUS_MAX_ATTEMPTS: an outage is not the message's fault.
+   */
+  BUS_OUTAGE_RETRY_BASE_MS: env.int(500),
+  /** Longest pause between two tries of a message while a dependency is down (bounds how late it runs once it is back). */
+  BUS_OUTAGE_RETRY_MAX_MS: env.int(5_000),
+  /**
+   * How long a service keeps trying at start-up to reach Kafka and see its topics ready (another service may be
+   * creating them) before it gives up with one error line and a non-zero exit.
+   */
+  BUS_STARTUP_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
   /** Larger messages are dead-lettered unread. */
   BUS_MAX_MESSAGE_BYTES: z.coerce.number().int().positive().default(1_000_000),
   BUS_SESSION_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),

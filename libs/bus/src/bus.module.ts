@@ -15,7 +15,7 @@ class BusLifecycle implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    await this.bus.connect();
+    // Connects too, retrying an unreachable broker up to BUS_STARTUP_TIMEOUT_MS.
     await this.bus.ensureTopics(this.topics);
   }
 

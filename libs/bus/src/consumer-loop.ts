@@ -1,12 +1,15 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { deadLetterTopic, retryTopic, type DeadLetter } from '@switchboard/contracts';
-import { describeError, extractTraceContext, inSpan, JsonLogger, SpanKind, withLogContext } from '@switchboard/observability';
+import {
+  describeError, extractTraceContext, inSpan, isDependencyUnavailable, JsonLogger, SpanKind, SwitchboardError, withLogContext,
+} from '@switchboard/observability';
 import type { BusConfig } from './bus.config';
 import { BUS_HEADERS, decodeHeaders } from './bus.headers';
 import type { ConsumeBindingsOptions, ConsumerHandle, IncomingMessage, MessageSource, TopicBinding } from './bus.types';
 import { buildDeadLetter } from './dead-letter';
+import { isRetriableKafkaError } from './kafka-errors';
 import { decodeMessage, stableMessageId } from './message-decoder';
-import { decideFailure, type RetryPolicy } from './retry-policy';
+import { decideFailure, outageDelayMs, type OutagePolicy, type RetryPolicy } from './retry-policy';
 
 /** A record as the loop sends it: key may be null (dead letters of keyless messages), value raw bytes. */
 export interface OutgoingRecord {
@@ -18,6 +21,8 @@ export interface OutgoingRecord {
 
 // After a failed dead-letter or retry publish the partition is paused this long, then the message is read again.
 const HOLD_MS = 1_000;
+// A consumer kafkajs gave up on (a crash it does not restart) is rebuilt after this backoff.
+const RESTART_POLICY: OutagePolicy = { baseMs: 1_000, maxMs: 30_000 };
 
 interface Route {
   binding: TopicBinding;
@@ -31,7 +36,8 @@ interface Delivery {
   headers: Record<string, string>;
 }
 
-type Outcome = 'commit' | 'hold';
+/** `hold`: a retry/dead-letter record could not be published; `outage`: a dependency was down, try the same message later. */
+type Outcome = 'commit' | 'hold' | 'outage';
 
 function toTopics(offsets: Array<{ topic: string; partition: number; offset: string }>): { topics: Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }> } {
   const byTopic = new Map<string, Array<{ partition: number; offset: string }>>();
@@ -41,15 +47,21 @@ function toTopics(offsets: Array<{ topic: string; partition: number; offset: str
 
 /**
  * One consumer group member running the bus semantics (docs/bus.md): validate, run the handler, commit only after
- * it returned, retry through `<topic>.retry`, dead-letter to `<topic>.dlq`. Built by {@link KafkaBus.consumeBindings}.
+ * it returned, retry through `<topic>.retry`, dead-letter to `<topic>.dlq`; while a dependency is down, pause the
+ * partition and try the same message again later. Built by {@link KafkaBus.consumeBindings}.
  */
 export class ConsumerLoop implements ConsumerHandle {
   readonly ready: Promise<void>;
   private readonly logger: JsonLogger;
-  private readonly consumer: Consumer;
+  private consumer: Consumer;
   private readonly routes = new Map<string, Route>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly policy: RetryPolicy;
+  private readonly outagePolicy: OutagePolicy;
+  /** Consecutive dependency outages per `topic\u0000partition` whose message waits to be tried again. */
+  private readonly outages = new Map<string, number>();
+  private outageSince?: number;
+  private restarts = 0;
   private assignment = new Map<string, Set<number>>();
   /** Next offset to commit per `topic\u0000partition`: handled, not yet committed. */
   private readonly uncommitted = new Map<string, { topic: string; partition: number; offset: string }>();
@@ -57,12 +69,11 @@ export class ConsumerLoop implements ConsumerHandle {
   private commitTimer?: NodeJS.Timeout;
   private committing: Promise<void> = Promise.resolve();
   private joined = false;
-  private alive = true;
   private stopping?: Promise<void>;
   private markReady!: () => void;
 
   constructor(
-    kafka: Kafka,
+    private readonly kafka: Kafka,
     private readonly config: BusConfig,
     private readonly options: ConsumeBindingsOptions,
     private readonly send: (records: OutgoingRecord[]) => Promise<void>,
@@ -73,35 +84,86 @@ export class ConsumerLoop implements ConsumerHandle {
     this.logger = new JsonLogger(`consumer:${options.groupId}`);
     this.ready = new Promise((resolve) => (this.markReady = resolve));
     this.policy = { maxAttempts: config.BUS_MAX_ATTEMPTS, baseMs: config.BUS_RETRY_BASE_MS, factor: config.BUS_RETRY_FACTOR, maxMs: config.BUS_RETRY_MAX_MS };
+    this.outagePolicy = { baseMs: config.BUS_OUTAGE_RETRY_BASE_MS, maxMs: Math.max(config.BUS_OUTAGE_RETRY_BASE_MS, config.BUS_OUTAGE_RETRY_MAX_MS) };
     for (const binding of options.bindings) {
       this.routes.set(topicName(binding.topic), { binding, retry: false });
       this.routes.set(topicName(retryTopic(binding.topic)), { binding, retry: true });
     }
-    this.consumer = kafka.consumer({
-      groupId: options.groupId,
-      sessionTimeout: config.BUS_SESSION_TIMEOUT_MS,
-      heartbeatInterval: config.BUS_HEARTBEAT_INTERVAL_MS,
-      maxWaitTimeInMs: config.BUS_FETCH_MAX_WAIT_MS,
-      allowAutoTopicCreation: false,
-    });
+    this.consumer = this.createConsumer();
   }
 
+  /**
+   * Connects, subscribes and starts fetching. A broker that is not reachable yet, or topics whose metadata has not
+   * reached every broker (another service just created them), are retried with backoff for up to
+   * BUS_STARTUP_TIMEOUT_MS; then, or on an error retrying cannot fix, it throws `BUS.CONSUMER_START_FAILED`.
+   */
   async start(): Promise<void> {
-    const { GROUP_JOIN, FETCH, CRASH } = this.consumer.events;
-    this.consumer.on(GROUP_JOIN, ({ payload }) => {
+    const deadline = Date.now() + this.config.BUS_STARTUP_TIMEOUT_MS;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.run();
+        return;
+      } catch (error) {
+        await this.consumer.disconnect().catch(() => undefined);
+        const delayMs = outageDelayMs(attempt, RESTART_POLICY);
+        const info = describeError(error);
+        if (this.stopping || !isRetriableKafkaError(error) || Date.now() + delayMs > deadline) {
+          throw new SwitchboardError('BUS.CONSUMER_START_FAILED', 'third_party', `consumer group ${this.options.groupId} could not start after ${attempt} attempt(s): ${info.message}`, { cause: error });
+        }
+        this.logger.warn('consumer could not start yet; retrying', { attempt, delayMs, error: info });
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        this.consumer = this.createConsumer();
+      }
+    }
+  }
+
+  /** Joined to its group and fetching (not crashed, not restarting, not stopping): what readiness checks report. */
+  healthy(): boolean {
+    return this.joined && !this.stopping;
+  }
+
+  private createConsumer(): Consumer {
+    const consumer = this.kafka.consumer({
+      groupId: this.options.groupId,
+      sessionTimeout: this.config.BUS_SESSION_TIMEOUT_MS,
+      heartbeatInterval: this.config.BUS_HEARTBEAT_INTERVAL_MS,
+      maxWaitTimeInMs: this.config.BUS_FETCH_MAX_WAIT_MS,
+      allowAutoTopicCreation: false,
+    });
+    const { GROUP_JOIN, FETCH, CRASH } = consumer.events;
+    consumer.on(GROUP_JOIN, ({ payload }) => {
       this.assignment = new Map(Object.entries(payload.memberAssignment).map(([topic, partitions]) => [topic, new Set(partitions)]));
       // Offsets of partitions that went elsewhere are the new owner's to commit; ours could move theirs back.
       for (const [key, o] of this.uncommitted) if (!this.assignment.get(o.topic)?.has(o.partition)) this.uncommitted.delete(key);
+      for (const key of this.outages.keys()) {
+        const [topic, partition] = key.split('\u0000');
+        if (!this.assignment.get(topic!)?.has(Number(partition))) this.outages.delete(key);
+      }
+      this.outageEnded();
       this.joined = true;
+      this.restarts = 0;
       this.logger.info('joined consumer group', { memberAssignment: payload.memberAssignment });
     });
-    this.consumer.on(FETCH, () => {
+    consumer.on(FETCH, () => {
       if (this.joined) this.markReady();
     });
-    this.consumer.on(CRASH, ({ payload }) => {
-      if (!payload.restart) this.alive = false;
-      this.logger.error('consumer crashed', { error: payload.error, restart: payload.restart });
+    consumer.on(CRASH, ({ payload }) => {
+      if (consumer !== this.consumer) return;
+      this.joined = false;
+      const error = describeError(payload.error);
+      if (payload.restart) {
+        this.logger.warn('consumer lost its broker connection or group; kafkajs restarts it', { error });
+        return;
+      }
+      // kafkajs gives up on errors it does not classify as retriable and leaves the consumer disconnected; a
+      // consumer that silently stops would strand its partitions, so it is rebuilt (readiness says not ready meanwhile).
+      this.logger.error('consumer crashed; rebuilding it', { error });
+      this.scheduleRestart();
     });
+    return consumer;
+  }
+
+  private async run(): Promise<void> {
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [...this.routes.keys()], fromBeginning: this.options.fromBeginning ?? this.config.BUS_NEW_GROUP_START === 'earliest' });
     await this.consumer.run({
@@ -112,8 +174,25 @@ export class ConsumerLoop implements ConsumerHandle {
     });
   }
 
-  healthy(): boolean {
-    return this.alive && !this.stopping;
+  private scheduleRestart(): void {
+    if (this.stopping) return;
+    const delayMs = outageDelayMs(++this.restarts, RESTART_POLICY);
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (this.stopping) return;
+      void (async () => {
+        await this.consumer.disconnect().catch(() => undefined);
+        this.uncommitted.clear();
+        this.consumer = this.createConsumer();
+        try {
+          await this.run();
+        } catch (error) {
+          this.logger.error('consumer could not be rebuilt; trying again', { error: describeError(error), attempt: this.restarts });
+          this.scheduleRestart();
+        }
+      })();
+    }, delayMs);
+    this.timers.add(timer);
   }
 
   stop(): Promise<void> {
@@ -153,12 +232,15 @@ export class ConsumerLoop implements ConsumerHandle {
         this.pauseFor(pause, wait);
         return;
       }
-      const outcome = await this.process(route.binding, batch.partition, message, delivery, heartbeat);
-      if (outcome === 'hold') {
+      const partitionKey = `${batch.topic}\u0000${batch.partition}`;
+      const outcome = await this.process(route.binding, batch.partition, message, delivery, heartbeat, partitionKey);
+      if (outcome !== 'commit') {
+        // The message stays unresolved: after the pause it is fetched and tried again, as the same delivery.
         await commit();
-        this.pauseFor(pause, HOLD_MS);
+        this.pauseFor(pause, outcome === 'hold' ? HOLD_MS : outageDelayMs(this.outages.get(partitionKey) ?? 1, this.outagePolicy));
         return;
       }
+      if (this.outages.delete(partitionKey)) this.outageEnded();
       // The handler's effects (or the retry / dead-letter record) are durable, so the offset may be committed — now,
       // with the batch, or with the next interval commit. A commit from a fenced generation fails with a rebalance
       // error, which kafkajs handles by rejoining; the message is then redelivered and the ledger recognises it.
@@ -206,7 +288,7 @@ export class ConsumerLoop implements ConsumerHandle {
     };
   }
 
-  private async process(binding: TopicBinding, partition: number, message: KafkaMessage, delivery: Delivery, heartbeat: () => Promise<void>): Promise<Outcome> {
+  private async process(binding: TopicBinding, partition: number, message: KafkaMessage, delivery: Delivery, heartbeat: () => Promise<void>, partitionKey: string): Promise<Outcome> {
     const decoded = decodeMessage(binding, message.value, delivery.source, this.config.BUS_MAX_MESSAGE_BYTES);
     if (!decoded.ok) {
       this.logger.warn('message dead-lettered unread', { topic: binding.topic, partition, offset: message.offset, reason: decoded.failure.code, detail: decoded.failure.message });
@@ -237,9 +319,34 @@ export class ConsumerLoop implements ConsumerHandle {
         );
         return 'commit';
       } catch (error) {
+        if (isDependencyUnavailable(error)) return this.onOutage(binding, partition, message, partitionKey, error);
         return this.onHandlerError(binding, message, delivery, error);
       }
     });
+  }
+
+  /**
+   * A dependency was down while handling: not the message's fault, so no retry record and no attempt spent. The
+   * partition pauses with capped backoff and the same message is tried again, for as long as the outage lasts;
+   * poison messages still take the retry budget and the DLQ, since their errors are not outages.
+   */
+  private onOutage(binding: TopicBinding, partition: number, message: KafkaMessage, partitionKey: string, error: unknown): Outcome {
+    const failures = (this.outages.get(partitionKey) ?? 0) + 1;
+    this.outages.set(partitionKey, failures);
+    const info = describeError(error);
+    if (this.outageSince === undefined) {
+      this.outageSince = Date.now();
+      this.logger.warn('a dependency is unavailable: pausing partitions and trying their messages again until it is back (no retry budget spent)', { topic: binding.topic, partition, offset: message.offset, error: info });
+    } else {
+      this.logger.debug('dependency still unavailable; partition paused', { topic: binding.topic, partition, offset: message.offset, failures, error: info });
+    }
+    return 'outage';
+  }
+
+  private outageEnded(): void {
+    if (this.outages.size > 0 || this.outageSince === undefined) return;
+    this.logger.info('dependency is back: every paused partition is moving again', { outageMs: Date.now() - this.outageSince });
+    this.outageSince = undefined;
   }
 
   private async onHandlerError(binding: TopicBinding, message: KafkaMessage, delivery: Delivery, error: unknown): Promise<Outcome> {

@@ -1,7 +1,7 @@
 export * from './bus.config';
 export * from './bus.types';
 export { BUS_HEADERS, decodeHeaders } from './bus.headers';
-export { backoffMs, decideFailure, type FailureDecision, type RetryPolicy } from './retry-policy';
+export { backoffMs, decideFailure, outageDelayMs, type FailureDecision, type OutagePolicy, type RetryPolicy } from './retry-policy';
 export { decodeMessage, formatIssues, messageSchema, stableMessageId, topicBinding, uuidFromName, wrapTicket, type DecodeFailure, type DecodeResult } from './message-decoder';
 export { buildDeadLetter } from './dead-letter';
 export { kafkaLogCreator } from './kafka-logger';

@@ -9,6 +9,7 @@ import { BUS_HEADERS } from './bus.headers';
 import type { ConsumeBindingsOptions, ConsumerHandle, IncomingMessage, RawRecord, TopicBinding } from './bus.types';
 import { ConsumerLoop, type OutgoingRecord } from './consumer-loop';
 import { deadLetterTopicMaxBytes } from './dead-letter';
+import { isRetriableKafkaError } from './kafka-errors';
 import { kafkaLogCreator } from './kafka-logger';
 import { formatIssues, messageSchema, topicBinding } from './message-decoder';
 
@@ -124,8 +125,24 @@ export class KafkaBus {
   }
 
   /**
-   * Creates each topic (default: every contract topic) with its `.retry` and `.dlq`, partitions from TOPIC_SPECS.
-   * Idempotent and safe when several services start at once.
+   * The consumer group id a member joins on the cluster: prefixed like topics when `KAFKA_TOPIC_PREFIX` is set. Two
+   * deployments sharing a cluster must not share a group: kafkajs assigns every partition a group subscribes to
+   * among all its members, so a member of the other deployment would be handed partitions it never reads.
+   *
+   * @example
+   * new KafkaBus({ ...config, KAFKA_TOPIC_PREFIX: 'eu-prod' }, 'x').groupName('switchboard.triage'); // 'eu-prod.switchboard.triage'
+   */
+  groupName(groupId: string): string {
+    return this.topicName(groupId);
+  }
+
+  /**
+   * Creates each topic (default: every contract topic) with its `.retry` and `.dlq`, partitions from TOPIC_SPECS, and
+   * resolves once every partition of each has a leader. Safe when several services start at once on a fresh cluster
+   * or prefix: a topic another service created first counts as created, and metadata the broker has not caught up
+   * with yet is waited for. A broker that is not reachable yet is retried too; after BUS_STARTUP_TIMEOUT_MS it throws
+   * `BUS.TOPICS_NOT_READY` saying what was missing (an error retrying cannot fix, e.g. a replication factor the
+   * cluster cannot meet, throws `BUS.TOPIC_CREATE_FAILED` at once).
    *
    * @example
    * await bus.ensureTopics(['tickets.ingress']);
@@ -153,19 +170,42 @@ export class KafkaBus {
       ])
       .filter((t) => !this.ensured.has(t.topic));
     if (wanted.length === 0) return;
+    const deadline = Date.now() + this.config.BUS_STARTUP_TIMEOUT_MS;
+    for (let attempt = 1; ; attempt++) {
+      let problem: string;
+      try {
+        problem = await this.provision(wanted);
+        if (!problem) return;
+      } catch (error) {
+        if (!isRetriableKafkaError(error)) {
+          throw new SwitchboardError('BUS.TOPIC_CREATE_FAILED', 'system', `cannot create topics ${wanted.map((t) => t.topic).join(', ')}: ${(error as Error).message}`, { cause: error });
+        }
+        problem = (error as Error).message;
+      }
+      const delayMs = Math.min(2_000, 100 * 2 ** (attempt - 1));
+      if (Date.now() + delayMs > deadline) {
+        throw new SwitchboardError('BUS.TOPICS_NOT_READY', 'third_party', `Kafka topics not ready after ${Math.round(this.config.BUS_STARTUP_TIMEOUT_MS / 1000)} s (brokers ${this.config.KAFKA_BROKERS.join(',')}): ${problem}`);
+      }
+      // Routine for a moment on a fresh cluster; worth a line only when it keeps happening.
+      if (attempt === 5 || attempt % 20 === 0) this.logger.warn('waiting for Kafka topics to be ready', { attempt, problem });
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
+
+  /** One round of {@link ensureTopicSpecs}: creates what is missing, returns '' when all are ready, else what is not. */
+  private async provision(wanted: Array<{ topic: string; numPartitions: number; configEntries?: Array<{ name: string; value: string }> }>): Promise<string> {
     await this.connect();
     const existing = new Set(await this.admin.listTopics());
     const missing = wanted.filter((t) => !existing.has(t.topic));
     if (missing.length > 0) {
-      try {
-        // Resolves false when another service created some of them first (then leaders were not awaited).
-        await this.admin.createTopics({ topics: missing, waitForLeaders: true });
-      } catch (error) {
-        throw new SwitchboardError('BUS.TOPIC_CREATE_FAILED', 'system', `cannot create topics ${missing.map((t) => t.topic).join(', ')}: ${(error as Error).message}`, { cause: error });
-      }
-      this.logger.info('topics created', { topics: missing.map((t) => `${t.topic}:${t.numPartitions}`) });
+      // Leaders are awaited below, by metadata polling that tolerates a broker still learning of the topics: kafkajs'
+      // own wait gives up on UNKNOWN_TOPIC_OR_PARTITION. Resolves false when another service created some first.
+      const created = await this.admin.createTopics({ topics: missing, waitForLeaders: false });
+      this.logger.info(created ? 'topics created' : 'topics created (some by another service)', { topics: missing.map((t) => `${t.topic}:${t.numPartitions}`) });
     }
-    const metadata = await this.topicMetadataWithLeaders(wanted.map((t) => t.topic));
+    const metadata = await this.admin.fetchTopicMetadata({ topics: wanted.map((t) => t.topic) });
+    const notReady = metadata.topics.filter((t) => t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0)).map((t) => t.name);
+    if (notReady.length > 0) return `no leader yet for ${notReady.join(', ')}`;
     for (const t of metadata.topics) {
       const spec = wanted.find((w) => w.topic === t.name);
       if (spec && t.partitions.length < spec.numPartitions) {
@@ -174,6 +214,7 @@ export class KafkaBus {
       }
       this.ensured.add(t.name);
     }
+    return '';
   }
 
   /**
@@ -279,7 +320,7 @@ export class KafkaBus {
    */
   async consumeBindings(options: ConsumeBindingsOptions): Promise<ConsumerHandle> {
     await this.ensureTopicSpecs(options.bindings.map((b) => ({ topic: b.topic, partitions: b.partitions })));
-    const loop: ConsumerLoop = new ConsumerLoop(this.kafka, this.config, options, (records) => this.sendRecords(records), () => this.consumers.delete(loop), (topic) => this.topicName(topic));
+    const loop: ConsumerLoop = new ConsumerLoop(this.kafka, this.config, { ...options, groupId: this.groupName(options.groupId) }, (records) => this.sendRecords(records), () => this.consumers.delete(loop), (topic) => this.topicName(topic));
     this.consumers.add(loop);
     try {
       await loop.start();
@@ -288,18 +329,6 @@ export class KafkaBus {
       throw error;
     }
     return loop;
-  }
-
-  private async topicMetadataWithLeaders(topics: string[]): Promise<Awaited<ReturnType<Admin['fetchTopicMetadata']>>> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const metadata = await this.admin.fetchTopicMetadata({ topics });
-        if (metadata.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0)) || attempt >= 50) return metadata;
-      } catch (error) {
-        if (attempt >= 50) throw error;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
   }
 
   private async send(topic: string, key: string, value: string, headers: Record<string, string>): Promise<void> {

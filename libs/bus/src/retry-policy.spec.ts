@@ -1,4 +1,4 @@
-import { backoffMs, decideFailure, type RetryPolicy } from './retry-policy';
+import { backoffMs, decideFailure, outageDelayMs, type RetryPolicy } from './retry-policy';
 
 describe('retry policy', () => {
   const policy: RetryPolicy = { maxAttempts: 5, baseMs: 500, factor: 2, maxMs: 60_000 };
@@ -23,5 +23,18 @@ describe('retry policy', () => {
   it('dead-letters once the last allowed attempt failed', () => {
     expect(decideFailure('system', 5, policy)).toEqual({ action: 'dead-letter', exhausted: true });
     expect(decideFailure('system', 1, { ...policy, maxAttempts: 1 })).toEqual({ action: 'dead-letter', exhausted: true });
+  });
+});
+
+describe('outage backoff', () => {
+  const policy = { baseMs: 500, maxMs: 5_000 };
+
+  it('doubles from the base and is capped, whatever the number of failures', () => {
+    expect([1, 2, 3, 4, 5, 50].map((n) => outageDelayMs(n, policy, () => 0))).toEqual([500, 1000, 2000, 4000, 5000, 5000]);
+  });
+
+  it('takes off at most a fifth as jitter', () => {
+    expect(outageDelayMs(1, policy, () => 0.999)).toBe(400);
+    expect(outageDelayMs(10, policy, () => 0.5)).toBe(4500);
   });
 });

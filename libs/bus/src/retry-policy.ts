@@ -35,3 +35,23 @@ export function decideFailure(category: ErrorCategory, attempt: number, policy: 
   if (attempt >= policy.maxAttempts) return { action: 'dead-letter', exhausted: true };
   return { action: 'retry', nextAttempt: attempt + 1, delayMs: backoffMs(attempt, policy) };
 }
+
+/** Backoff while a dependency is down: the same message is tried again after each delay. */
+export interface OutagePolicy {
+  baseMs: number;
+  maxMs: number;
+}
+
+/**
+ * Delay before trying a message again after its `failures`-th consecutive dependency outage: base, 2·base, 4·base, …
+ * capped at `maxMs`, less up to 20 % jitter so the members of a group do not hit a recovering dependency in step.
+ *
+ * @example
+ * outageDelayMs(1, { baseMs: 500, maxMs: 5_000 }, () => 0); // 500
+ * outageDelayMs(9, { baseMs: 500, maxMs: 5_000 }, () => 0); // 5000
+ */
+export function outageDelayMs(failures: number, policy: OutagePolicy, random: () => number = Math.random): number {
+  const exponent = Math.min(30, Math.max(0, failures - 1));
+  const delay = Math.min(policy.maxMs, policy.baseMs * 2 ** exponent);
+  return Math.round(delay * (1 - 0.2 * random()));
+}

@@ -59,6 +59,30 @@ describe('KAFKA_TOPIC_PREFIX: two deployments on one cluster (real broker)', () 
     expect(letter).toMatchObject({ originalTopic: `${prefix}.${binding.topic}`, reason: { code: 'TEST.BAD_INPUT' } });
   });
 
+  it('keeps consumer groups apart too: the same group id in two deployments is two groups', async () => {
+    const other = uniqueName('ns').replace(/\./g, '-');
+    const second = new KafkaBus(testBusConfig({ KAFKA_TOPIC_PREFIX: other }), 'topic-prefix-c');
+    const binding = testBinding(uniqueName('test.prefixed-groups'), 3);
+    const groupId = uniqueName('test.shared-group');
+    const seen: Array<{ by: string; seq: number }> = [];
+    try {
+      handles.push(await prefixed.consumeBindings({ groupId, bindings: [binding], handler: async (msg) => void seen.push({ by: 'a', seq: (msg.envelope.payload as TestPayload).seq }) }));
+      handles.push(await second.consumeBindings({ groupId, bindings: [binding], handler: async (msg) => void seen.push({ by: 'c', seq: (msg.envelope.payload as TestPayload).seq }) }));
+      const { groups } = await admin.listGroups();
+      expect(groups.map((g) => g.groupId)).toEqual(expect.arrayContaining([`${prefix}.${groupId}`, `${other}.${groupId}`]));
+      // Cases on every partition: a member handed the other deployment's partitions would leave some unread.
+      for (let seq = 1; seq <= 12; seq++) {
+        await prefixed.publishTo(binding, testEnvelope(randomCaseId(), { seq }));
+        await second.publishTo(binding, testEnvelope(randomCaseId(), { seq: 100 + seq }));
+      }
+      await waitFor(() => seen.length === 24, 'both deployments to handle all of their own messages');
+      expect(seen.filter((s) => s.by === 'a').every((s) => s.seq < 100)).toBe(true);
+      expect(seen.filter((s) => s.by === 'c').every((s) => s.seq > 100)).toBe(true);
+    } finally {
+      await second.disconnect();
+    }
+  });
+
   it('refuses a prefix Kafka could not name a topic with', () => {
     expect(() => testBusConfig({ KAFKA_TOPIC_PREFIX: 'eu prod/*' })).toThrow(/letters, digits/);
   });

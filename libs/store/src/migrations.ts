@@ -1,8 +1,13 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Pool } from 'pg';
+import type { Pool, QueryConfig } from 'pg';
 import { JsonLogger, SwitchboardError } from '@switchboard/observability';
+
+/** A statement with a client-side answer bound of hours (node-postgres reads `query_timeout` per query too). */
+function longQuery(text: string): QueryConfig & { query_timeout: number } {
+  return { text, query_timeout: 6 * 3_600_000 };
+}
 
 /** One versioned SQL migration: `NNN_name.sql` in a component's `migrations/` folder. */
 export interface Migration {
@@ -50,7 +55,10 @@ export async function runMigrations(pool: Pool, component: string, dir: string):
   const migrations = readMigrations(dir);
   const client = await pool.connect();
   try {
-    await client.query(`SELECT pg_advisory_lock(hashtext('switchboard.migrations'))`);
+    // Migrations may legitimately take long (an index on a big table) or wait for another service's migrations: the
+    // pool's statement, lock and client-side answer timeouts are lifted for this session and restored at the end.
+    await client.query('SET statement_timeout = 0; SET lock_timeout = 0');
+    await client.query(longQuery(`SELECT pg_advisory_lock(hashtext('switchboard.migrations'))`));
     await client.query(`CREATE TABLE IF NOT EXISTS public.schema_migrations (
       component text NOT NULL, version int NOT NULL, name text NOT NULL, checksum text NOT NULL,
       applied_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (component, version))`);
@@ -68,7 +76,7 @@ export async function runMigrations(pool: Pool, component: string, dir: string):
       }
       await client.query('BEGIN');
       try {
-        await client.query(m.sql);
+        await client.query(longQuery(m.sql));
         await client.query('INSERT INTO public.schema_migrations (component, version, name, checksum) VALUES ($1, $2, $3, $4)', [component, m.version, m.name, m.checksum]);
         await client.query('COMMIT');
       } catch (error) {
@@ -81,6 +89,7 @@ export async function runMigrations(pool: Pool, component: string, dir: string):
     return count;
   } finally {
     await client.query(`SELECT pg_advisory_unlock(hashtext('switchboard.migrations'))`).catch(() => undefined);
+    await client.query('RESET statement_timeout; RESET lock_timeout').catch(() => undefined);
     client.release();
   }
 }

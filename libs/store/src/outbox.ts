@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Client, type Pool, type PoolClient } from 'pg';
 import type { z } from 'zod';
 import { EnvelopeSchema, TOPIC_SPECS, type TopicName } from '@switchboard/contracts';
-import { describeError, injectTraceContext, JsonLogger, SwitchboardError } from '@switchboard/observability';
+import { describeError, injectTraceContext, isDependencyUnavailable, JsonLogger, SwitchboardError } from '@switchboard/observability';
 
 /**
  * Postgres channel the outbox trigger notifies on commit.
@@ -138,6 +138,46 @@ export interface OutboxRelayOptions {
   pollIntervalMs?: number;
   /** First delay after a failed publish; doubles up to 30 s. Default 200. */
   retryDelayMs?: number;
+  /** First delay before a row that failed on its own is tried again; doubles up to 60 s. Default 1000. */
+  rowRetryDelayMs?: number;
+  /** Failed attempts after which a row is quarantined (left for an operator). Default 5. */
+  quarantineAfter?: number;
+  /**
+   * Says a publish failure is an outage of the broker rather than a problem of the rows: then nothing is counted
+   * against any row and the whole relay backs off. Default: `isDependencyUnavailable`.
+   */
+  isOutage?: (error: unknown) => boolean;
+}
+
+/** A row the relay gave up on, with why (see {@link OutboxRelay.quarantined}). */
+export interface QuarantinedRow {
+  id: string;
+  topic: string;
+  key: string;
+  attempts: number;
+  lastError: string;
+  createdAt: Date;
+  quarantinedAt: Date;
+}
+
+/** True when the publisher says retrying cannot help (kafkajs: `retriable: false`, e.g. a record over the size limit). */
+function refusedForGood(error: unknown): boolean {
+  for (let e = error as { retriable?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 8; e = e.cause as typeof e, depth++) {
+    if (e.retriable === false) return true;
+  }
+  return false;
+}
+
+/** Individual tries of a failed batch that may all fail before the failure counts as an outage, not as the rows'. */
+const PROBES_BEFORE_OUTAGE = 3;
+
+interface RelayRow {
+  id: string;
+  topic: string;
+  key: string;
+  value: string;
+  headers: Record<string, string>;
+  attempts: number;
 }
 
 /**
@@ -146,6 +186,11 @@ export interface OutboxRelayOptions {
  * succeeded. A crash after publishing but before the commit publishes them again: at-least-once, made effectively
  * once by stable message ids and the consumers' {@link ProcessedLedger}. Several relays may run; a relay never
  * publishes a row while an earlier unsent row of the same key is held by another relay, so per-case order holds.
+ *
+ * No head-of-line blocking: when a batch is refused, its rows are tried one by one; the ones that fail on their own
+ * back off (`attempts`, `next_attempt_at`, holding only later rows of their key) and after `quarantineAfter` attempts
+ * are quarantined with their reason — logged, counted by {@link outboxGauges}, listed by {@link OutboxRelay.quarantined}
+ * — while every other row flows. A broker outage (every row fails alike) counts against no row.
  *
  * @example
  * const relay = new OutboxRelay(pool, (records) => bus.publishRaw(records));
@@ -158,6 +203,9 @@ export class OutboxRelay {
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
   private readonly retryDelayMs: number;
+  private readonly rowRetryDelayMs: number;
+  private readonly quarantineAfter: number;
+  private readonly isOutage: (error: unknown) => boolean;
   private listener?: Client;
   private running = false;
   private dirty = false;
@@ -172,6 +220,9 @@ export class OutboxRelay {
     this.batchSize = options.batchSize ?? 100;
     this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
     this.retryDelayMs = options.retryDelayMs ?? 200;
+    this.rowRetryDelayMs = options.rowRetryDelayMs ?? 1_000;
+    this.quarantineAfter = options.quarantineAfter ?? 5;
+    this.isOutage = options.isOutage ?? isDependencyUnavailable;
   }
 
   /** Starts listening and relaying in the background; resolves once LISTEN is active (or fell back to polling). */
@@ -194,8 +245,9 @@ export class OutboxRelay {
   }
 
   /**
-   * Publishes one batch of unsent rows and marks them sent; returns how many were published. Throws if publishing
-   * failed (the rows stay unsent).
+   * Publishes one batch of due rows and marks them sent; returns how many were published. Rows that failed on their
+   * own are recorded (backoff, quarantine) and do not make it throw; it throws when nothing could be published because
+   * the broker is unavailable (the rows stay unsent, no attempt counted).
    *
    * @example
    * while ((await relay.drainOnce()) > 0);
@@ -204,32 +256,121 @@ export class OutboxRelay {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      // Rows of a key whose earlier unsent row is held by another relay (or leased by its writer, see
-      // OutboxLeasePublisher) are skipped and unlocked at commit, so one case's messages are never reordered.
-      const { rows } = await client.query<{ id: string; topic: string; key: string; value: string; headers: Record<string, string>; blocked: boolean }>(
+      // Rows of a key whose earlier unsent row is held by another relay, leased by its writer (see
+      // OutboxLeasePublisher) or backing off after a failure are skipped and unlocked at commit, so one case's messages
+      // are never reordered. Quarantined rows hold nothing up: they are out of the flow until an operator requeues them.
+      const { rows } = await client.query<RelayRow & { blocked: boolean }>(
         `WITH locked AS (
-           SELECT id, topic, key, value, headers FROM outbox
-            WHERE sent_at IS NULL AND (lease_until IS NULL OR lease_until < now())
+           SELECT id, topic, key, value, headers, attempts FROM outbox
+            WHERE sent_at IS NULL AND quarantined_at IS NULL AND (lease_until IS NULL OR lease_until < now())
+              AND (next_attempt_at IS NULL OR next_attempt_at <= now())
             ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
          )
-         SELECT l.id, l.topic, l.key, l.value, l.headers,
-                EXISTS (SELECT 1 FROM outbox o WHERE o.sent_at IS NULL AND o.key = l.key AND o.id < l.id
+         SELECT l.id, l.topic, l.key, l.value, l.headers, l.attempts,
+                EXISTS (SELECT 1 FROM outbox o WHERE o.sent_at IS NULL AND o.quarantined_at IS NULL AND o.key = l.key AND o.id < l.id
                           AND o.id NOT IN (SELECT id FROM locked)) AS blocked
          FROM locked l ORDER BY l.id`,
         [this.batchSize],
       );
       const ready = rows.filter((r) => !r.blocked);
-      if (ready.length > 0) {
-        await this.publish(ready.map((r) => ({ topic: r.topic, key: r.key, value: r.value, headers: r.headers })));
-        await client.query('UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])', [ready.map((r) => r.id)]);
-      }
+      const { sent, failed } = ready.length > 0 ? await this.publishRows(ready) : { sent: [], failed: [] };
+      if (sent.length > 0) await client.query('UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])', [sent.map((r) => r.id)]);
+      if (failed.length > 0) await this.recordFailures(client, failed);
       await client.query('COMMIT');
-      return ready.length;
+      return sent.length;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
       client.release();
+    }
+  }
+
+  /**
+   * Rows the relay quarantined, oldest first, with the reason: what an operator looks at (also `npm run outbox -- list`).
+   *
+   * @example
+   * for (const row of await OutboxRelay.quarantined(pool)) console.log(row.id, row.topic, row.lastError);
+   */
+  static async quarantined(pool: Pool, limit = 100): Promise<QuarantinedRow[]> {
+    const { rows } = await pool.query<{ id: string; topic: string; key: string; attempts: number; last_error: string | null; created_at: Date; quarantined_at: Date }>(
+      `SELECT id::text, topic, key, attempts, last_error, created_at, quarantined_at FROM outbox
+        WHERE quarantined_at IS NOT NULL AND sent_at IS NULL ORDER BY id LIMIT $1`,
+      [limit],
+    );
+    return rows.map((r) => ({ id: r.id, topic: r.topic, key: r.key, attempts: r.attempts, lastError: r.last_error ?? '', createdAt: r.created_at, quarantinedAt: r.quarantined_at }));
+  }
+
+  /**
+   * Puts quarantined rows back in the flow (after the cause was fixed): attempts reset, published by the next drain.
+   * They may now arrive after later messages of their case. Returns how many were requeued.
+   *
+   * @example
+   * await OutboxRelay.requeue(pool, ['4711']);
+   */
+  static async requeue(pool: Pool, ids: readonly string[]): Promise<number> {
+    const { rowCount } = await pool.query(
+      `UPDATE outbox SET quarantined_at = NULL, attempts = 0, next_attempt_at = NULL
+        WHERE id = ANY($1::bigint[]) AND quarantined_at IS NOT NULL AND sent_at IS NULL`,
+      [ids],
+    );
+    if (rowCount) await pool.query(`SELECT pg_notify('${OUTBOX_CHANNEL}', '')`);
+    return rowCount ?? 0;
+  }
+
+  /**
+   * Publishes `rows` in one request; if that is refused, one by one (later rows of a key whose row failed wait), to
+   * find the rows at fault. A row is at fault when the broker refused it for good (a non-retriable error, e.g. too
+   * large) or when other rows went through while it failed. Throws when it looks like an outage: the error says so,
+   * or nothing went through and no row was refused for good.
+   */
+  private async publishRows(rows: RelayRow[]): Promise<{ sent: RelayRow[]; failed: Array<{ row: RelayRow; error: unknown }> }> {
+    const record = (r: RelayRow): OutboxRecord => ({ topic: r.topic, key: r.key, value: r.value, headers: r.headers });
+    try {
+      await this.publish(rows.map(record));
+      return { sent: rows, failed: [] };
+    } catch (error) {
+      if (this.isOutage(error)) throw error;
+      const sent: RelayRow[] = [];
+      const failed: Array<{ row: RelayRow; error: unknown; refused: boolean }> = [];
+      const failedKeys = new Set<string>();
+      for (const row of rows) {
+        if (failedKeys.has(row.key)) continue;
+        try {
+          await this.publish([record(row)]);
+          sent.push(row);
+        } catch (rowError) {
+          if (this.isOutage(rowError)) throw rowError;
+          failed.push({ row, error: rowError, refused: refusedForGood(rowError) });
+          failedKeys.add(row.key);
+          if (sent.length === 0 && failed.length >= PROBES_BEFORE_OUTAGE && !failed.some((f) => f.refused)) break;
+        }
+      }
+      if (sent.length > 0) return { sent, failed };
+      const refused = failed.filter((f) => f.refused);
+      // Nothing went through and nothing was refused for good: as likely the broker as the rows, so nothing is held
+      // against them.
+      if (refused.length === 0) throw error;
+      return { sent, failed: refused };
+    }
+  }
+
+  private async recordFailures(client: PoolClient, failed: Array<{ row: RelayRow; error: unknown }>): Promise<void> {
+    const ids = failed.map((f) => f.row.id);
+    const errors = failed.map((f) => describeError(f.error).message.slice(0, 1000));
+    const { rows } = await client.query<{ id: string; topic: string; key: string; attempts: number; last_error: string; quarantined: boolean }>(
+      `UPDATE outbox o SET attempts = o.attempts + 1, last_error = f.error,
+              next_attempt_at = now() + least(60000, $3::double precision * 2 ^ o.attempts) * interval '1 millisecond',
+              quarantined_at = CASE WHEN o.attempts + 1 >= $4 THEN now() END
+         FROM unnest($1::bigint[], $2::text[]) AS f(id, error)
+        WHERE o.id = f.id
+       RETURNING o.id::text, o.topic, o.key, o.attempts, o.last_error, o.quarantined_at IS NOT NULL AS quarantined`,
+      [ids, errors, this.rowRetryDelayMs, this.quarantineAfter],
+    );
+    for (const r of rows) {
+      const fields = { outboxId: r.id, topic: r.topic, key: r.key, attempts: r.attempts, reason: r.last_error };
+      if (r.quarantined) this.logger.error('outbox row quarantined: it could not be published and is left for an operator (npm run outbox -- list)', fields);
+      else this.logger.warn('outbox row could not be published; it backs off while the other rows flow', fields);
     }
   }
 

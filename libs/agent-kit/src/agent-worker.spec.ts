@@ -1,0 +1,69 @@
+import { RecordingBus } from '@switchboard/bus/testing';
+import type { AgentResult, Envelope, TriageOutput } from '@switchboard/contracts';
+import { DependencyUnavailableError, SwitchboardError } from '@switchboard/observability';
+import { AgentHandler, AgentWorker, type AgentStepResult, type TaskOf } from './agent-worker';
+
+const CASE_ID = 'case_0123456789abcdef01234567';
+const triage: TriageOutput = {
+  intent: 'how_to', priority: 'normal', confidence: 0.9, entities: { amounts: [], ids: [] }, pii: { found: false, kinds: [] },
+  injectionRisk: 'none', summary: 's', redactedBody: 'b',
+};
+
+/** Named double: a retrieval handler whose next step is whatever the test queues. */
+class ScriptedRetrieval extends AgentHandler<'retrieval'> {
+  readonly agent = 'retrieval' as const;
+  readonly steps: Array<() => Promise<AgentStepResult<'retrieval'>>> = [];
+  async handle(_task: TaskOf<'retrieval'>): Promise<AgentStepResult<'retrieval'>> {
+    const step = this.steps.shift();
+    if (!step) throw new Error('ScriptedRetrieval: unexpected call');
+    return step();
+  }
+}
+
+describe('AgentWorker', () => {
+  const usage = { llmCalls: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 };
+  let bus: RecordingBus;
+  let handler: ScriptedRetrieval;
+  let sut: AgentWorker<'retrieval'>;
+  const task = () => bus.envelope('agent.retrieval.tasks', { taskId: 't1', query: 'how do I invite someone', triage, limit: 5 }, {
+    caseId: CASE_ID, tenantId: 'acme', region: 'us-east-1', correlationId: CASE_ID, causationId: null,
+  });
+
+  beforeEach(async () => {
+    bus = new RecordingBus();
+    handler = new ScriptedRetrieval();
+    sut = new AgentWorker(bus, handler);
+    await sut.start();
+  });
+
+  it('hands a dependency outage back to the bus instead of publishing a failed result, and answers the redelivery', async () => {
+    const envelope = task();
+    handler.steps.push(() => Promise.reject(new DependencyUnavailableError('postgres', 'connect ECONNREFUSED')));
+    await expect(bus.deliver('agent.retrieval.tasks', envelope)).rejects.toBeInstanceOf(DependencyUnavailableError);
+    expect(bus.publishedTo('agent.results')).toHaveLength(0);
+
+    handler.steps.push(async () => ({ output: { passages: [] }, usage }));
+    await bus.deliver('agent.retrieval.tasks', envelope);
+    expect(bus.publishedTo<Envelope<AgentResult>>('agent.results').map((e) => e.payload.status)).toEqual(['ok']);
+  });
+
+  it('recognises an outage wrapped by the handler (a pg error as the cause)', async () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    handler.steps.push(() => Promise.reject(new SwitchboardError('MEMORY.SEARCH_FAILED', 'third_party', 'search failed', { cause: refused })));
+    await expect(bus.deliver('agent.retrieval.tasks', task())).rejects.toThrow('search failed');
+    expect(bus.publishedTo('agent.results')).toHaveLength(0);
+  });
+
+  it('turns any other failure into a failed result for the supervisor', async () => {
+    handler.steps.push(() => Promise.reject(new SwitchboardError('MEMORY.BAD_QUERY', 'user', 'query too long')));
+    await bus.deliver('agent.retrieval.tasks', task());
+    const [result] = bus.publishedTo<Envelope<AgentResult>>('agent.results');
+    expect(result!.payload).toMatchObject({ status: 'failed', error: { code: 'MEMORY.BAD_QUERY' } });
+  });
+
+  it('reports the consumer health as its own', async () => {
+    expect(sut.healthy()).toBe(true);
+    await sut.stop();
+    expect(new AgentWorker(bus, handler).healthy()).toBe(false);
+  });
+});
