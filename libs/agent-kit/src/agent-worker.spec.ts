@@ -5,7 +5,7 @@ import { AgentHandler, AgentWorker, type AgentStepResult, type TaskOf } from './
 
 const CASE_ID = 'case_0123456789abcdef01234567';
 const triage: TriageOutput = {
-  intent: 'how_to', priority: 'normal', confidence: 0.9, entities: { amounts: [], ids: [] }, pii: { found: false, kinds: [] },
+  intent: 'how_to', priority: 'normal', confidence: 0.9, entities: { amounts: [], ids: [], emails: [], days: [] }, pii: { found: false, kinds: [] },
   injectionRisk: 'none', summary: 's', redactedBody: 'b',
 };
 
