@@ -58,6 +58,13 @@ export const SupervisorConfigSchema = BusConfigSchema.extend(StoreConfigSchema.s
     SUPERVISOR_SLA_MINUTES: z.coerce.number().int().positive().default(60),
     /** Window of the KPI gauges on /metrics. */
     SUPERVISOR_METRICS_WINDOW_HOURS: z.coerce.number().int().positive().max(24 * 90).default(24),
+    /** Memory the case-state cache may hold, in bytes of serialised case state (ticket and context included); least recently used cases are dropped beyond it. */
+    SUPERVISOR_CASE_CACHE_MAX_BYTES: z.coerce.number().int().min(0).default(64 * 1024 * 1024),
+    /** First back-off of a case whose due tick (timeout or retry) throws; doubles per failure up to SUPERVISOR_DUE_RETRY_MAX_MS. */
+    SUPERVISOR_DUE_RETRY_BASE_MS: z.coerce.number().int().positive().default(2_000),
+    SUPERVISOR_DUE_RETRY_MAX_MS: z.coerce.number().int().positive().default(300_000),
+    /** Failed due ticks after which a case is quarantined (skipped by the scanner until released: GET /v1/due-quarantine). */
+    SUPERVISOR_DUE_MAX_FAILURES: z.coerce.number().int().positive().default(5),
   });
 export type SupervisorConfig = z.infer<typeof SupervisorConfigSchema>;
 export const SUPERVISOR_CONFIG = 'SUPERVISOR_CONFIG';

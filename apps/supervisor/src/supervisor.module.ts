@@ -8,12 +8,15 @@ import { createPool, OutboxLeasePublisher, OutboxRelay, runMigrations, storeMigr
 import { CasesController } from './api/cases.controller';
 import { ConsoleController } from './api/console.controller';
 import { MetricsController } from './api/metrics.controller';
+import { QuarantineController } from './api/quarantine.controller';
 import { ActorGuard } from './auth/actor.guard';
 import { AuthController } from './auth/auth.controller';
 import { SessionCodec } from './auth/session';
 import { CaseRepository } from './case/case.repository';
 import { CaseService } from './case/case.service';
 import { DueScanner } from './case/due-scanner';
+import { DueQuarantineRepository } from './case/due-quarantine.repository';
+import { registerDueQuarantineMetrics } from './case/due-quarantine.metrics';
 import { CaseEventsHub } from './console/case-events.hub';
 import { ConsoleRepository } from './console/console.repository';
 import { ConsoleService } from './console/console.service';
@@ -103,7 +106,7 @@ export class SupervisorModule {
     const logger = new JsonLogger('pg');
     return {
       module: SupervisorModule,
-      controllers: [HealthController, AuthController, CasesController, ConsoleController, MetricsController],
+      controllers: [HealthController, AuthController, CasesController, ConsoleController, MetricsController, QuarantineController],
       providers: [
         { provide: SUPERVISOR_CONFIG, useValue: config },
         { provide: SUPERVISOR_POLICY, useValue: policy },
@@ -120,11 +123,17 @@ export class SupervisorModule {
           useFactory: (pool: Pool, bus: KafkaBus) => new OutboxLeasePublisher(pool, (records) => bus.publishRaw(records), { leaseMs: config.SUPERVISOR_OUTBOX_LEASE_MS }),
           inject: [Pool, KafkaBus],
         },
+        { provide: DueQuarantineRepository, useFactory: (pool: Pool) => new DueQuarantineRepository(pool), inject: [Pool] },
         {
           provide: CaseService,
-          useFactory: (pool: Pool, repo: CaseRepository, tokens: TaskTokenIssuer, gateway: GatewayAdminPort, publisher: OutboxLeasePublisher) =>
-            new CaseService(pool, repo, policy, tokens, gateway, config.SUPERVISOR_DIRECT_PUBLISH ? { publisher } : {}),
-          inject: [Pool, CaseRepository, TaskTokenIssuer, GatewayAdminPort, OutboxLeasePublisher],
+          useFactory: (pool: Pool, repo: CaseRepository, tokens: TaskTokenIssuer, gateway: GatewayAdminPort, publisher: OutboxLeasePublisher, metrics: SupervisorMetrics, quarantine: DueQuarantineRepository) =>
+            new CaseService(pool, repo, policy, tokens, gateway, {
+              ...(config.SUPERVISOR_DIRECT_PUBLISH ? { publisher } : {}),
+              cacheMaxBytes: config.SUPERVISOR_CASE_CACHE_MAX_BYTES,
+              dueRetry: { baseMs: config.SUPERVISOR_DUE_RETRY_BASE_MS, maxMs: config.SUPERVISOR_DUE_RETRY_MAX_MS, maxFailures: config.SUPERVISOR_DUE_MAX_FAILURES },
+              onDueFailure: registerDueQuarantineMetrics(metrics.registry, quarantine),
+            }),
+          inject: [Pool, CaseRepository, TaskTokenIssuer, GatewayAdminPort, OutboxLeasePublisher, SupervisorMetrics, DueQuarantineRepository],
         },
         { provide: SupervisorHandler, useFactory: (cases: CaseService) => new SupervisorHandler(cases, config.BUS_MAX_ATTEMPTS), inject: [CaseService] },
         { provide: DueScanner, useFactory: (cases: CaseService) => new DueScanner(cases, config.SUPERVISOR_SCAN_INTERVAL_MS), inject: [CaseService] },
