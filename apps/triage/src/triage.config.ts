@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { AgentKitConfigSchema } from '@switchboard/agent-kit';
 import { BusConfigSchema } from '@switchboard/bus';
 import { DEFAULT_INTENTS } from '@switchboard/contracts';
 import { LlmConfigSchema } from '@switchboard/llm';
 import { env } from '@switchboard/observability';
 
-export const TriageConfigSchema = BusConfigSchema.extend(LlmConfigSchema.shape).extend({
+export const TriageConfigSchema = BusConfigSchema.extend(AgentKitConfigSchema.shape).extend(LlmConfigSchema.shape).extend({
   PORT: env.int(3102),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),

@@ -1,4 +1,5 @@
 export * from './health.controller';
 export * from './agent-worker';
+export * from './result-limits';
 export * from './agent-runtime.module';
 export * from './tool-gateway.port';
