@@ -67,7 +67,7 @@ export function verifyChain(
     if (record.hashVersion === 2 && !record.erasedAt) {
       const salt = record.salt ?? '';
       if (payloadDigest(salt, record.arguments) !== record.argumentsDigest || payloadDigest(salt, record.result) !== record.resultDigest) {
-        return { ok: false, brokenId: row.id, reason: 'arguments or result do not match their digests (row modified)', count };
+        return { ok: false, brokenId: row.id, reason: 'row content does not match its hash (row modified)', count };
       }
     }
     if (auditHash(prevHash, record) !== hash) return { ok: false, brokenId: row.id, reason: 'row content does not match its hash (row modified)', count };
