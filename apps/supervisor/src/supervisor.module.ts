@@ -24,6 +24,7 @@ import { SupervisorMetrics } from './console/metrics.service';
 import { GatewayAdminPort } from './gateway/gateway-admin.port';
 import { HttpGatewayAdminAdapter } from './gateway/http.adapter';
 import { supervisorAppPath } from './paths';
+import { RetentionService } from './retention/retention.service';
 import type { Policy } from './policy/policy.schema';
 import { SUPERVISOR_CONFIG, SUPERVISOR_POLICY, type SupervisorConfig } from './supervisor.config';
 import { SUPERVISOR_TOPICS, SupervisorHandler } from './supervisor.handler';
@@ -44,6 +45,7 @@ class SupervisorRuntime extends ReadinessCheck implements OnModuleInit, OnModule
     @Inject(DueScanner) private readonly scanner: DueScanner,
     @Inject(CaseEventsHub) private readonly events: CaseEventsHub,
     @Inject(OutboxLeasePublisher) private readonly publisher: OutboxLeasePublisher,
+    @Inject(RetentionService) private readonly retention: RetentionService,
   ) {
     super();
     this.relay = new OutboxRelay(pool, (records) => bus.publishRaw(records));
@@ -68,6 +70,7 @@ class SupervisorRuntime extends ReadinessCheck implements OnModuleInit, OnModule
     });
     await this.consumer.ready;
     this.scanner.start();
+    this.retention.start(this.config.SUPERVISOR_RETENTION_INTERVAL_MINUTES * 60_000);
     this.logger.info('supervisor running', { groupId: this.config.SUPERVISOR_GROUP_ID, topics: SUPERVISOR_TOPICS });
   }
 
@@ -77,6 +80,7 @@ class SupervisorRuntime extends ReadinessCheck implements OnModuleInit, OnModule
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.retention.stop();
     await this.scanner.stop();
     await this.consumer?.stop();
     await this.publisher.flush();
@@ -136,6 +140,16 @@ export class SupervisorModule {
           inject: [Pool, CaseRepository, TaskTokenIssuer, GatewayAdminPort, OutboxLeasePublisher, SupervisorMetrics, DueQuarantineRepository],
         },
         { provide: SupervisorHandler, useFactory: (cases: CaseService) => new SupervisorHandler(cases, config.BUS_MAX_ATTEMPTS), inject: [CaseService] },
+        {
+          provide: RetentionService,
+          useFactory: (pool: Pool, metrics: SupervisorMetrics) => new RetentionService(pool, {
+            outboxSentMs: config.SUPERVISOR_RETAIN_OUTBOX_SENT_HOURS * 3_600_000,
+            processedMs: config.SUPERVISOR_RETAIN_PROCESSED_DAYS * 86_400_000,
+            traceMs: config.SUPERVISOR_RETAIN_TRACE_DAYS * 86_400_000,
+            checkpointMs: config.SUPERVISOR_RETAIN_CHECKPOINT_DAYS * 86_400_000,
+          }, { registry: metrics.registry }),
+          inject: [Pool, SupervisorMetrics],
+        },
         { provide: DueScanner, useFactory: (cases: CaseService) => new DueScanner(cases, config.SUPERVISOR_SCAN_INTERVAL_MS), inject: [CaseService] },
         SupervisorRuntime,
         { provide: READINESS_CHECKS, useFactory: (runtime: SupervisorRuntime) => [runtime], inject: [SupervisorRuntime] },

@@ -3,3 +3,4 @@ export * from './pool';
 export * from './processed-ledger';
 export * from './outbox';
 export * from './migrate-all';
+export * from './retention';
