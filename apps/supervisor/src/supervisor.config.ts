@@ -62,6 +62,7 @@ export const SupervisorConfigSchema = BusConfigSchema.extend(StoreConfigSchema.s
     SUPERVISOR_CASE_CACHE_MAX_BYTES: z.coerce.number().int().min(0).default(64 * 1024 * 1024),
     /** First back-off of a case whose due tick (timeout or retry) throws; doubles per failure up to SUPERVISOR_DUE_RETRY_MAX_MS. */
     SUPERVISOR_DUE_RETRY_BASE_MS: z.coerce.number().int().positive().default(2_000),
+    /** Longest back-off between failed due ticks of one case. */
     SUPERVISOR_DUE_RETRY_MAX_MS: z.coerce.number().int().positive().default(300_000),
     /** Failed due ticks after which a case is quarantined (skipped by the scanner until released: GET /v1/due-quarantine). */
     SUPERVISOR_DUE_MAX_FAILURES: z.coerce.number().int().positive().default(5),
