@@ -2,6 +2,7 @@
 // bodies as a client could send them over HTTP or write them straight to tickets.ingress. Built on fast-check, so a
 // run is reproducible from its seed and every kind of hostility is mixed with arbitrary otherwise-valid tickets.
 import fc from 'fast-check';
+import { isStorableText } from '@switchboard/contracts';
 
 /** One generated input: what it tries (`kind`), the raw bytes, and the external id it carries (when it has one). */
 export interface HostileInput {
@@ -28,7 +29,7 @@ const text = (max: number) => fc.oneof(
   fc.string({ minLength: 1, maxLength: max }),
   fc.constantFrom(...NASTY),
   fc.string({ unit: 'grapheme', minLength: 1, maxLength: Math.min(max, 60) }),
-).filter((s) => s.length > 0 && s.length <= max && !/\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s));
+).filter((s) => s.length > 0 && s.length <= max && isStorableText(s));
 
 const jsonLeaf = fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null), text(80));
 const metadata = fc.dictionary(text(40), fc.oneof(jsonLeaf, fc.array(jsonLeaf, { maxLength: 4 }), fc.dictionary(text(20), jsonLeaf, { maxKeys: 3 })), { maxKeys: 6 });

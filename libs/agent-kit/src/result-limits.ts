@@ -22,6 +22,7 @@ export type AgentKitConfig = z.infer<typeof AgentKitConfigSchema>;
 /** Default of {@link AgentKitConfigSchema} AGENT_MAX_RESULT_BYTES. */
 export const DEFAULT_MAX_RESULT_BYTES = 256 * 1024;
 
+// eslint-disable-next-line no-control-regex -- U+0000 is exactly what must be found
 const UNSTORABLE_CHAR = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const UNSTORABLE = new RegExp(UNSTORABLE_CHAR.source, 'g');
 

@@ -21,6 +21,7 @@ export const TICKET_LIMITS = {
 } as const;
 
 // A NUL or an unpaired surrogate; a regex that only looks at those code units, so clean text costs one linear scan.
+// eslint-disable-next-line no-control-regex -- U+0000 is exactly what must be found
 const UNSTORABLE_CHAR = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 // The same rule as a JSON Schema pattern (ECMA-262, no flags), for clients that validate before sending.
 const STORABLE_PATTERN = '^(?:[^\\u0000\\uD800-\\uDFFF]|[\\uD800-\\uDBFF][\\uDC00-\\uDFFF])*$';
