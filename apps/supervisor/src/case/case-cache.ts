@@ -21,7 +21,7 @@ function sizeOfPart(part: object): number {
  */
 export function caseEntrySize(entry: LockedCase): number {
   const { ticket, passages, triage, ...core } = entry.state;
-  return JSON.stringify(core).length + sizeOfPart(ticket) + sizeOfPart(passages) + (triage ? sizeOfPart(triage) : 0);
+  return JSON.stringify(core).length + (ticket ? sizeOfPart(ticket) : 0) + (passages ? sizeOfPart(passages) : 0) + (triage ? sizeOfPart(triage) : 0);
 }
 
 /**
