@@ -3,8 +3,11 @@
 // the hash chain) and its verify-audit command; the embedded vector store (PgVectorStore) with remembered resolutions.
 // Doubles: the gateway admin port (FakeGatewayAdmin) and the embedder (HashingEmbedder), both named test doubles.
 // Other suites share the tables, so every assertion is about this suite's own rows.
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { Envelope, SupervisorCommand, TicketEvent } from '@switchboard/contracts';
 import { TaskTokenIssuer } from '@switchboard/gateway-client';
 import { MemoryService, PgVectorStore, REMEMBERED_PREFIX, runMemoryMigrations } from '@switchboard/memory';
@@ -18,6 +21,7 @@ import { supervisorAppPath } from '../src/paths';
 import { parsePolicy } from '../src/policy/policy.loader';
 import { RetentionService } from '../src/retention/retention.service';
 import { FakeGatewayAdmin } from './support/fake-gateway-admin';
+import { TEST_DATABASE_URL } from '../../../test/support/env';
 import { acquireSuiteLock, caseOf, Db, runId, ticketFor, TOKEN_SECRET } from './support/harness';
 
 jest.setTimeout(60_000);
@@ -216,6 +220,33 @@ describe('retention and erasure (real Postgres)', () => {
       expect(left.rows[0].n).toBe(0);
       expect(await store.listChunks(collection, { tenantId: tenant })).toEqual([]);
       expect(await runVerifyAudit(db.pool, () => undefined)).toBe(0);
+    });
+  });
+
+  describe('npm run erase (the CLI, as a process)', () => {
+    const ROOT = join(__dirname, '..', '..', '..');
+    const erase = (args: string[]) => promisify(execFile)(process.execPath, ['-r', join(ROOT, 'libs/llm/test/support/swc-register.js'), join(ROOT, 'apps/supervisor/src/cli/erase.ts'), ...args], {
+      env: { PATH: process.env.PATH ?? '', DATABASE_URL: TEST_DATABASE_URL, MEMORY_COLLECTION: `erasecli_${run.replace(/[^a-z0-9]/g, '')}` }, cwd: ROOT,
+    }).then((r) => ({ code: 0, ...r }), (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }));
+
+    it('erases a requester and prints what it did; exit 3 while a case is still in flight, 64 on bad usage', async () => {
+      const email = `cli.${run}@globex.example`;
+      const done = await newCase('globex', { requester: { email } });
+      const busy = await newCase('globex', { requester: { email } });
+      await setCase(done, 'CLOSED', 0);
+      await db.pool.query('UPDATE outbox SET sent_at = now() WHERE key = ANY($1)', [[done, busy]]); // as the relay would
+      const out = await erase(['--requester', email, '--json']);
+      expect(out.code).toBe(3);
+      const report = JSON.parse(out.stdout) as { cases: string[]; inFlight: Array<{ caseId: string }>; gateway: boolean };
+      expect(report).toMatchObject({ cases: [done], inFlight: [{ caseId: busy }], gateway: true });
+      expect((await db.pool.query(`SELECT ticket->'requester'->>'email' AS e FROM supervisor.cases WHERE case_id = $1`, [done])).rows[0].e).toBe(ERASED_EMAIL);
+
+      await setCase(busy, 'CLOSED', 0);
+      const again = await erase(['--requester', email]);
+      expect(again.code).toBe(0);
+      expect(again.stdout).toMatch(new RegExp(`^erased requester ${email.replace(/\./g, '\\.')}: 1 case\\(s\\)`));
+      expect((await erase(['--tenant', 'x', '--requester', email])).code).toBe(64);
+      expect((await erase([])).stderr).toContain('usage: npm run erase');
     });
   });
 });
