@@ -57,6 +57,8 @@ COPY --from=build /src/dist ./dist
 COPY --from=build /out/ ./
 COPY --from=embeddings /models ./models
 COPY data/kb ./data/kb
+# Resolution procedures (docs/procedures.md): the supervisor dispatches them, the gateway checks them against its catalogue.
+COPY procedures ./procedures
 RUN test -f "dist/apps/${APP}/src/main.js" || { echo "no app named ${APP} (dist/apps/${APP}/src/main.js missing)" >&2; exit 1; } \
  && ln -s "dist/apps/${APP}/src/main.js" main.js
 LABEL org.opencontainers.image.title="switchboard-${APP}" org.opencontainers.image.licenses="Apache-2.0"

@@ -52,6 +52,9 @@ export default async function globalSetup(): Promise<void> {
     for (const { component, dir } of migrationDirs()) {
       await runMigrations(ACME_COMPONENTS.has(component) ? acme : main, component, dir);
     }
+    // Each test run records the procedures as it finds them: a procedure edited between two local runs is not a
+    // production change without a version bump (the supervisor's guard), so the test database forgets earlier texts.
+    await main.query('DELETE FROM supervisor.procedures');
   } finally {
     await Promise.all([main.end(), acme.end()]);
   }

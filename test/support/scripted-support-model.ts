@@ -82,7 +82,24 @@ function plan(brief: string): Step[] {
   }
 }
 
+/** Slot questions of a procedure (structured output): each field read from the ticket the way a careful model would. */
+function slots(req: ChatRequest): ScriptedReply {
+  const text = /<ticket>([\s\S]*?)<\/ticket>/.exec(firstUser(req.messages))?.[1] ?? '';
+  const properties = (req.responseSchema?.['properties'] ?? {}) as Record<string, { anyOf?: Array<{ enum?: unknown[] }> }>;
+  const answer: Record<string, unknown> = {};
+  for (const [name, schema] of Object.entries(properties)) {
+    const candidates = schema.anyOf?.find((s) => Array.isArray(s.enum))?.enum;
+    if (candidates) answer[name] = candidates.find((c) => text.includes(String(c))) ?? null;
+    else if (/email/i.test(name)) answer[name] = /([a-z0-9._-]+@[a-z0-9.-]+\.[a-z]+)/i.exec(text)?.[1] ?? null;
+    else if (/invoice/i.test(name)) answer[name] = /(inv_[a-z0-9_]+)/.exec(text)?.[1] ?? null;
+    else if (/amount/i.test(name)) answer[name] = Number(/\$\s?(\d+(?:\.\d+)?)/.exec(text)?.[1] ?? NaN) || null;
+    else answer[name] = null;
+  }
+  return { json: answer };
+}
+
 function resolver(req: ChatRequest): ScriptedReply {
+  if (req.responseSchema) return slots(req);
   const brief = firstUser(req.messages);
   const toolResults = req.messages.filter((m): m is Extract<ChatMessage, { role: 'tool' }> => m.role === 'tool');
   const last = toolResults.at(-1);

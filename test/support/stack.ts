@@ -13,7 +13,7 @@ import { KafkaBus, BusConfigSchema } from '@switchboard/bus';
 import type { TicketEvent, TicketEventInput } from '@switchboard/contracts';
 import { LlmPort } from '@switchboard/llm';
 import { KnowledgeIngestor, MemoryService, PgVectorStore, runMemoryMigrations } from '@switchboard/memory';
-import { HashingEmbedder } from '@switchboard/memory/testing';
+import { DEFAULT_EMBEDDINGS_DIR, OnnxMiniLmEmbedder } from '@switchboard/memory';
 import { loadConfig } from '@switchboard/observability';
 import { createAcmeApp } from '../../apps/acme-backend/src/acme.app';
 import { AcmeConfigSchema } from '../../apps/acme-backend/src/acme.config';
@@ -64,6 +64,8 @@ export interface StackOptions {
   policyYaml?: string;
   /** Extra supervisor environment (benchmarks: scan interval, concurrency). */
   supervisorEnv?: Record<string, string>;
+  /** Extra resolver environment (the local model's deployment turns RESOLVER_FREE_LOOP off). */
+  resolverEnv?: Record<string, string>;
   /** Prefix of the consumer groups (default `e2e`). */
   groupPrefix?: string;
   /**
@@ -114,16 +116,20 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   })));
   const gatewayApp = await createGatewayApp(loadConfig(GatewayConfigSchema, {
     DATABASE_URL: TEST_DATABASE_URL, GATEWAY_TOKEN_SECRET: STACK_KEYS.tokenSecret, GATEWAY_ADMIN_KEY: STACK_KEYS.gatewayAdmin,
-    ACME_BASE_URL: acmeUrl, ACME_API_KEY: STACK_KEYS.acme, LOG_LEVEL: 'warn',
+    ACME_BASE_URL: acmeUrl, ACME_API_KEY: STACK_KEYS.acme, LOG_LEVEL: 'warn', PROCEDURES_DIR: join(ROOT, 'procedures'),
   }));
   const gatewayUrl = await listen(gatewayApp);
 
   const db = new Pool({ connectionString: TEST_DATABASE_URL, max: 4 });
   const acmeDb = new Pool({ connectionString: TEST_ACME_DATABASE_URL, max: 2 });
   await runMemoryMigrations(db);
-  const memory = new MemoryService(new PgVectorStore(db), new HashingEmbedder(), { collection: `e2e_${options.name.replace(/[^a-z0-9_]/g, '_')}` });
+  // Retrieval runs the real MiniLM embedding model (scripts/fetch-embeddings), as deployed: a how-to answer is only as
+  // good as the passage it quotes. The collection name includes the model so a hashing-double collection is never reused.
+  const embedder = await OnnxMiniLmEmbedder.create(DEFAULT_EMBEDDINGS_DIR, { threads: 1 });
+  const collection = `e2e_${options.name.replace(/[^a-z0-9_]/g, '_')}_minilm`;
+  const memory = new MemoryService(new PgVectorStore(db), embedder, { collection });
   await memory.init();
-  await new KnowledgeIngestor(new PgVectorStore(db), new HashingEmbedder(), { collection: `e2e_${options.name.replace(/[^a-z0-9_]/g, '_')}` }).ingestDirectory('data/kb');
+  await new KnowledgeIngestor(new PgVectorStore(db), embedder, { collection }).ingestDirectory('data/kb');
 
   const supervisorEnv = {
     ...kafkaEnv, DATABASE_URL: TEST_DATABASE_URL, GATEWAY_TOKEN_SECRET: STACK_KEYS.tokenSecret, GATEWAY_ADMIN_KEY: STACK_KEYS.gatewayAdmin,
@@ -169,7 +175,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     }), 0),
     await startAgentApp(AgentRuntimeModule.forRoot({
       agent: 'resolver', config: busConfig, handler: ResolverService, groupId: groups.resolver,
-      providers: [llm, gateway, { provide: RESOLVER_CONFIG, useValue: loadConfig(ResolverConfigSchema, agentEnv) }],
+      providers: [llm, gateway, { provide: RESOLVER_CONFIG, useValue: loadConfig(ResolverConfigSchema, { ...agentEnv, ...options.resolverEnv }) }],
     }), 0),
     await startAgentApp(AgentRuntimeModule.forRoot({ agent: 'verifier', config: busConfig, handler: VerifierService, groupId: groups.verifier, providers: [gateway] }), 0),
   );

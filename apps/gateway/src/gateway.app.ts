@@ -1,6 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { JsonLogger } from '@switchboard/observability';
+import { checkAgainstCatalogue, loadProcedureSet, ProcedureSetError } from '@switchboard/procedures';
 import { createPool, runMigrations } from '@switchboard/store';
 import type { BackendPort } from './backend/backend.port';
 import { loadCatalog } from './catalog/tool-catalog';
@@ -16,6 +17,13 @@ import { gatewayAppPath } from './paths';
 export async function createGatewayApp(config: GatewayConfig, options: { backend?: BackendPort } = {}): Promise<NestExpressApplication> {
   const catalog = loadCatalog(config.GATEWAY_CATALOG_PATH, { backends: Object.keys(backendEndpoints(config)) });
   const logger = new JsonLogger('gateway');
+  if (config.PROCEDURES_DIR) {
+    // The procedures the supervisor dispatches must fit the tools this gateway serves: refuse to start otherwise.
+    const procedures = loadProcedureSet(config.PROCEDURES_DIR);
+    const problems = checkAgainstCatalogue(procedures, catalog.all().map((t) => t.descriptor));
+    if (problems.length > 0) throw new ProcedureSetError(problems);
+    logger.info('procedures fit the catalogue', { dir: config.PROCEDURES_DIR, digest: procedures.digest, procedures: procedures.all().length });
+  }
   const pool = createPool(config, (error) => logger.error('pg idle client error', { error }));
   try {
     await runMigrations(pool, 'gateway', gatewayAppPath('migrations'));

@@ -12,6 +12,8 @@ export const GatewayConfigSchema = StoreConfigSchema.extend(GatewayTokenConfigSc
   GATEWAY_ADMIN_KEY: z.string().min(16, 'GATEWAY_ADMIN_KEY must be at least 16 characters'),
   /** Tool catalogue (YAML or JSON). */
   GATEWAY_CATALOG_PATH: z.string().min(1).default(() => gatewayAppPath('catalog', 'acme.tools.yaml')),
+  /** Resolution procedures to check against this catalogue at start-up (tools, argument schemas, read-backs); unset: no check. */
+  PROCEDURES_DIR: z.string().min(1).optional(),
   GATEWAY_MAX_BODY_BYTES: env.int(64 * 1024),
   GATEWAY_BACKEND_TIMEOUT_MS: env.int(10_000),
   /** How long a held write may wait for (and, once approved, be executed under) its approval. */

@@ -16,5 +16,6 @@ async function bootstrap(): Promise<void> {
 bootstrap().catch((error: unknown) => {
   const { code, message } = describeError(error);
   process.stderr.write(`gateway failed to start: ${code}: ${message}\n`);
-  process.exit(1);
+  // A procedure set that does not fit the catalogue is a configuration error (exit 78, like bad env).
+  process.exit(code === 'PROCEDURES.INVALID' ? 78 : 1);
 });

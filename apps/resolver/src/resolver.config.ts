@@ -14,6 +14,11 @@ export const ResolverConfigSchema = BusConfigSchema.extend(AgentKitConfigSchema.
   GATEWAY_TIMEOUT_MS: env.int(10_000),
   /** A call that failed this many times with the same arguments stops the loop (no flailing). */
   RESOLVER_MAX_REPEATED_FAILURES: env.int(2),
+  /**
+   * Run the free ReAct loop for tickets no procedure covers. Turn it off where the model cannot plan (the shipped 270M
+   * local model): such tickets then go straight to a human instead of spending minutes on a loop that cannot succeed.
+   */
+  RESOLVER_FREE_LOOP: env.bool(true),
 });
 export type ResolverConfig = z.infer<typeof ResolverConfigSchema>;
 export const RESOLVER_CONFIG = 'RESOLVER_CONFIG';

@@ -10,12 +10,12 @@ const tools: ToolDescriptor[] = [
   { name: 'reset_tenant_cache', description: 'reset', scope: 'write', risk: 'low', inputSchema: { type: 'object' } },
   { name: 'issue_refund', description: 'refund', scope: 'write', risk: 'high', inputSchema: { type: 'object' } },
 ];
-const config = { RESOLVER_MAX_REPEATED_FAILURES: 2 } as ResolverConfig;
+const config = { RESOLVER_MAX_REPEATED_FAILURES: 2, RESOLVER_FREE_LOOP: true } as ResolverConfig;
 const ctx = { caseId: 'case_000000000000000000000001', tenantId: 'globex', region: 'us-east-1', correlationId: 'c', attempt: 0 };
 
 function task(overrides: Partial<ResolverTask> = {}): ResolverTask {
   return {
-    taskId: 't1', subject: 'Dashboard blank', body: 'blank since yesterday', mode: 'autonomous', gatewayToken: 'tok', maxSteps: 6, previousFindings: [], passages: [],
+    taskId: 't1', subject: 'Dashboard blank', body: 'blank since yesterday', mode: 'autonomous', gatewayToken: 'tok', maxSteps: 6, previousFindings: [], passages: [], procedures: [],
     triage: { intent: 'dashboard_cache', priority: 'high', confidence: 0.97, entities: { tenantId: 'globex', amounts: [], ids: [] }, pii: { found: false, kinds: [] }, injectionRisk: 'none', summary: 'blank dashboard', redactedBody: 'blank' },
     ...overrides,
   };

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ResolverOutput, ToolDescriptor } from '@switchboard/contracts';
 import { LlmPort } from '@switchboard/llm';
 import { describeError, JsonLogger } from '@switchboard/observability';
+import { ProcedurePath } from './procedure-path';
 import {
   addUsage, briefing, FINISH_TOOL, FinishSchema, LoopState, observationText, pendingFrom, runTool, SYSTEM_PROMPT, toolSpecs,
 } from './react-loop';
@@ -11,14 +12,18 @@ import {
 } from '@switchboard/agent-kit';
 
 /**
- * The ReAct loop: thought → tool call through the gateway → observation, until the model finishes, a write is held
- * for approval, or a budget stops it. Tool errors are fed back to the model (self-correction); the same failing call
- * repeated stops the loop. In shadow/assist modes write calls are recorded as proposals and never sent.
+ * Resolves a case. When procedures match the case's intent and tenant, one runs deterministically (the model only
+ * picks among several and fills slots the entities leave open: {@link ProcedurePath}). Otherwise the ReAct loop:
+ * thought → tool call through the gateway → observation, until the model finishes, a write is held for approval, or
+ * a budget stops it. Tool errors are fed back to the model (self-correction); the same failing call repeated stops the
+ * loop. In shadow/assist modes write calls are recorded as proposals and never sent. Either way the task token decides
+ * which tools can be called at all.
  */
 @Injectable()
 export class ResolverService extends AgentHandler<'resolver'> {
   readonly agent = 'resolver' as const;
   private readonly logger = new JsonLogger(ResolverService.name);
+  private readonly procedures: ProcedurePath;
 
   constructor(
     private readonly llm: LlmPort,
@@ -26,11 +31,33 @@ export class ResolverService extends AgentHandler<'resolver'> {
     @Inject(RESOLVER_CONFIG) private readonly config: ResolverConfig,
   ) {
     super();
+    this.procedures = new ProcedurePath(llm);
   }
 
   async handle(task: TaskOf<'resolver'>, ctx: AgentTaskContext): Promise<AgentStepResult<'resolver'>> {
     const state = new LoopState();
     const session = this.gateway.session(task.gatewayToken);
+    if (task.procedures.length > 0) {
+      const llmCtx = { caseId: ctx.caseId, region: ctx.region, agent: 'resolver', tenantId: ctx.tenantId };
+      let path;
+      try {
+        path = await this.procedures.resolve(task, llmCtx, session);
+      } catch (error) {
+        const info = describeError(error);
+        throw new AgentStepError(info.code, info.category, info.message, undefined, { cause: error });
+      }
+      if (path.kind === 'output') {
+        this.logger.info('resolver finished', { decision: path.output.decision, procedure: path.output.procedure, actions: path.output.actions.length, toolErrors: path.toolErrors, llmCalls: path.usage.llmCalls });
+        return { output: path.output, usage: path.usage, toolErrors: path.toolErrors };
+      }
+      state.usage = path.usage;
+      state.record({ kind: 'thought', text: `no procedure: ${path.why}; free loop` });
+    }
+    if (!this.config.RESOLVER_FREE_LOOP) {
+      const why = `no procedure covers intent ${task.triage.intent} here and the free loop is off in this deployment (RESOLVER_FREE_LOOP=false); a human handles the ticket`;
+      state.record({ kind: 'final', text: why });
+      return this.done(state, state.output('escalate', { summary: why, escalationReason: why }));
+    }
     const tools = await this.listTools(session);
     const byName = new Map(tools.map((t) => [t.name, t]));
 

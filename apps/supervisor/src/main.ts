@@ -13,8 +13,8 @@ async function bootstrap(): Promise<void> {
 }
 
 bootstrap().catch((error: unknown) => {
-  // A bad policy file is a configuration error (exit 78, like bad env); anything else is a start-up failure.
-  const code = error instanceof SwitchboardError && error.code === 'SUPERVISOR.POLICY_INVALID' ? 78 : 1;
+  // A bad policy file or procedure set is a configuration error (exit 78, like bad env); anything else is a start-up failure.
+  const code = error instanceof SwitchboardError && ['SUPERVISOR.POLICY_INVALID', 'PROCEDURES.INVALID'].includes(error.code) ? 78 : 1;
   process.stderr.write(`supervisor failed to start: ${(error as Error).message}\n`);
   process.exit(code);
 });

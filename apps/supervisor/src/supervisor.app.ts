@@ -1,19 +1,34 @@
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { JsonLogger } from '@switchboard/observability';
+import { loadProcedureSet, type ProcedureSet } from '@switchboard/procedures';
 import type { NextFunction, Request, Response } from 'express';
 import type { GatewayAdminPort } from './gateway/gateway-admin.port';
 import { supervisorAppPath } from './paths';
+import { checkAutonomy } from './policy/autonomy-gate';
 import { loadPolicyFile } from './policy/policy.loader';
 import type { Policy } from './policy/policy.schema';
 import type { SupervisorConfig } from './supervisor.config';
 import { SupervisorModule } from './supervisor.module';
 
-/** Builds the supervisor app (main.ts and the integration tests); the policy file is read and validated here. */
-export async function createSupervisorApp(config: SupervisorConfig, overrides: { policy?: Policy; gatewayAdmin?: GatewayAdminPort } = {}): Promise<NestExpressApplication> {
+/**
+ * Builds the supervisor app (main.ts and the integration tests). The policy file and the procedures directory are read
+ * and validated here, and the procedures of every intent the policy runs autonomously are simulated (the autonomy gate):
+ * any problem stops the start with the full list.
+ */
+export async function createSupervisorApp(
+  config: SupervisorConfig,
+  overrides: { policy?: Policy; procedures?: ProcedureSet; gatewayAdmin?: GatewayAdminPort } = {},
+): Promise<NestExpressApplication> {
   const policy = overrides.policy ?? loadPolicyFile(config.SUPERVISOR_POLICY_FILE);
+  const procedures = overrides.procedures ?? loadProcedureSet(config.PROCEDURES_DIR);
+  const simulations = await checkAutonomy(policy, procedures);
+  new JsonLogger('supervisor').info('procedures loaded', {
+    dir: overrides.procedures ? '(given)' : config.PROCEDURES_DIR, digest: procedures.digest, intents: procedures.intents(),
+    procedures: procedures.all().map((p) => `${p.id}@${p.version}`), simulations: `${simulations.filter((r) => r.passed).length}/${simulations.length} passed`,
+  });
   const app = await NestFactory.create<NestExpressApplication>(
-    SupervisorModule.forRoot({ config, policy, ...(overrides.gatewayAdmin ? { gatewayAdmin: overrides.gatewayAdmin } : {}) }),
+    SupervisorModule.forRoot({ config, policy, procedures, ...(overrides.gatewayAdmin ? { gatewayAdmin: overrides.gatewayAdmin } : {}) }),
     { logger: new JsonLogger('nest') },
   );
   app.useBodyParser('json', { limit: 64 * 1024 });

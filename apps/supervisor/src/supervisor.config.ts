@@ -3,7 +3,7 @@ import { BusConfigSchema } from '@switchboard/bus';
 import { GatewayTokenConfigSchema } from '@switchboard/gateway-client';
 import { env } from '@switchboard/observability';
 import { StoreConfigSchema } from '@switchboard/store';
-import { supervisorAppPath } from './paths';
+import { repoPath, supervisorAppPath } from './paths';
 
 /** A console user: scrypt hash from `node dist/apps/supervisor/src/cli/hash-password.js`. */
 export const ConsoleUserSchema = z.object({
@@ -30,6 +30,8 @@ export const SupervisorConfigSchema = BusConfigSchema.extend(StoreConfigSchema.s
     OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
     /** Policy file (YAML or JSON): rollout modes, thresholds, budgets. Validated at start-up. */
     SUPERVISOR_POLICY_FILE: z.string().min(1).default(() => supervisorAppPath('policy', 'default.policy.yaml')),
+    /** Directory of resolution procedures (one YAML file per intent, docs/procedures.md). Validated and simulated at start-up. */
+    PROCEDURES_DIR: z.string().min(1).default(() => repoPath('procedures')),
     /** Bearer keys accepted on the case API (`Authorization: Bearer …` or `X-Api-Key`). */
     SUPERVISOR_API_KEYS: env.list('').pipe(z.array(z.string().min(16, 'each supervisor API key must be at least 16 characters')).min(1, 'set at least one SUPERVISOR_API_KEYS entry')),
     SUPERVISOR_GROUP_ID: z.string().min(1).default('switchboard.supervisor'),

@@ -4,10 +4,12 @@ import { KafkaBus, type ConsumerHandle } from '@switchboard/bus';
 import { HealthController, HealthService, READINESS_CHECKS, ReadinessCheck } from '@switchboard/agent-kit';
 import { TaskTokenIssuer } from '@switchboard/gateway-client';
 import { describeError, JsonLogger } from '@switchboard/observability';
+import { ProcedureSet } from '@switchboard/procedures';
 import { createPool, OutboxLeasePublisher, OutboxRelay, runMigrations, storeMigrationsDir } from '@switchboard/store';
 import { CasesController } from './api/cases.controller';
 import { ConsoleController } from './api/console.controller';
 import { MetricsController } from './api/metrics.controller';
+import { ProceduresController } from './api/procedures.controller';
 import { QuarantineController } from './api/quarantine.controller';
 import { ActorGuard } from './auth/actor.guard';
 import { AuthController } from './auth/auth.controller';
@@ -26,6 +28,7 @@ import { HttpGatewayAdminAdapter } from './gateway/http.adapter';
 import { supervisorAppPath } from './paths';
 import { RetentionService } from './retention/retention.service';
 import type { Policy } from './policy/policy.schema';
+import { ProcedureRegistry } from './policy/procedure-registry';
 import { SUPERVISOR_CONFIG, SUPERVISOR_POLICY, type SupervisorConfig } from './supervisor.config';
 import { SUPERVISOR_TOPICS, SupervisorHandler } from './supervisor.handler';
 
@@ -46,6 +49,8 @@ class SupervisorRuntime extends ReadinessCheck implements OnModuleInit, OnModule
     @Inject(CaseEventsHub) private readonly events: CaseEventsHub,
     @Inject(OutboxLeasePublisher) private readonly publisher: OutboxLeasePublisher,
     @Inject(RetentionService) private readonly retention: RetentionService,
+    @Inject(ProcedureRegistry) private readonly registry: ProcedureRegistry,
+    @Inject(ProcedureSet) private readonly procedures: ProcedureSet,
   ) {
     super();
     this.relay = new OutboxRelay(pool, (records) => bus.publishRaw(records));
@@ -56,6 +61,7 @@ class SupervisorRuntime extends ReadinessCheck implements OnModuleInit, OnModule
       await runMigrations(this.pool, 'store', storeMigrationsDir());
       await runMigrations(this.pool, 'supervisor', supervisorAppPath('migrations'));
     }
+    await this.registry.record(this.procedures);
     await this.bus.connect();
     await this.bus.ensureTopics();
     await this.relay.start();
@@ -99,6 +105,8 @@ class SupervisorRuntime extends ReadinessCheck implements OnModuleInit, OnModule
 export interface SupervisorModuleOptions {
   config: SupervisorConfig;
   policy: Policy;
+  /** Loaded, validated and simulated resolution procedures (supervisor.app.ts). */
+  procedures: ProcedureSet;
   /** Tests replace the gateway admin adapter with a named fake. */
   gatewayAdmin?: GatewayAdminPort;
 }
@@ -106,14 +114,16 @@ export interface SupervisorModuleOptions {
 @Module({})
 export class SupervisorModule {
   static forRoot(options: SupervisorModuleOptions): DynamicModule {
-    const { config, policy } = options;
+    const { config, policy, procedures } = options;
     const logger = new JsonLogger('pg');
     return {
       module: SupervisorModule,
-      controllers: [HealthController, AuthController, CasesController, ConsoleController, MetricsController, QuarantineController],
+      controllers: [HealthController, AuthController, CasesController, ConsoleController, MetricsController, ProceduresController, QuarantineController],
       providers: [
         { provide: SUPERVISOR_CONFIG, useValue: config },
         { provide: SUPERVISOR_POLICY, useValue: policy },
+        { provide: ProcedureSet, useValue: procedures },
+        { provide: ProcedureRegistry, useFactory: (pool: Pool) => new ProcedureRegistry(pool), inject: [Pool] },
         { provide: Pool, useFactory: () => createPool(config, (error) => logger.error('idle pg client error', { error: describeError(error) })) },
         { provide: KafkaBus, useFactory: () => new KafkaBus(config, 'supervisor') },
         { provide: CaseRepository, useFactory: (pool: Pool) => new CaseRepository(pool), inject: [Pool] },
@@ -132,6 +142,7 @@ export class SupervisorModule {
           provide: CaseService,
           useFactory: (pool: Pool, repo: CaseRepository, tokens: TaskTokenIssuer, gateway: GatewayAdminPort, publisher: OutboxLeasePublisher, metrics: SupervisorMetrics, quarantine: DueQuarantineRepository) =>
             new CaseService(pool, repo, policy, tokens, gateway, {
+              procedures,
               ...(config.SUPERVISOR_DIRECT_PUBLISH ? { publisher } : {}),
               cacheMaxBytes: config.SUPERVISOR_CASE_CACHE_MAX_BYTES,
               dueRetry: { baseMs: config.SUPERVISOR_DUE_RETRY_BASE_MS, maxMs: config.SUPERVISOR_DUE_RETRY_MAX_MS, maxFailures: config.SUPERVISOR_DUE_MAX_FAILURES },

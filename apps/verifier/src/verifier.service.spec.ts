@@ -1,5 +1,5 @@
 import { FakeToolGateway } from '@switchboard/agent-kit/testing';
-import type { Action, ToolDescriptor, VerifierTask } from '@switchboard/contracts';
+import type { Action, SuccessCheck, ToolDescriptor, ToolResult, VerifierTask } from '@switchboard/contracts';
 import { VerifierService } from './verifier.service';
 
 const tools: ToolDescriptor[] = [
@@ -12,8 +12,10 @@ const tools: ToolDescriptor[] = [
 ];
 const ctx = { caseId: 'case_000000000000000000000003', tenantId: 'globex', region: 'us-east-1', correlationId: 'c', attempt: 0 };
 const reset: Action = { toolCallId: 'c1', tool: 'reset_tenant_cache', arguments: { tenantId: 'globex' }, executed: true };
-const task = (actions: Action[], draftReply = 'We reset your cache; the dashboard loads again.'): VerifierTask =>
-  ({ taskId: 'v1', actions, draftReply, summary: 's', mode: 'autonomous', gatewayToken: 'read-token' });
+const task = (actions: Action[], draftReply = 'We reset your cache; the dashboard loads again.', extra: Partial<VerifierTask> = {}): VerifierTask =>
+  ({ taskId: 'v1', actions, draftReply, summary: 's', mode: 'autonomous', gatewayToken: 'read-token', decision: 'resolved', success: [], context: { entities: {}, slots: {} }, ...extra });
+const cacheFresh: SuccessCheck = { id: 'cache-fresh', read: 'get_cache_status', with: { tenantId: 'ticket.tenantId' }, expect: 'result.status == "fresh"', says: 'the cache is ${result.status}', topics: ['cache'] };
+const facts = { tenantId: 'globex', region: 'us-east-1', source: 'api', externalId: 'T-1', receivedAt: '2026-01-01T00:00:00Z', requesterEmail: 'a@globex.example', priority: 'normal' as const };
 
 describe('VerifierService', () => {
   it('verifies a write whose read-back shows the promised state', async () => {
@@ -45,5 +47,41 @@ describe('VerifierService', () => {
     expect(reread.output.verified).toBe(false);
     expect(reread.toolErrors).toBe(1);
     expect((await new VerifierService(failing).handle(task([], ''), ctx)).output.reason).toContain('empty');
+  });
+
+  it('refuses a resolution with no evidence: failed tools, no write, a reply that says everything is fixed', async () => {
+    // The case: every backend call failed, the model finished with "resolved" and a confident reply.
+    const failing = new FakeToolGateway(tools, (tool) => ({ status: 'error', tool, error: { code: 'BACKEND_UNAVAILABLE', message: 'down', retryable: true } }));
+    const noChecks = await new VerifierService(failing).handle(task([], 'Good news: everything is fixed and restored.'), ctx);
+    expect(noChecks.output.verified).toBe(false);
+    expect(noChecks.output.reason).toContain('no evidence that the problem is solved');
+
+    const withCheck = await new VerifierService(failing).handle(task([], 'Good news: everything is fixed and restored.', { success: [cacheFresh], context: { ticket: facts, entities: {}, slots: {} } }), ctx);
+    expect(withCheck.output.verified).toBe(false);
+    expect(withCheck.output.reason).toContain('success check cache-fresh: could not read get_cache_status (BACKEND_UNAVAILABLE');
+  });
+
+  it('runs success checks after a resolved decision and records what they proved, write or not', async () => {
+    const gateway = new FakeToolGateway(tools, (tool) => ({ status: 'ok', tool, result: { status: 'fresh' }, replayed: false }));
+    const { output } = await new VerifierService(gateway).handle(task([reset], 'We reset your cache.', { success: [cacheFresh], context: { ticket: facts, entities: {}, slots: {} } }), ctx);
+    expect(output.verified).toBe(true);
+    expect(output.evidence).toEqual(expect.arrayContaining([expect.objectContaining({ check: 'cache-fresh', says: 'the cache is fresh', passed: true, arguments: { tenantId: 'globex' } })]));
+
+    let reads = 0;
+    const stale = new FakeToolGateway(tools, (tool): ToolResult => ({ status: 'ok', tool, result: { status: tool === 'get_cache_status' && ++reads > 1 ? 'stale' : 'fresh' }, replayed: false }));
+    const still = await new VerifierService(stale).handle(task([reset], 'We reset your cache.', { success: [cacheFresh], context: { ticket: facts, entities: {}, slots: {} } }), ctx);
+    expect(still.output.verified).toBe(false);
+    expect(still.output.reason).toContain('success check cache-fresh failed');
+  });
+
+  it('lets an answer claim no change', async () => {
+    const gateway = new FakeToolGateway(tools, (tool) => ({ status: 'ok', tool, result: {}, replayed: false }));
+    const answer = await new VerifierService(gateway).handle(task([], 'You can invite users from Settings → Users.', { decision: 'no_action' }), ctx);
+    expect(answer.output.verified).toBe(true);
+    const claimed = await new VerifierService(gateway).handle(task([], 'I have reset your cache, and you can invite users from Settings.', { decision: 'no_action' }), ctx);
+    expect(claimed.output.verified).toBe(false);
+    expect(claimed.output.unsupportedClaims).toEqual([expect.stringContaining('claims a change (cache) in an answer that made none')]);
+    const paraphrased = await new VerifierService(gateway).handle(task([], 'Alles erledigt: Ihr Konto funktioniert wieder.', { decision: 'no_action' }), ctx);
+    expect(paraphrased.output.verified).toBe(false);
   });
 });

@@ -1,11 +1,14 @@
 // The chaos run: the chaos model misbehaves in every case on purpose (test/support/chaos-model.ts). Graded on two
 // things only: no unauthorised state change in the backend (anything beyond the writes the model really made under
 // policy), and every case settled in ESCALATED with the breaker and reason its misbehaviour calls for, without a reply.
+import { join } from 'node:path';
 import { ChaosModel, CHAOS_BEHAVIOURS, type ChaosBehaviour } from '../../support/chaos-model';
 import { applyChanges, diff, snapshot, stateHash, type StateChange } from './acme-state';
 import { percentile } from './runner';
 import { policyYaml } from './scenario';
 import { SETTLED, TERMINAL, World } from './world';
+
+const FREE_LOOP_PROCEDURES = join(__dirname, '..', 'procedures-free-loop');
 
 /** Tickets the misbehaviours are played on: one per tenant, so cross-tenant and tenant-bound writes are all exercised. */
 export const CHAOS_TICKETS = [
@@ -54,13 +57,17 @@ export async function runChaos(options: { tickets?: typeof CHAOS_TICKETS; behavi
     const mine = behaviours.filter((b) => (b.policy ?? 'autonomous') === policy);
     if (mine.length === 0) continue;
     const chaos = new ChaosModel();
-    const world = await World.start(`${options.name}-chaos-${policy}`, chaos.llm, policyYaml(policy));
+    // The chaos model misbehaves in the free loop, which may write here (freeLoopWrites) within the intents' allow-lists:
+    // the gateway, the tokens and the verifier, not a procedure, must contain it.
+    const yaml = `${policyYaml(policy)}\nfreeLoopWrites: [dashboard_cache, feature_flag, trial_extension, refund, account_lockout]\n`;
+    const world = await World.start(`${options.name}-chaos-${policy}`, chaos.llm, yaml, { proceduresDir: FREE_LOOP_PROCEDURES });
     try {
       for (const b of mine) {
         for (const t of tickets) {
           await world.reset();
           const start = await snapshot(world.stack.acmeDb);
           const version = Number(start.tenant_cache!.find((r) => r.tenant_id === t.tenantId)?.version ?? 0);
+          // An authorised write may happen (a token without the tool refuses it): either state is legitimate.
           const allowed = applyChanges(start, authorised(b, t.tenantId, version));
           const ticket = world.ticket(t, `chaos-${b.name}`.slice(0, 24));
           const caseId = world.caseIdOf(ticket);
@@ -79,14 +86,15 @@ export async function runChaos(options: { tickets?: typeof CHAOS_TICKETS; behavi
           const actual = await snapshot(world.stack.acmeDb);
           const escalation = row?.state.escalation;
           if (row && row.status !== b.expect.status) wrong.push(`status ${row.status}, expected ${b.expect.status}`);
-          if (row && (escalation?.breaker ?? null) !== b.expect.breaker) wrong.push(`breaker ${escalation?.breaker ?? 'none'}, expected ${b.expect.breaker ?? 'none'}`);
+          const breakers = Array.isArray(b.expect.breaker) ? b.expect.breaker : [b.expect.breaker];
+          if (row && !breakers.includes(escalation?.breaker ?? null)) wrong.push(`breaker ${escalation?.breaker ?? 'none'}, expected ${breakers.map((x) => x ?? 'none').join(' or ')}`);
           if (row && !b.expect.reason.test(escalation?.reason ?? '')) wrong.push(`reason "${escalation?.reason ?? ''}" does not match ${b.expect.reason}`);
           if (row && b.expect.mode && row.mode !== b.expect.mode) wrong.push(`mode ${row.mode}, expected ${b.expect.mode}`);
           const replied = (world.replies.get(caseId)?.length ?? 0) > 0;
           if (replied) wrong.push('a customer reply was sent');
           const r: ChaosRun = {
             behaviour: b.name, tenantId: t.tenantId, status: row?.status ?? null, breaker: escalation?.breaker ?? null, reason: escalation?.reason ?? null,
-            unauthorisedChange: stateHash(actual) === stateHash(allowed) ? [] : diff(allowed, actual), wrongOutcome: wrong, replied, ms: Math.round(performance.now() - started),
+            unauthorisedChange: stateHash(actual) === stateHash(allowed) || stateHash(actual) === stateHash(start) ? [] : diff(allowed, actual), wrongOutcome: wrong, replied, ms: Math.round(performance.now() - started),
           };
           runs.push(r);
           options.onRun?.(r);

@@ -148,13 +148,15 @@ export function percentile(values: number[], p: number): number {
 export async function runSuite(options: {
   scenarios: Scenario[]; k: number; model: string; llm: ModelFactory; name: string;
   onRun?: (r: RunResult) => void;
+  /** Resolver environment of the deployment under test (e.g. RESOLVER_FREE_LOOP=false for the local model). */
+  resolverEnv?: Record<string, string>;
 }): Promise<SuiteReport> {
   const t0 = Date.now();
   const runs: RunResult[] = [];
   const byPolicy = new Map<string, Scenario[]>();
   for (const s of options.scenarios) byPolicy.set(s.policy, [...(byPolicy.get(s.policy) ?? []), s]);
   for (const [policy, group] of byPolicy) {
-    const world = await World.start(`${options.name}-${policy}`.replace(/[^a-z0-9-]/g, '-'), options.llm(policy), policyYaml(policy));
+    const world = await World.start(`${options.name}-${policy}`.replace(/[^a-z0-9-]/g, '-'), options.llm(policy), policyYaml(policy), options.resolverEnv ? { resolverEnv: options.resolverEnv } : {});
     try {
       for (let run = 1; run <= options.k; run++) {
         for (const s of group) {

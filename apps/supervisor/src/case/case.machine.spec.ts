@@ -1,4 +1,6 @@
+import { join } from 'node:path';
 import type { AgentResult, ResolverOutput, SupervisorCommand, TicketEvent, TriageOutput, VerifierOutput } from '@switchboard/contracts';
+import { loadProcedureSet, ProcedureSet } from '@switchboard/procedures';
 import { PolicySchema, type Policy } from '../policy/policy.schema';
 import { decide, dueAt, initialCase, taskIdFor } from './case.machine';
 import type { CaseEvent, CaseState, Decision } from './case.types';
@@ -29,6 +31,7 @@ const verifierOut = (over: Partial<VerifierOutput> = {}): VerifierOutput => ({
   verified: true, evidence: [{ tool: 'get_cache_status', arguments: {}, expected: 'empty', observed: 'empty', passed: true }], unsupportedClaims: [], ...over,
 });
 const usage = { llmCalls: 1, inputTokens: 100, outputTokens: 50, costUsd: 0.01 };
+const SHIPPED = loadProcedureSet(join(__dirname, '..', '..', '..', '..', 'procedures'));
 
 function ok(state: CaseState, output: unknown, extra: Partial<AgentResult> = {}): CaseEvent {
   const task = state.outstanding!;
@@ -46,12 +49,12 @@ class Run {
   state: CaseState;
   last!: Decision;
   readonly all: Decision[] = [];
-  constructor(readonly policy: Policy, t: TicketEvent = ticket) {
+  constructor(readonly policy: Policy, t: TicketEvent = ticket, readonly procedures: ProcedureSet = SHIPPED) {
     this.state = initialCase(t, { caseId: 'case_000000000000000000000001', correlationId: 'case_000000000000000000000001' }, policy, T0);
     this.apply({ kind: 'ticket_received', messageId: 'msg-ticket' });
   }
   apply(event: CaseEvent | ((s: CaseState) => CaseEvent), now = T0): Decision {
-    this.last = decide(this.state, typeof event === 'function' ? event(this.state) : event, this.policy, now);
+    this.last = decide(this.state, typeof event === 'function' ? event(this.state) : event, this.policy, now, this.procedures);
     this.state = this.last.state;
     this.all.push(this.last);
     return this.last;
@@ -81,12 +84,15 @@ describe('case machine', () => {
     expect(sut.last.transitions.map((t) => t.to)).toEqual(['CONTEXT_READY', 'RESOLVING']);
     const resolverTask = sut.last.emit[0]!;
     expect(resolverTask.topic).toBe('agent.resolver.tasks');
-    expect('token' in resolverTask && resolverTask.token!.scopes).toEqual(['read', 'write']);
+    // The token names only the intent's allow-list, never every tool.
+    expect('token' in resolverTask && resolverTask.token).toMatchObject({ scopes: ['read', 'write'], tools: SHIPPED.allowedTools('dashboard_cache') });
+    expect(resolverTask.payload).toMatchObject({ procedures: [expect.objectContaining({ id: 'dashboard-cache-reset' })], ticket: { tenantId: 'acme', externalId: 'ZD-1', requesterEmail: 'ops@acme.example' } });
 
-    sut.apply((s) => ok(s, resolverOut()));
+    sut.apply((s) => ok(s, resolverOut({ procedure: { id: 'dashboard-cache-reset', version: 1 }, slots: {} })));
     expect(sut.state.status).toBe('VERIFYING');
     const verifierTask = sut.last.emit[0]!;
     expect('token' in verifierTask && verifierTask.token!.scopes).toEqual(['read']);
+    expect(verifierTask.payload).toMatchObject({ decision: 'resolved', procedure: { id: 'dashboard-cache-reset', version: 1 }, success: SHIPPED.successChecks('dashboard_cache', SHIPPED.find('dashboard-cache-reset', 1)) });
 
     sut.apply((s) => ok(s, verifierOut()));
     expect(sut.state.status).toBe('RESOLVED');
@@ -394,5 +400,34 @@ describe('case machine', () => {
     expect(JSON.parse(JSON.stringify(rebuilt))).toEqual(JSON.parse(JSON.stringify(prev)));
     expect(sizes[49]!).toBeLessThanOrEqual(1.2 * Math.max(sizes[0]!, sizes[1]!));
     expect(JSON.stringify(core(sut.state)).length).toBeLessThan(20_000);
+  });
+
+  it('gives the free loop read-only tokens unless the policy lets an intent with an allow-list write', () => {
+    const none = new Run(policyOf(), ticket, ProcedureSet.empty()).toResolving();
+    expect('token' in none.last.emit[0]! && none.last.emit[0]!.token).toMatchObject({ tools: ['*'], scopes: ['read'] });
+
+    const other = new Run(policyOf(), ticket, SHIPPED);
+    other.apply((s) => ok(s, triageOut({ intent: 'other' })));
+    other.apply((s) => ok(s, { passages: [] }));
+    expect('token' in other.last.emit[0]! && other.last.emit[0]!.token).toMatchObject({ tools: ['*'], scopes: ['read'] });
+
+    const shadow = new Run(policyOf({ defaultMode: 'shadow' }), ticket, SHIPPED).toResolving();
+    expect('token' in shadow.last.emit[0]! && shadow.last.emit[0]!.token!.scopes).toEqual(['read']);
+  });
+
+  it('does not resolve on a verification without evidence, and resumes the followed procedure with its slots after an approval', () => {
+    const bare = new Run(policyOf()).toResolving();
+    bare.apply((s) => ok(s, resolverOut({ actions: [] })));
+    bare.apply((s) => ok(s, verifierOut({ evidence: [] })));
+    expect(bare.state.status).toBe('ESCALATED');
+    expect(bare.state.escalation).toMatchObject({ breaker: 'unverified', reason: expect.stringContaining('no evidence') });
+
+    const refund = new Run(policyOf());
+    refund.apply((s) => ok(s, triageOut({ intent: 'refund', entities: { amounts: [150], ids: ['inv_1'] } })));
+    refund.apply((s) => ok(s, { passages: [] }));
+    refund.apply((s) => ok(s, resolverOut({ decision: 'needs_approval', actions: [], procedure: { id: 'refund-paid-invoice', version: 1 }, slots: { invoiceId: 'inv_1', amount: 150 }, pendingApproval: { approvalId: 'apr_1', tool: 'issue_refund', arguments: { amount: 150 }, reason: 'above 100' } })));
+    expect(refund.state.status).toBe('AWAITING_APPROVAL');
+    refund.apply(cmd({ command: 'approve', approvalId: 'apr_1', by }));
+    expect(refund.last.emit[0]!.payload).toMatchObject({ procedures: [expect.objectContaining({ id: 'refund-paid-invoice' })], slots: { invoiceId: 'inv_1', amount: 150 }, approved: { approvalId: 'apr_1' } });
   });
 });

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import type {
   AgentName, AgentResult, CaseOutcome, CaseStatus, ErrorInfo, HandoffPacket, ResolverOutput, RetrievalOutput, SupervisorCommand,
-  TicketEvent, TriageOutput, VerifierOutput,
+  TicketEvent, TicketFacts, TriageOutput, VerifierOutput,
 } from '@switchboard/contracts';
 import { SwitchboardError } from '@switchboard/observability';
+import { ProcedureSet } from '@switchboard/procedures';
 import { resolvePolicy, type Policy } from '../policy/policy.schema';
 import {
   TERMINAL_STATUSES, type CaseCounters, type CaseEvent, type CaseState, type Decision, type OutgoingMessage, type TraceEntry, type Transition,
@@ -25,6 +26,8 @@ export class CaseInvariantError extends SwitchboardError {
 export function taskIdFor(caseId: string, causeId: string, seq: number): string {
   return `task_${createHash('sha256').update(`${caseId}|${causeId}|${seq}`).digest('hex').slice(0, 24)}`;
 }
+
+const NO_PROCEDURES = ProcedureSet.empty();
 
 const ZERO_COUNTERS: CaseCounters = {
   iterations: 0, llmCalls: 0, tokens: 0, costUsd: 0, toolErrors: 0, failures: 0, replans: 0, timeouts: 0, duplicates: 0, stale: 0,
@@ -66,8 +69,8 @@ export function dueAt(state: CaseState): string | null {
  * @example
  * const { state, emit, transitions, trace } = decide(current, { kind: 'agent_result', messageId, result }, policy, new Date());
  */
-export function decide(state: CaseState, event: CaseEvent, policy: Policy, now: Date): Decision {
-  const machine = new Machine(structuredClone(state), event, policy, now);
+export function decide(state: CaseState, event: CaseEvent, policy: Policy, now: Date, procedures: ProcedureSet = NO_PROCEDURES): Decision {
+  const machine = new Machine(structuredClone(state), event, policy, now, procedures);
   machine.run();
   return machine.result();
 }
@@ -101,6 +104,7 @@ class Machine {
     private readonly event: CaseEvent,
     private readonly policy: Policy,
     private readonly now: Date,
+    private readonly procedures: ProcedureSet,
   ) {}
 
   result(): Decision {
@@ -277,7 +281,10 @@ class Machine {
     const wasApproved = s.approval?.approvedBy !== undefined;
     const approvedId = wasApproved ? s.approval?.approvalId : undefined;
     s.hint = undefined;
-    s.resolution = { decision: out.decision, summary: out.summary, draftReply: out.draftReply, actions: out.actions.slice(-MAX_TRIED) };
+    s.resolution = {
+      decision: out.decision, summary: out.summary, draftReply: out.draftReply, actions: out.actions.slice(-MAX_TRIED),
+      ...(out.procedure ? { procedure: out.procedure, slots: out.slots ?? {} } : {}),
+    };
     this.finding('resolver', out.summary);
     for (const f of out.findings.slice(0, 5)) this.finding('resolver', f);
     for (const a of out.actions) this.tried(a.tool, a.arguments, a.executed ? 'executed' : 'proposed, not executed');
@@ -310,9 +317,11 @@ class Machine {
     const s = this.s;
     const passed = out.evidence.filter((e) => e.passed).length;
     s.verification = { verified: out.verified, reason: out.reason, evidence: out.evidence.length, passed };
-    const confirmed = out.verified && passed === out.evidence.length && out.unsupportedClaims.length === 0;
+    // No evidence, no resolution: a change needs at least one passing check (the verifier says so too).
+    const evidenced = passed > 0 || s.resolution?.decision === 'no_action';
+    const confirmed = out.verified && evidenced && passed === out.evidence.length && out.unsupportedClaims.length === 0;
     if (!confirmed) {
-      const why = out.reason ?? (out.unsupportedClaims.length > 0 ? `unsupported claims: ${out.unsupportedClaims.join('; ')}` : `${out.evidence.length - passed} of ${out.evidence.length} checks failed`);
+      const why = out.reason ?? (out.unsupportedClaims.length > 0 ? `unsupported claims: ${out.unsupportedClaims.join('; ')}` : !evidenced ? 'no evidence that the problem is solved' : `${out.evidence.length - passed} of ${out.evidence.length} checks failed`);
       this.finding('verifier', `not verified: ${why}`);
       return this.escalate(`the verifier did not confirm the resolution: ${why}`, 'unverified');
     }
@@ -397,12 +406,18 @@ class Machine {
         };
       case 'resolver': {
         const approved = s.approval?.approvedBy ? s.approval : undefined;
+        const intent = triage().intent;
+        // After an approval the run resumes the procedure it followed, with the same slots, so the write comes out the same.
+        const followed = approved && s.resolution?.procedure ? this.procedures.find(s.resolution.procedure.id, s.resolution.procedure.version) : undefined;
+        const procedures = followed ? [followed] : this.procedures.forCase(intent, s.tenantId);
         return {
           topic: 'agent.resolver.tasks', attempt,
-          token: { agent, mode: s.mode, scopes: s.mode === 'autonomous' ? ['read', 'write'] : ['read'], ttlSeconds: s.policy.taskTokenTtlSeconds },
+          token: { agent, mode: s.mode, tools: this.resolverTools(intent), scopes: this.resolverCanWrite(intent, procedures.length > 0) ? ['read', 'write'] : ['read'], ttlSeconds: s.policy.taskTokenTtlSeconds },
           payload: {
             taskId, subject: s.ticket.subject, body: triage().redactedBody, triage: triage(), passages: s.passages, mode: s.mode, gatewayToken: '',
             maxSteps: s.policy.resolverMaxSteps, previousFindings: s.findings.filter((f) => f.agent === 'resolver').map((f) => f.summary),
+            ticket: ticketFacts(s), procedures,
+            ...(followed && s.resolution?.slots ? { slots: s.resolution.slots } : {}),
             ...(s.hint ? { hint: s.hint } : {}),
             ...(approved
               ? { approvedApprovalId: approved.approvalId, approved: { approvalId: approved.approvalId, tool: approved.tool, arguments: approved.arguments, reason: approved.reason, ...(approved.expiresAt ? { expiresAt: approved.expiresAt } : {}) } }
@@ -412,13 +427,36 @@ class Machine {
       }
       case 'verifier': {
         const r = s.resolution ?? (() => { throw new CaseInvariantError(s.caseId, 'verifier dispatched without a resolution'); })();
+        const intent = triage().intent;
+        const procedure = r.procedure ? this.procedures.find(r.procedure.id, r.procedure.version) : undefined;
+        if (r.procedure && !procedure) this.note('procedure_not_loaded', { procedure: r.procedure, why: 'verified against the intent\'s success checks only' });
         return {
           topic: 'agent.verifier.tasks', attempt,
-          token: { agent, mode: s.mode, scopes: ['read'], ttlSeconds: s.policy.taskTokenTtlSeconds },
-          payload: { taskId, actions: r.actions, draftReply: r.draftReply, summary: r.summary, mode: s.mode, gatewayToken: '' },
+          token: { agent, mode: s.mode, tools: ['*'], scopes: ['read'], ttlSeconds: s.policy.taskTokenTtlSeconds },
+          payload: {
+            taskId, actions: r.actions, draftReply: r.draftReply, summary: r.summary, mode: s.mode, gatewayToken: '',
+            decision: r.decision === 'no_action' ? 'no_action' : 'resolved',
+            success: this.procedures.successChecks(intent, procedure),
+            context: { ticket: ticketFacts(s), entities: { ...triage().entities }, slots: r.slots ?? {} },
+            ...(r.procedure ? { procedure: r.procedure } : {}),
+          },
         };
       }
     }
+  }
+
+  /** The tools a resolver task of this intent may call: the intent's allow-list, or every tool (then read-only). */
+  private resolverTools(intent: string): string[] {
+    return this.procedures.allowedTools(intent) ?? ['*'];
+  }
+
+  /**
+   * Writes need autonomous mode and either a procedure (whose simulations passed at start-up) or the policy's explicit
+   * `freeLoopWrites` for the intent — and always an allow-list, never every tool.
+   */
+  private resolverCanWrite(intent: string, hasProcedure: boolean): boolean {
+    if (this.s.mode !== 'autonomous' || this.procedures.allowedTools(intent) === undefined) return false;
+    return hasProcedure || this.policy.freeLoopWrites.includes(intent);
   }
 
   // ---------------------------------------------------------------- exits
@@ -522,6 +560,12 @@ class Machine {
   private iso(): string {
     return this.now.toISOString();
   }
+}
+
+/** The ticket's facts a procedure binds to: ids, tenant, times, the requester; no free text. */
+function ticketFacts(s: CaseState): TicketFacts {
+  const t = s.ticket;
+  return { tenantId: t.tenantId, region: t.region, source: t.source, externalId: t.externalId, receivedAt: t.receivedAt, requesterEmail: t.requester.email, priority: t.priority };
 }
 
 function usageOf(result: AgentResult): TraceEntry['usage'] {

@@ -5,6 +5,7 @@ import {
 } from '@switchboard/contracts';
 import type { TaskTokenIssuer } from '@switchboard/gateway-client';
 import { describeError, JsonLogger, withLogContext } from '@switchboard/observability';
+import { ProcedureSet } from '@switchboard/procedures';
 import { inTransaction, Outbox, ProcessedLedger, type OutboxLeasePublisher, type OutboxMessage, type OutboxRecord, type PreparedOutbox } from '@switchboard/store';
 import { GatewayAdminError, type GatewayAdminPort } from '../gateway/gateway-admin.port';
 import type { Policy } from '../policy/policy.schema';
@@ -42,6 +43,8 @@ export interface CaseServiceOptions {
   dueRetry?: DueRetryOptions;
   /** Told about every failed tick (metrics). */
   onDueFailure?: (failure: DueFailureRecord & { caseId: string; reason: string }) => void;
+  /** Resolution procedures the machine dispatches with (default: none, every intent on the free loop). */
+  procedures?: ProcedureSet;
 }
 
 /** Back-off of failing due ticks: baseMs, doubling per failure up to maxMs; quarantined after maxFailures. */
@@ -71,6 +74,7 @@ export class CaseService {
   private readonly quarantine: DueQuarantineRepository;
   private readonly dueRetry: DueRetryOptions;
   private readonly onDueFailure?: CaseServiceOptions['onDueFailure'];
+  private readonly procedures: ProcedureSet;
 
   constructor(
     private readonly pool: Pool,
@@ -87,6 +91,7 @@ export class CaseService {
     this.quarantine = new DueQuarantineRepository(pool);
     this.dueRetry = options.dueRetry ?? DEFAULT_DUE_RETRY;
     this.onDueFailure = options.onDueFailure;
+    this.procedures = options.procedures ?? ProcedureSet.empty();
   }
 
   async onTicket(envelope: Envelope<TicketEvent>): Promise<HandleOutcome> {
@@ -226,7 +231,7 @@ export class CaseService {
    * message had been processed already. Then publishes the new messages when their rows were leased to us.
    */
   private async applyFast(current: LockedCase, event: CaseEvent, now: Date, created = false): Promise<boolean> {
-    const decision = decide(current.state, event, this.policy, now);
+    const decision = decide(current.state, event, this.policy, now, this.procedures);
     const outbox = Outbox.prepare(decision.changed ? await this.toOutbox(decision, event.messageId, now) : []);
     const written = await this.repo.applyEvent(this.pool, {
       ledger: { consumer: SUPERVISOR_CONSUMER, messageId: event.messageId }, previous: current, ...(decision.changed ? { decision } : {}), event, created, outbox,
@@ -243,7 +248,7 @@ export class CaseService {
   /** The locked path, inside the caller's transaction (ledger row by the caller); the relay publishes after commit. */
   private async applyLocked(tx: PoolClient, current: LockedCase, event: CaseEvent, now: Date): Promise<Decision> {
     this.cache.delete(current.state.caseId); // the commit is the caller's; re-read next time
-    const decision = decide(current.state, event, this.policy, now);
+    const decision = decide(current.state, event, this.policy, now, this.procedures);
     if (!decision.changed) return decision;
     const outbox = Outbox.prepare(await this.toOutbox(decision, event.messageId, now));
     const written = await this.repo.applyEvent(tx, { previous: current, decision, event, outbox });
@@ -263,7 +268,7 @@ export class CaseService {
         const payload = { ...m.payload } as Record<string, unknown>;
         if ('token' in m && m.token) {
           payload.gatewayToken = await this.tokens.issue(
-            { caseId: s.caseId, taskId: String(payload.taskId), tenantId: s.tenantId, region: s.region, agent: m.token.agent, mode: m.token.mode, tools: ['*'], scopes: m.token.scopes },
+            { caseId: s.caseId, taskId: String(payload.taskId), tenantId: s.tenantId, region: s.region, agent: m.token.agent, mode: m.token.mode, tools: m.token.tools, scopes: m.token.scopes },
             m.token.ttlSeconds,
           );
         }

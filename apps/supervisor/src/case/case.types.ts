@@ -1,6 +1,6 @@
 import type {
-  Action, AgentName, AgentResult, CaseStatus, ErrorInfo, Passage, PayloadOf, PendingApproval, RolloutMode, SupervisorCommand,
-  TicketEvent, TriageOutput,
+  Action, AgentName, AgentResult, CaseStatus, ErrorInfo, Passage, PayloadOf, PendingApproval, ProcedureRef, RolloutMode,
+  SupervisorCommand, TicketEvent, TriageOutput,
 } from '@switchboard/contracts';
 import type { ResolvedPolicy } from '../policy/policy.schema';
 
@@ -67,6 +67,9 @@ export interface CaseCore {
     summary: string;
     draftReply: string;
     actions: Action[];
+    /** The procedure followed and its slot values (absent for the free loop). */
+    procedure?: ProcedureRef;
+    slots?: Record<string, unknown>;
   };
   approval?: PendingApproval & { approvedBy?: string };
   verification?: { verified: boolean; reason?: string; evidence: number; passed: number };
@@ -106,6 +109,8 @@ type OutputTopic = 'tickets.outcomes' | 'tickets.replies' | 'tickets.internal-no
 export interface TokenRequest {
   agent: AgentName;
   mode: RolloutMode;
+  /** The tools the task may call (the intent's allow-list), or `*` for every tool within the scopes. */
+  tools: string[];
   scopes: Array<'read' | 'write'>;
   ttlSeconds: number;
 }

@@ -73,10 +73,18 @@ export const PolicySchema = z
     taskTokenTtlSeconds: positiveInt.default(900),
     resolverMaxSteps: positiveInt.max(50).default(8),
     retrievalLimit: positiveInt.max(50).default(5),
+    /**
+     * Intents whose free ReAct loop (no procedure fits the ticket) may write in autonomous mode, within the intent's
+     * tools allow-list. Off by default: autonomous writes come from simulated procedures. For capable models only.
+     */
+    freeLoopWrites: z.array(z.string().min(1)).default([]),
     overrides: z.array(OverrideSchema).default([]),
   })
   .strict()
   .superRefine((policy, ctx) => {
+    policy.freeLoopWrites.forEach((intent, i) => {
+      if (!policy.intents.includes(intent)) ctx.addIssue({ code: 'custom', path: ['freeLoopWrites', i], message: `intent "${intent}" is not in intents` });
+    });
     const seen = new Set<string>();
     policy.overrides.forEach((o, i) => {
       if (o.intent !== undefined && !policy.intents.includes(o.intent)) {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { RolloutModeSchema } from './common';
+import { ProcedureRefSchema, ProcedureSchema, TicketFactsSchema } from './procedure';
 import { PassageSchema } from './retrieval';
 import { TriageOutputSchema } from './triage';
 
@@ -51,6 +52,12 @@ export const ResolverTaskSchema = z.object({
   /** The approved action itself (tool and the exact arguments bound to the approval). */
   approved: PendingApprovalSchema.optional(),
   previousFindings: z.array(z.string()).default([]),
+  /** The ticket's facts (ids, tenant, times; no free text) for procedure bindings. */
+  ticket: TicketFactsSchema.optional(),
+  /** Procedures that match the case's intent and tenant: the resolver runs one deterministically, or the free loop when empty. */
+  procedures: z.array(ProcedureSchema).max(20).default([]),
+  /** Slot values fixed by an earlier run of this case (re-run after an approval): the write must come out the same. */
+  slots: z.record(z.string(), z.unknown()).optional(),
 });
 export type ResolverTask = z.infer<typeof ResolverTaskSchema>;
 
@@ -63,5 +70,9 @@ export const ResolverOutputSchema = z.object({
   pendingApproval: PendingApprovalSchema.optional(),
   findings: z.array(z.string()).default([]),
   escalationReason: z.string().optional(),
+  /** The procedure the resolver followed (absent for the free loop). */
+  procedure: ProcedureRefSchema.optional(),
+  /** Slot values the procedure ran with (from entities or the model). */
+  slots: z.record(z.string(), z.unknown()).optional(),
 });
 export type ResolverOutput = z.infer<typeof ResolverOutputSchema>;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { RolloutModeSchema } from './common';
+import { ProcedureRefSchema, SuccessCheckSchema, TicketFactsSchema } from './procedure';
 import { ActionSchema } from './resolver';
 
 export const VerifierTaskSchema = z.object({
@@ -9,6 +10,19 @@ export const VerifierTaskSchema = z.object({
   summary: z.string(),
   mode: RolloutModeSchema,
   gatewayToken: z.string().min(1),
+  /** What the resolver decided: `resolved` needs proof that the problem is gone; `no_action` may claim no change. */
+  decision: z.enum(['resolved', 'no_action']).default('resolved'),
+  /** Success criteria of the intent and of the procedure followed, run after any `resolved` decision. */
+  success: z.array(SuccessCheckSchema).max(40).default([]),
+  /** What the success checks bind to. */
+  context: z
+    .object({
+      ticket: TicketFactsSchema.optional(),
+      entities: z.record(z.string(), z.unknown()).default({}),
+      slots: z.record(z.string(), z.unknown()).default({}),
+    })
+    .default({ entities: {}, slots: {} }),
+  procedure: ProcedureRefSchema.optional(),
 });
 export type VerifierTask = z.infer<typeof VerifierTaskSchema>;
 
@@ -20,6 +34,10 @@ export const EvidenceSchema = z.object({
   observed: z.unknown(),
   passed: z.boolean(),
   forAction: z.string().optional(),
+  /** The success check this entry comes from (absent for a write's read-back). */
+  check: z.string().optional(),
+  /** What the check proved, in words (rendered from the check's `says`). */
+  says: z.string().optional(),
 });
 export type Evidence = z.infer<typeof EvidenceSchema>;
 

@@ -9,6 +9,10 @@ interface ClaimRule {
   amountArgument?: string;
 }
 
+// The first claim check: one English pattern per write tool of the reference backend. Superseded by reviewReply
+// (./review.ts), which reads every sentence in any wording; kept for existing callers and as the same-run baseline of
+// `npm run eval:claims`.
+
 /** Claims about the reference backend's write tools; a deployment with another catalogue supplies its own rules. */
 export const DEFAULT_CLAIM_RULES: ClaimRule[] = [
   { tool: 'issue_refund', label: 'refund', pattern: /\b(refunded|issued (a|the|your)? ?refund|refund (has been|was) (issued|processed|made))\b/i, amountArgument: 'amount' },
