@@ -117,6 +117,42 @@ it('answers malformed JSON with 400 and an oversized body with 413', async () =>
   expect(((await big.json()) as { code: string }).code).toBe('INGRESS.BODY_TOO_LARGE');
 });
 
+it.each([
+  ['a NUL character in the body', { body: 'before\u0000after' }, 'body', /U\+0000/],
+  ['an unpaired surrogate in the subject', { subject: 'half \uD83D' }, 'subject', /unpaired/],
+  ['metadata nested deeper than the documented limit', { metadata: { a: { b: { c: { d: { e: { f: { g: { h: { i: { j: 1 } } } } } } } } } } }, 'metadata.a.b.c.d.e.f.g.h.i', /nested deeper than 8/],
+])('refuses %s with 422 and the field, and publishes nothing (the store could not hold it)', async (_, over, path, message) => {
+  const body = ticket(`unstorable-${path}`, over);
+  const res = await post('/tickets', body, { 'x-api-key': API_KEY });
+  expect(res.status).toBe(422);
+  const answer = (await res.json()) as { code: string; issues: Array<{ path: string; message: string }> };
+  expect(answer.code).toBe('INGRESS.TICKET_INVALID');
+  expect(answer.issues).toEqual([expect.objectContaining({ path, message: expect.stringMatching(message) })]);
+  await post('/tickets', ticket(`after-unstorable-${path}`), { 'x-api-key': API_KEY });
+  await waitFor('a later ticket', async () => ours().find((p) => p.value['externalId'] === `ING-${run}-after-unstorable-${path}`));
+  expect(ours().find((p) => p.value['externalId'] === body.externalId)).toBeUndefined();
+});
+
+it('refuses metadata nested as deep as the body limit allows with 422, not 503 (a client would retry that forever)', async () => {
+  const deep = `${'['.repeat(1_800)}${']'.repeat(1_800)}`;
+  const raw = JSON.stringify(ticket('very-deep')).replace(/}$/, `,"metadata":{"x":${deep}}}`);
+  const res = await fetch(`${url}/tickets`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': API_KEY }, body: raw });
+  expect(res.status).toBe(422);
+  expect(((await res.json()) as { message: string }).message).toContain('nested deeper than 8');
+});
+
+it('refuses a Zendesk webhook whose description the store cannot hold (422)', async () => {
+  const raw = JSON.stringify({
+    ticket: {
+      id: `ZD-${run}-nul`, subject: 'Locked out', description: 'I cannot\u0000 log in', requester: { email: 'anna@acme-eu.example' },
+      organization: { external_id: 'acme-eu' },
+    },
+  });
+  const res = await post('/webhooks/zendesk', raw, zendeskHeaders(raw));
+  expect(res.status).toBe(422);
+  expect(((await res.json()) as { issues: Array<{ path: string }> }).issues.map((i) => i.path)).toEqual(['body']);
+});
+
 describe('Zendesk webhook', () => {
   const webhook = (id: string) => JSON.stringify({
     ticket: {

@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { AgentKitConfigSchema } from '@switchboard/agent-kit';
 import { BusConfigSchema } from '@switchboard/bus';
 import { MemoryConfigSchema } from '@switchboard/memory';
 import { StoreConfigSchema } from '@switchboard/store';
 import { env } from '@switchboard/observability';
 
-export const RetrievalConfigSchema = BusConfigSchema.extend(MemoryConfigSchema.shape).extend(StoreConfigSchema.shape).extend({
+export const RetrievalConfigSchema = BusConfigSchema.extend(AgentKitConfigSchema.shape).extend(MemoryConfigSchema.shape).extend(StoreConfigSchema.shape).extend({
   PORT: env.int(3103),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),

@@ -60,6 +60,24 @@ export const SupervisorConfigSchema = BusConfigSchema.extend(StoreConfigSchema.s
     SUPERVISOR_SLA_MINUTES: z.coerce.number().int().positive().default(60),
     /** Window of the KPI gauges on /metrics. */
     SUPERVISOR_METRICS_WINDOW_HOURS: z.coerce.number().int().positive().max(24 * 90).default(24),
+    /** Memory the case-state cache may hold, in bytes of serialised case state (ticket and context included); least recently used cases are dropped beyond it. */
+    SUPERVISOR_CASE_CACHE_MAX_BYTES: z.coerce.number().int().min(0).default(64 * 1024 * 1024),
+    /** First back-off of a case whose due tick (timeout or retry) throws; doubles per failure up to SUPERVISOR_DUE_RETRY_MAX_MS. */
+    SUPERVISOR_DUE_RETRY_BASE_MS: z.coerce.number().int().positive().default(2_000),
+    /** Longest back-off between failed due ticks of one case. */
+    SUPERVISOR_DUE_RETRY_MAX_MS: z.coerce.number().int().positive().default(300_000),
+    /** Failed due ticks after which a case is quarantined (skipped by the scanner until released: GET /v1/due-quarantine). */
+    SUPERVISOR_DUE_MAX_FAILURES: z.coerce.number().int().positive().default(5),
+    /** How often old rows are pruned (docs/operations.md "Retention"); 0 turns pruning off. */
+    SUPERVISOR_RETENTION_INTERVAL_MINUTES: z.coerce.number().int().min(0).default(60),
+    /** Published outbox rows (tickets, replies, task tokens) are deleted this long after they were sent. */
+    SUPERVISOR_RETAIN_OUTBOX_SENT_HOURS: z.coerce.number().positive().default(7 * 24),
+    /** Processed-message ledger rows are deleted after this; keep it above the retention of the consumed Kafka topics, or a very old redelivery would run again. */
+    SUPERVISOR_RETAIN_PROCESSED_DAYS: z.coerce.number().positive().default(14),
+    /** Trace rows of a finished case (RESOLVED, FAILED, CLOSED) are deleted this long after its last change. */
+    SUPERVISOR_RETAIN_TRACE_DAYS: z.coerce.number().positive().default(90),
+    /** Checkpoints of a finished case are deleted this long after its last change. */
+    SUPERVISOR_RETAIN_CHECKPOINT_DAYS: z.coerce.number().positive().default(30),
   });
 export type SupervisorConfig = z.infer<typeof SupervisorConfigSchema>;
 export const SUPERVISOR_CONFIG = 'SUPERVISOR_CONFIG';

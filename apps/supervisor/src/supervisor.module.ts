@@ -10,12 +10,15 @@ import { CasesController } from './api/cases.controller';
 import { ConsoleController } from './api/console.controller';
 import { MetricsController } from './api/metrics.controller';
 import { ProceduresController } from './api/procedures.controller';
+import { QuarantineController } from './api/quarantine.controller';
 import { ActorGuard } from './auth/actor.guard';
 import { AuthController } from './auth/auth.controller';
 import { SessionCodec } from './auth/session';
 import { CaseRepository } from './case/case.repository';
 import { CaseService } from './case/case.service';
 import { DueScanner } from './case/due-scanner';
+import { DueQuarantineRepository } from './case/due-quarantine.repository';
+import { registerDueQuarantineMetrics } from './case/due-quarantine.metrics';
 import { CaseEventsHub } from './console/case-events.hub';
 import { ConsoleRepository } from './console/console.repository';
 import { ConsoleService } from './console/console.service';
@@ -23,6 +26,7 @@ import { SupervisorMetrics } from './console/metrics.service';
 import { GatewayAdminPort } from './gateway/gateway-admin.port';
 import { HttpGatewayAdminAdapter } from './gateway/http.adapter';
 import { supervisorAppPath } from './paths';
+import { RetentionService } from './retention/retention.service';
 import type { Policy } from './policy/policy.schema';
 import { ProcedureRegistry } from './policy/procedure-registry';
 import { SUPERVISOR_CONFIG, SUPERVISOR_POLICY, type SupervisorConfig } from './supervisor.config';
@@ -44,6 +48,7 @@ class SupervisorRuntime extends ReadinessCheck implements OnModuleInit, OnModule
     @Inject(DueScanner) private readonly scanner: DueScanner,
     @Inject(CaseEventsHub) private readonly events: CaseEventsHub,
     @Inject(OutboxLeasePublisher) private readonly publisher: OutboxLeasePublisher,
+    @Inject(RetentionService) private readonly retention: RetentionService,
     @Inject(ProcedureRegistry) private readonly registry: ProcedureRegistry,
     @Inject(ProcedureSet) private readonly procedures: ProcedureSet,
   ) {
@@ -71,6 +76,7 @@ class SupervisorRuntime extends ReadinessCheck implements OnModuleInit, OnModule
     });
     await this.consumer.ready;
     this.scanner.start();
+    this.retention.start(this.config.SUPERVISOR_RETENTION_INTERVAL_MINUTES * 60_000);
     this.logger.info('supervisor running', { groupId: this.config.SUPERVISOR_GROUP_ID, topics: SUPERVISOR_TOPICS });
   }
 
@@ -80,6 +86,7 @@ class SupervisorRuntime extends ReadinessCheck implements OnModuleInit, OnModule
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.retention.stop();
     await this.scanner.stop();
     await this.consumer?.stop();
     await this.publisher.flush();
@@ -111,7 +118,7 @@ export class SupervisorModule {
     const logger = new JsonLogger('pg');
     return {
       module: SupervisorModule,
-      controllers: [HealthController, AuthController, CasesController, ConsoleController, MetricsController, ProceduresController],
+      controllers: [HealthController, AuthController, CasesController, ConsoleController, MetricsController, ProceduresController, QuarantineController],
       providers: [
         { provide: SUPERVISOR_CONFIG, useValue: config },
         { provide: SUPERVISOR_POLICY, useValue: policy },
@@ -130,13 +137,30 @@ export class SupervisorModule {
           useFactory: (pool: Pool, bus: KafkaBus) => new OutboxLeasePublisher(pool, (records) => bus.publishRaw(records), { leaseMs: config.SUPERVISOR_OUTBOX_LEASE_MS }),
           inject: [Pool, KafkaBus],
         },
+        { provide: DueQuarantineRepository, useFactory: (pool: Pool) => new DueQuarantineRepository(pool), inject: [Pool] },
         {
           provide: CaseService,
-          useFactory: (pool: Pool, repo: CaseRepository, tokens: TaskTokenIssuer, gateway: GatewayAdminPort, publisher: OutboxLeasePublisher) =>
-            new CaseService(pool, repo, policy, tokens, gateway, { procedures, ...(config.SUPERVISOR_DIRECT_PUBLISH ? { publisher } : {}) }),
-          inject: [Pool, CaseRepository, TaskTokenIssuer, GatewayAdminPort, OutboxLeasePublisher],
+          useFactory: (pool: Pool, repo: CaseRepository, tokens: TaskTokenIssuer, gateway: GatewayAdminPort, publisher: OutboxLeasePublisher, metrics: SupervisorMetrics, quarantine: DueQuarantineRepository) =>
+            new CaseService(pool, repo, policy, tokens, gateway, {
+              procedures,
+              ...(config.SUPERVISOR_DIRECT_PUBLISH ? { publisher } : {}),
+              cacheMaxBytes: config.SUPERVISOR_CASE_CACHE_MAX_BYTES,
+              dueRetry: { baseMs: config.SUPERVISOR_DUE_RETRY_BASE_MS, maxMs: config.SUPERVISOR_DUE_RETRY_MAX_MS, maxFailures: config.SUPERVISOR_DUE_MAX_FAILURES },
+              onDueFailure: registerDueQuarantineMetrics(metrics.registry, quarantine),
+            }),
+          inject: [Pool, CaseRepository, TaskTokenIssuer, GatewayAdminPort, OutboxLeasePublisher, SupervisorMetrics, DueQuarantineRepository],
         },
         { provide: SupervisorHandler, useFactory: (cases: CaseService) => new SupervisorHandler(cases, config.BUS_MAX_ATTEMPTS), inject: [CaseService] },
+        {
+          provide: RetentionService,
+          useFactory: (pool: Pool, metrics: SupervisorMetrics) => new RetentionService(pool, {
+            outboxSentMs: config.SUPERVISOR_RETAIN_OUTBOX_SENT_HOURS * 3_600_000,
+            processedMs: config.SUPERVISOR_RETAIN_PROCESSED_DAYS * 86_400_000,
+            traceMs: config.SUPERVISOR_RETAIN_TRACE_DAYS * 86_400_000,
+            checkpointMs: config.SUPERVISOR_RETAIN_CHECKPOINT_DAYS * 86_400_000,
+          }, { registry: metrics.registry }),
+          inject: [Pool, SupervisorMetrics],
+        },
         { provide: DueScanner, useFactory: (cases: CaseService) => new DueScanner(cases, config.SUPERVISOR_SCAN_INTERVAL_MS), inject: [CaseService] },
         SupervisorRuntime,
         { provide: READINESS_CHECKS, useFactory: (runtime: SupervisorRuntime) => [runtime], inject: [SupervisorRuntime] },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AgentKitConfigSchema } from '@switchboard/agent-kit';
 import { BusConfigSchema } from '@switchboard/bus';
 import { DEFAULT_INTENTS } from '@switchboard/contracts';
 import { LlmConfigSchema } from '@switchboard/llm';
@@ -17,7 +18,7 @@ const reliabilities = (fallback: string) => z.string().default(fallback).transfo
   return out;
 });
 
-export const TriageConfigSchema = BusConfigSchema.extend(LlmConfigSchema.shape).extend({
+export const TriageConfigSchema = BusConfigSchema.extend(AgentKitConfigSchema.shape).extend(LlmConfigSchema.shape).extend({
   PORT: env.int(3102),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),

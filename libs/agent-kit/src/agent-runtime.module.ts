@@ -10,9 +10,11 @@ import { ConfigError, configureLogging, initTracing, JsonLogger, loadConfigOrExi
 import { AgentHandler, AgentWorker } from './agent-worker';
 import { HealthController, HealthService, READINESS_CHECKS, ReadinessCheck } from './health.controller';
 import { installProcessGuards } from './process-guards';
+import { DEFAULT_MAX_RESULT_BYTES, type AgentKitConfig } from './result-limits';
 
 const AGENT_HANDLER = 'AGENT_HANDLER';
 const AGENT_GROUP_ID = 'AGENT_GROUP_ID';
+const AGENT_MAX_RESULT_BYTES = 'AGENT_MAX_RESULT_BYTES';
 
 @Injectable()
 class WorkerLifecycle extends ReadinessCheck implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -24,9 +26,10 @@ class WorkerLifecycle extends ReadinessCheck implements OnApplicationBootstrap, 
     private readonly bus: KafkaBus,
     @Inject(AGENT_HANDLER) handler: AgentHandler<AgentName>,
     @Inject(AGENT_GROUP_ID) groupId: string | undefined,
+    @Inject(AGENT_MAX_RESULT_BYTES) maxResultBytes: number,
   ) {
     super();
-    this.worker = new AgentWorker(bus, handler, groupId ? { groupId } : {});
+    this.worker = new AgentWorker(bus, handler, { ...(groupId ? { groupId } : {}), maxResultBytes });
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -58,7 +61,7 @@ class WorkerLifecycle extends ReadinessCheck implements OnApplicationBootstrap, 
 export class AgentRuntimeModule {
   static forRoot<A extends AgentName>(options: {
     agent: A;
-    config: BusConfig;
+    config: BusConfig & Partial<AgentKitConfig>;
     handler: Type<AgentHandler<A>>;
     providers?: Provider[];
     /** Consumer group; defaults to `switchboard.<agent>`. */
@@ -72,6 +75,8 @@ export class AgentRuntimeModule {
         { provide: KafkaBus, useFactory: () => new KafkaBus(options.config, options.agent) },
         { provide: AGENT_HANDLER, useClass: options.handler },
         { provide: AGENT_GROUP_ID, useValue: options.groupId },
+        // A result the supervisor's consumer would refuse unread is as bad as one over the limit.
+        { provide: AGENT_MAX_RESULT_BYTES, useValue: Math.min(options.config.AGENT_MAX_RESULT_BYTES ?? DEFAULT_MAX_RESULT_BYTES, options.config.BUS_MAX_MESSAGE_BYTES) },
         WorkerLifecycle,
         { provide: READINESS_CHECKS, useFactory: (w: WorkerLifecycle) => [w], inject: [WorkerLifecycle] },
         HealthService,
@@ -94,7 +99,7 @@ export async function startAgentApp(module: DynamicModule, port: number): Promis
 }
 
 /** Config every agent app has: the bus fragment plus port, log level and tracing endpoint. */
-export interface AgentAppConfig extends BusConfig {
+export interface AgentAppConfig extends BusConfig, Partial<AgentKitConfig> {
   PORT: number;
   LOG_LEVEL: LogLevel;
   OTEL_EXPORTER_OTLP_ENDPOINT?: string | undefined;

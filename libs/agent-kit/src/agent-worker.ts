@@ -4,6 +4,7 @@ import {
 import { describeError, isDependencyUnavailable, JsonLogger, SwitchboardError } from '@switchboard/observability';
 import type { Envelope } from '@switchboard/contracts';
 import { uuidFromName, type ConsumerHandle, type IncomingMessage, type KafkaBus } from '@switchboard/bus';
+import { boundResult, DEFAULT_MAX_RESULT_BYTES } from './result-limits';
 
 const TASK_TOPICS = {
   triage: TOPICS.triageTasks,
@@ -51,6 +52,8 @@ export class AgentStepError extends SwitchboardError {
 }
 
 const ZERO_USAGE: Usage = { llmCalls: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 };
+// Upper bound of an agent.results envelope around its payload (ids, type, tenant, region, times), for the size limit.
+const ENVELOPE_BYTES = 1_024;
 
 /**
  * Consumes one agent's task topic as one consumer group and publishes exactly one {@link AgentResult} per task
@@ -73,7 +76,7 @@ export class AgentWorker<A extends AgentName> {
   constructor(
     private readonly bus: KafkaBus,
     private readonly handler: AgentHandler<A>,
-    private readonly options: { groupId?: string } = {},
+    private readonly options: { groupId?: string; /** See AGENT_MAX_RESULT_BYTES. */ maxResultBytes?: number } = {},
   ) {
     this.logger = new JsonLogger(`${handler.agent}-worker`);
   }
@@ -130,6 +133,9 @@ export class AgentWorker<A extends AgentName> {
       const usage = error instanceof AgentStepError && error.usage ? error.usage : ZERO_USAGE;
       result = { agent: this.handler.agent, taskId: task.taskId, status: 'failed', error: info, usage, toolErrors: 0 } as AgentResult;
     }
+    const bounded = boundResult(result, this.options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES, ENVELOPE_BYTES);
+    if (bounded.changed) this.logger.warn('agent result changed before publishing', { taskId: task.taskId, change: bounded.changed, bytes: bounded.bytes, error: bounded.result.error });
+    result = bounded.result;
     const reply = {
       ...this.bus.envelope(TOPICS.agentResults, result, {
         caseId: envelope.caseId, tenantId: envelope.tenantId, region: envelope.region, correlationId: envelope.correlationId, causationId: envelope.id,

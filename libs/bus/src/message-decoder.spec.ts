@@ -1,5 +1,5 @@
 import { caseIdFor, type TicketEventInput } from '@switchboard/contracts';
-import { decodeMessage, stableMessageId, topicBinding } from './message-decoder';
+import { decodeMessage, MESSAGE_MAX_DEPTH, stableMessageId, topicBinding } from './message-decoder';
 
 const ticket: TicketEventInput = {
   externalId: 'ZD-1001', source: 'zendesk', tenantId: 'acme-eu', region: 'eu-sovereign',
@@ -66,5 +66,36 @@ describe('decodeMessage', () => {
   it('rejects oversized and empty messages before parsing them', () => {
     expect(decodeMessage(ingress, Buffer.alloc(2_000, 'x'), source, 1_000)).toMatchObject({ ok: false, failure: { code: 'BUS.MESSAGE_TOO_LARGE' } });
     expect(decodeMessage(ingress, null, source, 1_000)).toMatchObject({ ok: false, failure: { code: 'BUS.MESSAGE_EMPTY' } });
+  });
+
+  it('dead-letters a ticket the store cannot hold, with the field and the reason', () => {
+    const nul = decodeMessage(ingress, bytes({ ...ticket, body: 'before\u0000after' }), source, 1_000_000);
+    expect(nul).toMatchObject({ ok: false, failure: { code: 'BUS.SCHEMA_INVALID', issues: [{ path: 'body', message: expect.stringContaining('U+0000') }] } });
+    const lone = decodeMessage(ingress, Buffer.from(JSON.stringify({ ...ticket, subject: 'half \uD83D' })), source, 1_000_000);
+    expect(lone).toMatchObject({ ok: false, failure: { issues: [{ path: 'subject', message: expect.stringContaining('unpaired') }] } });
+    let deep = '1';
+    for (let i = 0; i < 200_000; i++) deep = `{"a":${deep}}`;
+    const nested = decodeMessage(ingress, Buffer.from(`${JSON.stringify({ ...ticket, metadata: {} }).slice(0, -3)}{"x":${deep}}}`), source, 10_000_000);
+    expect(nested).toMatchObject({ ok: false, failure: { code: 'BUS.SCHEMA_INVALID', message: expect.stringContaining('nested deeper than 8') } });
+  });
+
+  it('dead-letters any contract message with unstorable text or hostile nesting, and passes a clean one', () => {
+    const envelope = (output: unknown) => ({
+      id: '0b6f7c1e-8a3f-4d2b-9e9c-0a146f1c2a4e', type: 'agent.result', version: 1, caseId: 'case_0123456789abcdef01234567',
+      tenantId: 'acme', region: 'us-east-1', correlationId: 'c1', causationId: null, attempt: 0, occurredAt: '2026-11-21T10:00:00Z',
+      payload: { agent: 'verifier', taskId: 't1', status: 'ok', output, usage: { llmCalls: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 }, toolErrors: 0 },
+    });
+    const at = { ...source, topic: 'agent.results' };
+    const verdict = (evidence: unknown[]) => ({ verified: true, evidence, checks: [] });
+    const clean = decodeMessage(results, bytes(envelope(verdict([{ tool: 'get_tenant', arguments: {}, expected: 1, passed: true, observed: { note: 'tab\tand 😀' } }]))), at, 1_000_000);
+    expect(clean.ok).toBe(true);
+    const nul = decodeMessage(results, bytes(envelope(verdict([{ tool: 'get_tenant', arguments: {}, expected: 1, passed: true, observed: { note: 'a\u0000b' } }]))), at, 1_000_000);
+    expect(nul).toMatchObject({ ok: false, failure: { code: 'BUS.UNSTORABLE_VALUE', message: expect.stringContaining('payload.output.evidence.0.observed.note contains U+0000') } });
+    const key = decodeMessage(results, bytes(envelope(verdict([{ tool: 'get_tenant', arguments: {}, expected: 1, passed: true, observed: { ['\uDC00']: 1 } }]))), at, 1_000_000);
+    expect(key).toMatchObject({ ok: false, failure: { code: 'BUS.UNSTORABLE_VALUE', message: expect.stringContaining('has a key with U+0000') } });
+    let deep: unknown = 1;
+    for (let i = 0; i < MESSAGE_MAX_DEPTH; i++) deep = [deep];
+    const nested = decodeMessage(results, bytes(envelope(verdict([{ tool: 'get_tenant', arguments: {}, expected: 1, passed: true, observed: deep }]))), at, 1_000_000);
+    expect(nested).toMatchObject({ ok: false, failure: { code: 'BUS.UNSTORABLE_VALUE', message: expect.stringContaining(`nested deeper than ${MESSAGE_MAX_DEPTH}`) } });
   });
 });

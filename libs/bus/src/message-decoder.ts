@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import {
-  caseIdFor, EnvelopeSchema, TOPIC_SPECS, type Envelope, type PayloadOf, type TicketEvent, type TopicName,
+  caseIdFor, EnvelopeSchema, isStorableText, TOPIC_SPECS, type Envelope, type PayloadOf, type TicketEvent, type TopicName,
 } from '@switchboard/contracts';
 import type { MessageSource, TopicBinding } from './bus.types';
 
 /** Why a message could not be read, as it is written into the dead letter. */
 export interface DecodeFailure {
-  code: 'BUS.MESSAGE_EMPTY' | 'BUS.MESSAGE_TOO_LARGE' | 'BUS.INVALID_JSON' | 'BUS.SCHEMA_INVALID';
+  code: 'BUS.MESSAGE_EMPTY' | 'BUS.MESSAGE_TOO_LARGE' | 'BUS.INVALID_JSON' | 'BUS.SCHEMA_INVALID' | 'BUS.UNSTORABLE_VALUE';
   message: string;
   issues?: Array<{ path: string; message: string }>;
 }
@@ -119,7 +119,46 @@ export function formatIssues(error: z.ZodError): Array<{ path: string; message: 
 }
 
 /**
- * Size check, JSON parse and schema validation of one Kafka value; never throws. A failure carries a code and a
+ * Deepest nesting of objects and arrays a consumed message may have. Handlers serialise what they read (Postgres
+ * parameters, outbox rows, logs) with recursive code that overflows the stack a few thousand levels down, and an
+ * error there would be retried as if it were transient; no contract message comes near this depth.
+ */
+export const MESSAGE_MAX_DEPTH = 64;
+
+/**
+ * Why a parsed message cannot be handled and stored, or undefined: nested deeper than {@link MESSAGE_MAX_DEPTH}, or
+ * (when `checkText`) a string or key with U+0000 or an unpaired surrogate, which Postgres refuses in text and jsonb.
+ * Iterative, so a hostile depth cannot overflow the stack here either.
+ *
+ * @example
+ * unstorableProblem(JSON.parse(raw), raw.includes('\\u')); // { path: 'payload.output.note', message: '…' }
+ */
+export function unstorableProblem(value: unknown, checkText: boolean): { path: string; message: string } | undefined {
+  const stack: Array<{ value: unknown; depth: number; path: Array<string | number> }> = [{ value, depth: 0, path: [] }];
+  const at = (path: Array<string | number>) => path.map(String).join('.') || '(root)';
+  while (stack.length > 0) {
+    const item = stack.pop()!;
+    if (typeof item.value === 'string') {
+      if (checkText && !isStorableText(item.value)) return { path: at(item.path), message: 'contains U+0000 or an unpaired UTF-16 surrogate, which the store cannot hold' };
+      continue;
+    }
+    if (item.value === null || typeof item.value !== 'object') continue;
+    if (item.depth >= MESSAGE_MAX_DEPTH) return { path: at(item.path.slice(0, 8)), message: `is nested deeper than ${MESSAGE_MAX_DEPTH} objects/arrays` };
+    if (Array.isArray(item.value)) {
+      item.value.forEach((child, i) => stack.push({ value: child, depth: item.depth + 1, path: [...item.path, i] }));
+      continue;
+    }
+    for (const [key, child] of Object.entries(item.value)) {
+      if (checkText && !isStorableText(key)) return { path: at(item.path), message: 'has a key with U+0000 or an unpaired UTF-16 surrogate, which the store cannot hold' };
+      stack.push({ value: child, depth: item.depth + 1, path: [...item.path, key] });
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Size check, JSON parse, schema validation and the storability check ({@link unstorableProblem}) of one Kafka value;
+ * never throws. A failure carries a code and a
  * readable message for the dead letter.
  *
  * @example
@@ -134,8 +173,9 @@ export function decodeMessage(binding: TopicBinding, value: Buffer | null, sourc
     return { ok: false, failure: { code: 'BUS.MESSAGE_TOO_LARGE', message: `message is ${value.length} bytes, the limit is ${maxBytes} (BUS_MAX_MESSAGE_BYTES)` } };
   }
   let json: unknown;
+  const text = value.toString('utf8');
   try {
-    json = JSON.parse(value.toString('utf8'));
+    json = JSON.parse(text);
   } catch (error) {
     return { ok: false, failure: { code: 'BUS.INVALID_JSON', message: `message is not valid JSON: ${(error as Error).message}` } };
   }
@@ -147,6 +187,14 @@ export function decodeMessage(binding: TopicBinding, value: Buffer | null, sourc
     return {
       ok: false,
       failure: { code: 'BUS.SCHEMA_INVALID', message: `message on ${binding.topic} is not ${what}: ${summary}${issues.length > 5 ? `; and ${issues.length - 5} more` : ''}`, issues },
+    };
+  }
+  // Well-formed input only yields U+0000 or a lone surrogate through a \u escape, so text without one skips that check.
+  const problem = unstorableProblem(parsed.data, text.includes('\\u'));
+  if (problem) {
+    return {
+      ok: false,
+      failure: { code: 'BUS.UNSTORABLE_VALUE', message: `message on ${binding.topic} cannot be stored: ${problem.path} ${problem.message}`, issues: [problem] },
     };
   }
   const envelope = binding.wrap ? binding.wrap(parsed.data, source) : (parsed.data as Envelope<unknown>);

@@ -4,3 +4,4 @@ export * from './processed-ledger';
 export * from './outbox';
 export * from './migrate-all';
 export * from './outbox-metrics';
+export * from './retention';

@@ -1,4 +1,4 @@
-import { auditHash, GENESIS_HASH, verifyChain, type AuditRecord } from './audit-hash';
+import { auditHash, GENESIS_HASH, payloadDigest, verifyChain, type AuditRecord } from './audit-hash';
 
 function chain(n: number): Array<AuditRecord & { prevHash: string; hash: string }> {
   const rows: Array<AuditRecord & { prevHash: string; hash: string }> = [];
@@ -40,5 +40,50 @@ describe('audit hash chain', () => {
     const rows = chain(2);
     rows[0] = { ...rows[0]!, result: { n: 1, id: 'globex' } };
     expect(verifyChain(rows).ok).toBe(true);
+  });
+
+  describe('version 2: the hash covers salted digests of the payloads, so they can be erased', () => {
+    function chainV2(n: number, start: Array<AuditRecord & { prevHash: string; hash: string }> = []): Array<AuditRecord & { prevHash: string; hash: string }> {
+      const rows = [...start];
+      let prev = rows.at(-1)?.hash ?? GENESIS_HASH;
+      const first = rows.length + 1;
+      for (let i = first; i < first + n; i++) {
+        const args = { tenantId: 'globex', email: `person${i}@globex.example` };
+        const result = { unlocked: true, email: `person${i}@globex.example` };
+        const salt = `salt-${i}`;
+        const record: AuditRecord = {
+          id: String(i), at: new Date(Date.UTC(2025, 0, 1, 0, 0, i)).toISOString(), caseId: 'case_1', taskId: 't', tenantId: 'globex', agent: 'resolver',
+          tool: 'unlock_account', toolCallId: `c${i}`, arguments: args, decision: 'allowed', outcome: 'ok', errorCode: null, result, latencyMs: 3,
+          approvalId: null, idempotencyKey: `k${i}`, hashVersion: 2, salt, argumentsDigest: payloadDigest(salt, args), resultDigest: payloadDigest(salt, result),
+        };
+        const hash = auditHash(prev, record);
+        rows.push({ ...record, prevHash: prev, hash });
+        prev = hash;
+      }
+      return rows;
+    }
+    const erase = (row: AuditRecord & { prevHash: string; hash: string }) => ({ ...row, arguments: null, result: null, salt: null, erasedAt: '2026-01-01T00:00:00.000Z' });
+
+    it('verifies a chain that mixes version-1 and version-2 rows, before and after erasing payloads', () => {
+      const rows = chainV2(3, chain(2));
+      expect(verifyChain(rows)).toMatchObject({ ok: true, count: 5 });
+      rows[3] = erase(rows[3]!);
+      expect(verifyChain(rows)).toMatchObject({ ok: true, count: 5 });
+    });
+
+    it('detects a modified payload of a row that was not erased', () => {
+      const rows = chainV2(3);
+      rows[1] = { ...rows[1]!, result: { unlocked: false } };
+      expect(verifyChain(rows)).toMatchObject({ ok: false, brokenId: '2', reason: expect.stringContaining('modified') });
+    });
+
+    it('detects a changed field of an erased row, a replaced digest and a row downgraded to version 1', () => {
+      const erased = chainV2(3).map(erase);
+      expect(verifyChain(erased).ok).toBe(true);
+      expect(verifyChain(erased.map((r, i) => (i === 1 ? { ...r, decision: 'denied' } : r)))).toMatchObject({ ok: false, brokenId: '2' });
+      expect(verifyChain(erased.map((r, i) => (i === 1 ? { ...r, resultDigest: payloadDigest('x', { unlocked: false }) } : r)))).toMatchObject({ ok: false, brokenId: '2' });
+      const { hashVersion: _v, ...downgraded } = chainV2(2)[1]!;
+      expect(verifyChain([chainV2(2)[0]!, downgraded])).toMatchObject({ ok: false, brokenId: '2', reason: expect.stringContaining('modified') });
+    });
   });
 });

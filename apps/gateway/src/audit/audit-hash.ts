@@ -21,11 +21,35 @@ export interface AuditRecord {
   latencyMs: number;
   approvalId: string | null;
   idempotencyKey: string | null;
+  /**
+   * 2 (rows written since gateway migration 003): the hash covers `argumentsDigest` and `resultDigest`, salted digests
+   * of the payloads, instead of the payloads, so erasure can remove them (and the salt) and the chain still verifies.
+   * Absent: version 1, the hash covers the payloads themselves.
+   */
+  hashVersion?: 2;
+  salt?: string | null;
+  argumentsDigest?: string;
+  resultDigest?: string;
+  /** Set when the payloads were erased (arguments, result and salt are then null). Not hashed. */
+  erasedAt?: string | null;
 }
 
-/** hash = sha256(prev_hash ‖ canonical JSON of the row); changing, removing or reordering any row breaks the chain. */
+/** sha256(salt ‖ canonical JSON of a payload): commits to it without revealing it; unlinkable once the salt is gone. */
+export function payloadDigest(salt: string, value: unknown): string {
+  return createHash('sha256').update(salt).update('\n').update(canonicalJson(value ?? null)).digest('hex');
+}
+
+/**
+ * hash = sha256(prev_hash ‖ canonical JSON of the row); changing, removing or reordering any row breaks the chain.
+ * Version-2 rows hash the row with the payload digests in place of the payloads (see {@link AuditRecord.hashVersion}).
+ */
 export function auditHash(prevHash: string, record: AuditRecord): string {
-  return createHash('sha256').update(prevHash).update('\n').update(canonicalJson(record)).digest('hex');
+  let hashed: unknown = record;
+  if (record.hashVersion === 2) {
+    const { arguments: _arguments, result: _result, salt: _salt, erasedAt: _erasedAt, ...committed } = record;
+    hashed = committed;
+  }
+  return createHash('sha256').update(prevHash).update('\n').update(canonicalJson(hashed)).digest('hex');
 }
 
 export type ChainVerdict = { ok: true; count: number; lastHash: string } | { ok: false; brokenId: string; reason: string; count: number };
@@ -40,6 +64,12 @@ export function verifyChain(
   for (const row of rows) {
     const { prevHash, hash, ...record } = row;
     if (prevHash !== prev) return { ok: false, brokenId: row.id, reason: 'prev_hash does not match the previous row (row removed, inserted or reordered)', count };
+    if (record.hashVersion === 2 && !record.erasedAt) {
+      const salt = record.salt ?? '';
+      if (payloadDigest(salt, record.arguments) !== record.argumentsDigest || payloadDigest(salt, record.result) !== record.resultDigest) {
+        return { ok: false, brokenId: row.id, reason: 'row content does not match its hash (row modified)', count };
+      }
+    }
     if (auditHash(prevHash, record) !== hash) return { ok: false, brokenId: row.id, reason: 'row content does not match its hash (row modified)', count };
     prev = hash;
     count++;

@@ -1,10 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Pool, PoolClient } from 'pg';
 import { GATEWAY_POOL } from '../gateway.tokens';
-import { auditHash, GENESIS_HASH, verifyChain, type AuditRecord, type ChainVerdict } from './audit-hash';
+import { auditHash, GENESIS_HASH, payloadDigest, verifyChain, type AuditRecord, type ChainVerdict } from './audit-hash';
 
-/** What the invoke pipeline reports about one call; id, time and hashes are filled in here. */
-export type AuditEntry = Omit<AuditRecord, 'id' | 'at'>;
+/** What the invoke pipeline reports about one call; id, time, digests and hashes are filled in here. */
+export type AuditEntry = Omit<AuditRecord, 'id' | 'at' | 'hashVersion' | 'salt' | 'argumentsDigest' | 'resultDigest' | 'erasedAt'>;
 
 type Queryable = Pick<PoolClient, 'query'>;
 
@@ -18,7 +19,8 @@ function storable(value: unknown): unknown {
 
 // The text id gets its own name: `ORDER BY id` would otherwise sort the text alias (1, 10, 100, 2…).
 const SELECT_ROWS = `SELECT id::text AS row_id, at, case_id, task_id, tenant_id, agent, tool, tool_call_id, arguments, decision, outcome,
-  error_code, result, latency_ms, approval_id, idempotency_key, prev_hash, hash FROM gateway.audit_log`;
+  error_code, result, latency_ms, approval_id, idempotency_key, prev_hash, hash, hash_version, salt, arguments_digest, result_digest, erased_at
+  FROM gateway.audit_log`;
 
 /** Append-only, hash-chained audit log (gateway.audit_log); UPDATE/DELETE are refused by a trigger. */
 @Injectable()
@@ -47,22 +49,31 @@ export class AuditRepository {
     await tx.query(`SELECT pg_advisory_xact_lock(hashtext('gateway.audit_log'))`);
     const { rows: last } = await tx.query<{ hash: string }>('SELECT hash FROM gateway.audit_log ORDER BY id DESC LIMIT 1');
     const { rows: next } = await tx.query<{ id: string }>(`SELECT nextval('gateway.audit_log_id_seq')::text AS id`);
+    // A fresh salt per row: the digests then reveal nothing about low-entropy payloads (an e-mail address), and once
+    // erasure removes the salt with the payloads they cannot be linked back to them.
+    const salt = randomBytes(16).toString('hex');
+    const args = storable(entry.arguments ?? null);
+    const result = storable(entry.result ?? null);
     const record: AuditRecord = {
       ...entry,
-      arguments: storable(entry.arguments ?? null),
-      result: storable(entry.result ?? null),
+      arguments: args,
+      result,
       id: next[0]!.id,
       at: new Date().toISOString(),
+      hashVersion: 2,
+      salt,
+      argumentsDigest: payloadDigest(salt, args),
+      resultDigest: payloadDigest(salt, result),
     };
     const prevHash = last[0]?.hash ?? GENESIS_HASH;
     const hash = auditHash(prevHash, record);
     await tx.query(
       `INSERT INTO gateway.audit_log (id, at, case_id, task_id, tenant_id, agent, tool, tool_call_id, arguments, decision, outcome,
-        error_code, result, latency_ms, approval_id, idempotency_key, prev_hash, hash)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18)`,
+        error_code, result, latency_ms, approval_id, idempotency_key, prev_hash, hash, hash_version, salt, arguments_digest, result_digest)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,2,$19,$20,$21)`,
       [record.id, record.at, record.caseId, record.taskId, record.tenantId, record.agent, record.tool, record.toolCallId,
         JSON.stringify(record.arguments), record.decision, record.outcome, record.errorCode, JSON.stringify(record.result),
-        record.latencyMs, record.approvalId, record.idempotencyKey, prevHash, hash],
+        record.latencyMs, record.approvalId, record.idempotencyKey, prevHash, hash, salt, record.argumentsDigest, record.resultDigest],
     );
     return record.id;
   }
@@ -92,7 +103,12 @@ export async function verifyAuditChain(pool: Pick<Pool, 'query'>, pageSize = 100
 }
 
 function toRecord(r: Record<string, unknown>): AuditRecord & { prevHash: string; hash: string } {
+  // Version-1 rows must come back with exactly the fields their hash was computed over.
+  const v2 = r.hash_version === 2
+    ? { hashVersion: 2 as const, salt: r.salt as string | null, argumentsDigest: r.arguments_digest as string, resultDigest: r.result_digest as string, erasedAt: r.erased_at ? (r.erased_at as Date).toISOString() : null }
+    : {};
   return {
+    ...v2,
     id: r.row_id as string,
     at: (r.at as Date).toISOString(),
     caseId: r.case_id as string | null,

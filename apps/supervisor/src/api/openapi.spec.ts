@@ -8,8 +8,9 @@ import { repoPath } from '../paths';
 import { CasesController } from './cases.controller';
 import { ConsoleController } from './console.controller';
 import { MetricsController } from './metrics.controller';
+import { QuarantineController } from './quarantine.controller';
 
-const CONTROLLERS = [HealthController, AuthController, CasesController, ConsoleController, MetricsController];
+const CONTROLLERS = [HealthController, AuthController, CasesController, ConsoleController, MetricsController, QuarantineController];
 
 /** Every route the controllers register, as `METHOD /path` with OpenAPI-style `{params}`. */
 function registeredRoutes(): string[] {

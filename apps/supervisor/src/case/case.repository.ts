@@ -86,13 +86,19 @@ export class CaseRepository {
     return rows[0] ? toLocked(rows[0]) : undefined;
   }
 
-  /** The next case whose deadline or retry is due, locked; cases locked by another handler are skipped. */
-  async lockNextDue(tx: PoolClient, now: Date): Promise<LockedCase | undefined> {
+  /**
+   * The next case whose deadline or retry is due, locked, with its count of failed ticks; cases locked by another
+   * handler, quarantined cases (see DueQuarantineRepository) and `skip` (cases that failed earlier in this scan) are
+   * passed over.
+   */
+  async lockNextDue(tx: PoolClient, now: Date, skip: readonly string[] = []): Promise<(LockedCase & { dueFailures: number }) | undefined> {
     const { rows } = await tx.query(
-      `${SELECT_CASE} WHERE due_at <= $1 ORDER BY due_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
-      [now.toISOString()],
+      `SELECT version, state, ticket, context, due_failures FROM supervisor.cases
+        WHERE due_at <= $1 AND quarantined_at IS NULL AND NOT (case_id = ANY($2::text[]))
+        ORDER BY due_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
+      [now.toISOString(), skip],
     );
-    return rows[0] ? toLocked(rows[0]) : undefined;
+    return rows[0] ? { ...toLocked(rows[0]), dueFailures: rows[0].due_failures as number } : undefined;
   }
 
   /** Moves a case's due time without a transition (a tick that found nothing due). */

@@ -4,7 +4,7 @@ import {
   TOPIC_SPECS, type AgentResult, type Envelope, type ErrorInfo, type SupervisorCommand, type TicketEvent,
 } from '@switchboard/contracts';
 import type { TaskTokenIssuer } from '@switchboard/gateway-client';
-import { JsonLogger } from '@switchboard/observability';
+import { describeError, JsonLogger, withLogContext } from '@switchboard/observability';
 import { ProcedureSet } from '@switchboard/procedures';
 import { inTransaction, Outbox, ProcessedLedger, type OutboxLeasePublisher, type OutboxMessage, type OutboxRecord, type PreparedOutbox } from '@switchboard/store';
 import { GatewayAdminError, type GatewayAdminPort } from '../gateway/gateway-admin.port';
@@ -12,6 +12,7 @@ import type { Policy } from '../policy/policy.schema';
 import { decide, initialCase } from './case.machine';
 import { CaseCache } from './case-cache';
 import { CaseExistsError, CaseVersionConflictError, type CaseRepository, type LockedCase } from './case.repository';
+import { DueQuarantineRepository, type DueFailureRecord } from './due-quarantine.repository';
 import type { CaseEvent, Decision } from './case.types';
 
 /** Ledger consumer name: one row per handled message id. */
@@ -31,15 +32,29 @@ export function messageIdFor(caseId: string, causeId: string, index: number): st
   return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
 }
 
-/** How CaseService writes: the direct publisher for its outbox rows, the clock, the state cache size. */
+/** How CaseService writes: the direct publisher for its outbox rows, the clock, the state cache's memory budget. */
 export interface CaseServiceOptions {
   /** Publishes a transition's messages right after its commit (leased outbox rows); without it the relay does. */
   publisher?: OutboxLeasePublisher;
   clock?: () => Date;
-  cacheSize?: number;
+  /** Bytes of case state the cache may hold (see CaseCache); default 64 MiB. */
+  cacheMaxBytes?: number;
+  /** Back-off of a case whose tick throws, and how many failed ticks quarantine it (see {@link CaseService.tickDue}). */
+  dueRetry?: DueRetryOptions;
+  /** Told about every failed tick (metrics). */
+  onDueFailure?: (failure: DueFailureRecord & { caseId: string; reason: string }) => void;
   /** Resolution procedures the machine dispatches with (default: none, every intent on the free loop). */
   procedures?: ProcedureSet;
 }
+
+/** Back-off of failing due ticks: baseMs, doubling per failure up to maxMs; quarantined after maxFailures. */
+export interface DueRetryOptions {
+  baseMs: number;
+  maxMs: number;
+  maxFailures: number;
+}
+
+const DEFAULT_DUE_RETRY: DueRetryOptions = { baseMs: 2_000, maxMs: 300_000, maxFailures: 5 };
 
 /**
  * Applies events to cases. The hot path (tickets, agent results, commands) takes the case's last state from the
@@ -56,6 +71,9 @@ export class CaseService {
   private readonly cache: CaseCache;
   private readonly publisher?: OutboxLeasePublisher;
   private readonly clock: () => Date;
+  private readonly quarantine: DueQuarantineRepository;
+  private readonly dueRetry: DueRetryOptions;
+  private readonly onDueFailure?: CaseServiceOptions['onDueFailure'];
   private readonly procedures: ProcedureSet;
 
   constructor(
@@ -67,9 +85,12 @@ export class CaseService {
     options: CaseServiceOptions = {},
   ) {
     this.ledger = new ProcessedLedger(pool);
-    this.cache = new CaseCache(options.cacheSize);
+    this.cache = new CaseCache(options.cacheMaxBytes);
     this.publisher = options.publisher;
     this.clock = options.clock ?? (() => new Date());
+    this.quarantine = new DueQuarantineRepository(pool);
+    this.dueRetry = options.dueRetry ?? DEFAULT_DUE_RETRY;
+    this.onDueFailure = options.onDueFailure;
     this.procedures = options.procedures ?? ProcedureSet.empty();
   }
 
@@ -118,23 +139,63 @@ export class CaseService {
     return this.onCaseEvent(caseId, { kind: 'internal_failure', messageId: `failed:${messageId}`, error });
   }
 
-  /** Feeds due step deadlines and retries through decide(); returns how many cases were handled. */
+  /**
+   * Feeds due step deadlines and retries through decide(); returns how many cases were handled. A case whose tick
+   * throws does not hold up the others: it is skipped for the rest of this scan, its failure is recorded, its due time
+   * backs off, and after `dueRetry.maxFailures` failed ticks it is quarantined with the reason (listed by the
+   * quarantine API, logged, counted) until an operator releases it. A failure to lock at all (Postgres down) ends the
+   * scan; the next interval tries again.
+   */
   async tickDue(max = 100): Promise<number> {
     let handled = 0;
-    while (handled < max) {
-      const found = await inTransaction(this.pool, async (tx) => {
-        const now = this.clock();
-        const current = await this.repo.lockNextDue(tx, now);
-        if (!current) return false;
-        const event: CaseEvent = { kind: 'tick', messageId: `tick:${current.state.caseId}:${current.version}` };
-        const decision = await this.applyLocked(tx, current, event, now);
-        if (!decision.changed) await this.repo.setDue(tx, current.state.caseId, decision.state);
-        return true;
-      });
-      if (!found) break;
-      handled++;
+    const failed: string[] = [];
+    while (handled + failed.length < max) {
+      let picked: (LockedCase & { dueFailures: number }) | undefined;
+      try {
+        const found = await inTransaction(this.pool, async (tx) => {
+          const now = this.clock();
+          const current = await this.repo.lockNextDue(tx, now, failed);
+          if (!current) return false;
+          picked = current;
+          const event: CaseEvent = { kind: 'tick', messageId: `tick:${current.state.caseId}:${current.version}` };
+          const decision = await this.applyLocked(tx, current, event, now);
+          if (!decision.changed) await this.repo.setDue(tx, current.state.caseId, decision.state);
+          if (current.dueFailures > 0) await this.quarantine.clearFailures(tx, current.state.caseId);
+          return true;
+        });
+        if (!found) break;
+        handled++;
+      } catch (error) {
+        if (!picked) throw error;
+        failed.push(picked.state.caseId);
+        await this.recordDueFailure(picked, error);
+      }
     }
     return handled;
+  }
+
+  private async recordDueFailure(current: LockedCase & { dueFailures: number }, error: unknown): Promise<void> {
+    const caseId = current.state.caseId;
+    const info = describeError(error);
+    const reason = `${info.code}: ${info.message}`;
+    const delayMs = Math.min(this.dueRetry.maxMs, this.dueRetry.baseMs * 2 ** current.dueFailures);
+    await withLogContext({ caseId, correlationId: current.state.correlationId }, async () => {
+      let record: DueFailureRecord | undefined;
+      try {
+        record = await this.quarantine.recordFailure(caseId, reason, new Date(this.clock().getTime() + delayMs), this.dueRetry.maxFailures);
+      } catch (recordError) {
+        // Skipped for this scan anyway; the next scan meets it again and tries to record then.
+        this.logger.error('due tick failed and the failure could not be recorded', { error: info, recordError: describeError(recordError) });
+        return;
+      }
+      if (!record) return;
+      if (record.quarantined) {
+        this.logger.error('case quarantined: its due tick keeps failing; the scanner skips it until it is released', { failures: record.failures, error: info });
+      } else {
+        this.logger.warn('due tick failed; the case backs off while the others go on', { failures: record.failures, retryInMs: delayMs, error: info });
+      }
+      this.onDueFailure?.({ caseId, reason, ...record });
+    });
   }
 
   private async onCaseEvent(caseId: string, event: CaseEvent): Promise<HandleOutcome> {
