@@ -2,6 +2,8 @@
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://switchboard:switchboard@127.0.0.1:5432/switchboard_test';
 export const TEST_ACME_DATABASE_URL = process.env.TEST_ACME_DATABASE_URL ?? 'postgres://switchboard:switchboard@127.0.0.1:5432/acme_test';
 export const TEST_KAFKA_BROKERS = (process.env.TEST_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+/** The test stacks' tenant registry: reference tenants in their regions, any other tenant in us-east-1. */
+export const TEST_TENANT_REGISTRY = `${__dirname}/tenants.test.yaml`;
 
 /** Refuses to touch a database whose name lacks "test" (STYLE.md §9). */
 export function assertTestDatabase(url: string): void {

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { configureLogging, initTracing, JsonLogger, loadConfigOrExit, redactConfig } from '@switchboard/observability';
+import { configureLogging, initTracing, JsonLogger, loadConfigOrExit, redactConfig, SwitchboardError } from '@switchboard/observability';
 import { createIngressApp } from './ingress.app';
 import { IngressConfigSchema } from './ingress.config';
 
@@ -12,4 +12,8 @@ async function bootstrap(): Promise<void> {
   new JsonLogger('ingress').info('ingress listening', { port: config.PORT, config: redactConfig(config) });
 }
 
-void bootstrap();
+bootstrap().catch((error: unknown) => {
+  // A bad tenant registry is a configuration error (exit 78, like bad env); anything else is a start-up failure.
+  process.stderr.write(`ingress failed to start: ${(error as Error).message}\n`);
+  process.exit(error instanceof SwitchboardError && error.code === 'TENANT.REGISTRY_INVALID' ? 78 : 1);
+});
