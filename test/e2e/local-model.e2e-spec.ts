@@ -25,6 +25,7 @@ const keys = {
   GATEWAY_ADMIN_KEY: `local-e2e-admin-key-${run}`,
   ACME_API_KEY: `local-e2e-acme-key-${run}`,
   SUPERVISOR_API_KEYS: `local-e2e-supervisor-key-${run}`,
+  SUPERVISOR_COMMAND_KEYS: `local-e2e:local-e2e-command-key-${run}-0123456789abcdef`,
 };
 const children: Array<{ name: string; proc: ChildProcess; log: string[] }> = [];
 let db: Pool;

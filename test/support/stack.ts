@@ -29,13 +29,15 @@ import { parsePolicy } from '../../apps/supervisor/src/policy/policy.loader';
 import { TRIAGE_CONFIG, TriageConfigSchema } from '../../apps/triage/src/triage.config';
 import { TriageService } from '../../apps/triage/src/triage.service';
 import { VerifierService } from '../../apps/verifier/src/verifier.service';
-import { TEST_ACME_DATABASE_URL, TEST_DATABASE_URL, TEST_KAFKA_BROKERS } from './env';
+import { TEST_ACME_DATABASE_URL, TEST_DATABASE_URL, TEST_KAFKA_BROKERS, TEST_TENANT_REGISTRY } from './env';
 
 export const STACK_KEYS = {
   acme: 'e2e-acme-api-key-0123456789abcdef',
   gatewayAdmin: 'e2e-gateway-admin-key-0123456789',
   tokenSecret: 'e2e-gateway-token-secret-0123456789abcdefgh',
   supervisorApi: 'e2e-supervisor-api-key-0123456789',
+  /** SUPERVISOR_COMMAND_KEYS of the stack's supervisor (`<key id>:<secret>`). */
+  commandKeys: 'e2e-console:e2e-command-signing-key-0123456789abcdef',
 };
 
 export interface Stack {
@@ -127,7 +129,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
   const supervisorEnv = {
     ...kafkaEnv, DATABASE_URL: TEST_DATABASE_URL, GATEWAY_TOKEN_SECRET: STACK_KEYS.tokenSecret, GATEWAY_ADMIN_KEY: STACK_KEYS.gatewayAdmin,
-    GATEWAY_URL: gatewayUrl, SUPERVISOR_API_KEYS: STACK_KEYS.supervisorApi, SUPERVISOR_GROUP_ID: groups.supervisor, SUPERVISOR_SCAN_INTERVAL_MS: '200',
+    GATEWAY_URL: gatewayUrl, SUPERVISOR_API_KEYS: STACK_KEYS.supervisorApi, SUPERVISOR_COMMAND_KEYS: STACK_KEYS.commandKeys, TENANT_REGISTRY_FILE: TEST_TENANT_REGISTRY, SUPERVISOR_GROUP_ID: groups.supervisor, SUPERVISOR_SCAN_INTERVAL_MS: '200',
     ...options.supervisorEnv,
   };
   let supervisorApp: INestApplication | undefined;

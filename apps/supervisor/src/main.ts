@@ -14,7 +14,7 @@ async function bootstrap(): Promise<void> {
 
 bootstrap().catch((error: unknown) => {
   // A bad policy file is a configuration error (exit 78, like bad env); anything else is a start-up failure.
-  const code = error instanceof SwitchboardError && error.code === 'SUPERVISOR.POLICY_INVALID' ? 78 : 1;
+  const code = error instanceof SwitchboardError && (error.code === 'SUPERVISOR.POLICY_INVALID' || error.code === 'TENANT.REGISTRY_INVALID') ? 78 : 1;
   process.stderr.write(`supervisor failed to start: ${(error as Error).message}\n`);
   process.exit(code);
 });

@@ -2,6 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { JsonLogger } from '@switchboard/observability';
 import type { NextFunction, Request, Response } from 'express';
+import { loadTenantRegistry, type TenantRegistry } from '@switchboard/tenancy';
 import type { GatewayAdminPort } from './gateway/gateway-admin.port';
 import { supervisorAppPath } from './paths';
 import { loadPolicyFile } from './policy/policy.loader';
@@ -9,14 +10,16 @@ import type { Policy } from './policy/policy.schema';
 import type { SupervisorConfig } from './supervisor.config';
 import { SupervisorModule } from './supervisor.module';
 
-/** Builds the supervisor app (main.ts and the integration tests); the policy file is read and validated here. */
-export async function createSupervisorApp(config: SupervisorConfig, overrides: { policy?: Policy; gatewayAdmin?: GatewayAdminPort } = {}): Promise<NestExpressApplication> {
+/** Builds the supervisor app (main.ts and the integration tests); the policy and tenant registry files are read and validated here. */
+export async function createSupervisorApp(config: SupervisorConfig, overrides: { policy?: Policy; gatewayAdmin?: GatewayAdminPort; tenants?: TenantRegistry } = {}): Promise<NestExpressApplication> {
   const policy = overrides.policy ?? loadPolicyFile(config.SUPERVISOR_POLICY_FILE);
+  const tenants = overrides.tenants ?? loadTenantRegistry(config);
   const app = await NestFactory.create<NestExpressApplication>(
-    SupervisorModule.forRoot({ config, policy, ...(overrides.gatewayAdmin ? { gatewayAdmin: overrides.gatewayAdmin } : {}) }),
+    SupervisorModule.forRoot({ config, policy, tenants, ...(overrides.gatewayAdmin ? { gatewayAdmin: overrides.gatewayAdmin } : {}) }),
     { logger: new JsonLogger('nest') },
   );
   app.useBodyParser('json', { limit: 64 * 1024 });
+  if (config.SUPERVISOR_TRUST_PROXY_HOPS > 0) app.set('trust proxy', config.SUPERVISOR_TRUST_PROXY_HOPS);
   // The console: static ES modules, same origin as the API, nothing from elsewhere (no inline script, no framing).
   app.use('/console', (_req: Request, res: Response, next: NextFunction) => {
     res.setHeader('Content-Security-Policy', "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");

@@ -5,15 +5,19 @@ import { HealthController, HealthService, READINESS_CHECKS, ReadinessCheck } fro
 import { TaskTokenIssuer } from '@switchboard/gateway-client';
 import { describeError, JsonLogger } from '@switchboard/observability';
 import { createPool, OutboxLeasePublisher, OutboxRelay, runMigrations, storeMigrationsDir } from '@switchboard/store';
+import type { TenantRegistry } from '@switchboard/tenancy';
 import { CasesController } from './api/cases.controller';
 import { ConsoleController } from './api/console.controller';
 import { MetricsController } from './api/metrics.controller';
 import { ActorGuard } from './auth/actor.guard';
 import { AuthController } from './auth/auth.controller';
+import { LoginThrottle } from './auth/login-throttle';
 import { SessionCodec } from './auth/session';
 import { CaseRepository } from './case/case.repository';
 import { CaseService } from './case/case.service';
+import { CommandSignatures } from './commands/command-signature';
 import { DueScanner } from './case/due-scanner';
+import { ticketIntake } from './intake/ticket-intake';
 import { CaseEventsHub } from './console/case-events.hub';
 import { ConsoleRepository } from './console/console.repository';
 import { ConsoleService } from './console/console.service';
@@ -92,6 +96,8 @@ class SupervisorRuntime extends ReadinessCheck implements OnModuleInit, OnModule
 export interface SupervisorModuleOptions {
   config: SupervisorConfig;
   policy: Policy;
+  /** Where each tenant's tickets go (TENANT_REGISTRY_FILE, validated at start-up). */
+  tenants: TenantRegistry;
   /** Tests replace the gateway admin adapter with a named fake. */
   gatewayAdmin?: GatewayAdminPort;
 }
@@ -123,28 +129,42 @@ export class SupervisorModule {
         {
           provide: CaseService,
           useFactory: (pool: Pool, repo: CaseRepository, tokens: TaskTokenIssuer, gateway: GatewayAdminPort, publisher: OutboxLeasePublisher) =>
-            new CaseService(pool, repo, policy, tokens, gateway, config.SUPERVISOR_DIRECT_PUBLISH ? { publisher } : {}),
+            new CaseService(pool, repo, policy, tokens, gateway, { admit: ticketIntake(options.tenants), ...(config.SUPERVISOR_DIRECT_PUBLISH ? { publisher } : {}) }),
           inject: [Pool, CaseRepository, TaskTokenIssuer, GatewayAdminPort, OutboxLeasePublisher],
         },
-        { provide: SupervisorHandler, useFactory: (cases: CaseService) => new SupervisorHandler(cases, config.BUS_MAX_ATTEMPTS), inject: [CaseService] },
+        { provide: CommandSignatures, useFactory: () => new CommandSignatures(config.SUPERVISOR_COMMAND_KEYS, config.SUPERVISOR_COMMAND_MAX_AGE_SECONDS) },
+        {
+          provide: SupervisorHandler,
+          useFactory: (cases: CaseService, commands: CommandSignatures) => new SupervisorHandler(cases, config.BUS_MAX_ATTEMPTS, commands),
+          inject: [CaseService, CommandSignatures],
+        },
         { provide: DueScanner, useFactory: (cases: CaseService) => new DueScanner(cases, config.SUPERVISOR_SCAN_INTERVAL_MS), inject: [CaseService] },
         SupervisorRuntime,
         { provide: READINESS_CHECKS, useFactory: (runtime: SupervisorRuntime) => [runtime], inject: [SupervisorRuntime] },
         HealthService,
         { provide: SessionCodec, useFactory: () => new SessionCodec(config.SUPERVISOR_SESSION_SECRET, config.SUPERVISOR_SESSION_TTL_SECONDS) },
+        {
+          provide: LoginThrottle,
+          useFactory: (pool: Pool) => LoginThrottle.postgres(pool, {
+            maxFailuresPerUser: config.SUPERVISOR_LOGIN_MAX_FAILURES_PER_USER, maxFailuresPerIp: config.SUPERVISOR_LOGIN_MAX_FAILURES_PER_IP,
+            windowSeconds: config.SUPERVISOR_LOGIN_FAILURE_WINDOW_SECONDS, lockoutSeconds: config.SUPERVISOR_LOGIN_LOCKOUT_SECONDS, maxAttemptsPerMinute: config.SUPERVISOR_LOGIN_MAX_PER_MINUTE,
+          }),
+          inject: [Pool],
+        },
         ActorGuard,
         { provide: ConsoleRepository, useFactory: (pool: Pool) => new ConsoleRepository(pool), inject: [Pool] },
         { provide: CaseEventsHub, useFactory: (repo: ConsoleRepository) => new CaseEventsHub(repo), inject: [ConsoleRepository] },
         {
           provide: SupervisorMetrics,
-          useFactory: (repo: ConsoleRepository, hub: CaseEventsHub) => new SupervisorMetrics(repo, config.SUPERVISOR_METRICS_WINDOW_HOURS, () => hub.listeners),
+          useFactory: (repo: ConsoleRepository, hub: CaseEventsHub) =>
+            new SupervisorMetrics(repo, config.SUPERVISOR_METRICS_WINDOW_HOURS, () => hub.listeners, config.SUPERVISOR_METRICS_CACHE_SECONDS * 1000),
           inject: [ConsoleRepository, CaseEventsHub],
         },
         {
           provide: ConsoleService,
-          useFactory: (pool: Pool, cases: CaseRepository, repo: ConsoleRepository, bus: KafkaBus, metrics: SupervisorMetrics) =>
-            new ConsoleService(pool, cases, repo, bus, (command) => metrics.countDecision(command)),
-          inject: [Pool, CaseRepository, ConsoleRepository, KafkaBus, SupervisorMetrics],
+          useFactory: (pool: Pool, cases: CaseRepository, repo: ConsoleRepository, bus: KafkaBus, metrics: SupervisorMetrics, commands: CommandSignatures) =>
+            new ConsoleService(pool, cases, repo, bus, commands, (command) => metrics.countDecision(command)),
+          inject: [Pool, CaseRepository, ConsoleRepository, KafkaBus, SupervisorMetrics, CommandSignatures],
         },
       ],
     };

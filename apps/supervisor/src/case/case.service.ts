@@ -36,6 +36,8 @@ export interface CaseServiceOptions {
   publisher?: OutboxLeasePublisher;
   clock?: () => Date;
   cacheSize?: number;
+  /** Tenant registry + credential redaction of each new ticket (intake/ticket-intake.ts); throws to refuse it. */
+  admit?: (ticket: TicketEvent) => TicketEvent;
 }
 
 /**
@@ -53,6 +55,7 @@ export class CaseService {
   private readonly cache: CaseCache;
   private readonly publisher?: OutboxLeasePublisher;
   private readonly clock: () => Date;
+  private readonly admit: (ticket: TicketEvent) => TicketEvent;
 
   constructor(
     private readonly pool: Pool,
@@ -66,11 +69,12 @@ export class CaseService {
     this.cache = new CaseCache(options.cacheSize);
     this.publisher = options.publisher;
     this.clock = options.clock ?? (() => new Date());
+    this.admit = options.admit ?? ((ticket) => ticket);
   }
 
   async onTicket(envelope: Envelope<TicketEvent>): Promise<HandleOutcome> {
     const now = this.clock();
-    const fresh = initialCase(envelope.payload, { caseId: envelope.caseId, correlationId: envelope.correlationId }, this.policy, now);
+    const fresh = initialCase(this.admit(envelope.payload), { caseId: envelope.caseId, correlationId: envelope.correlationId }, this.policy, now);
     try {
       const written = await this.applyFast({ version: 0, state: fresh }, { kind: 'ticket_received', messageId: envelope.id }, now, true);
       return written ? 'created' : 'already_processed';
