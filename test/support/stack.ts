@@ -38,7 +38,11 @@ export const STACK_KEYS = {
   supervisorApi: 'e2e-supervisor-api-key-0123456789',
   /** SUPERVISOR_COMMAND_KEYS of the stack's supervisor (`<key id>:<secret>`). */
   commandKeys: 'e2e-console:e2e-command-signing-key-0123456789abcdef',
+  /** Each agent's own gateway key (GATEWAY_AGENT_KEY); the gateway holds them as GATEWAY_AGENT_KEYS. */
+  agents: { resolver: 'e2e-resolver-agent-key-0123456789abcdef', verifier: 'e2e-verifier-agent-key-0123456789abcdef' },
 };
+/** GATEWAY_AGENT_KEYS of the stack's gateway. */
+export const STACK_AGENT_KEYS = `resolver:${STACK_KEYS.agents.resolver},verifier:${STACK_KEYS.agents.verifier}`;
 
 export interface Stack {
   acmeUrl: string;
@@ -116,7 +120,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   })));
   const gatewayApp = await createGatewayApp(loadConfig(GatewayConfigSchema, {
     DATABASE_URL: TEST_DATABASE_URL, GATEWAY_TOKEN_SECRET: STACK_KEYS.tokenSecret, GATEWAY_ADMIN_KEY: STACK_KEYS.gatewayAdmin,
-    ACME_BASE_URL: acmeUrl, ACME_API_KEY: STACK_KEYS.acme, LOG_LEVEL: 'warn',
+    GATEWAY_AGENT_KEYS: STACK_AGENT_KEYS, ACME_BASE_URL: acmeUrl, ACME_API_KEY: STACK_KEYS.acme, LOG_LEVEL: 'warn',
   }));
   const gatewayUrl = await listen(gatewayApp);
 
@@ -157,8 +161,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     supervisorUrl = await listen(supervisorApp);
   }
 
-  const agentEnv = { ...kafkaEnv, GATEWAY_URL: gatewayUrl };
-  const gateway = { provide: ToolGateway, useValue: new HttpToolGateway(gatewayUrl, 10_000) };
+  const agentEnv = { ...kafkaEnv, GATEWAY_URL: gatewayUrl, GATEWAY_AGENT_KEY: STACK_KEYS.agents.resolver };
+  const gateway = (agent: 'resolver' | 'verifier') => ({ provide: ToolGateway, useValue: new HttpToolGateway(gatewayUrl, 10_000, STACK_KEYS.agents[agent]) });
   const llm = { provide: LlmPort, useValue: options.llm };
   const busConfig = loadConfig(BusConfigSchema, kafkaEnv);
   apps.push(
@@ -171,9 +175,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     }), 0),
     await startAgentApp(AgentRuntimeModule.forRoot({
       agent: 'resolver', config: busConfig, handler: ResolverService, groupId: groups.resolver,
-      providers: [llm, gateway, { provide: RESOLVER_CONFIG, useValue: loadConfig(ResolverConfigSchema, agentEnv) }],
+      providers: [llm, gateway('resolver'), { provide: RESOLVER_CONFIG, useValue: loadConfig(ResolverConfigSchema, agentEnv) }],
     }), 0),
-    await startAgentApp(AgentRuntimeModule.forRoot({ agent: 'verifier', config: busConfig, handler: VerifierService, groupId: groups.verifier, providers: [gateway] }), 0),
+    await startAgentApp(AgentRuntimeModule.forRoot({ agent: 'verifier', config: busConfig, handler: VerifierService, groupId: groups.verifier, providers: [gateway('verifier')] }), 0),
   );
 
   let supervisorStopped = false;

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { BusConfigSchema } from '@switchboard/bus';
+import { GatewayAgentConfigSchema } from '@switchboard/gateway-client';
 import { env } from '@switchboard/observability';
 
-export const VerifierConfigSchema = BusConfigSchema.extend({
+export const VerifierConfigSchema = BusConfigSchema.extend(GatewayAgentConfigSchema.shape).extend({
   PORT: env.int(3105),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
