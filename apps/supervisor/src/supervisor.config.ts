@@ -71,6 +71,7 @@ export const SupervisorConfigSchema = BusConfigSchema.extend(StoreConfigSchema.s
     SUPERVISOR_LOGIN_MAX_FAILURES_PER_USER: z.coerce.number().int().min(1).max(1000).default(5),
     /** Failed sign-ins from one client address within the window (any usernames) before it is locked out. */
     SUPERVISOR_LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).max(100_000).default(20),
+    /** Window in which failed sign-ins are counted. */
     SUPERVISOR_LOGIN_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
     /** How long a username or address stays locked once it reached its limit. */
     SUPERVISOR_LOGIN_LOCKOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),

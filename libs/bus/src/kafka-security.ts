@@ -19,12 +19,15 @@ export const KafkaSecurityConfigSchema = z.object({
   KAFKA_SSL_CA_FILE: optionalText,
   /** Client certificate and key (PEM) for brokers that require mutual TLS; both or neither. */
   KAFKA_SSL_CERT_FILE: optionalText,
+  /** PEM private key of KAFKA_SSL_CERT_FILE. */
   KAFKA_SSL_KEY_FILE: optionalText,
   /** TLS server name to verify when it differs from the broker host (SNI). */
   KAFKA_SSL_SERVERNAME: optionalText,
   /** SASL mechanism: plain and oauthbearer need KAFKA_SSL; aws-msk-iam signs with the AWS default credential chain. */
   KAFKA_SASL_MECHANISM: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['plain', 'scram-sha-256', 'scram-sha-512', 'oauthbearer', 'aws-msk-iam']).optional()),
+  /** SASL user (plain, scram-*). */
   KAFKA_SASL_USERNAME: optionalText,
+  /** SASL password (plain, scram-*); prefer KAFKA_SASL_PASSWORD_FILE. Never logged. */
   KAFKA_SASL_PASSWORD: optionalText,
   /** File holding the SASL password (wins over KAFKA_SASL_PASSWORD). */
   KAFKA_SASL_PASSWORD_FILE: optionalText,
@@ -32,9 +35,13 @@ export const KafkaSecurityConfigSchema = z.object({
   KAFKA_SASL_OAUTHBEARER_TOKEN_FILE: optionalText,
   /** oauthbearer: OAuth 2.0 token endpoint for the client-credentials grant (Confluent Cloud, Strimzi with Keycloak…). */
   KAFKA_SASL_OAUTHBEARER_TOKEN_URL: z.preprocess((v) => (v === '' ? undefined : v), z.string().url().optional()),
+  /** oauthbearer client-credentials grant: client id. */
   KAFKA_SASL_OAUTHBEARER_CLIENT_ID: optionalText,
+  /** oauthbearer client-credentials grant: client secret (or KAFKA_SASL_OAUTHBEARER_CLIENT_SECRET_FILE). */
   KAFKA_SASL_OAUTHBEARER_CLIENT_SECRET: optionalText,
+  /** File holding the client secret (wins over KAFKA_SASL_OAUTHBEARER_CLIENT_SECRET). */
   KAFKA_SASL_OAUTHBEARER_CLIENT_SECRET_FILE: optionalText,
+  /** oauthbearer client-credentials grant: scope to ask for, if the identity provider needs one. */
   KAFKA_SASL_OAUTHBEARER_SCOPE: optionalText,
   /** aws-msk-iam: the AWS region of the MSK cluster. */
   KAFKA_AWS_REGION: optionalText,

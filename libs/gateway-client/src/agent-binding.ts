@@ -29,6 +29,7 @@ export type GatewayAgentConfig = z.infer<typeof GatewayAgentConfigSchema>;
  * const GatewayConfigSchema = StoreConfigSchema.extend(GatewayTokenConfigSchema.shape).extend(GatewayAgentKeysConfigSchema.shape);
  */
 export const GatewayAgentKeysConfigSchema = z.object({
+  /** Each agent's key(s) for task-token binding, `<agent>:<key>` comma-separated (keys ≥ 32 chars; several per agent while rotating). */
   GATEWAY_AGENT_KEYS: z
     .string()
     .default('')
