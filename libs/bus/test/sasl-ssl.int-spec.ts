@@ -1,12 +1,10 @@
-// Kafka over TLS with SASL, from config: the bus (and a service built on it) connects through the broker's SASL_SSL
+// Kafka over TLS with SASL, from config: the bus connects through the broker's SASL_SSL
 // listener (scripts/infra KAFKA_SASL_SSL=1: private CA, SCRAM-SHA-256/512 and PLAIN user), a wrong password or an
-// untrusted certificate is refused with a clear error. Real: Kafka broker (SASL_SSL listener), ingress app. Doubles: none.
-import type { INestApplication } from '@nestjs/common';
+// untrusted certificate is refused with a clear error (a service on it: apps/ingress/test/ingress-sasl-ssl.int-spec.ts).
+// Real: Kafka broker (SASL_SSL listener). Doubles: none.
 import { BusConfigSchema, KafkaBus, type ConsumerHandle, type IncomingMessage } from '@switchboard/bus';
-import { configureLogging, loadConfig } from '@switchboard/observability';
-import { createIngressApp } from '../../../apps/ingress/src/ingress.app';
-import { IngressConfigSchema } from '../../../apps/ingress/src/ingress.config';
-import { testSaslSslListener, TEST_TENANT_REGISTRY } from '../../../test/support/env';
+import { configureLogging } from '@switchboard/observability';
+import { testSaslSslListener } from '../../../test/support/env';
 import { randomCaseId, testBinding, testEnvelope, uniqueName, waitFor, type TestPayload } from './support/kit';
 
 jest.setTimeout(90_000);
@@ -59,25 +57,4 @@ describe('Kafka over SASL_SSL (real broker listener)', () => {
     expect(error?.message).toMatch(/self[- ]signed certificate/i);
   });
 
-  it('runs a service on it: the ingress publishes a ticket over SASL_SSL that a SASL_SSL consumer reads', async () => {
-    const config = loadConfig(IngressConfigSchema, { ...secure('scram-sha-256'), INGRESS_API_KEYS: 'sasl-ingress-key-0123456789', TENANT_REGISTRY_FILE: TEST_TENANT_REGISTRY, LOG_LEVEL: 'error' });
-    const consumer = bus(secure('scram-sha-256', { BUS_NEW_GROUP_START: 'latest' }), 'sasl-ticket-reader');
-    buses.push(consumer);
-    const received: string[] = [];
-    handles.push(await consumer.consume({ groupId: uniqueName('test.sasl.tickets'), topics: ['tickets.ingress'], handler: async (m) => void received.push(m.envelope.payload.externalId) }));
-    const app: INestApplication = await createIngressApp(config);
-    try {
-      await app.listen(0, '127.0.0.1');
-      const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-      const externalId = uniqueName('SASL');
-      const res = await fetch(`${url}/tickets`, {
-        method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': 'sasl-ingress-key-0123456789' },
-        body: JSON.stringify({ externalId, source: 'api', tenantId: 'globex', region: 'us-east-1', requester: { email: 'ops@globex.example' }, subject: 'Dashboard blank', body: 'It is blank.', receivedAt: new Date().toISOString() }),
-      });
-      expect(res.status).toBe(202);
-      await waitFor(() => received.includes(externalId), 'the ticket published over SASL_SSL');
-    } finally {
-      await app.close();
-    }
-  });
 });

@@ -80,7 +80,7 @@ function keepLabel(kind: SecretKind, valueGroup: number, needsLooksSecret: boole
     if (value.startsWith('[REDACTED:')) return undefined;
     const bare = value.replace(TRAILING, '');
     if (!bare) return undefined;
-    if (needsLooksSecret && NOT_A_VALUE.has(bare.replace(/^[(\[{<'"«“]+/, '').toLowerCase())) return undefined;
+    if (needsLooksSecret && NOT_A_VALUE.has(bare.replace(/^[([{<'"«“]+/, '').toLowerCase())) return undefined;
     const at = match.lastIndexOf(value);
     return `${match.slice(0, at)}${marker(kind)}${value.slice(bare.length)}${match.slice(at + value.length)}`;
   };
