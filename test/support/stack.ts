@@ -10,7 +10,7 @@ import type { INestApplication } from '@nestjs/common';
 import { Pool } from 'pg';
 import { AgentRuntimeModule, HttpToolGateway, startAgentApp, ToolGateway } from '@switchboard/agent-kit';
 import { KafkaBus, BusConfigSchema } from '@switchboard/bus';
-import type { TicketEvent, TicketEventInput } from '@switchboard/contracts';
+import type { Envelope, SupervisorCommand, TicketEvent, TicketEventInput } from '@switchboard/contracts';
 import { LlmPort } from '@switchboard/llm';
 import { KnowledgeIngestor, MemoryService, PgVectorStore, runMemoryMigrations } from '@switchboard/memory';
 import { HashingEmbedder } from '@switchboard/memory/testing';
@@ -23,6 +23,7 @@ import { TokenBucketLimiter } from '../../apps/gateway/src/rate-limit/token-buck
 import { RESOLVER_CONFIG, ResolverConfigSchema } from '../../apps/resolver/src/resolver.config';
 import { ResolverService } from '../../apps/resolver/src/resolver.service';
 import { RetrievalService } from '../../apps/retrieval/src/retrieval.service';
+import { CommandKeysSchema, CommandSignatures } from '../../apps/supervisor/src/commands/command-signature';
 import { createSupervisorApp } from '../../apps/supervisor/src/supervisor.app';
 import { SupervisorConfigSchema } from '../../apps/supervisor/src/supervisor.config';
 import { parsePolicy } from '../../apps/supervisor/src/policy/policy.loader';
@@ -56,6 +57,8 @@ export interface Stack {
   /** Pid of the supervisor process when it runs as one (`supervisorProcess`). */
   supervisorPid?: number;
   publish(ticket: TicketEventInput): Promise<TicketEvent>;
+  /** Publishes a supervisor command signed with the stack's command key, as the console does. */
+  publishCommand(envelope: Envelope<SupervisorCommand>): Promise<void>;
   stopSupervisor(): Promise<void>;
   /** Refills every gateway rate-limit bucket: scenario runs are independent episodes, like the backend reseed. */
   resetRateLimits(): void;
@@ -195,6 +198,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       const ticket = { priority: 'normal', tags: [], metadata: {}, ...input } as TicketEvent;
       await bus.publishTicket(ticket);
       return ticket;
+    },
+    async publishCommand(envelope) {
+      const signatures = new CommandSignatures(CommandKeysSchema.parse(STACK_KEYS.commandKeys), 3600);
+      await bus.publishRaw([{
+        topic: 'supervisor.commands', key: envelope.caseId, value: JSON.stringify(envelope),
+        headers: { 'message-id': envelope.id, type: envelope.type, ...signatures.sign(envelope) },
+      }]);
     },
     async stopSupervisor() {
       if (supervisorStopped) return;

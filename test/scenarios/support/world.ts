@@ -4,10 +4,7 @@ import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { caseIdFor, TOPICS, type TicketEventInput } from '@switchboard/contracts';
 import type { LlmPort } from '@switchboard/llm';
 import { TEST_KAFKA_BROKERS } from '../../support/env';
-import { CommandKeysSchema, CommandSignatures } from '../../../apps/supervisor/src/commands/command-signature';
 import { STACK_KEYS, startStack, waitFor, type Stack } from '../../support/stack';
-
-const COMMANDS = new CommandSignatures(CommandKeysSchema.parse(STACK_KEYS.commandKeys), 3600);
 
 export const SETTLED = ['RESOLVED', 'ESCALATED', 'FAILED', 'CLOSED', 'AWAITING_APPROVAL'];
 export const TERMINAL = ['RESOLVED', 'ESCALATED', 'FAILED', 'CLOSED'];
@@ -115,9 +112,6 @@ export class World {
       : { command: 'reject', approvalId: rows[0].id, by, reason: 'not justified by the invoice history' };
     const envelope = this.stack.bus.envelope(TOPICS.supervisorCommands, payload as never, { caseId, tenantId, region, correlationId: caseId, causationId: null });
     // Signed like the console's commands: the supervisor acts on no other.
-    await this.stack.bus.publishRaw([{
-      topic: TOPICS.supervisorCommands, key: caseId, value: JSON.stringify(envelope),
-      headers: { 'message-id': envelope.id, type: envelope.type, ...COMMANDS.sign(envelope) },
-    }]);
+    await this.stack.publishCommand(envelope);
   }
 }
