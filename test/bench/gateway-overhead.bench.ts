@@ -2,7 +2,7 @@
 // tenant, argument schema, rate limit, backend call, output schema, audit row in Postgres — against the same request
 // sent straight to the reference backend over HTTP. Alternating blocks; same process, same loopback.
 // Run: node -r ./libs/llm/test/support/swc-register.js test/bench/gateway-overhead.bench.ts
-import { TaskTokenIssuer } from '@switchboard/gateway-client';
+import { bindTaskToken, TaskTokenIssuer } from '@switchboard/gateway-client';
 import { ScriptedLlm } from '@switchboard/llm/testing';
 import { configureLogging } from '@switchboard/observability';
 import { STACK_KEYS } from '../support/stack';
@@ -16,10 +16,11 @@ const PER_BLOCK = Number(process.env.BENCH_PER_BLOCK ?? 30);
 export async function run(): Promise<Figure[]> {
   const world = await World.start(`bench-gateway-${Date.now().toString(36)}`, new ScriptedLlm({}), policyYaml('autonomous'));
   try {
-    const token = await new TaskTokenIssuer(STACK_KEYS.tokenSecret).issue(
+    // As the resolver sends it: the task token bound to the resolver's own key.
+    const token = bindTaskToken(await new TaskTokenIssuer(STACK_KEYS.tokenSecret).issue(
       { caseId: 'case_bench_gateway', taskId: 'task_bench_gateway', tenantId: 'globex', region: 'us-east-1', agent: 'resolver', mode: 'autonomous', tools: ['*'], scopes: ['read'], seq: 1 },
       3600,
-    );
+    ), STACK_KEYS.agents.resolver);
     let n = 0;
     const direct = async (): Promise<number> => {
       const t0 = performance.now();

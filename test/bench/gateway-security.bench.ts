@@ -10,7 +10,7 @@
 // Run: node -r ./libs/llm/test/support/swc-register.js test/bench/gateway-security.bench.ts
 import { randomBytes } from 'node:crypto';
 import { configureLogging } from '@switchboard/observability';
-import { ADMIN_KEY, newCaseId, startStack, TOKEN_SECRET, type Stack } from '../../apps/gateway/test/gateway-harness';
+import { ADMIN_KEY, AGENT_KEYS, newCaseId, startStack, TOKEN_SECRET, type Stack } from '../../apps/gateway/test/gateway-harness';
 import { signForTest } from '../../apps/gateway/test/token-forgery';
 import { atLeast, atMost, info, printFigures, type Figure } from './support/figures';
 
@@ -93,20 +93,20 @@ async function tokenAttacks(s: Stack): Promise<Attempt[]> {
   };
   const targets = ['issue_refund', 'reset_tenant_cache', 'get_invoice'];
   const forged: Array<[string, string | undefined, Record<string, string>?]> = [
-    ['other secret', signForTest({ secret: 'attacker-secret-attacker-secret-0123' })],
-    ['alg none', signForTest({ secret: TOKEN_SECRET, alg: 'none' })],
-    ['alg HS512 header', signForTest({ secret: TOKEN_SECRET, alg: 'HS512' })],
-    ['alg RS256 header', signForTest({ secret: TOKEN_SECRET, alg: 'RS256' })],
-    ['tenant edited after signing', signForTest({ secret: TOKEN_SECRET, claims: { scopes: ['read'] }, tamper: { tenantId: 'acme-eu' } })],
-    ['scopes edited after signing', signForTest({ secret: TOKEN_SECRET, claims: { scopes: ['read'] }, tamper: { scopes: ['read', 'write'] } })],
-    ['mode edited after signing', signForTest({ secret: TOKEN_SECRET, claims: { mode: 'shadow' }, tamper: { mode: 'autonomous' } })],
-    ['tools edited after signing', signForTest({ secret: TOKEN_SECRET, claims: { tools: ['get_tenant'] }, tamper: { tools: ['*'] } })],
-    ['seq edited after signing', signForTest({ secret: TOKEN_SECRET, tamper: { seq: 999 } })],
-    ['wrong audience', signForTest({ secret: TOKEN_SECRET, claims: { aud: 'someone-else' } })],
-    ['wrong issuer', signForTest({ secret: TOKEN_SECRET, claims: { iss: 'attacker' } })],
-    ['claims break the contract', signForTest({ secret: TOKEN_SECRET, claims: { agent: 'root', scopes: ['admin'] } })],
-    ['no signature', signForTest({ secret: TOKEN_SECRET }).replace(/\.[^.]+$/, '.')],
-    ['truncated', signForTest({ secret: TOKEN_SECRET }).slice(0, 40)],
+    ['other secret', signForTest({ agentKey: AGENT_KEYS.resolver, secret: 'attacker-secret-attacker-secret-0123' })],
+    ['alg none', signForTest({ agentKey: AGENT_KEYS.resolver, secret: TOKEN_SECRET, alg: 'none' })],
+    ['alg HS512 header', signForTest({ agentKey: AGENT_KEYS.resolver, secret: TOKEN_SECRET, alg: 'HS512' })],
+    ['alg RS256 header', signForTest({ agentKey: AGENT_KEYS.resolver, secret: TOKEN_SECRET, alg: 'RS256' })],
+    ['tenant edited after signing', signForTest({ agentKey: AGENT_KEYS.resolver, secret: TOKEN_SECRET, claims: { scopes: ['read'] }, tamper: { tenantId: 'acme-eu' } })],
+    ['scopes edited after signing', signForTest({ agentKey: AGENT_KEYS.resolver, secret: TOKEN_SECRET, claims: { scopes: ['read'] }, tamper: { scopes: ['read', 'write'] } })],
+    ['mode edited after signing', signForTest({ agentKey: AGENT_KEYS.resolver, secret: TOKEN_SECRET, claims: { mode: 'shadow' }, tamper: { mode: 'autonomous' } })],
+    ['tools edited after signing', signForTest({ agentKey: AGENT_KEYS.resolver, secret: TOKEN_SECRET, claims: { tools: ['get_tenant'] }, tamper: { tools: ['*'] } })],
+    ['seq edited after signing', signForTest({ agentKey: AGENT_KEYS.resolver, secret: TOKEN_SECRET, tamper: { seq: 999 } })],
+    ['wrong audience', signForTest({ agentKey: AGENT_KEYS.resolver, secret: TOKEN_SECRET, claims: { aud: 'someone-else' } })],
+    ['wrong issuer', signForTest({ agentKey: AGENT_KEYS.resolver, secret: TOKEN_SECRET, claims: { iss: 'attacker' } })],
+    ['claims break the contract', signForTest({ agentKey: AGENT_KEYS.resolver, secret: TOKEN_SECRET, claims: { agent: 'root', scopes: ['admin'] } })],
+    ['no signature', signForTest({ agentKey: AGENT_KEYS.resolver, secret: TOKEN_SECRET }).replace(/\.[^.]+$/, '.')],
+    ['truncated', signForTest({ agentKey: AGENT_KEYS.resolver, secret: TOKEN_SECRET }).slice(0, 40)],
     ['garbage', 'definitely.not.ajwt'],
     ['no Authorization header', undefined],
     ['Basic scheme', undefined, { authorization: 'Basic YWRtaW46YWRtaW4=' }],
@@ -118,7 +118,7 @@ async function tokenAttacks(s: Stack): Promise<Attempt[]> {
     ['expired a minute ago', now - 360, now - 60], ['expired an hour ago', now - 7200, now - 3600], ['expired a day ago', now - 90_000, now - 86_400],
     ['expired just past the tolerance', now - 300, now - 6], ['issued in the future', now + 3600, now + 7200], ['exp before iat', now - 10, now - 20],
   ];
-  for (const [label, iat, exp] of expired) for (const tool of targets) await attempt('expired', label, ['TOKEN_EXPIRED', 'TOKEN_INVALID'], tool, signForTest({ secret: TOKEN_SECRET, iat, exp }));
+  for (const [label, iat, exp] of expired) for (const tool of targets) await attempt('expired', label, ['TOKEN_EXPIRED', 'TOKEN_INVALID'], tool, signForTest({ agentKey: AGENT_KEYS.resolver, secret: TOKEN_SECRET, iat, exp }));
 
   const readOnlyTools = await s.token({ tools: ['get_tenant', 'get_invoice'] });
   for (const tool of [...WRITE_TOOLS, 'get_cache_status']) await attempt('out-of-scope', `tool not in the token (${tool})`, ['TOOL_NOT_IN_SCOPE'], tool, readOnlyTools, validArgs[tool] ?? { tenantId: 'globex' });

@@ -27,7 +27,7 @@ switch (agent) {
       agent: 'resolver', schema: ResolverConfigSchema, handler: ResolverService,
       providers: (config) => [
         { provide: RESOLVER_CONFIG, useValue: config }, model(),
-        { provide: ToolGateway, useValue: new HttpToolGateway(config.GATEWAY_URL, config.GATEWAY_TIMEOUT_MS) },
+        { provide: ToolGateway, useValue: new HttpToolGateway(config.GATEWAY_URL, config.GATEWAY_TIMEOUT_MS, config.GATEWAY_AGENT_KEY) },
       ],
     });
     break;

@@ -25,7 +25,10 @@ const keys = {
   GATEWAY_ADMIN_KEY: `local-e2e-admin-key-${run}`,
   ACME_API_KEY: `local-e2e-acme-key-${run}`,
   SUPERVISOR_API_KEYS: `local-e2e-supervisor-key-${run}`,
+  SUPERVISOR_COMMAND_KEYS: `local-e2e:local-e2e-command-key-${run}-0123456789abcdef`,
 };
+/** Each agent's own gateway key (GATEWAY_AGENT_KEY); the gateway gets them all as GATEWAY_AGENT_KEYS. */
+const agentKeys: Record<string, string> = { resolver: `local-e2e-resolver-key-${run}-0123456789abcdef`, verifier: `local-e2e-verifier-key-${run}-0123456789abcdef` };
 const children: Array<{ name: string; proc: ChildProcess; log: string[] }> = [];
 let db: Pool;
 let acmeDb: Pool;
@@ -77,11 +80,13 @@ beforeAll(async () => {
     .replace(/retry: \{[^}]*\}/, 'retry: { maxAttempts: 1, baseMs: 1000, factor: 2 }'));
   const bus = { KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(','), BUS_NEW_GROUP_START: 'latest' };
   const acmeUrl = await start('acme-backend', 'acme-backend', { DATABASE_URL: TEST_ACME_DATABASE_URL, ACME_API_KEY: keys.ACME_API_KEY, ACME_SEED: 'always' });
-  const gatewayUrl = await start('gateway', 'gateway', { DATABASE_URL: TEST_DATABASE_URL, ...keys, ACME_BASE_URL: acmeUrl });
+  const gatewayUrl = await start('gateway', 'gateway', {
+    DATABASE_URL: TEST_DATABASE_URL, ...keys, ACME_BASE_URL: acmeUrl, GATEWAY_AGENT_KEYS: Object.entries(agentKeys).map(([agent, key]) => `${agent}:${key}`).join(','),
+  });
   const agents = { ...bus, GATEWAY_URL: gatewayUrl, LLM_POLICY_FILE: policy, DATABASE_URL: TEST_DATABASE_URL, MEMORY_COLLECTION: `local_e2e_${run}` };
   await start('supervisor', 'supervisor', { ...bus, DATABASE_URL: TEST_DATABASE_URL, ...keys, GATEWAY_URL: gatewayUrl, SUPERVISOR_GROUP_ID: `local-e2e.${run}.supervisor`, SUPERVISOR_POLICY_FILE: supervisorPolicy });
   for (const agent of ['triage', 'retrieval', 'resolver', 'verifier']) {
-    await start(agent, agent, { ...agents, AGENT_GROUP_ID: `local-e2e.${run}.${agent}` });
+    await start(agent, agent, { ...agents, AGENT_GROUP_ID: `local-e2e.${run}.${agent}`, ...(agentKeys[agent] ? { GATEWAY_AGENT_KEY: agentKeys[agent] } : {}) });
   }
 }, 5 * 60_000);
 

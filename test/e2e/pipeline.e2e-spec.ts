@@ -117,7 +117,7 @@ it('holds a refund over the threshold until a supervisor approves it, then verif
   const approve = stack.bus.envelope(TOPICS.supervisorCommands, { command: 'approve', approvalId: rows[0].id, by: { userId: 'ana', role: 'supervisor' } }, {
     caseId, tenantId: 'globex', region: 'us-east-1', correlationId: caseId, causationId: null,
   });
-  await stack.bus.publish(TOPICS.supervisorCommands, approve);
+  await stack.publishCommand(approve);
 
   expect((await settled(caseId)).status).toBe('RESOLVED');
   const invoice = await acme('/tenants/globex/invoices/inv_globex_1001');

@@ -12,7 +12,7 @@ import type { INestApplication } from '@nestjs/common';
 import { Pool } from 'pg';
 import { AgentRuntimeModule, HttpToolGateway, startAgentApp, ToolGateway } from '@switchboard/agent-kit';
 import { KafkaBus, BusConfigSchema } from '@switchboard/bus';
-import type { TicketEvent, TicketEventInput } from '@switchboard/contracts';
+import type { Envelope, SupervisorCommand, TicketEvent, TicketEventInput } from '@switchboard/contracts';
 import { LlmPort } from '@switchboard/llm';
 import { DEFAULT_EMBEDDINGS_DIR, KnowledgeIngestor, MemoryService, OnnxMiniLmEmbedder, PgVectorStore, runMemoryMigrations } from '@switchboard/memory';
 import { loadConfig } from '@switchboard/observability';
@@ -24,6 +24,7 @@ import { TokenBucketLimiter } from '../../apps/gateway/src/rate-limit/token-buck
 import { RESOLVER_CONFIG, ResolverConfigSchema } from '../../apps/resolver/src/resolver.config';
 import { ResolverService } from '../../apps/resolver/src/resolver.service';
 import { RetrievalService } from '../../apps/retrieval/src/retrieval.service';
+import { CommandKeysSchema, CommandSignatures } from '../../apps/supervisor/src/commands/command-signature';
 import { createSupervisorApp } from '../../apps/supervisor/src/supervisor.app';
 import { SupervisorConfigSchema } from '../../apps/supervisor/src/supervisor.config';
 import { parsePolicy } from '../../apps/supervisor/src/policy/policy.loader';
@@ -32,14 +33,20 @@ import { loadTriageExamples } from '../../apps/triage/src/classification/example
 import { TRIAGE_CONFIG, TriageConfigSchema } from '../../apps/triage/src/triage.config';
 import { TriageService } from '../../apps/triage/src/triage.service';
 import { VerifierService } from '../../apps/verifier/src/verifier.service';
-import { TEST_ACME_DATABASE_URL, TEST_DATABASE_URL, TEST_KAFKA_BROKERS } from './env';
+import { TEST_ACME_DATABASE_URL, TEST_DATABASE_URL, TEST_KAFKA_BROKERS, TEST_TENANT_REGISTRY } from './env';
 
 export const STACK_KEYS = {
   acme: 'e2e-acme-api-key-0123456789abcdef',
   gatewayAdmin: 'e2e-gateway-admin-key-0123456789',
   tokenSecret: 'e2e-gateway-token-secret-0123456789abcdefgh',
   supervisorApi: 'e2e-supervisor-api-key-0123456789',
+  /** SUPERVISOR_COMMAND_KEYS of the stack's supervisor (`<key id>:<secret>`). */
+  commandKeys: 'e2e-console:e2e-command-signing-key-0123456789abcdef',
+  /** Each agent's own gateway key (GATEWAY_AGENT_KEY); the gateway holds them as GATEWAY_AGENT_KEYS. */
+  agents: { resolver: 'e2e-resolver-agent-key-0123456789abcdef', verifier: 'e2e-verifier-agent-key-0123456789abcdef' },
 };
+/** GATEWAY_AGENT_KEYS of the stack's gateway. */
+export const STACK_AGENT_KEYS = `resolver:${STACK_KEYS.agents.resolver},verifier:${STACK_KEYS.agents.verifier}`;
 
 export interface Stack {
   acmeUrl: string;
@@ -53,6 +60,8 @@ export interface Stack {
   /** Pid of the supervisor process when it runs as one (`supervisorProcess`). */
   supervisorPid?: number;
   publish(ticket: TicketEventInput): Promise<TicketEvent>;
+  /** Publishes a supervisor command signed with the stack's command key, as the console does. */
+  publishCommand(envelope: Envelope<SupervisorCommand>): Promise<void>;
   stopSupervisor(): Promise<void>;
   /** Refills every gateway rate-limit bucket: scenario runs are independent episodes, like the backend reseed. */
   resetRateLimits(): void;
@@ -119,7 +128,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   })));
   const gatewayApp = await createGatewayApp(loadConfig(GatewayConfigSchema, {
     DATABASE_URL: TEST_DATABASE_URL, GATEWAY_TOKEN_SECRET: STACK_KEYS.tokenSecret, GATEWAY_ADMIN_KEY: STACK_KEYS.gatewayAdmin,
-    ACME_BASE_URL: acmeUrl, ACME_API_KEY: STACK_KEYS.acme, LOG_LEVEL: 'warn', PROCEDURES_DIR: join(ROOT, 'procedures'),
+    GATEWAY_AGENT_KEYS: STACK_AGENT_KEYS, ACME_BASE_URL: acmeUrl, ACME_API_KEY: STACK_KEYS.acme, LOG_LEVEL: 'warn', PROCEDURES_DIR: join(ROOT, 'procedures'),
   }));
   const gatewayUrl = await listen(gatewayApp);
 
@@ -136,7 +145,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
   const supervisorEnv = {
     ...kafkaEnv, DATABASE_URL: TEST_DATABASE_URL, GATEWAY_TOKEN_SECRET: STACK_KEYS.tokenSecret, GATEWAY_ADMIN_KEY: STACK_KEYS.gatewayAdmin,
-    GATEWAY_URL: gatewayUrl, SUPERVISOR_API_KEYS: STACK_KEYS.supervisorApi, SUPERVISOR_GROUP_ID: groups.supervisor, SUPERVISOR_SCAN_INTERVAL_MS: '200',
+    GATEWAY_URL: gatewayUrl, SUPERVISOR_API_KEYS: STACK_KEYS.supervisorApi, SUPERVISOR_COMMAND_KEYS: STACK_KEYS.commandKeys, TENANT_REGISTRY_FILE: TEST_TENANT_REGISTRY, SUPERVISOR_GROUP_ID: groups.supervisor, SUPERVISOR_SCAN_INTERVAL_MS: '200',
     ...options.supervisorEnv,
   };
   let supervisorApp: INestApplication | undefined;
@@ -164,8 +173,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     supervisorUrl = await listen(supervisorApp);
   }
 
-  const agentEnv = { ...kafkaEnv, GATEWAY_URL: gatewayUrl };
-  const gateway = { provide: ToolGateway, useValue: new HttpToolGateway(gatewayUrl, 10_000) };
+  const agentEnv = { ...kafkaEnv, GATEWAY_URL: gatewayUrl, GATEWAY_AGENT_KEY: STACK_KEYS.agents.resolver };
+  const gateway = (agent: 'resolver' | 'verifier') => ({ provide: ToolGateway, useValue: new HttpToolGateway(gatewayUrl, 10_000, STACK_KEYS.agents[agent]) });
   const llm = { provide: LlmPort, useValue: options.llm };
   const busConfig = loadConfig(BusConfigSchema, kafkaEnv);
   const triageConfig = loadConfig(TriageConfigSchema, agentEnv);
@@ -181,9 +190,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     }), 0),
     await startAgentApp(AgentRuntimeModule.forRoot({
       agent: 'resolver', config: busConfig, handler: ResolverService, groupId: groups.resolver,
-      providers: [llm, gateway, { provide: RESOLVER_CONFIG, useValue: loadConfig(ResolverConfigSchema, { ...agentEnv, ...options.resolverEnv }) }],
+      providers: [llm, gateway('resolver'), { provide: RESOLVER_CONFIG, useValue: loadConfig(ResolverConfigSchema, { ...agentEnv, ...options.resolverEnv }) }],
     }), 0),
-    await startAgentApp(AgentRuntimeModule.forRoot({ agent: 'verifier', config: busConfig, handler: VerifierService, groupId: groups.verifier, providers: [gateway] }), 0),
+    await startAgentApp(AgentRuntimeModule.forRoot({ agent: 'verifier', config: busConfig, handler: VerifierService, groupId: groups.verifier, providers: [gateway('verifier')] }), 0),
   );
 
   let supervisorStopped = false;
@@ -201,6 +210,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       const ticket = { priority: 'normal', tags: [], metadata: {}, ...input } as TicketEvent;
       await bus.publishTicket(ticket);
       return ticket;
+    },
+    async publishCommand(envelope) {
+      const signatures = new CommandSignatures(CommandKeysSchema.parse(STACK_KEYS.commandKeys), 3600);
+      await bus.publishRaw([{
+        topic: 'supervisor.commands', key: envelope.caseId, value: JSON.stringify(envelope),
+        headers: { 'message-id': envelope.id, type: envelope.type, ...signatures.sign(envelope) },
+      }]);
     },
     async stopSupervisor() {
       if (supervisorStopped) return;

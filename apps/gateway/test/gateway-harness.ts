@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Pool } from 'pg';
 import type { TaskTokenClaims } from '@switchboard/contracts';
-import { GatewayAdminClient, GatewayClient, TaskTokenIssuer, type TaskTokenRequest } from '@switchboard/gateway-client';
+import { bindTaskToken, GatewayAdminClient, GatewayClient, TaskTokenIssuer, type TaskTokenRequest } from '@switchboard/gateway-client';
 import { configureLogging } from '@switchboard/observability';
 import { assertTestDatabase, TEST_DATABASE_URL } from '../../../test/support/env';
 import { startAcme, type RunningAcme } from '../../acme-backend/test/acme-harness';
@@ -12,6 +12,8 @@ import { TokenBucketLimiter } from '../src/rate-limit/token-bucket';
 
 export const TOKEN_SECRET = 'test-gateway-token-secret-0123456789abcdef';
 export const ADMIN_KEY = 'test-gateway-admin-key-0123456789';
+/** Each agent's own gateway key; the harness binds the tokens it mints to their agent's (security.md). */
+export const AGENT_KEYS = { resolver: 'test-resolver-agent-key-0123456789abcdef', verifier: 'test-verifier-agent-key-0123456789abcdef' } as const;
 
 export function newCaseId(): string {
   return `case_${randomBytes(12).toString('hex')}`;
@@ -23,6 +25,7 @@ export interface Stack {
   url: string;
   db: Pool;
   issuer: TaskTokenIssuer;
+  /** A freshly minted task token, bound to its agent's key: the bearer credential that agent would send. */
   token(overrides?: Partial<TaskTokenRequest>, ttlSeconds?: number): Promise<string>;
   invoke(tool: string, body: unknown, token: string | undefined, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
   client(token: string): GatewayClient;
@@ -49,6 +52,7 @@ export async function startStack(gatewayOverrides: Partial<Record<keyof GatewayC
       DATABASE_URL: TEST_DATABASE_URL,
       GATEWAY_TOKEN_SECRET: TOKEN_SECRET,
       GATEWAY_ADMIN_KEY: ADMIN_KEY,
+      GATEWAY_AGENT_KEYS: `resolver:${AGENT_KEYS.resolver},verifier:${AGENT_KEYS.verifier}`,
       ACME_BASE_URL: acme.url,
       ACME_API_KEY: acme.apiKey,
       GATEWAY_BACKEND_TIMEOUT_MS: '3000',
@@ -68,11 +72,14 @@ export async function startStack(gatewayOverrides: Partial<Record<keyof GatewayC
     url: main.url,
     db,
     issuer,
-    token: (overrides = {}, ttlSeconds = 300) =>
-      issuer.issue({
+    token: async (overrides = {}, ttlSeconds = 300) => {
+      const claims: TaskTokenRequest = {
         caseId: newCaseId(), taskId: `task_${randomBytes(4).toString('hex')}`, tenantId: 'globex', region: 'us-east-1', agent: 'resolver',
         mode: 'autonomous', tools: ['*'], scopes: ['read', 'write'], seq: 1, ...overrides,
-      }, ttlSeconds),
+      };
+      const key = AGENT_KEYS[claims.agent as keyof typeof AGENT_KEYS] ?? AGENT_KEYS.resolver;
+      return bindTaskToken(await issuer.issue(claims, ttlSeconds), key);
+    },
     async invoke(tool, body, token, headers = {}) {
       const res = await fetch(`${main.url}/v1/tools/${tool}/invoke`, {
         method: 'POST',

@@ -1,7 +1,7 @@
 // Real: gateway and acme Nest apps over HTTP on ephemeral ports, Postgres switchboard_test + acme_test. Doubles: none.
 import { GatewayClient } from '@switchboard/gateway-client';
 import { signForTest } from './token-forgery';
-import { ADMIN_KEY, startStack, TOKEN_SECRET, type Stack } from './gateway-harness';
+import { ADMIN_KEY, AGENT_KEYS, startStack, TOKEN_SECRET, type Stack } from './gateway-harness';
 
 jest.setTimeout(60_000);
 
@@ -45,7 +45,7 @@ describe('gateway rejections: every refusal is a structured error, never a 500',
 
   it('rejects an expired token with TOKEN_EXPIRED', async () => {
     const past = Date.now() - 3600_000;
-    const expired = signForTest({ secret: TOKEN_SECRET, iat: Math.floor(past / 1000), exp: Math.floor(past / 1000) + 60 });
+    const expired = signForTest({ agentKey: AGENT_KEYS.resolver, secret: TOKEN_SECRET, iat: Math.floor(past / 1000), exp: Math.floor(past / 1000) + 60 });
     const res = await s.invoke('get_tenant', call({ tenantId: 'globex' }), expired);
     expect(res.status).toBe(401);
     expect(res.body.error.code).toBe('TOKEN_EXPIRED');
@@ -54,10 +54,10 @@ describe('gateway rejections: every refusal is a structured error, never a 500',
 
   it('rejects a forged token (other secret, alg none, edited claims) with TOKEN_INVALID', async () => {
     for (const forged of [
-      signForTest({ secret: 'another-secret-another-secret-another' }),
-      signForTest({ secret: TOKEN_SECRET, alg: 'none' }),
-      signForTest({ secret: TOKEN_SECRET, tamper: { tenantId: 'acme-eu' } }),
-      signForTest({ secret: TOKEN_SECRET, claims: { aud: 'someone-else' } }),
+      signForTest({ agentKey: AGENT_KEYS.resolver, secret: 'another-secret-another-secret-another' }),
+      signForTest({ agentKey: AGENT_KEYS.resolver, secret: TOKEN_SECRET, alg: 'none' }),
+      signForTest({ agentKey: AGENT_KEYS.resolver, secret: TOKEN_SECRET, tamper: { tenantId: 'acme-eu' } }),
+      signForTest({ agentKey: AGENT_KEYS.resolver, secret: TOKEN_SECRET, claims: { aud: 'someone-else' } }),
     ]) {
       const res = await s.invoke('get_tenant', call({ tenantId: 'globex' }), forged);
       expect(res.status).toBe(401);

@@ -1,21 +1,11 @@
 import { z } from 'zod';
 import { BusConfigSchema } from '@switchboard/bus';
-import { RegionSchema } from '@switchboard/contracts';
 import { env } from '@switchboard/observability';
+import { TenantRegistryConfigSchema } from '@switchboard/tenancy';
 
-const TenantRegions = z
-  .string()
-  .default('{}')
-  .transform((raw, ctx) => {
-    try {
-      return z.record(z.string(), RegionSchema).parse(JSON.parse(raw));
-    } catch (error) {
-      ctx.addIssue({ code: 'custom', message: `must be a JSON object of tenant → region: ${(error as Error).message}` });
-      return z.NEVER;
-    }
-  });
-
-export const IngressConfigSchema = BusConfigSchema.extend({
+// Tenants, their regions and Zendesk organisations come from the tenant registry (TENANT_REGISTRY_FILE), which replaced
+// INGRESS_TENANT_REGIONS and INGRESS_DEFAULT_REGION: a ticket's region is the server's to decide (docs/security.md).
+export const IngressConfigSchema = BusConfigSchema.extend(TenantRegistryConfigSchema.shape).extend({
   PORT: env.int(3000),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
@@ -26,9 +16,6 @@ export const IngressConfigSchema = BusConfigSchema.extend({
   /** Maximum age of a Zendesk signature timestamp, against replays. */
   ZENDESK_MAX_SKEW_SECONDS: env.int(300),
   INGRESS_MAX_BODY_BYTES: env.int(256 * 1024),
-  /** Region of each Zendesk organization external id (tenant); others get INGRESS_DEFAULT_REGION. */
-  INGRESS_TENANT_REGIONS: TenantRegions,
-  INGRESS_DEFAULT_REGION: RegionSchema.default('us-east-1'),
 });
 export type IngressConfig = z.infer<typeof IngressConfigSchema>;
 export const INGRESS_CONFIG = 'INGRESS_CONFIG';

@@ -1,5 +1,6 @@
 import { Module, type DynamicModule, type OnApplicationShutdown, type OnModuleInit, Injectable, Inject } from '@nestjs/common';
 import { KafkaBus } from '@switchboard/bus';
+import { TenantRegistry } from '@switchboard/tenancy';
 import { HealthController, HealthService, READINESS_CHECKS, ReadinessCheck } from '@switchboard/agent-kit';
 import { INGRESS_CONFIG, type IngressConfig } from './ingress.config';
 import { KafkaTicketAdapter } from './tickets/kafka-ticket.adapter';
@@ -34,12 +35,13 @@ class BusLifecycle extends ReadinessCheck implements OnModuleInit, OnApplication
 
 @Module({})
 export class IngressModule {
-  static forRoot(config: IngressConfig): DynamicModule {
+  static forRoot(config: IngressConfig, tenants: TenantRegistry): DynamicModule {
     return {
       module: IngressModule,
       controllers: [TicketsController, HealthController],
       providers: [
         { provide: INGRESS_CONFIG, useValue: config },
+        { provide: TenantRegistry, useValue: tenants },
         { provide: KafkaBus, useFactory: () => new KafkaBus(config, 'ingress') },
         BusLifecycle,
         { provide: READINESS_CHECKS, useFactory: (bus: BusLifecycle) => [bus], inject: [BusLifecycle] },

@@ -4,7 +4,7 @@ import { configureLogging, initTracing, JsonLogger, loadConfigOrExit, redactConf
 import { createIngressApp } from './ingress.app';
 import { IngressConfigSchema } from './ingress.config';
 
-const guard = installProcessGuards('ingress');
+const guard = installProcessGuards('ingress', { configErrorCodes: ['TENANT.REGISTRY_INVALID'] });
 
 async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit(IngressConfigSchema);
@@ -15,5 +15,5 @@ async function bootstrap(): Promise<void> {
   new JsonLogger('ingress').info('ingress listening', { port: config.PORT, config: redactConfig(config) });
 }
 
-// Kafka not reachable within BUS_STARTUP_TIMEOUT_MS, a port taken: one line and a non-zero exit.
+// Kafka not reachable within BUS_STARTUP_TIMEOUT_MS, a port taken: one line and a non-zero exit (78 for a bad registry).
 bootstrap().catch(guard.failStart);

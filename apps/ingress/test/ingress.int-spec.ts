@@ -43,7 +43,7 @@ beforeAll(async () => {
   initTracing({ serviceName: 'ingress-test' });
   const config = loadConfig(IngressConfigSchema, {
     KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(','), INGRESS_API_KEYS: API_KEY, ZENDESK_WEBHOOK_SECRET: ZENDESK_SECRET,
-    INGRESS_TENANT_REGIONS: '{"acme-eu":"eu-sovereign"}', INGRESS_MAX_BODY_BYTES: '4096', LOG_LEVEL: 'warn',
+    INGRESS_MAX_BODY_BYTES: '4096', LOG_LEVEL: 'warn',
   });
   app = await createIngressApp(config);
   await app.listen(0, '127.0.0.1');

@@ -11,6 +11,6 @@ void runAgentMain({
   providers: async (config) => [
     { provide: RESOLVER_CONFIG, useValue: config },
     { provide: LlmPort, useValue: createLlm(loadLlmPolicy(config)) },
-    { provide: ToolGateway, useValue: new HttpToolGateway(config.GATEWAY_URL, config.GATEWAY_TIMEOUT_MS) },
+    { provide: ToolGateway, useValue: new HttpToolGateway(config.GATEWAY_URL, config.GATEWAY_TIMEOUT_MS, config.GATEWAY_AGENT_KEY) },
   ],
 });

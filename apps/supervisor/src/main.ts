@@ -15,8 +15,8 @@ async function bootstrap(): Promise<void> {
 }
 
 bootstrap().catch((error: unknown) => {
-  // A bad policy file or procedure set is a configuration error (exit 78, like bad env); anything else is a start-up failure.
-  const code = error instanceof SwitchboardError && ['SUPERVISOR.POLICY_INVALID', 'PROCEDURES.INVALID'].includes(error.code) ? 78 : 1;
+  // A bad policy file, procedure set or tenant registry is a configuration error (exit 78, like bad env); anything else is a start-up failure.
+  const code = error instanceof SwitchboardError && ['SUPERVISOR.POLICY_INVALID', 'PROCEDURES.INVALID', 'TENANT.REGISTRY_INVALID'].includes(error.code) ? 78 : 1;
   process.stderr.write(`supervisor failed to start: ${(error as Error).message}\n`);
   process.exit(code);
 });

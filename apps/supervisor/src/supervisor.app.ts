@@ -3,6 +3,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { JsonLogger } from '@switchboard/observability';
 import { loadProcedureSet, type ProcedureSet } from '@switchboard/procedures';
 import type { NextFunction, Request, Response } from 'express';
+import { loadTenantRegistry, type TenantRegistry } from '@switchboard/tenancy';
 import type { GatewayAdminPort } from './gateway/gateway-admin.port';
 import { supervisorAppPath } from './paths';
 import { checkAutonomy } from './policy/autonomy-gate';
@@ -12,15 +13,16 @@ import type { SupervisorConfig } from './supervisor.config';
 import { SupervisorModule } from './supervisor.module';
 
 /**
- * Builds the supervisor app (main.ts and the integration tests). The policy file and the procedures directory are read
- * and validated here, and the procedures of every intent the policy runs autonomously are simulated (the autonomy gate):
- * any problem stops the start with the full list.
+ * Builds the supervisor app (main.ts and the integration tests). The policy file, the tenant registry and the
+ * procedures directory are read and validated here, and the procedures of every intent the policy runs autonomously
+ * are simulated (the autonomy gate): any problem stops the start with the full list.
  */
 export async function createSupervisorApp(
   config: SupervisorConfig,
-  overrides: { policy?: Policy; procedures?: ProcedureSet; gatewayAdmin?: GatewayAdminPort } = {},
+  overrides: { policy?: Policy; procedures?: ProcedureSet; gatewayAdmin?: GatewayAdminPort; tenants?: TenantRegistry } = {},
 ): Promise<NestExpressApplication> {
   const policy = overrides.policy ?? loadPolicyFile(config.SUPERVISOR_POLICY_FILE);
+  const tenants = overrides.tenants ?? loadTenantRegistry(config);
   const procedures = overrides.procedures ?? loadProcedureSet(config.PROCEDURES_DIR);
   const simulations = await checkAutonomy(policy, procedures);
   new JsonLogger('supervisor').info('procedures loaded', {
@@ -28,10 +30,11 @@ export async function createSupervisorApp(
     procedures: procedures.all().map((p) => `${p.id}@${p.version}`), simulations: `${simulations.filter((r) => r.passed).length}/${simulations.length} passed`,
   });
   const app = await NestFactory.create<NestExpressApplication>(
-    SupervisorModule.forRoot({ config, policy, procedures, ...(overrides.gatewayAdmin ? { gatewayAdmin: overrides.gatewayAdmin } : {}) }),
+    SupervisorModule.forRoot({ config, policy, procedures, tenants, ...(overrides.gatewayAdmin ? { gatewayAdmin: overrides.gatewayAdmin } : {}) }),
     { logger: new JsonLogger('nest') },
   );
   app.useBodyParser('json', { limit: 64 * 1024 });
+  if (config.SUPERVISOR_TRUST_PROXY_HOPS > 0) app.set('trust proxy', config.SUPERVISOR_TRUST_PROXY_HOPS);
   // The console: static ES modules, same origin as the API, nothing from elsewhere (no inline script, no framing).
   app.use('/console', (_req: Request, res: Response, next: NextFunction) => {
     res.setHeader('Content-Security-Policy', "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");

@@ -3,6 +3,8 @@ import { BusConfigSchema } from '@switchboard/bus';
 import { GatewayTokenConfigSchema } from '@switchboard/gateway-client';
 import { env } from '@switchboard/observability';
 import { StoreConfigSchema } from '@switchboard/store';
+import { TenantRegistryConfigSchema } from '@switchboard/tenancy';
+import { CommandKeysSchema } from './commands/command-signature';
 import { repoPath, supervisorAppPath } from './paths';
 
 /** A console user: scrypt hash from `node dist/apps/supervisor/src/cli/hash-password.js`. */
@@ -24,6 +26,7 @@ const consoleUsers = z.string().default('[]').transform((raw, ctx) => {
 
 export const SupervisorConfigSchema = BusConfigSchema.extend(StoreConfigSchema.shape)
   .extend(GatewayTokenConfigSchema.shape)
+  .extend(TenantRegistryConfigSchema.shape)
   .extend({
     PORT: env.int(3101),
     LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
@@ -35,6 +38,13 @@ export const SupervisorConfigSchema = BusConfigSchema.extend(StoreConfigSchema.s
     /** Bearer keys accepted on the case API (`Authorization: Bearer …` or `X-Api-Key`). */
     SUPERVISOR_API_KEYS: env.list('').pipe(z.array(z.string().min(16, 'each supervisor API key must be at least 16 characters')).min(1, 'set at least one SUPERVISOR_API_KEYS entry')),
     SUPERVISOR_GROUP_ID: z.string().min(1).default('switchboard.supervisor'),
+    /**
+     * Keys of `supervisor.commands` signatures, `<key id>:<secret>` comma-separated (secret ≥ 32 chars, no commas). The
+     * first signs the commands this supervisor publishes; commands signed with none of them are dead-lettered unread.
+     */
+    SUPERVISOR_COMMAND_KEYS: CommandKeysSchema,
+    /** Oldest signed command acted on (seconds since it was signed); older ones are dead-lettered as expired. */
+    SUPERVISOR_COMMAND_MAX_AGE_SECONDS: z.coerce.number().int().min(60).max(7 * 24 * 3600).default(3600),
     /** Partitions handled in parallel (cases on one partition stay in order). */
     SUPERVISOR_CONCURRENCY: z.coerce.number().int().positive().default(3),
     /** How often due step deadlines and retries are looked for. */
@@ -54,8 +64,33 @@ export const SupervisorConfigSchema = BusConfigSchema.extend(StoreConfigSchema.s
     SUPERVISOR_SESSION_SECRET: z.string().min(32, 'SUPERVISOR_SESSION_SECRET must be at least 32 characters').optional(),
     /** Console session lifetime. */
     SUPERVISOR_SESSION_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 24 * 3600).default(8 * 3600),
-    /** Adds `Secure` to the session cookie; set it whenever the console is served over HTTPS. */
-    SUPERVISOR_COOKIE_SECURE: env.bool(false),
+    /**
+     * `Secure` on the session cookie (sent over HTTPS only). On by default; `false` only for a console on plain http,
+     * such as the local demo on 127.0.0.1.
+     */
+    SUPERVISOR_COOKIE_SECURE: env.bool(true),
+    /** Failed sign-ins for one username within the window before it is locked out. */
+    SUPERVISOR_LOGIN_MAX_FAILURES_PER_USER: z.coerce.number().int().min(1).max(1000).default(5),
+    /** Failed sign-ins from one client address within the window (any usernames) before it is locked out. */
+    SUPERVISOR_LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).max(100_000).default(20),
+    /** Window in which failed sign-ins are counted. */
+    SUPERVISOR_LOGIN_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+    /** How long a username or address stays locked once it reached its limit. */
+    SUPERVISOR_LOGIN_LOCKOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+    /** Sign-in attempts one replica checks per minute in all (each costs a 32 MiB scrypt); more answer 429. */
+    SUPERVISOR_LOGIN_MAX_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(120),
+    /**
+     * Proxies in front of the supervisor whose X-Forwarded-For is trusted (Express `trust proxy` hops): the client
+     * address that sign-in throttling counts. 0: the TCP peer's address.
+     */
+    SUPERVISOR_TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+    /**
+     * Bearer key for `GET /metrics` (≥ 16 chars), e.g. a Prometheus `authorization` credential. Unset: /metrics is off
+     * (404). The supervisor API keys do not open it, and it does not open anything else.
+     */
+    SUPERVISOR_METRICS_KEY: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16, 'SUPERVISOR_METRICS_KEY must be at least 16 characters').optional()),
+    /** A /metrics render (which runs the KPI queries) is reused for this long; scrapes in between cost no SQL. */
+    SUPERVISOR_METRICS_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(15),
     /** Age after which a waiting case shows as over SLA in the inbox. */
     SUPERVISOR_SLA_MINUTES: z.coerce.number().int().positive().default(60),
     /** Window of the KPI gauges on /metrics. */

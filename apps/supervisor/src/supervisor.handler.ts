@@ -1,7 +1,9 @@
 import type { IncomingMessage } from '@switchboard/bus';
 import type { AgentResult, Envelope, SupervisorCommand, TicketEvent } from '@switchboard/contracts';
 import { describeError, isDependencyUnavailable, JsonLogger } from '@switchboard/observability';
+import { TenantRefusedError } from '@switchboard/tenancy';
 import type { CaseService } from './case/case.service';
+import type { CommandSignatures } from './commands/command-signature';
 
 export const SUPERVISOR_TOPICS = ['tickets.ingress', 'agent.results', 'supervisor.commands'] as const;
 type SupervisorTopic = (typeof SUPERVISOR_TOPICS)[number];
@@ -14,13 +16,21 @@ type SupervisorTopic = (typeof SUPERVISOR_TOPICS)[number];
 export class SupervisorHandler {
   private readonly logger = new JsonLogger(SupervisorHandler.name);
 
-  constructor(private readonly cases: CaseService, private readonly maxAttempts: number) {}
+  constructor(private readonly cases: CaseService, private readonly maxAttempts: number, private readonly commands: CommandSignatures) {}
 
   async handle(message: IncomingMessage<SupervisorTopic>): Promise<void> {
+    // Before anything else, and outside the case-failing path below: an unsigned or forged command is dead-lettered
+    // with its reason and changes nothing, not even the case it names.
+    if (message.topic === 'supervisor.commands') {
+      const keyId = this.commands.verify(message.envelope as Envelope<SupervisorCommand>, message.headers);
+      this.logger.debug('signed command', { keyId, command: (message.envelope.payload as SupervisorCommand).command });
+    }
     try {
       const outcome = await this.route(message);
       this.logger.debug('message handled', { topic: message.topic, outcome });
     } catch (error) {
+      // A refused ticket opens no case, and must not fail the case a duplicate of it may name.
+      if (error instanceof TenantRefusedError) throw error;
       const info = describeError(error);
       // An outage (Postgres, the gateway) is waited out by the bus with the same delivery: never a reason to fail.
       if (!isDependencyUnavailable(error) && (info.category === 'user' || message.deliveryAttempt >= this.maxAttempts)) {

@@ -6,6 +6,7 @@ import { TaskTokenIssuer } from '@switchboard/gateway-client';
 import { describeError, JsonLogger } from '@switchboard/observability';
 import { ProcedureSet } from '@switchboard/procedures';
 import { createPool, outboxGauges, OutboxLeasePublisher, OutboxRelay, runMigrations, storeMigrationsDir } from '@switchboard/store';
+import type { TenantRegistry } from '@switchboard/tenancy';
 import { CasesController } from './api/cases.controller';
 import { ConsoleController } from './api/console.controller';
 import { MetricsController } from './api/metrics.controller';
@@ -13,12 +14,15 @@ import { ProceduresController } from './api/procedures.controller';
 import { QuarantineController } from './api/quarantine.controller';
 import { ActorGuard } from './auth/actor.guard';
 import { AuthController } from './auth/auth.controller';
+import { LoginThrottle } from './auth/login-throttle';
 import { SessionCodec } from './auth/session';
 import { CaseRepository } from './case/case.repository';
 import { CaseService } from './case/case.service';
+import { CommandSignatures } from './commands/command-signature';
 import { DueScanner } from './case/due-scanner';
 import { DueQuarantineRepository } from './case/due-quarantine.repository';
 import { registerDueQuarantineMetrics } from './case/due-quarantine.metrics';
+import { ticketIntake } from './intake/ticket-intake';
 import { CaseEventsHub } from './console/case-events.hub';
 import { ConsoleRepository } from './console/console.repository';
 import { ConsoleService } from './console/console.service';
@@ -107,6 +111,8 @@ export interface SupervisorModuleOptions {
   policy: Policy;
   /** Loaded, validated and simulated resolution procedures (supervisor.app.ts). */
   procedures: ProcedureSet;
+  /** Where each tenant's tickets go (TENANT_REGISTRY_FILE, validated at start-up). */
+  tenants: TenantRegistry;
   /** Tests replace the gateway admin adapter with a named fake. */
   gatewayAdmin?: GatewayAdminPort;
 }
@@ -143,6 +149,7 @@ export class SupervisorModule {
           useFactory: (pool: Pool, repo: CaseRepository, tokens: TaskTokenIssuer, gateway: GatewayAdminPort, publisher: OutboxLeasePublisher, metrics: SupervisorMetrics, quarantine: DueQuarantineRepository) =>
             new CaseService(pool, repo, policy, tokens, gateway, {
               procedures,
+              admit: ticketIntake(options.tenants),
               ...(config.SUPERVISOR_DIRECT_PUBLISH ? { publisher } : {}),
               cacheMaxBytes: config.SUPERVISOR_CASE_CACHE_MAX_BYTES,
               dueRetry: { baseMs: config.SUPERVISOR_DUE_RETRY_BASE_MS, maxMs: config.SUPERVISOR_DUE_RETRY_MAX_MS, maxFailures: config.SUPERVISOR_DUE_MAX_FAILURES },
@@ -150,7 +157,12 @@ export class SupervisorModule {
             }),
           inject: [Pool, CaseRepository, TaskTokenIssuer, GatewayAdminPort, OutboxLeasePublisher, SupervisorMetrics, DueQuarantineRepository],
         },
-        { provide: SupervisorHandler, useFactory: (cases: CaseService) => new SupervisorHandler(cases, config.BUS_MAX_ATTEMPTS), inject: [CaseService] },
+        { provide: CommandSignatures, useFactory: () => new CommandSignatures(config.SUPERVISOR_COMMAND_KEYS, config.SUPERVISOR_COMMAND_MAX_AGE_SECONDS) },
+        {
+          provide: SupervisorHandler,
+          useFactory: (cases: CaseService, commands: CommandSignatures) => new SupervisorHandler(cases, config.BUS_MAX_ATTEMPTS, commands),
+          inject: [CaseService, CommandSignatures],
+        },
         {
           provide: RetentionService,
           useFactory: (pool: Pool, metrics: SupervisorMetrics) => new RetentionService(pool, {
@@ -166,13 +178,21 @@ export class SupervisorModule {
         { provide: READINESS_CHECKS, useFactory: (runtime: SupervisorRuntime) => [runtime], inject: [SupervisorRuntime] },
         HealthService,
         { provide: SessionCodec, useFactory: () => new SessionCodec(config.SUPERVISOR_SESSION_SECRET, config.SUPERVISOR_SESSION_TTL_SECONDS) },
+        {
+          provide: LoginThrottle,
+          useFactory: (pool: Pool) => LoginThrottle.postgres(pool, {
+            maxFailuresPerUser: config.SUPERVISOR_LOGIN_MAX_FAILURES_PER_USER, maxFailuresPerIp: config.SUPERVISOR_LOGIN_MAX_FAILURES_PER_IP,
+            windowSeconds: config.SUPERVISOR_LOGIN_FAILURE_WINDOW_SECONDS, lockoutSeconds: config.SUPERVISOR_LOGIN_LOCKOUT_SECONDS, maxAttemptsPerMinute: config.SUPERVISOR_LOGIN_MAX_PER_MINUTE,
+          }),
+          inject: [Pool],
+        },
         ActorGuard,
         { provide: ConsoleRepository, useFactory: (pool: Pool) => new ConsoleRepository(pool), inject: [Pool] },
         { provide: CaseEventsHub, useFactory: (repo: ConsoleRepository) => new CaseEventsHub(repo), inject: [ConsoleRepository] },
         {
           provide: SupervisorMetrics,
           useFactory: (repo: ConsoleRepository, hub: CaseEventsHub, pool: Pool) => {
-            const metrics = new SupervisorMetrics(repo, config.SUPERVISOR_METRICS_WINDOW_HOURS, () => hub.listeners);
+            const metrics = new SupervisorMetrics(repo, config.SUPERVISOR_METRICS_WINDOW_HOURS, () => hub.listeners, config.SUPERVISOR_METRICS_CACHE_SECONDS * 1000);
             outboxGauges(metrics.registry, pool);
             return metrics;
           },
@@ -180,9 +200,9 @@ export class SupervisorModule {
         },
         {
           provide: ConsoleService,
-          useFactory: (pool: Pool, cases: CaseRepository, repo: ConsoleRepository, bus: KafkaBus, metrics: SupervisorMetrics) =>
-            new ConsoleService(pool, cases, repo, bus, (command) => metrics.countDecision(command)),
-          inject: [Pool, CaseRepository, ConsoleRepository, KafkaBus, SupervisorMetrics],
+          useFactory: (pool: Pool, cases: CaseRepository, repo: ConsoleRepository, bus: KafkaBus, metrics: SupervisorMetrics, commands: CommandSignatures) =>
+            new ConsoleService(pool, cases, repo, bus, commands, (command) => metrics.countDecision(command)),
+          inject: [Pool, CaseRepository, ConsoleRepository, KafkaBus, SupervisorMetrics, CommandSignatures],
         },
       ],
     };

@@ -8,7 +8,7 @@ import { hashPassword } from '../src/auth/password';
 import { PolicySchema } from '../src/policy/policy.schema';
 import { createSupervisorApp } from '../src/supervisor.app';
 import { FakeGatewayAdmin } from './support/fake-gateway-admin';
-import { acquireSuiteLock, API_KEY, BROKERS, caseOf, Db, runId, supervisorConfig, ticketFor } from './support/harness';
+import { acquireSuiteLock, API_KEY, BROKERS, caseOf, Db, METRICS_KEY, runId, supervisorConfig, ticketFor } from './support/harness';
 import { happy, HAPPY, primeGroup, ScriptedAgents, waitFor, type Script } from './support/scripted-agents';
 
 jest.setTimeout(90_000);
@@ -95,6 +95,7 @@ describe('auth', () => {
     expect(cookie).toMatch(/^sb_session=[^;]+;/);
     expect(cookie).toMatch(/HttpOnly/i);
     expect(cookie).toMatch(/SameSite=Strict/i);
+    expect(cookie).toMatch(/;\s*Secure/i);
     expect(await json(await call('ana', '/v1/auth/me'))).toEqual({ userId: 'ana', role: 'supervisor', via: 'session', slaMinutes: 60 });
     expect(await json(await call('vic', '/v1/auth/me'))).toMatchObject({ userId: 'vic', role: 'viewer' });
     expect(await json(await call('key', '/v1/auth/me'))).toMatchObject({ userId: API_ACTOR, role: 'supervisor', via: 'api_key' });
@@ -314,7 +315,8 @@ describe('KPIs and metrics', () => {
   });
 
   it('exposes the same figures on /metrics as aggregates, with no case data', async () => {
-    const res = await fetch(`${baseUrl}/metrics`);
+    expect((await fetch(`${baseUrl}/metrics`)).status).toBe(401);
+    const res = await fetch(`${baseUrl}/metrics`, { headers: { Authorization: `Bearer ${METRICS_KEY}` } });
     expect(res.status).toBe(200);
     const text = await res.text();
     for (const name of ['switchboard_supervisor_cases{status="RESOLVED"}', 'switchboard_supervisor_kpi_cases{window="24h",group_by="intent",group="refund"}', 'switchboard_supervisor_kpi_mttr_seconds',

@@ -80,8 +80,10 @@ beforeAll(async () => {
   supervisor = await createSupervisorApp(loadConfig(SupervisorConfigSchema, {
     KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(','), BUS_RETRY_BASE_MS: '200', BUS_NEW_GROUP_START: 'latest', LOG_LEVEL: 'warn',
     DATABASE_URL: TEST_DATABASE_URL, GATEWAY_TOKEN_SECRET: STACK_KEYS.tokenSecret, GATEWAY_ADMIN_KEY: STACK_KEYS.gatewayAdmin, GATEWAY_URL: stack.gatewayUrl,
-    SUPERVISOR_API_KEYS: STACK_KEYS.supervisorApi, SUPERVISOR_GROUP_ID: `console-browser-${run}`, SUPERVISOR_SCAN_INTERVAL_MS: '200',
+    SUPERVISOR_API_KEYS: STACK_KEYS.supervisorApi, SUPERVISOR_COMMAND_KEYS: STACK_KEYS.commandKeys, SUPERVISOR_GROUP_ID: `console-browser-${run}`, SUPERVISOR_SCAN_INTERVAL_MS: '200',
     SUPERVISOR_CONSOLE_USERS: JSON.stringify(users), SUPERVISOR_SESSION_SECRET: `console-browser-session-secret-${run}-0123456789`,
+    // The console is served over plain http here, as in the local demo; sign-in counts persist in the test database.
+    SUPERVISOR_COOKIE_SECURE: 'false', SUPERVISOR_LOGIN_MAX_FAILURES_PER_USER: '1000', SUPERVISOR_LOGIN_MAX_FAILURES_PER_IP: '100000',
   }), { policy: parsePolicy(POLICY) });
   await supervisor.listen(0, '127.0.0.1');
   baseUrl = (await supervisor.getUrl()).replace('[::1]', '127.0.0.1');

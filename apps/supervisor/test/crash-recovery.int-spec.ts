@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AgentName, TopicName } from '@switchboard/contracts';
 import { configureLogging } from '@switchboard/observability';
-import { acquireSuiteLock, BROKERS, caseOf, Db, GATEWAY_ADMIN_KEY, runId, supervisorEnv, ticketFor } from './support/harness';
+import { acquireSuiteLock, BROKERS, caseOf, Db, GATEWAY_ADMIN_KEY, runId, supervisorEnv, testCommandSignatures, ticketFor } from './support/harness';
 import { happy, HAPPY, primeGroup, ScriptedAgents, TopicRecorder, waitFor, type Script } from './support/scripted-agents';
 import { assertBuilt, FakeGatewayHttp, freePort, SupervisorProcess } from './support/supervisor-process';
 
@@ -101,9 +101,10 @@ describe('supervisor killed with SIGKILL and restarted (real process, broker and
     await killAt('TRIAGED', 'retrieval');
     await killAt('RESOLVING', 'resolver');
     await killAt('AWAITING_APPROVAL');
-    await recorder.publishCommand(recorder.kafkaBus.envelope('supervisor.commands', { command: 'approve', approvalId: id, by: { userId: 'ana', role: 'supervisor' } }, {
+    const approve = recorder.kafkaBus.envelope('supervisor.commands', { command: 'approve', approvalId: id, by: { userId: 'ana', role: 'supervisor' } }, {
       caseId, tenantId: tenant, region: 'us-east-1', correlationId: caseId, causationId: null,
-    }));
+    });
+    await recorder.publishCommand(approve, testCommandSignatures.sign(approve));
     await waitFor('the second resolver task', () => agents.tasks(caseId, 'resolver').length === 2);
     await killAt('RESOLVING');
     await waitFor('the resolver answer to be queued', () => agents.pending(tenant) > 0);

@@ -7,5 +7,5 @@ void runAgentMain({
   agent: 'verifier',
   schema: VerifierConfigSchema,
   handler: VerifierService,
-  providers: (config) => [{ provide: ToolGateway, useValue: new HttpToolGateway(config.GATEWAY_URL, config.GATEWAY_TIMEOUT_MS) }],
+  providers: (config) => [{ provide: ToolGateway, useValue: new HttpToolGateway(config.GATEWAY_URL, config.GATEWAY_TIMEOUT_MS, config.GATEWAY_AGENT_KEY) }],
 });

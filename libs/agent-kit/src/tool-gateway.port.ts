@@ -10,7 +10,7 @@ export interface ToolSession {
 
 /**
  * Opens gateway sessions for task tokens. Agents hold no backend credentials: the token (minted per task by the
- * supervisor) is all they present.
+ * supervisor) is all they present, bound to the agent's own gateway key so that a copy of it is worth nothing.
  *
  * @example
  * const tools = await gateway.session(task.gatewayToken).listTools();
@@ -20,22 +20,23 @@ export abstract class ToolGateway {
 }
 
 /**
- * The HTTP adapter: a {@link GatewayClient} per task token. A gateway that cannot be reached or does not answer in
- * time, or says it cannot list tools (its own database down), is a dependency outage, not a tool error the model
- * could correct: `invoke` and `listTools` throw `DependencyUnavailableError('gateway')` then (the agent worker hands the task back to the bus, which runs it again
+ * The HTTP adapter: a {@link GatewayClient} per task token, sent bound to this agent's key (GATEWAY_AGENT_KEY). A
+ * gateway that cannot be reached or does not answer in time, or says it cannot list tools (its own database down), is
+ * a dependency outage, not a tool error the model could correct: `invoke` and `listTools` throw
+ * `DependencyUnavailableError('gateway')` then (the agent worker hands the task back to the bus, which runs it again
  * once the gateway is back), while every answer the gateway gives — errors included — is returned as it is.
  *
  * @example
- * { provide: ToolGateway, useValue: new HttpToolGateway('http://gateway:3200', 10_000) }
+ * { provide: ToolGateway, useValue: new HttpToolGateway('http://gateway:3200', 10_000, config.GATEWAY_AGENT_KEY) }
  */
 export class HttpToolGateway extends ToolGateway {
-  constructor(private readonly baseUrl: string, private readonly timeoutMs: number, private readonly fetchFn: typeof fetch = fetch) {
+  constructor(private readonly baseUrl: string, private readonly timeoutMs: number, private readonly agentKey?: string, private readonly fetchFn: typeof fetch = fetch) {
     super();
   }
 
   session(token: string): ToolSession {
     const client = (onUnreachable?: (error: unknown) => void) => new GatewayClient({
-      baseUrl: this.baseUrl, token, timeoutMs: this.timeoutMs,
+      baseUrl: this.baseUrl, token, timeoutMs: this.timeoutMs, ...(this.agentKey ? { agentKey: this.agentKey } : {}),
       fetch: async (input, init) => {
         try {
           return await this.fetchFn(input, init);

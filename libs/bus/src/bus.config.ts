@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { env } from '@switchboard/observability';
+import { KafkaSecurityConfigSchema, refineKafkaSecurity } from './kafka-security';
 
 /**
  * Config fragment of every app that talks to Kafka; apps merge it into their own schema (STYLE.md §6).
@@ -53,5 +54,8 @@ export const BusConfigSchema = z.object({
    * published before the group first ran; `latest` skips history (test suites sharing topics, replays by choice).
    */
   BUS_NEW_GROUP_START: z.enum(['earliest', 'latest']).default('earliest'),
-});
+})
+  // TLS and SASL (kafka-security.ts): KAFKA_SSL*, KAFKA_SASL_*, KAFKA_AWS_REGION.
+  .extend(KafkaSecurityConfigSchema.shape)
+  .superRefine(refineKafkaSecurity);
 export type BusConfig = z.infer<typeof BusConfigSchema>;

@@ -1,4 +1,5 @@
 export * from './bus.config';
+export { KafkaSecurityConfigSchema, KafkaSecurityError, kafkaSecurityOptions, refineKafkaSecurity, type KafkaSecurityConfig, type KafkaSecurityOptions } from './kafka-security';
 export * from './bus.types';
 export { BUS_HEADERS, decodeHeaders } from './bus.headers';
 export { backoffMs, decideFailure, outageDelayMs, type FailureDecision, type OutagePolicy, type RetryPolicy } from './retry-policy';

@@ -11,6 +11,7 @@ import { ConsumerLoop, type OutgoingRecord } from './consumer-loop';
 import { deadLetterTopicMaxBytes } from './dead-letter';
 import { isRetriableKafkaError } from './kafka-errors';
 import { kafkaLogCreator } from './kafka-logger';
+import { kafkaSecurityOptions } from './kafka-security';
 import { formatIssues, messageSchema, topicBinding } from './message-decoder';
 
 /**
@@ -84,6 +85,7 @@ export class KafkaBus {
       brokers: config.KAFKA_BROKERS,
       logLevel: logLevel.WARN,
       logCreator: kafkaLogCreator,
+      ...kafkaSecurityOptions(config),
     });
     // Java-compatible murmur2 partitioning: the same key lands on the same partition whichever client wrote it.
     this.producer = this.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });

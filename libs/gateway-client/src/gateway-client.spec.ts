@@ -1,4 +1,4 @@
-import { GatewayClient } from './index';
+import { bindTaskToken, GatewayClient } from './index';
 
 const invocation = { toolCallId: 'call_1', step: 1, arguments: { tenantId: 'globex' } };
 
@@ -26,6 +26,13 @@ describe('GatewayClient', () => {
     expect(url).toBe('http://gw/v1/tools/get_tenant/invoke');
     expect((init.headers as Record<string, string>).authorization).toBe('Bearer tok');
     expect(JSON.parse(init.body as string)).toEqual(invocation);
+  });
+
+  it('sends the token bound to the agent key when it has one', async () => {
+    const fetchDouble = scriptedFetch(() => json(200, { status: 'ok', tool: 'get_tenant', result: {}, replayed: false }));
+    const agentKey = 'resolver-agent-key-0123456789abcdef0123';
+    await new GatewayClient({ baseUrl: 'http://gw', token: 'tok', agentKey, fetch: fetchDouble }).invoke('get_tenant', invocation);
+    expect((fetchDouble.calls[0]![1].headers as Record<string, string>).authorization).toBe(`Bearer ${bindTaskToken('tok', agentKey)}`);
   });
 
   it('returns gateway errors as results (never throws)', async () => {

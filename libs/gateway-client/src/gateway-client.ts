@@ -3,12 +3,15 @@ import {
   ToolDescriptorSchema, ToolResultSchema, type GatewayErrorCode, type ToolDescriptor, type ToolInvocation, type ToolResult,
 } from '@switchboard/contracts';
 import { injectTraceContext, SwitchboardError } from '@switchboard/observability';
+import { bindTaskToken } from './agent-binding';
 
 export interface GatewayClientOptions {
   /** e.g. `http://127.0.0.1:3200` */
   baseUrl: string;
   /** The per-task token minted by the supervisor. */
   token: string;
+  /** The agent's own key (GATEWAY_AGENT_KEY): the token is sent bound to it. Omit only for a credential bound already. */
+  agentKey?: string;
   timeoutMs?: number;
   /** Injected for tests; defaults to the global fetch. */
   fetch?: typeof fetch;
@@ -48,7 +51,7 @@ function errorResult(tool: string, code: GatewayErrorCode, message: string, retr
  * the active W3C trace context.
  *
  * @example
- * const gw = new GatewayClient({ baseUrl: config.GATEWAY_URL, token: task.gatewayToken, timeoutMs: 10_000 });
+ * const gw = new GatewayClient({ baseUrl: config.GATEWAY_URL, token: task.gatewayToken, agentKey: config.GATEWAY_AGENT_KEY, timeoutMs: 10_000 });
  * const tools = await gw.listTools();
  * const r = await gw.invoke('get_cache_status', { toolCallId: 'call_1', step: 1, arguments: { tenantId: 'acme-eu' } });
  * if (r.status === 'error' && r.error.code === 'ARGUMENTS_INVALID') { ... fix the arguments and retry ... }
@@ -57,11 +60,13 @@ export class GatewayClient {
   private readonly baseUrl: string;
   private readonly timeoutMs: number;
   private readonly fetchFn: typeof fetch;
+  private readonly credential: string;
 
-  constructor(private readonly options: GatewayClientOptions) {
+  constructor(options: GatewayClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.fetchFn = options.fetch ?? fetch;
+    this.credential = options.agentKey ? bindTaskToken(options.token, options.agentKey) : options.token;
   }
 
   /** The tools this task's token may call. Throws {@link GatewayClientError} when the gateway cannot answer. */
@@ -109,7 +114,7 @@ export class GatewayClient {
   }
 
   private headers(): Record<string, string> {
-    return injectTraceContext({ authorization: `Bearer ${this.options.token}`, accept: 'application/json' });
+    return injectTraceContext({ authorization: `Bearer ${this.credential}`, accept: 'application/json' });
   }
 }
 

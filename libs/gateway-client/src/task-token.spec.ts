@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { TaskTokenError, TaskTokenIssuer, verifyTaskToken, type TaskTokenRequest } from './index';
+import { createHmac } from 'node:crypto';
+import { taskTokenEncryptionKey } from './jwe-dir';
+import { sealTaskToken, TaskTokenError, TaskTokenIssuer, verifyTaskToken, type TaskTokenRequest } from './index';
 
 const SECRET = 'unit-test-secret-unit-test-secret-0001';
 const claims: TaskTokenRequest = {
@@ -29,16 +31,38 @@ describe('task tokens', () => {
     await expect(verifyTaskToken(token, SECRET, { now: () => now + 66_000 })).rejects.toMatchObject({ code: 'TOKEN_EXPIRED' });
   });
 
-  it('rejects a token signed with another secret, with an edited payload, or with alg none', async () => {
+  it('is encrypted: the claims cannot be read from the token', async () => {
     const token = await sut.issue(claims, 600);
+    expect(token.split('.')).toHaveLength(5);
+    expect(JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString())).toEqual({ alg: 'dir', enc: 'A256GCM', cty: 'JWT' });
+    expect(Buffer.from(token.replace(/\./g, ''), 'base64url').toString('latin1')).not.toMatch(/globex|resolver|case_0123/);
+    expect(await sut.issue(claims, 600)).not.toBe(token); // a fresh IV each time
+  });
+
+  it('rejects a token sealed or signed with another secret, altered in transit, edited inside, with alg none, or not encrypted', async () => {
     const check = (t: string) => verifyTaskToken(t, SECRET, { now: () => now });
-    await expect(check(await new TaskTokenIssuer('another-secret-another-secret-another', () => now).issue(claims, 600))).rejects.toBeInstanceOf(TaskTokenError);
-    const [h, p, sig] = token.split('.') as [string, string, string];
-    const edited = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(p, 'base64url').toString()), tenantId: 'acme-eu' })).toString('base64url');
-    await expect(check(`${h}.${edited}.${sig}`)).rejects.toMatchObject({ code: 'TOKEN_INVALID', message: expect.stringContaining('signature') });
-    const none = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
-    await expect(check(`${none}.${p}.`)).rejects.toMatchObject({ code: 'TOKEN_INVALID', message: expect.stringContaining('HS256') });
-    await expect(check('garbage')).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
+    const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+    const jws = (header: Record<string, unknown>, payload: Record<string, unknown>, secret = SECRET) => {
+      const h = b64(header);
+      const p = b64(payload);
+      return `${h}.${p}.${header.alg === 'none' ? '' : createHmac('sha256', secret).update(`${h}.${p}`).digest('base64url')}`;
+    };
+    const full = { ...claims, iat: now / 1000, exp: now / 1000 + 600, iss: 'switchboard-supervisor', aud: 'switchboard-gateway' };
+    await expect(check(sealTaskToken(jws({ alg: 'HS256', typ: 'JWT' }, full), SECRET))).resolves.toMatchObject({ tenantId: 'globex' });
+    await expect(check(await new TaskTokenIssuer('another-secret-another-secret-another', () => now).issue(claims, 600))).rejects.toMatchObject({ code: 'TOKEN_INVALID', message: expect.stringContaining('does not decrypt') });
+    const token = await sut.issue(claims, 600);
+    const parts = token.split('.');
+    const flipped = Buffer.from(parts[3]!, 'base64url');
+    flipped[0] = flipped[0]! ^ 1;
+    await expect(check([parts[0], parts[1], parts[2], flipped.toString('base64url'), parts[4]].join('.'))).rejects.toMatchObject({ code: 'TOKEN_INVALID', message: expect.stringContaining('does not decrypt') });
+    const signedElsewhere = sealTaskToken(jws({ alg: 'HS256', typ: 'JWT' }, full, 'another-secret-another-secret-another'), SECRET);
+    await expect(check(signedElsewhere)).rejects.toMatchObject({ code: 'TOKEN_INVALID', message: expect.stringContaining('signature') });
+    const genuine = jws({ alg: 'HS256', typ: 'JWT' }, full).split('.');
+    const edited = sealTaskToken(`${genuine[0]}.${b64({ ...full, tenantId: 'acme-eu' })}.${genuine[2]}`, SECRET);
+    await expect(check(edited)).rejects.toMatchObject({ code: 'TOKEN_INVALID', message: expect.stringContaining('signature') });
+    await expect(check(sealTaskToken(jws({ alg: 'none', typ: 'JWT' }, full), SECRET))).rejects.toMatchObject({ code: 'TOKEN_INVALID', message: expect.stringContaining('HS256') });
+    await expect(check(jws({ alg: 'HS256', typ: 'JWT' }, full))).rejects.toMatchObject({ code: 'TOKEN_INVALID', message: expect.stringContaining('not an encrypted task token') });
+    await expect(check('garbage')).rejects.toBeInstanceOf(TaskTokenError);
   });
 
   it('refuses to issue with a short secret, a bad ttl or claims that break the contract', async () => {
@@ -47,12 +71,15 @@ describe('task tokens', () => {
     await expect(sut.issue({ ...claims, tools: [] }, 60)).rejects.toThrow();
   });
 
-  it('is a standard JWT that jose verifies (interop, outside jest since jose is ESM-only)', async () => {
+  it('is a standard JWE wrapping a standard JWT, which jose decrypts and verifies (interop, outside jest since jose is ESM-only)', async () => {
     const token = await new TaskTokenIssuer(SECRET).issue(claims, 600);
-    const script = `import { jwtVerify } from 'jose';
-      const { payload } = await jwtVerify(process.env.T, new TextEncoder().encode(process.env.S), { algorithms: ['HS256'], issuer: 'switchboard-supervisor', audience: 'switchboard-gateway' });
+    const script = `import { compactDecrypt, jwtVerify } from 'jose';
+      const { plaintext } = await compactDecrypt(process.env.T, Buffer.from(process.env.K, 'base64'));
+      const { payload } = await jwtVerify(new TextDecoder().decode(plaintext), new TextEncoder().encode(process.env.S), { algorithms: ['HS256'], issuer: 'switchboard-supervisor', audience: 'switchboard-gateway' });
       process.stdout.write(payload.tenantId);`;
-    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, T: token, S: SECRET }, cwd: process.cwd() });
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      env: { ...process.env, T: token, S: SECRET, K: taskTokenEncryptionKey(SECRET).toString('base64') }, cwd: process.cwd(),
+    });
     expect(out.toString()).toBe('globex');
   });
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { TaskTokenClaimsSchema, type TaskTokenClaims } from '@switchboard/contracts';
 import { SwitchboardError } from '@switchboard/observability';
+import { decryptDir, encryptDir, taskTokenEncryptionKey } from './jwe-dir';
 import { signHs256, verifyHs256 } from './jwt-hs256';
 
 const ISSUER = 'switchboard-supervisor';
@@ -34,9 +35,22 @@ export class TaskTokenError extends SwitchboardError {
 }
 
 /**
- * Supervisor side: mints the short-lived HS256 JWT an agent task presents to the gateway. It carries case, tenant,
- * agent, allowed tools, scopes, mode and the case's dispatch sequence number (`seq`: the gateway refuses a token once
- * a newer task of the case has called); the agent never sees a backend credential.
+ * Encrypts a signed task token (a JWS) to the gateway: a compact JWE, `dir` + A256GCM, under a key derived from
+ * GATEWAY_TOKEN_SECRET. What travels on the bus and rests in the outbox is then opaque to anyone without that secret.
+ *
+ * @example
+ * const sealed = sealTaskToken(jws, config.GATEWAY_TOKEN_SECRET); // 'eyJhbGciOiJkaXIi…'
+ */
+export function sealTaskToken(jws: string, secret: string): string {
+  return encryptDir(jws, taskTokenEncryptionKey(secret));
+}
+
+/**
+ * Supervisor side: mints the short-lived task token an agent task presents to the gateway: an HS256 JWT carrying case,
+ * tenant, agent, allowed tools, scopes, mode and the case's dispatch sequence number (`seq`: the gateway refuses a token
+ * once a newer task of the case has called), encrypted to the gateway ({@link sealTaskToken}). The agent never sees
+ * a backend credential, and the token is bound to its agent: the gateway accepts it only with that agent's proof
+ * ({@link bindTaskToken}), so a copy read from the bus or the outbox is useless.
  *
  * @example
  * const issuer = new TaskTokenIssuer(config.GATEWAY_TOKEN_SECRET);
@@ -55,12 +69,13 @@ export class TaskTokenIssuer {
     if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0) throw new RangeError('ttlSeconds must be a positive integer');
     const iat = Math.floor(this.clock() / 1000);
     const full = TaskTokenClaimsSchema.parse({ ...claims, iat, exp: iat + ttlSeconds });
-    return signHs256({ ...full, iss: ISSUER, aud: AUDIENCE, sub: `${full.agent}:${full.taskId}` }, this.secret);
+    return sealTaskToken(signHs256({ ...full, iss: ISSUER, aud: AUDIENCE, sub: `${full.agent}:${full.taskId}` }, this.secret), this.secret);
   }
 }
 
 /**
- * Gateway side: verifies signature, issuer, audience and expiry, then parses the claims with the contract schema.
+ * Gateway side: decrypts the token, verifies signature, issuer, audience and expiry, then parses the claims with the
+ * contract schema. (The agent binding is checked by {@link verifyAgentProof}.)
  *
  * @example
  * const claims = await verifyTaskToken(bearer, config.GATEWAY_TOKEN_SECRET); // throws TaskTokenError
@@ -70,7 +85,16 @@ export async function verifyTaskToken(
   secret: string,
   options: { clockToleranceSeconds?: number; now?: () => number } = {},
 ): Promise<TaskTokenClaims> {
-  const verified = verifyHs256(token, secret);
+  const opened = decryptDir(token, taskTokenEncryptionKey(secret));
+  if ('failure' in opened) {
+    const why = {
+      malformed: 'token is not an encrypted task token (a compact JWE)',
+      algorithm: 'token must be encrypted with dir + A256GCM',
+      decryption: 'token does not decrypt with the gateway key: forged, altered, or minted by another deployment',
+    };
+    throw new TaskTokenError('TOKEN_INVALID', why[opened.failure]);
+  }
+  const verified = verifyHs256(opened.plaintext, secret);
   if ('failure' in verified) {
     const why = { malformed: 'token is not a well-formed JWT', algorithm: 'token must be signed with HS256', signature: 'token signature does not verify' };
     throw new TaskTokenError('TOKEN_INVALID', why[verified.failure]);

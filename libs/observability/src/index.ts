@@ -3,3 +3,4 @@ export * from './config';
 export * from './logger';
 export * from './tracing';
 export * from './dependency';
+export * from './secret-text';

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { LoggerService } from '@nestjs/common';
 import { trace } from '@opentelemetry/api';
+import { redactSecrets } from './secret-text';
 
 /** Fields carried by every log line written inside {@link withLogContext}. */
 export interface LogContext {
@@ -43,9 +44,12 @@ export function currentLogContext(): LogContext {
   return storage.getStore() ?? {};
 }
 
+// Field names that look secret are masked whole; credentials written inside any text (an error echoing a ticket, a
+// model's output) are redacted in place.
 function redact(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return redactSecrets(value).text;
   if (depth > 6 || value === null || typeof value !== 'object') return value;
-  if (value instanceof Error) return { name: value.name, message: value.message, ...(value as { code?: string }).code ? { code: (value as { code?: string }).code } : {} };
+  if (value instanceof Error) return { name: value.name, message: redactSecrets(value.message).text, ...(value as { code?: string }).code ? { code: (value as { code?: string }).code } : {} };
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) out[k] = SECRET_FIELD.test(k) && typeof v === 'string' ? '***' : redact(v, depth + 1);
@@ -54,8 +58,8 @@ function redact(value: unknown, depth = 0): unknown {
 
 /**
  * Structured JSON logger with its own context name (STYLE.md §10). Each line carries the ambient
- * case/correlation ids and the active OpenTelemetry trace id. Fields whose names look secret are masked.
- * Also a Nest `LoggerService`, so `app.useLogger(new JsonLogger('nest'))` routes framework logs here.
+ * case/correlation ids and the active OpenTelemetry trace id. Fields whose names look secret are masked, and
+ * credentials written inside the message or any text field (`redactSecrets`) are redacted. Also a Nest `LoggerService`, so `app.useLogger(new JsonLogger('nest'))` routes framework logs here.
  *
  * @example
  * private readonly logger = new JsonLogger(CaseService.name);
@@ -80,7 +84,7 @@ export class JsonLogger implements LoggerService {
       time: new Date().toISOString(),
       level,
       context: this.context,
-      msg,
+      msg: redactSecrets(msg).text,
       ...currentLogContext(),
       ...(span ? { traceId: span.traceId, spanId: span.spanId } : {}),
       ...(fields ? (redact(fields) as Record<string, unknown>) : {}),

@@ -65,6 +65,12 @@ export const componentOf = (o: K8sObject): string | undefined => o.metadata.labe
  * entries get a placeholder that passes the usual checks (a URL for *_URL, 40 characters otherwise); optional ones
  * are left out, as an unset optional Secret key would be.
  */
+/** Placeholders of Secret values that have a shape of their own (key lists). */
+const SHAPED_SECRETS: Record<string, string> = {
+  SUPERVISOR_COMMAND_KEYS: `console:${'x'.repeat(40)}`,
+  GATEWAY_AGENT_KEYS: `resolver:${'x'.repeat(40)},verifier:${'y'.repeat(40)}`,
+};
+
 export function containerEnv(objects: K8sObject[], deployment: K8sObject): { env: Record<string, string>; secretKeys: string[] } {
   const container = deployment.spec.template.spec.containers[0];
   const env: Record<string, string> = {};
@@ -78,7 +84,7 @@ export function containerEnv(objects: K8sObject[], deployment: K8sObject): { env
     if (e.value !== undefined) env[e.name] = String(e.value);
     else if (e.valueFrom?.secretKeyRef) {
       secretKeys.push(e.name);
-      if (!e.valueFrom.secretKeyRef.optional) env[e.name] = e.name.endsWith('_URL') ? 'postgres://u:p@db.internal:5432/x' : 'x'.repeat(40);
+      if (!e.valueFrom.secretKeyRef.optional) env[e.name] = SHAPED_SECRETS[e.name] ?? (e.name.endsWith('_URL') ? 'postgres://u:p@db.internal:5432/x' : 'x'.repeat(40));
     }
   }
   return { env, secretKeys };

@@ -116,6 +116,7 @@ export class World {
       ? { command: 'approve', approvalId: rows[0].id, by }
       : { command: 'reject', approvalId: rows[0].id, by, reason: 'not justified by the invoice history' };
     const envelope = this.stack.bus.envelope(TOPICS.supervisorCommands, payload as never, { caseId, tenantId, region, correlationId: caseId, causationId: null });
-    await this.stack.bus.publish(TOPICS.supervisorCommands, envelope);
+    // Signed like the console's commands: the supervisor acts on no other.
+    await this.stack.publishCommand(envelope);
   }
 }

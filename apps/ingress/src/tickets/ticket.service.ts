@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { caseIdFor, TicketEventSchema, type TicketEvent } from '@switchboard/contracts';
 import { JsonLogger, SwitchboardError, withLogContext } from '@switchboard/observability';
+import { admitTicket, TenantRefusedError, TenantRegistry } from '@switchboard/tenancy';
 import type { z } from 'zod';
-import { INGRESS_CONFIG, type IngressConfig } from '../ingress.config';
 import { TicketPublisher } from './ticket-publisher.port';
 import { ZendeskWebhookSchema } from './zendesk.schema';
 
@@ -29,7 +29,7 @@ export class TicketService {
 
   constructor(
     private readonly publisher: TicketPublisher,
-    @Inject(INGRESS_CONFIG) private readonly config: IngressConfig,
+    @Inject(TenantRegistry) private readonly tenants: TenantRegistry,
   ) {}
 
   /** The public event, as documented in docs/contracts/ticket-event.schema.json. */
@@ -44,12 +44,16 @@ export class TicketService {
     const parsed = ZendeskWebhookSchema.safeParse(body);
     if (!parsed.success) throw new TicketInvalidError(issuesOf(parsed.error));
     const t = parsed.data.ticket;
-    const tenantId = t.organization.external_id!;
+    // The tenant of a Zendesk ticket is the registry's mapping of its organisation or brand; an unmapped organisation
+    // is a tenant the registry does not know (refused, or placed in the default region, per the registry's policy).
+    const tenantId = this.tenants.zendeskTenant({ organizationExternalId: t.organization.external_id, organizationId: t.organization.id, brandId: t.brand_id }) ?? t.organization.external_id;
+    if (!tenantId) throw new TenantRefusedError('UNKNOWN', `Zendesk organisation ${t.organization.id ?? '(none)'} / brand ${t.brand_id ?? '(none)'} is not mapped to a tenant in the tenant registry`);
     const ticket = TicketEventSchema.safeParse({
       externalId: t.id,
       source: 'zendesk',
       tenantId,
-      region: this.config.INGRESS_TENANT_REGIONS[tenantId] ?? this.config.INGRESS_DEFAULT_REGION,
+      // A Zendesk ticket claims no region: the registry's is the one.
+      region: this.tenants.place(tenantId).region,
       requester: { email: t.requester.email, ...(t.requester.name ? { name: t.requester.name } : {}) },
       subject: t.subject,
       body: t.description,
@@ -62,8 +66,13 @@ export class TicketService {
     return this.publish(ticket.data);
   }
 
-  private async publish(ticket: TicketEvent): Promise<Accepted> {
+  private async publish(incoming: TicketEvent): Promise<Accepted> {
+    // Region from the registry (claims corrected or refused), credentials redacted: before anything is published.
+    const admitted = admitTicket(this.tenants, incoming);
+    const ticket = admitted.ticket;
     const caseId = caseIdFor(ticket);
+    if (admitted.correctedFrom) this.logger.warn('ticket region set by the tenant registry', { tenantId: ticket.tenantId, claimed: admitted.correctedFrom, region: ticket.region });
+    if (admitted.redacted.count > 0) this.logger.info('credentials redacted from the ticket', { kinds: admitted.redacted.kinds, count: admitted.redacted.count });
     await withLogContext({ caseId, correlationId: caseId }, async () => {
       await this.publisher.publish(ticket);
       this.logger.info('ticket accepted', { source: ticket.source, externalId: ticket.externalId, tenantId: ticket.tenantId, region: ticket.region });

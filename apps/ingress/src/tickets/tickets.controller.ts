@@ -2,6 +2,7 @@ import { Body, Controller, HttpCode, HttpStatus, Inject, Post, Req, Unauthorized
 import type { RawBodyRequest } from '@nestjs/common';
 import type { Request } from 'express';
 import { JsonLogger, SwitchboardError } from '@switchboard/observability';
+import { TenantRefusedError } from '@switchboard/tenancy';
 import { INGRESS_CONFIG, type IngressConfig } from '../ingress.config';
 import { apiKeyAccepted, zendeskSignatureValid } from './request-auth';
 import { TicketInvalidError, TicketService, type Accepted } from './ticket.service';
@@ -51,6 +52,7 @@ export class TicketsController {
       return await fn();
     } catch (error) {
       if (error instanceof TicketInvalidError) throw new UnprocessableEntityException({ code: error.code, message: error.message, issues: error.issues });
+      if (error instanceof TenantRefusedError) throw new UnprocessableEntityException({ code: error.code, message: error.message });
       // A refusal of the ticket itself (e.g. the bus's own schema check) is final: a 503 would make the client retry forever.
       if (error instanceof SwitchboardError && error.category === 'user') {
         this.logger.warn('ticket refused when publishing', { code: error.code, message: error.message });

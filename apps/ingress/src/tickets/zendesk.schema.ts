@@ -19,10 +19,14 @@ export const ZendeskWebhookSchema = z.object({
     created_at: z.preprocess(blankToUndefined, z.string().datetime({ offset: true }).optional()),
     url: z.preprocess(blankToUndefined, z.string().optional()),
     requester: z.object({ email: z.string().email(), name: z.preprocess(blankToUndefined, z.string().optional()) }),
+    /** Zendesk brand id (`{{ticket.brand.id}}`): maps the ticket to a tenant when its organisation does not. */
+    brand_id: z.preprocess(blankToUndefined, z.union([z.string().min(1).max(200), z.number().int()]).transform(String).optional()),
     organization: z.object({
-      external_id: z.preprocess(blankToUndefined, z.string().min(1, 'organization.external_id (the tenant id) is required')),
+      /** The tenant id, or an organisation the tenant registry maps to one. */
+      external_id: z.preprocess(blankToUndefined, z.string().min(1).max(200).optional()),
+      id: z.preprocess(blankToUndefined, z.union([z.string().min(1).max(200), z.number().int()]).transform(String).optional()),
       name: z.preprocess(blankToUndefined, z.string().optional()),
-    }),
+    }).default({}),
   }),
 });
 export type ZendeskWebhook = z.infer<typeof ZendeskWebhookSchema>;

@@ -1,16 +1,30 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { Controller, Get, Header, Inject, NotFoundException, Res } from '@nestjs/common';
+import { Controller, Get, Header, Headers, Inject, NotFoundException, Res, UnauthorizedException } from '@nestjs/common';
 import type { Response } from 'express';
 import { SupervisorMetrics } from '../console/metrics.service';
 import { repoPath } from '../paths';
+import { SUPERVISOR_CONFIG, type SupervisorConfig } from '../supervisor.config';
 
-/** Unauthenticated, like any Prometheus target and API description: aggregates only, no case data. */
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/**
+ * `/metrics` needs its own bearer key (SUPERVISOR_METRICS_KEY; off without one), checked before any work, and serves a
+ * render cached for SUPERVISOR_METRICS_CACHE_SECONDS, so scrapes cannot make the supervisor run KPI SQL at will. The
+ * API description stays public.
+ */
 @Controller()
 export class MetricsController {
-  constructor(@Inject(SupervisorMetrics) private readonly metrics: SupervisorMetrics) {}
+  constructor(@Inject(SupervisorMetrics) private readonly metrics: SupervisorMetrics, @Inject(SUPERVISOR_CONFIG) private readonly config: SupervisorConfig) {}
 
   @Get('metrics')
-  async scrape(@Res() res: Response): Promise<void> {
+  async scrape(@Headers('authorization') authorization: string | undefined, @Res() res: Response): Promise<void> {
+    const key = this.config.SUPERVISOR_METRICS_KEY;
+    if (!key) throw new NotFoundException({ code: 'SUPERVISOR.METRICS_OFF', message: '/metrics is off: set SUPERVISOR_METRICS_KEY and scrape with Authorization: Bearer <key>' });
+    const presented = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
+    if (presented === undefined || !timingSafeEqual(digest(presented), digest(key))) {
+      throw new UnauthorizedException({ code: 'SUPERVISOR.UNAUTHORIZED', message: 'send the metrics key as Authorization: Bearer <SUPERVISOR_METRICS_KEY>' });
+    }
     res.type(this.metrics.registry.contentType).send(await this.metrics.render());
   }
 

@@ -45,6 +45,8 @@ export interface CaseServiceOptions {
   onDueFailure?: (failure: DueFailureRecord & { caseId: string; reason: string }) => void;
   /** Resolution procedures the machine dispatches with (default: none, every intent on the free loop). */
   procedures?: ProcedureSet;
+  /** Tenant registry + credential redaction of each new ticket (intake/ticket-intake.ts); throws to refuse it. */
+  admit?: (ticket: TicketEvent) => TicketEvent;
 }
 
 /** Back-off of failing due ticks: baseMs, doubling per failure up to maxMs; quarantined after maxFailures. */
@@ -75,6 +77,7 @@ export class CaseService {
   private readonly dueRetry: DueRetryOptions;
   private readonly onDueFailure?: CaseServiceOptions['onDueFailure'];
   private readonly procedures: ProcedureSet;
+  private readonly admit: (ticket: TicketEvent) => TicketEvent;
 
   constructor(
     private readonly pool: Pool,
@@ -92,11 +95,12 @@ export class CaseService {
     this.dueRetry = options.dueRetry ?? DEFAULT_DUE_RETRY;
     this.onDueFailure = options.onDueFailure;
     this.procedures = options.procedures ?? ProcedureSet.empty();
+    this.admit = options.admit ?? ((ticket) => ticket);
   }
 
   async onTicket(envelope: Envelope<TicketEvent>): Promise<HandleOutcome> {
     const now = this.clock();
-    const fresh = initialCase(envelope.payload, { caseId: envelope.caseId, correlationId: envelope.correlationId }, this.policy, now);
+    const fresh = initialCase(this.admit(envelope.payload), { caseId: envelope.caseId, correlationId: envelope.correlationId }, this.policy, now);
     try {
       const written = await this.applyFast({ version: 0, state: fresh }, { kind: 'ticket_received', messageId: envelope.id }, now, true);
       return written ? 'created' : 'already_processed';

@@ -6,6 +6,7 @@ import { inTransaction, Outbox } from '@switchboard/store';
 import type { Actor } from '../auth/actor';
 import { handoffPacket } from '../case/case.machine';
 import type { CaseRepository } from '../case/case.repository';
+import type { CommandSignatures } from '../commands/command-signature';
 import type { ConsoleRepository, KpiGroupBy, KpiRow } from './console.repository';
 
 /** A command as a console user or API client sends it: everything but `by`, which comes from the credentials. */
@@ -56,6 +57,7 @@ export class ConsoleService {
     private readonly cases: CaseRepository,
     private readonly repo: ConsoleRepository,
     private readonly bus: KafkaBus,
+    private readonly signatures: CommandSignatures,
     private readonly onDecision: (command: string) => void = () => undefined,
   ) {}
 
@@ -89,7 +91,7 @@ export class ConsoleService {
     const audited = name === 'approve' && s.approval ? { ...args, tool: s.approval.tool, toolArguments: s.approval.arguments } : args;
     const decisionId = await inTransaction(this.pool, async (tx) => {
       const id = await this.repo.recordDecision(tx, { caseId, actorId: actor.userId, actorRole: actor.role, via: actor.via, command: name, arguments: audited, messageId: envelope.id });
-      await Outbox.add(tx, [{ topic: 'supervisor.commands', key: caseId, value: envelope }]);
+      await Outbox.add(tx, [{ topic: 'supervisor.commands', key: caseId, value: envelope, headers: this.signatures.sign(envelope) }]);
       return id;
     });
     this.onDecision(name);

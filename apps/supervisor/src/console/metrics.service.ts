@@ -22,8 +22,15 @@ export class SupervisorMetrics {
   private readonly reasons = new Gauge({ name: 'switchboard_supervisor_kpi_escalations', help: 'Escalated cases in the window by reason', labelNames: ['window', 'reason'], registers: [this.registry] });
   private readonly kpi = new Map(KPI_GAUGES.map(([key, name, help]) => [key, new Gauge({ name: `switchboard_supervisor_kpi_${name}`, help, labelNames: ['window', 'group_by', 'group'], registers: [this.registry] })]));
   private rendering: Promise<string> = Promise.resolve('');
+  private renderedAt = -Infinity;
 
-  constructor(private readonly repo: ConsoleRepository, private readonly windowHours: number, readonly streams: () => number) {
+  constructor(
+    private readonly repo: ConsoleRepository,
+    private readonly windowHours: number,
+    readonly streams: () => number,
+    private readonly cacheMs = 0,
+    private readonly clock: () => number = Date.now,
+  ) {
     new Gauge({ name: 'switchboard_supervisor_console_streams', help: 'Open live-update streams', registers: [this.registry], collect() { this.set(streams()); } });
   }
 
@@ -31,9 +38,16 @@ export class SupervisorMetrics {
     this.decisions.inc({ command });
   }
 
-  /** Scrapes are serialised: each one resets and refills the gauges. */
+  /**
+   * Scrapes are serialised: each one resets and refills the gauges. A render younger than the cache period (or still
+   * running) is served again instead, so a scrape storm runs the KPI queries at most once per period.
+   */
   render(): Promise<string> {
+    if (this.clock() - this.renderedAt < this.cacheMs) return this.rendering;
+    this.renderedAt = this.clock();
     this.rendering = this.rendering.catch(() => '').then(() => this.refresh());
+    // A failed render is not cached: the next scrape tries again.
+    this.rendering.catch(() => (this.renderedAt = -Infinity));
     return this.rendering;
   }
 

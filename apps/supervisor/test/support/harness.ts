@@ -2,20 +2,29 @@ import { randomUUID } from 'node:crypto';
 import { Client, Pool } from 'pg';
 import { caseIdFor, type TicketEvent } from '@switchboard/contracts';
 import { loadConfig } from '@switchboard/observability';
-import { TEST_DATABASE_URL, TEST_KAFKA_BROKERS } from '../../../../test/support/env';
+import { TEST_DATABASE_URL, TEST_KAFKA_BROKERS, TEST_TENANT_REGISTRY } from '../../../../test/support/env';
+import { CommandSignatures } from '../../src/commands/command-signature';
 import { SupervisorConfigSchema, type SupervisorConfig } from '../../src/supervisor.config';
 
 export const BROKERS = TEST_KAFKA_BROKERS;
 export const API_KEY = 'test-supervisor-api-key-0123456789';
 export const GATEWAY_ADMIN_KEY = 'test-gateway-admin-key-0123456789';
 export const TOKEN_SECRET = 'test-gateway-token-secret-0123456789abcdef';
+export const METRICS_KEY = 'test-metrics-key-0123456789';
+/** The key the tests' supervisor signs (and accepts) `supervisor.commands` with. */
+export const COMMAND_KEY = { id: 'test-console', secret: 'test-command-signing-key-0123456789abcdef' };
+/** Signs commands the way the supervisor's console does, for tests that publish commands themselves. */
+export const testCommandSignatures = new CommandSignatures([COMMAND_KEY], 3600);
 
 export const runId = () => randomUUID().slice(0, 8);
 
 export function supervisorEnv(groupId: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
     DATABASE_URL: TEST_DATABASE_URL, KAFKA_BROKERS: BROKERS.join(','), GATEWAY_TOKEN_SECRET: TOKEN_SECRET, GATEWAY_ADMIN_KEY,
-    SUPERVISOR_API_KEYS: API_KEY, SUPERVISOR_GROUP_ID: groupId, SUPERVISOR_SCAN_INTERVAL_MS: '200', BUS_RETRY_BASE_MS: '200', LOG_LEVEL: 'warn', ...extra,
+    SUPERVISOR_API_KEYS: API_KEY, SUPERVISOR_COMMAND_KEYS: `${COMMAND_KEY.id}:${COMMAND_KEY.secret}`, TENANT_REGISTRY_FILE: TEST_TENANT_REGISTRY, SUPERVISOR_GROUP_ID: groupId, SUPERVISOR_SCAN_INTERVAL_MS: '200', BUS_RETRY_BASE_MS: '200', LOG_LEVEL: 'warn',
+    // Sign-in counts persist in the test database and every suite signs in from 127.0.0.1: suites that are not about
+    // throttling must not lock each other out. security.int-spec.ts sets real limits.
+    SUPERVISOR_LOGIN_MAX_FAILURES_PER_USER: '1000', SUPERVISOR_LOGIN_MAX_FAILURES_PER_IP: '100000', SUPERVISOR_METRICS_KEY: METRICS_KEY, ...extra,
   };
 }
 

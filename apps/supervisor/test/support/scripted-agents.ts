@@ -222,8 +222,12 @@ export class TopicRecorder {
     return this.messages.filter((m) => m.topic === topic && m.envelope.caseId === caseId).map((m) => m.envelope.payload);
   }
 
-  publishCommand(envelope: Envelope<unknown>): Promise<void> {
-    return this.bus.publish('supervisor.commands', envelope as never);
+  /** Publishes a command as it is, with `headers` (e.g. a signature) beside the bus's own. */
+  publishCommand(envelope: Envelope<unknown>, headers: Record<string, string> = {}): Promise<void> {
+    return this.bus.publishRaw([{
+      topic: 'supervisor.commands', key: envelope.caseId, value: JSON.stringify(envelope),
+      headers: { 'message-id': envelope.id, type: envelope.type, ...headers },
+    }]);
   }
 
   get kafkaBus(): KafkaBus {

@@ -20,6 +20,30 @@ describe('screenText', () => {
     expect(screenText('invoice 1234 5678 9012 3456').found).not.toContain('card_number');
   });
 
+  it('redacts passwords written in words, in several languages, and other credentials', () => {
+    for (const [text, secret] of [
+      ['my pw is Tr0ub4dor&3', 'Tr0ub4dor&3'],
+      ['Mein Passwort lautet Sommer2024!', 'Sommer2024!'],
+      ['mon mot de passe est soleil42', 'soleil42'],
+      ['mi contraseña es perro123', 'perro123'],
+      ['мой пароль: медведь2024', 'медведь2024'],
+      ['密码是abc12345', 'abc12345'],
+      ['-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----', 'MIIEvQIBADANBgkqhkiG9w0BAQEFAASC'],
+      ['Authorization: Bearer abcdefghijklmnopqrstuvwxyz012345', 'abcdefghijklmnopqrstuvwxyz012345'],
+    ]) {
+      const sut = screenText(text!);
+      expect(sut.redacted).not.toContain(secret);
+      expect(sut.secretsRemoved).toBe(1);
+    }
+  });
+
+  it('counts credentials an earlier stage already redacted among what the ticket held', () => {
+    const sut = screenText('Login fails, my password is [REDACTED:password]');
+    expect(sut.found).toEqual(['password']);
+    expect(sut.secretsRemoved).toBe(0);
+    expect(sut.redacted).toBe('Login fails, my password is [REDACTED:password]');
+  });
+
   it('leaves clean text alone', () => {
     const text = 'Our dashboard has been blank since yesterday for tenant globex.';
     expect(screenText(text)).toEqual({ redacted: text, found: [], secretsRemoved: 0 });

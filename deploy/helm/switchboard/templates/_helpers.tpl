@@ -58,6 +58,17 @@ Only variables the service's zod schema knows; the deploy tests check that.
 {{- $_ := set $env "KAFKA_BROKERS" (join "," $root.Values.kafka.brokers) -}}
 {{- $_ := set $env "KAFKA_CLIENT_ID" (printf "%s-%s" $root.Values.kafka.clientId $name) -}}
 {{- if $root.Values.kafka.topicPrefix -}}{{- $_ := set $env "KAFKA_TOPIC_PREFIX" $root.Values.kafka.topicPrefix -}}{{- end -}}
+{{- $k := $root.Values.kafka -}}
+{{- if $k.tls.enabled -}}{{- $_ := set $env "KAFKA_SSL" "true" -}}{{- end -}}
+{{- if and $k.tls.enabled $k.tls.caSecret -}}{{- $_ := set $env "KAFKA_SSL_CA_FILE" "/etc/switchboard/kafka-ca/ca.crt" -}}{{- end -}}
+{{- if $k.sasl.mechanism -}}{{- $_ := set $env "KAFKA_SASL_MECHANISM" $k.sasl.mechanism -}}{{- end -}}
+{{- if $k.sasl.username -}}{{- $_ := set $env "KAFKA_SASL_USERNAME" $k.sasl.username -}}{{- end -}}
+{{- if $k.sasl.awsRegion -}}{{- $_ := set $env "KAFKA_AWS_REGION" $k.sasl.awsRegion -}}{{- end -}}
+{{- if $k.sasl.oauthTokenUrl -}}
+{{- $_ := set $env "KAFKA_SASL_OAUTHBEARER_TOKEN_URL" $k.sasl.oauthTokenUrl -}}
+{{- $_ := set $env "KAFKA_SASL_OAUTHBEARER_CLIENT_ID" $k.sasl.oauthClientId -}}
+{{- if $k.sasl.oauthScope -}}{{- $_ := set $env "KAFKA_SASL_OAUTHBEARER_SCOPE" $k.sasl.oauthScope -}}{{- end -}}
+{{- end -}}
 {{- end -}}
 {{- if $svc.llm -}}
 {{- $_ := set $env "LLM_POLICY_FILE" "/etc/switchboard/llm/policy.yaml" -}}
@@ -75,8 +86,9 @@ Only variables the service's zod schema knows; the deploy tests check that.
 {{- if $svc.gatewayClient -}}
 {{- $_ := set $env "GATEWAY_URL" (include "switchboard.gatewayUrl" $root) -}}
 {{- end -}}
-{{- if eq $name "ingress" -}}
-{{- $_ := set $env "INGRESS_DEFAULT_REGION" $root.Values.region -}}
+{{- if or (eq $name "ingress") (eq $name "supervisor") -}}
+{{- $_ := set $env "TENANT_SERVED_REGIONS" (join "," ($root.Values.tenancy.servedRegions | default (list $root.Values.region))) -}}
+{{- if $root.Values.tenancy.registry -}}{{- $_ := set $env "TENANT_REGISTRY_FILE" "/etc/switchboard/tenants/tenants.yaml" -}}{{- end -}}
 {{- end -}}
 {{- if and (eq $name "gateway") (index $root.Values.services "acme-backend").enabled -}}
 {{- $_ := set $env "ACME_BASE_URL" (printf "http://%s-acme-backend:%d" (include "switchboard.fullname" $root) (int (index $root.Values.services "acme-backend").port)) -}}
@@ -92,6 +104,12 @@ Only variables the service's zod schema knows; the deploy tests check that.
 {{- $root := .root -}}{{- $svc := .svc -}}
 {{- $refs := dict -}}
 {{- if $svc.database -}}{{- $_ := set $refs "DATABASE_URL" (dict "key" "DATABASE_URL") -}}{{- end -}}
+{{- if and $svc.bus (has $root.Values.kafka.sasl.mechanism (list "plain" "scram-sha-256" "scram-sha-512")) -}}
+{{- $_ := set $refs "KAFKA_SASL_PASSWORD" (dict "key" "KAFKA_SASL_PASSWORD") -}}
+{{- end -}}
+{{- if and $svc.bus $root.Values.kafka.sasl.oauthTokenUrl -}}
+{{- $_ := set $refs "KAFKA_SASL_OAUTHBEARER_CLIENT_SECRET" (dict "key" "KAFKA_SASL_OAUTHBEARER_CLIENT_SECRET") -}}
+{{- end -}}
 {{- range $k, $v := ($svc.secretEnv | default dict) -}}{{- $_ := set $refs $k $v -}}{{- end -}}
 {{- range $k := keys $refs | sortAlpha }}
 {{- $ref := index $refs $k }}
@@ -104,6 +122,11 @@ Only variables the service's zod schema knows; the deploy tests check that.
       optional: true
       {{- end }}
 {{- end -}}
+{{- end -}}
+
+{{/* Does this service mount the tenant registry? (ingress and supervisor, when the values carry one) */}}
+{{- define "switchboard.usesTenants" -}}
+{{- if and (or (eq .name "ingress") (eq .name "supervisor")) .root.Values.tenancy.registry -}}true{{- end -}}
 {{- end -}}
 
 {{/* Does this service talk to Postgres? */}}

@@ -1,0 +1,52 @@
+import { NotFoundException, UnauthorizedException } from '@nestjs/common';
+import type { Response } from 'express';
+import type { ConsoleRepository } from '../console/console.repository';
+import { SupervisorMetrics } from '../console/metrics.service';
+import type { SupervisorConfig } from '../supervisor.config';
+import { MetricsController } from './metrics.controller';
+
+/** Named double of the KPI queries: counts how often /metrics made the supervisor run them. */
+class CountingConsoleRepository {
+  queries = 0;
+  async statusCounts() { this.queries++; return [{ status: 'RESOLVED', count: this.queries }]; }
+  async escalationReasons() { this.queries++; return []; }
+  async kpis() { this.queries++; return []; }
+}
+
+function response() {
+  const sent: string[] = [];
+  const res = { type: () => res, send: (body: string) => sent.push(body) } as unknown as Response;
+  return { res, sent };
+}
+
+describe('MetricsController', () => {
+  let now = 0;
+  const repo = new CountingConsoleRepository();
+  const metrics = new SupervisorMetrics(repo as unknown as ConsoleRepository, 24, () => 0, 15_000, () => now);
+  const sut = (key?: string) => new MetricsController(metrics, { SUPERVISOR_METRICS_KEY: key } as SupervisorConfig);
+
+  it('is off (404) without a configured key, and refuses a missing or wrong key before any query', async () => {
+    await expect(sut(undefined).scrape(undefined, response().res)).rejects.toBeInstanceOf(NotFoundException);
+    for (const header of [undefined, 'Bearer wrong-key-0123456789', 'metrics-key-0123456789abc']) {
+      await expect(sut('metrics-key-0123456789abc').scrape(header, response().res)).rejects.toBeInstanceOf(UnauthorizedException);
+    }
+    expect(repo.queries).toBe(0);
+  });
+
+  it('renders with the key, and serves the same render until the cache period ends', async () => {
+    const controller = sut('metrics-key-0123456789abc');
+    const first = response();
+    await controller.scrape('Bearer metrics-key-0123456789abc', first.res);
+    const afterFirst = repo.queries;
+    expect(afterFirst).toBeGreaterThan(0);
+    expect(first.sent[0]).toContain('switchboard_supervisor_cases{status="RESOLVED"}');
+    now += 14_000;
+    const second = response();
+    await Promise.all([controller.scrape('Bearer metrics-key-0123456789abc', second.res), controller.scrape('bearer metrics-key-0123456789abc', response().res)]);
+    expect(repo.queries).toBe(afterFirst);
+    expect(second.sent[0]).toBe(first.sent[0]);
+    now += 2_000;
+    await controller.scrape('Bearer metrics-key-0123456789abc', response().res);
+    expect(repo.queries).toBe(afterFirst * 2);
+  });
+});

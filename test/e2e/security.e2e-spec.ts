@@ -1,0 +1,128 @@
+// Issue 16 acceptance on the whole pipeline: a task token lifted from the outbox table (or the topic) is refused by the
+// gateway unless the agent it was minted for presents it; a ticket claiming another region for a mapped tenant is placed
+// in the tenant's region, so its model calls go to that region's provider and never to the Bedrock provider.
+// Real: Kafka, Postgres, every Switchboard app, the gateway and the reference backend over HTTP, the RegionRouter of
+// libs/llm. Doubles: the two providers behind the router (named RecordingProvider, each answering with the scripted
+// support model) and the embedder (HashingEmbedder).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { caseIdFor, type TicketEventInput } from '@switchboard/contracts';
+import { bindTaskToken, verifyTaskToken } from '@switchboard/gateway-client';
+import { ProviderAdapter, RegionRouter, type ChatRequest, type ChatResponse, type EmbedResponse, type LlmCallContext, type ProviderKind } from '@switchboard/llm';
+import { ScriptedLlm } from '@switchboard/llm/testing';
+import { scriptedSupportModel } from '../support/scripted-support-model';
+import { STACK_KEYS, startStack, waitFor, type Stack } from '../support/stack';
+
+jest.setTimeout(180_000);
+
+const POLICY = readFileSync(join(__dirname, '..', 'scenarios', 'policies', 'autonomous.yaml'), 'utf8');
+const TERMINAL = ['RESOLVED', 'ESCALATED', 'FAILED', 'CLOSED'];
+
+/** Named double of one LLM provider instance: records the context of every call, answers with the scripted model. */
+class RecordingProvider extends ProviderAdapter {
+  readonly calls: LlmCallContext[] = [];
+  private readonly model = new ScriptedLlm(scriptedSupportModel());
+
+  constructor(readonly name: string, readonly kind: ProviderKind) {
+    super();
+  }
+
+  async chat(req: ChatRequest, ctx: LlmCallContext): Promise<ChatResponse> {
+    this.calls.push(ctx);
+    return { ...(await this.model.chat(req, ctx)), provider: this.name };
+  }
+
+  async embed(texts: string[], ctx: LlmCallContext): Promise<EmbedResponse> {
+    this.calls.push(ctx);
+    return this.model.embed(texts, ctx);
+  }
+}
+
+const bedrock = new RecordingProvider('bedrock-us', 'bedrock');
+const local = new RecordingProvider('local-eu', 'llama-cpp');
+const router = new RegionRouter({ regions: { 'us-east-1': { providers: ['bedrock-us'] }, 'eu-sovereign': { providers: ['local-eu'] } }, adapters: [bedrock, local] });
+let stack: Stack;
+let n = 0;
+const RUN = Date.now().toString(36);
+
+const ticket = (tenantId: string, region: string, subject: string, body: string): TicketEventInput => ({
+  externalId: `SEC-E2E-${Date.now()}-${++n}`, source: 'api', tenantId, region, requester: { email: `ops@${tenantId}.example` }, subject, body, receivedAt: new Date().toISOString(),
+});
+const settled = (caseId: string) => waitFor(`case ${caseId} to settle`, async () => {
+  const { rows } = await stack.db.query('SELECT status, region FROM supervisor.cases WHERE case_id = $1', [caseId]);
+  return rows[0] && TERMINAL.includes(rows[0].status) ? (rows[0] as { status: string; region: string }) : undefined;
+}, 90_000);
+const invoke = (credential: string | undefined, tenantId: string) => fetch(`${stack.gatewayUrl}/v1/tools/get_cache_status/invoke`, {
+  method: 'POST',
+  headers: { 'content-type': 'application/json', ...(credential ? { authorization: `Bearer ${credential}` } : {}) },
+  body: JSON.stringify({ toolCallId: `lifted-${RUN}-${++n}`, step: 1, arguments: { tenantId } }),
+}).then(async (res) => ({ status: res.status, body: (await res.json()) as { status: string; error?: { code: string; message: string } } }));
+
+beforeAll(async () => {
+  stack = await startStack({ name: 'security', llm: router, policyYaml: POLICY });
+}, 300_000);
+
+afterAll(async () => {
+  await stack?.close();
+});
+
+describe('tokens off the bus', () => {
+  let caseId: string;
+  let lifted: string;
+
+  beforeAll(async () => {
+    const t = ticket('globex', 'us-east-1', 'Dashboard blank', 'Since the new dashboard flag was switched on our dashboard is blank.');
+    caseId = caseIdFor(t);
+    await stack.publish(t);
+    await settled(caseId);
+    // What anyone with read access to the outbox table gets: the resolver task, with its token, as it was published.
+    const { rows } = await stack.db.query(
+      `SELECT value FROM outbox WHERE topic = 'agent.resolver.tasks' AND value::jsonb->>'caseId' = $1 ORDER BY id LIMIT 1`, [caseId]);
+    expect(rows).toHaveLength(1);
+    lifted = String(JSON.parse(rows[0].value).payload.gatewayToken);
+  });
+
+  it('rests in the outbox encrypted: its claims cannot be read', () => {
+    expect(lifted.split('.')).toHaveLength(5);
+    expect(Buffer.from(lifted.replace(/\./g, ''), 'base64url').toString('latin1')).not.toMatch(/globex|resolver|autonomous/);
+  });
+
+  it('is refused when presented as it is, bound to another agent\'s key, or to a made-up key', async () => {
+    for (const credential of [lifted, bindTaskToken(lifted, STACK_KEYS.agents.verifier), bindTaskToken(lifted, 'a-key-the-attacker-made-up-0123456789abcdef')]) {
+      const res = await invoke(credential, 'globex');
+      expect(res.status).toBe(401);
+      expect(res.body.error).toMatchObject({ code: 'TOKEN_INVALID', message: expect.stringContaining('bound to the resolver agent') });
+    }
+    const { rows } = await stack.db.query(`SELECT count(*)::int AS n FROM gateway.audit_log WHERE tool_call_id LIKE $1 AND outcome = 'ok'`, [`lifted-${RUN}-%`]);
+    expect(rows[0].n).toBe(0);
+  });
+
+  it('works only in the hands of the agent it was minted for (and the token is the genuine one)', async () => {
+    const claims = await verifyTaskToken(lifted, STACK_KEYS.tokenSecret, { clockToleranceSeconds: 3600 });
+    expect(claims).toMatchObject({ caseId, agent: 'resolver', tenantId: 'globex' });
+    const res = await invoke(bindTaskToken(lifted, STACK_KEYS.agents.resolver), 'globex');
+    expect(res.body.error?.code).not.toBe('TOKEN_INVALID');
+  });
+});
+
+describe('region from the server', () => {
+  it('places a ticket that claims us-east-1 for an EU tenant in eu-sovereign: its model calls go to the EU provider, none to Bedrock', async () => {
+    const t = ticket('acme-eu', 'us-east-1', 'Dashboard is blank', 'Since the new-dashboard feature flag was switched on our dashboard shows a blank page.');
+    const caseId = caseIdFor(t);
+    await stack.publish(t);
+    const row = await settled(caseId);
+    expect(row.region).toBe('eu-sovereign');
+    expect(local.calls.filter((c) => c.caseId === caseId).length).toBeGreaterThan(0);
+    expect(local.calls.filter((c) => c.caseId === caseId).every((c) => c.region === 'eu-sovereign')).toBe(true);
+    expect(bedrock.calls.filter((c) => c.caseId === caseId)).toEqual([]);
+  });
+
+  it('a ticket of a US tenant still goes to its own region\'s provider (the control)', async () => {
+    const t = ticket('initech', 'us-east-1', 'Dashboard is blank', 'Since the new-dashboard feature flag was switched on our dashboard shows a blank page.');
+    const caseId = caseIdFor(t);
+    await stack.publish(t);
+    await settled(caseId);
+    expect(bedrock.calls.filter((c) => c.caseId === caseId).length).toBeGreaterThan(0);
+    expect(local.calls.filter((c) => c.caseId === caseId)).toEqual([]);
+  });
+});
