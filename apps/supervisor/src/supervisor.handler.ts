@@ -1,9 +1,9 @@
 import type { IncomingMessage } from '@switchboard/bus';
-import type { AgentResult, Envelope, SupervisorCommand, TicketEvent } from '@switchboard/contracts';
+import type { AgentResult, DeliveryStatus, Envelope, SupervisorCommand, TicketEvent, TicketSignal } from '@switchboard/contracts';
 import { describeError, JsonLogger } from '@switchboard/observability';
 import type { CaseService } from './case/case.service';
 
-export const SUPERVISOR_TOPICS = ['tickets.ingress', 'agent.results', 'supervisor.commands'] as const;
+export const SUPERVISOR_TOPICS = ['tickets.ingress', 'agent.results', 'supervisor.commands', 'tickets.deliveries', 'tickets.signals'] as const;
 type SupervisorTopic = (typeof SUPERVISOR_TOPICS)[number];
 
 /**
@@ -22,7 +22,9 @@ export class SupervisorHandler {
       this.logger.debug('message handled', { topic: message.topic, outcome });
     } catch (error) {
       const info = describeError(error);
-      if (info.category === 'user' || message.deliveryAttempt >= this.maxAttempts) {
+      // A helpdesk report the supervisor cannot record is dead-lettered; it says nothing about the case's own progress.
+      const helpdesk = message.topic === 'tickets.deliveries' || message.topic === 'tickets.signals';
+      if (!helpdesk && (info.category === 'user' || message.deliveryAttempt >= this.maxAttempts)) {
         await this.cases.markFailed(message.envelope.caseId, message.envelope.id, info).catch((e: unknown) => {
           this.logger.error('could not mark the case FAILED', { error: describeError(e) });
         });
@@ -39,6 +41,9 @@ export class SupervisorHandler {
         return this.cases.onAgentResult(message.envelope as Envelope<AgentResult>);
       case 'supervisor.commands':
         return this.cases.onCommand(message.envelope as Envelope<SupervisorCommand>);
+      case 'tickets.deliveries':
+      case 'tickets.signals':
+        return this.cases.onHelpdesk(message.envelope as Envelope<DeliveryStatus> | Envelope<TicketSignal>, message.topic);
     }
   }
 }

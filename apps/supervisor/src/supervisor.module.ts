@@ -7,6 +7,7 @@ import { describeError, JsonLogger } from '@switchboard/observability';
 import { createPool, OutboxLeasePublisher, OutboxRelay, runMigrations, storeMigrationsDir } from '@switchboard/store';
 import { CasesController } from './api/cases.controller';
 import { ConsoleController } from './api/console.controller';
+import { HelpdeskController } from './api/helpdesk.controller';
 import { MetricsController } from './api/metrics.controller';
 import { ActorGuard } from './auth/actor.guard';
 import { AuthController } from './auth/auth.controller';
@@ -20,6 +21,7 @@ import { ConsoleService } from './console/console.service';
 import { SupervisorMetrics } from './console/metrics.service';
 import { GatewayAdminPort } from './gateway/gateway-admin.port';
 import { HttpGatewayAdminAdapter } from './gateway/http.adapter';
+import { HelpdeskConsoleService } from './helpdesk/helpdesk-console.service';
 import { supervisorAppPath } from './paths';
 import type { Policy } from './policy/policy.schema';
 import { SUPERVISOR_CONFIG, SUPERVISOR_POLICY, type SupervisorConfig } from './supervisor.config';
@@ -103,7 +105,7 @@ export class SupervisorModule {
     const logger = new JsonLogger('pg');
     return {
       module: SupervisorModule,
-      controllers: [HealthController, AuthController, CasesController, ConsoleController, MetricsController],
+      controllers: [HealthController, AuthController, CasesController, ConsoleController, MetricsController, HelpdeskController],
       providers: [
         { provide: SUPERVISOR_CONFIG, useValue: config },
         { provide: SUPERVISOR_POLICY, useValue: policy },
@@ -144,6 +146,12 @@ export class SupervisorModule {
           provide: ConsoleService,
           useFactory: (pool: Pool, cases: CaseRepository, repo: ConsoleRepository, bus: KafkaBus, metrics: SupervisorMetrics) =>
             new ConsoleService(pool, cases, repo, bus, (command) => metrics.countDecision(command)),
+          inject: [Pool, CaseRepository, ConsoleRepository, KafkaBus, SupervisorMetrics],
+        },
+        {
+          provide: HelpdeskConsoleService,
+          useFactory: (pool: Pool, cases: CaseRepository, repo: ConsoleRepository, bus: KafkaBus, metrics: SupervisorMetrics) =>
+            new HelpdeskConsoleService(pool, cases, repo, bus, (command) => metrics.countDecision(command)),
           inject: [Pool, CaseRepository, ConsoleRepository, KafkaBus, SupervisorMetrics],
         },
       ],

@@ -7,9 +7,10 @@ import { AuthController } from '../auth/auth.controller';
 import { repoPath } from '../paths';
 import { CasesController } from './cases.controller';
 import { ConsoleController } from './console.controller';
+import { HelpdeskController } from './helpdesk.controller';
 import { MetricsController } from './metrics.controller';
 
-const CONTROLLERS = [HealthController, AuthController, CasesController, ConsoleController, MetricsController];
+const CONTROLLERS = [HealthController, AuthController, CasesController, ConsoleController, MetricsController, HelpdeskController];
 
 /** Every route the controllers register, as `METHOD /path` with OpenAPI-style `{params}`. */
 function registeredRoutes(): string[] {

@@ -4,6 +4,7 @@ import type {
   TicketEvent, TriageOutput, VerifierOutput,
 } from '@switchboard/contracts';
 import { SwitchboardError } from '@switchboard/observability';
+import { applyHelpdeskEvent } from '../helpdesk/case-helpdesk';
 import { resolvePolicy, type Policy } from '../policy/policy.schema';
 import {
   TERMINAL_STATUSES, type CaseCounters, type CaseEvent, type CaseState, type Decision, type OutgoingMessage, type TraceEntry, type Transition,
@@ -124,6 +125,9 @@ class Machine {
         return this.onTick();
       case 'internal_failure':
         return this.onInternalFailure(e.error);
+      case 'helpdesk_delivery':
+      case 'helpdesk_signal':
+        return applyHelpdeskEvent(this.s, e, this.trace);
     }
   }
 
