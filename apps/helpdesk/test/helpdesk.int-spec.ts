@@ -5,12 +5,12 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { caseIdFor, type DeliveryStatus, type Envelope, type TicketEvent } from '@switchboard/contracts';
 import { configureLogging } from '@switchboard/observability';
 import { signWebhook } from '@switchboard/webhooks';
-import { primeGroup, waitFor } from '../../supervisor/test/support/scripted-agents';
+import { waitFor } from '../../supervisor/test/support/scripted-agents';
 import { deliveryIdFor, markerTag } from '../src/delivery/delivery-id';
 import { createHelpdeskApp } from '../src/helpdesk.app';
 import { HELPDESK_TOPICS } from '../src/helpdesk.handler';
 import { parseRouting } from '../src/routing/routing.loader';
-import { BROKERS, HelpdeskDb, helpdeskConfig, Publisher, RawRecorder, runId, ticketEvent, ZD } from './support/harness';
+import { HelpdeskDb, helpdeskConfig, primeGroupAtEnd, Publisher, RawRecorder, runId, ticketEvent, ZD } from './support/harness';
 import { ReferenceZendesk, type RefTicket } from './support/reference-zendesk';
 
 jest.setTimeout(120_000);
@@ -50,7 +50,7 @@ beforeAll(async () => {
   await Promise.all([zendesk.start(), publisher.start()]);
   await recorder.start();
   const config = helpdeskConfig(`hd-test-${run}`, zendesk.url, { ZENDESK_MAX_RETRY_AFTER_SECONDS: '5' });
-  await primeGroup(BROKERS, config.HELPDESK_GROUP_ID, HELPDESK_TOPICS);
+  await primeGroupAtEnd(config.HELPDESK_GROUP_ID, HELPDESK_TOPICS);
   app = await createHelpdeskApp(config, { routing });
   await app.listen(0, '127.0.0.1');
   appUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');

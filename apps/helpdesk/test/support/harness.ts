@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { Pool } from 'pg';
 import { BusConfigSchema, KafkaBus } from '@switchboard/bus';
-import { caseIdFor, deadLetterTopic, DeadLetterSchema, type DeadLetter, type Envelope, type PayloadOf, type TicketEvent, type TopicName } from '@switchboard/contracts';
+import { caseIdFor, deadLetterTopic, retryTopic, DeadLetterSchema, type DeadLetter, type Envelope, type PayloadOf, type TicketEvent, type TopicName } from '@switchboard/contracts';
 import { loadConfig } from '@switchboard/observability';
 import { TEST_DATABASE_URL, TEST_KAFKA_BROKERS } from '../../../../test/support/env';
 import { HelpdeskConfigSchema, type HelpdeskConfig } from '../../src/helpdesk.config';
@@ -33,6 +33,34 @@ export function ticketEvent(tenantId: string, externalId: string, over: Partial<
     externalId, source: 'zendesk', tenantId, region: 'us-east-1', requester: { email: 'ops@example.com' }, subject: 'Dashboard blank',
     body: 'Since the new dashboard flag was switched on our dashboard is blank.', priority: 'normal', tags: [], receivedAt: new Date().toISOString(), metadata: {}, ...over,
   };
+}
+
+/**
+ * Commits a new consumer group's offsets at the current end of each topic and its `.retry` with one short-lived
+ * member (one group join, where kafkajs' admin.setOffsets joins once per topic), so the group reads only what is
+ * published from now on, and loses nothing published before it first starts.
+ */
+export async function primeGroupAtEnd(groupId: string, topics: readonly string[]): Promise<void> {
+  const kafka = new Kafka({ clientId: 'helpdesk-test-prime', brokers: BROKERS, logLevel: logLevel.NOTHING });
+  const all = topics.flatMap((t) => [t, retryTopic(t)]);
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = await Promise.all(all.map(async (topic) => ({ topic, partitions: (await admin.fetchTopicOffsets(topic)).map((o) => ({ partition: o.partition, offset: o.high })) })));
+  await admin.disconnect();
+  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  try {
+    let joined!: () => void;
+    const join = new Promise<void>((resolve) => (joined = resolve));
+    consumer.on(consumer.events.GROUP_JOIN, () => joined());
+    await consumer.subscribe({ topics: all, fromBeginning: false });
+    // Never resolves a batch, so nothing it fetches is committed but the offsets below.
+    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: async () => undefined });
+    await join;
+    await consumer.commitOffsets(ends.flatMap((e) => e.partitions.map((p) => ({ topic: e.topic, partition: p.partition, offset: p.offset }))));
+  } finally {
+    await consumer.disconnect();
+  }
 }
 
 /** Publishes what the supervisor would: tickets (bare) and enveloped replies, notes, outcomes, commands. */
@@ -89,7 +117,8 @@ export class RawRecorder {
     await this.consumer.subscribe({ topics: this.topics, fromBeginning: true });
     let joined!: () => void;
     const ready = new Promise<void>((resolve) => (joined = resolve));
-    this.consumer.on(this.consumer.events.FETCH, () => joined());
+    // Offsets are committed above, so nothing can be missed once the member fetches: no need to wait for a fetch to end.
+    this.consumer.on(this.consumer.events.FETCH_START, () => joined());
     await this.consumer.run({
       partitionsConsumedConcurrently: 6,
       eachMessage: async ({ topic, message }) => {

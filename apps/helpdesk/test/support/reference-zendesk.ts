@@ -80,6 +80,7 @@ export class ReferenceZendesk {
   readonly signalsSent: Array<{ event: string; ticketId: number; status: number; body: Json; raw: string }> = [];
   private faults: Fault[] = [];
   private latency = { beforeMs: 0, afterApplyMs: 0 };
+  private readonly holds = new Map<number, { applied: () => void; released: Promise<void> }>();
   private server?: Server;
   private nextTicket = 1000;
   private nextId = 90_000;
@@ -140,6 +141,19 @@ export class ReferenceZendesk {
 
   setLatency(latency: { beforeMs?: number; afterApplyMs?: number }): void {
     this.latency = { beforeMs: latency.beforeMs ?? 0, afterApplyMs: latency.afterApplyMs ?? 0 };
+  }
+
+  /**
+   * The next update of ticket `id` is applied, then its response is held until `release()`: the caller can kill the
+   * client in exactly the window between Zendesk applying an update and the client hearing back.
+   */
+  holdNextUpdate(id: number): { applied: Promise<void>; release: () => void } {
+    let applied!: () => void;
+    let release!: () => void;
+    const appliedP = new Promise<void>((resolve) => (applied = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    this.holds.set(id, { applied, released });
+    return { applied: appliedP, release };
   }
 
   deleteTicket(id: number): void {
@@ -288,6 +302,12 @@ export class ReferenceZendesk {
     if (body['tags'] !== undefined) t.tags = [...new Set(body['tags'] as string[])];
     t.updated_at = now;
     // Applied: a client killed now has changed the ticket without hearing back (the window the markers cover).
+    const hold = this.holds.get(t.id);
+    if (hold) {
+      this.holds.delete(t.id);
+      hold.applied();
+      await hold.released;
+    }
     if (this.latency.afterApplyMs) await sleep(this.latency.afterApplyMs);
     send(200, { ticket: view(t), audit: { id: auditId, ticket_id: t.id, created_at: now, author_id: this.options.email, events: comment ? [{ type: 'Comment', public: comment.public !== false }] : [] } });
   }
