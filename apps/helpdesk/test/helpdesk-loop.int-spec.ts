@@ -2,10 +2,16 @@
 // the four agents (ScriptedAgents, a named double on the real broker) → replies / notes / outcomes → the helpdesk
 // connector (in process) → the reference Zendesk over HTTP → tickets.deliveries → back on the case; and Zendesk's
 // webhooks (reopen, customer reply, rating) → tickets.signals → the case, its trace, the API and the KPIs.
+// The console part drives the supervisor console in headless Debian Chromium (playwright-core).
 // Doubles: ScriptedAgents, FakeGatewayAdmin (the gateway's approval endpoints). Everything else is real.
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { chromium, type Browser } from 'playwright-core';
 import { caseIdFor } from '@switchboard/contracts';
 import { configureLogging } from '@switchboard/observability';
+import { hashPassword } from '../../supervisor/src/auth/password';
 import { PolicySchema } from '../../supervisor/src/policy/policy.schema';
 import { createSupervisorApp } from '../../supervisor/src/supervisor.app';
 import { FakeGatewayAdmin } from '../../supervisor/test/support/fake-gateway-admin';
@@ -21,7 +27,7 @@ import { ReferenceZendesk } from './support/reference-zendesk';
 jest.setTimeout(180_000);
 
 const run = runId();
-const T = Object.fromEntries(['auto', 'shadow', 'assist', 'escalate', 'deleted', 'closed', 'reopen', 'assigned'].map((n) => [n, `loop-${n}-${run}`])) as Record<string, string>;
+const T = Object.fromEntries(['auto', 'shadow', 'assist', 'escalate', 'deleted', 'closed', 'reopen', 'assigned', 'console'].map((n) => [n, `loop-${n}-${run}`])) as Record<string, string>;
 const INTENT = `loop_intent_${run.replace(/-/g, '')}`;
 const policy = PolicySchema.parse({
   version: 1, defaultMode: 'autonomous', retry: { maxAttempts: 3, baseMs: 200, factor: 2 }, budgets: { stepTimeoutMs: 30_000 },
@@ -48,6 +54,10 @@ let releaseLock: () => Promise<void>;
 let supervisor: NestExpressApplication;
 let helpdesk: NestExpressApplication;
 let supervisorUrl: string;
+let browser: Browser | undefined;
+let profileDir: string | undefined;
+const CHROMIUM = '/usr/bin/chromium';
+const USER = { username: 'ana', password: 'ana-correct-horse-1' };
 
 beforeAll(async () => {
   configureLogging({ level: 'error' });
@@ -55,7 +65,8 @@ beforeAll(async () => {
   await zendesk.start();
   await agents.start();
   await recorder.start();
-  const sv = supervisorConfig(`loop-sv-${run}`);
+  const users = [{ username: USER.username, role: 'supervisor', passwordHash: await hashPassword(USER.password, { N: 1024, r: 8, p: 1 }) }];
+  const sv = supervisorConfig(`loop-sv-${run}`, { SUPERVISOR_CONSOLE_USERS: JSON.stringify(users), SUPERVISOR_SESSION_SECRET: `loop-session-secret-${run}-0123456789abcdef` });
   await primeGroupAtEnd(sv.SUPERVISOR_GROUP_ID, ['tickets.ingress', 'agent.results', 'supervisor.commands', 'tickets.deliveries', 'tickets.signals']);
   supervisor = await createSupervisorApp(sv, { policy, gatewayAdmin: gateway });
   await supervisor.listen(0, '127.0.0.1');
@@ -68,6 +79,8 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
+  await browser?.close();
+  if (profileDir) rmSync(profileDir, { recursive: true, force: true });
   await helpdesk?.close();
   await supervisor?.close();
   await Promise.all([agents.stop(), recorder.stop(), zendesk.stop()]);
@@ -207,5 +220,44 @@ describe('the loop through the helpdesk', () => {
     expect(view.body.trace.find((r: { data: { event?: string } }) => r.data.event === 'customer_replied')?.data).toMatchObject({ routedTo: assignee, status: 'ESCALATED' });
     expect(view.body.status).toBe('ESCALATED');
     expect(agents.tasks(escalated.caseId)).toHaveLength(tasksBefore);
+  });
+
+  it('the console shows the helpdesk link and each delivery\'s state, and re-sends a reply that was not delivered', async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`Chromium is missing at ${CHROMIUM}: apt-get install -y chromium (scripts/setup installs it)`);
+    const { z, caseId } = await startCase(T.console, SCRIPTED(T.console));
+    zendesk.setStatus(z.id, 'closed');
+    await settled(caseId, 'RESOLVED');
+    await deliveryState(caseId, 'reply', 'failed');
+    profileDir = mkdtempSync(join(tmpdir(), 'hd-console-chromium-'));
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--disk-cache-dir=${profileDir}`] });
+    const page = await (await browser.newContext({ viewport: { width: 1400, height: 1000 } })).newPage();
+    await page.goto(`${supervisorUrl}/console/`);
+    await page.fill('#username', USER.username);
+    await page.fill('#password', USER.password);
+    await page.click('#sign-in');
+    await page.waitForSelector('#inbox');
+    await page.selectOption('#filter-status', 'RESOLVED,CLOSED');
+    await page.fill('#filter-tenant', T.console);
+    const row = page.locator(`tr[data-case-id="${caseId}"]`);
+    await row.waitFor({ timeout: 15_000 });
+    await expect(row.textContent()).resolves.toContain('not delivered');
+
+    await row.click();
+    const delivery = page.locator(`#deliveries tr[data-delivery-id="${deliveryIdFor(caseId, 1, 'reply')}"]`);
+    await delivery.waitFor({ timeout: 15_000 });
+    await expect(delivery.textContent()).resolves.toContain('reply not delivered');
+    await expect(delivery.textContent()).resolves.toContain('HELPDESK.TICKET_CLOSED');
+
+    zendesk.setStatus(z.id, 'open');
+    await delivery.locator('button.resend').click();
+    // No reload: the row follows the case over the live event stream.
+    await page.locator(`#deliveries tr[data-status="delivered"]`).waitFor({ timeout: 30_000 });
+    await expect(page.locator('#helpdesk-link').getAttribute('href')).resolves.toBe(`${zendesk.url}/agent/tickets/${z.id}`);
+    expect(zendesk.agentComments(z.id)).toHaveLength(1);
+    const shots = join(__dirname, '..', '..', '..', 'test-output', 'screenshots');
+    mkdirSync(shots, { recursive: true });
+    await page.screenshot({ path: join(shots, 'case-helpdesk.png'), fullPage: true });
+    const { rows } = await db.pool.query('SELECT actor_id, via, command FROM supervisor.decisions WHERE case_id = $1', [caseId]);
+    expect(rows).toEqual([{ actor_id: 'ana', via: 'session', command: 'resend_delivery' }]);
   });
 });
