@@ -14,5 +14,8 @@ describe('helpdesk config', () => {
       .toThrow(/HELPDESK_WEBHOOK_SECRET must be at least 32 characters/);
     const sut = loadConfig(HelpdeskConfigSchema, { ZENDESK_URL: 'https://acme.zendesk.com', ZENDESK_EMAIL: 'bot@acme.example', ZENDESK_API_TOKEN: 'abcdefghijkl' });
     expect(sut).toMatchObject({ HELPDESK_ADAPTER: 'zendesk', PORT: 3400, ZENDESK_MAX_RETRY_AFTER_SECONDS: 60, HELPDESK_GROUP_ID: 'switchboard.helpdesk' });
+    // Compose and Helm pass unset optional variables as empty strings.
+    const blank = loadConfig(HelpdeskConfigSchema, { ZENDESK_URL: 'https://acme.zendesk.com', ZENDESK_EMAIL: 'bot@acme.example', ZENDESK_API_TOKEN: 'abcdefghijkl', ZENDESK_WEBHOOK_SECRET: '', HELPDESK_WEBHOOK_URL: ' ', HELPDESK_CONSOLE_URL: '' });
+    expect([blank.ZENDESK_WEBHOOK_SECRET, blank.HELPDESK_WEBHOOK_URL, blank.HELPDESK_CONSOLE_URL]).toEqual([undefined, undefined, undefined]);
   });
 });
