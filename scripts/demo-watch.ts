@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { caseIdFor, TicketEventSchema } from '@switchboard/contracts';
+import { mirrorTicket, printLanded } from './demo-helpdesk';
 
 const { values: args } = parseArgs({
   options: {
@@ -14,6 +15,8 @@ const { values: args } = parseArgs({
     supervisor: { type: 'string', default: 'http://127.0.0.1:3101' },
     'supervisor-key': { type: 'string' },
     'timeout-seconds': { type: 'string', default: '900' },
+    /** The reference Zendesk (scripts/demo): tickets are mirrored there first, and what lands on them is printed. */
+    helpdesk: { type: 'string' },
   },
 });
 
@@ -41,6 +44,7 @@ async function main(): Promise<void> {
 
   const cases = new Map<string, { label: string; seen: number; status: string; row?: z.infer<typeof CaseSchema> }>();
   for (const ticket of tickets) {
+    if (args.helpdesk) await mirrorTicket(args.helpdesk, ticket);
     const res = await fetch(`${args.ingress}/tickets`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': ingressKey }, body: JSON.stringify(ticket) });
     if (res.status !== 202) fail(`ingress refused ${ticket.externalId}: ${res.status} ${await res.text()}`);
     const label = `${ticket.externalId.replace(`-${run}`, '')} ${ticket.tenantId}`;
@@ -76,6 +80,7 @@ async function main(): Promise<void> {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ');
   process.stdout.write(`${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${rows.map(line).join('\n')}\n`);
+  if (args.helpdesk) await printLanded(args.helpdesk, new Map(tickets.map((t) => [t.externalId, cases.get(caseIdFor(t))!.label])), 60_000);
   const open = rows.filter((r) => !TERMINAL.has(r[3]!)).length;
   if (open > 0) fail(`${open} case(s) not settled after ${args['timeout-seconds']} s`);
 }

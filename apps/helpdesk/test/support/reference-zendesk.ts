@@ -236,6 +236,7 @@ export class ReferenceZendesk {
       if (!res.destroyed) res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
     };
     try {
+      if (url.pathname === '/health/live' || url.pathname === '/health/ready') return send(200, { status: 'ready' });
       if (url.pathname.startsWith('/_reference/')) return await this.admin(method, url, raw, req, send);
       if (!this.authorised(req)) return send(401, { error: "Couldn't authenticate you" });
       const fault = this.takeFault(method, url.pathname);
