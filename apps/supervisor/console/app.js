@@ -254,12 +254,21 @@ function traceBody(row) {
   return h('pre', {}, fmtJson(d));
 }
 
+const HELPDESK_EVENTS = {
+  helpdesk_delivered: (d) => `helpdesk: ${d.delivery} of run ${d.run} delivered (${d.target}${d.recovered ? ', found on the ticket, not sent twice' : ''})`,
+  helpdesk_delivery_failed: (d) => `helpdesk: ${d.delivery} of run ${d.run} NOT delivered${d.reason ? ` — ${d.reason.code}` : ''}`,
+  helpdesk_reopened: (d) => `ticket reopened${d.afterResolved ? ' after it was resolved' : ''}`,
+  customer_replied: (d) => `customer replied → ${d.routedTo}`,
+  satisfaction_rated: (d) => `customer rated it ${d.score}`,
+};
+
 function traceTitle(row) {
   const d = row.data ?? {};
   if (row.kind === 'dispatch') return `dispatched ${row.agent} (attempt ${d.attempt})${d.reason ? ` — ${d.reason}` : ''}`;
   if (row.kind === 'result') return `${row.agent} ${d.status}`;
   if (row.kind === 'command') return `command ${d.command} by ${d.by?.userId ?? '?'}`;
   if (row.kind === 'breaker') return `breaker ${d.breaker}`;
+  if (row.kind === 'event' && HELPDESK_EVENTS[d.event]) return HELPDESK_EVENTS[d.event](d);
   if (row.kind === 'event') return `event ${d.event}`;
   return `${row.kind}${row.agent ? ` ${row.agent}` : ''}`;
 }
