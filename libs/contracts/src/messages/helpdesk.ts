@@ -3,15 +3,30 @@ import { CaseIdSchema, RegionSchema, TenantIdSchema } from '../envelope';
 import { ActorSchema, RolloutModeSchema, TicketRefSchema } from './common';
 import { HandoffPacketSchema } from './supervisor';
 
-/** What the connector delivers: the verified reply, a shadow/assist note, or an escalation (routing + handoff note). */
+/**
+ * What the connector delivers: the verified reply, a shadow/assist note, or an escalation (routing + handoff note).
+ *
+ * @example
+ * DeliveryKindSchema.parse('reply');
+ */
 export const DeliveryKindSchema = z.enum(['reply', 'note', 'escalation']);
 export type DeliveryKind = z.infer<typeof DeliveryKindSchema>;
 
-/** Where it went: Zendesk's REST API or the generic signed webhook. */
+/**
+ * Where it went: Zendesk's REST API or the generic signed webhook.
+ *
+ * @example
+ * DeliveryTargetSchema.parse('webhook');
+ */
 export const DeliveryTargetSchema = z.enum(['zendesk', 'webhook']);
 export type DeliveryTarget = z.infer<typeof DeliveryTargetSchema>;
 
-/** One delivery per case, run and kind: `dlv_` + 24 hex of a hash of the three (see docs/helpdesk.md). */
+/**
+ * One delivery per case, run and kind: `dlv_` + 24 hex of a hash of the three (see docs/helpdesk.md).
+ *
+ * @example
+ * DeliveryIdSchema.safeParse('dlv_0123456789abcdef01234567').success; // true
+ */
 export const DeliveryIdSchema = z.string().regex(/^dlv_[0-9a-f]{24}$/, 'delivery id must look like dlv_<24 hex>');
 
 /**
