@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { caseIdFor, TicketEventSchema } from '@switchboard/contracts';
+import { mirrorTicket, printLanded } from './demo-helpdesk';
 
 const { values: args } = parseArgs({
   options: {
@@ -17,6 +18,8 @@ const { values: args } = parseArgs({
     'supervisor-key': { type: 'string' },
     'timeout-seconds': { type: 'string', default: '900' },
     approve: { type: 'boolean', default: false },
+    /** The reference Zendesk (scripts/demo): tickets are mirrored there first, and what lands on them is printed. */
+    helpdesk: { type: 'string' },
   },
 });
 
@@ -50,6 +53,7 @@ async function main(): Promise<void> {
 
   const cases = new Map<string, { label: string; seen: number; status: string; publishedAt: number; approved?: string; row?: z.infer<typeof CaseSchema> }>();
   for (const ticket of tickets) {
+    if (args.helpdesk) await mirrorTicket(args.helpdesk, ticket);
     const res = await fetch(`${args.ingress}/tickets`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': ingressKey }, body: JSON.stringify(ticket) });
     if (res.status !== 202) fail(`ingress refused ${ticket.externalId}: ${res.status} ${await res.text()}`);
     const label = `${ticket.externalId.replace(`-${run}`, '')} ${ticket.tenantId}`;
@@ -101,6 +105,7 @@ async function main(): Promise<void> {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ');
   process.stdout.write(`${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${rows.map(line).join('\n')}\n`);
+  if (args.helpdesk) await printLanded(args.helpdesk, new Map(tickets.map((t) => [t.externalId, cases.get(caseIdFor(t))!.label])), 60_000);
   const resolved = rows.filter((r) => r[3] === 'RESOLVED' && r[4]!.startsWith('yes')).length;
   process.stdout.write(`\n${resolved} of ${rows.length} tickets resolved and verified; the others wait for a human with the findings attached (console: ${args.supervisor}/console).\n`);
   const open = rows.filter((r) => !TERMINAL.has(r[3]!)).length;

@@ -176,7 +176,7 @@ async function showInbox() {
       note.replaceChildren(cases.length ? h('p', { class: 'muted' }, `${cases.length} case(s), most urgent first, then newest`) : message('muted', 'No case matches.'));
       body.replaceChildren(...cases.map((c) => h('tr', { 'data-case-id': c.case_id, onclick: () => { location.hash = `#/case/${c.case_id}`; } },
         h('td', {}, h('span', { class: `badge prio-${c.priority}` }, c.priority)),
-        h('td', {}, statusBadge(c.status)),
+        h('td', {}, statusBadge(c.status), c.helpdesk?.undelivered ? [' ', h('span', { class: 'badge undelivered', title: 'a reply, note or escalation never reached the helpdesk' }, 'not delivered')] : null),
         h('td', {}, slaBadge(c.created_at)),
         h('td', {}, h('a', { href: `#/case/${c.case_id}` }, c.subject || '(no subject)')),
         h('td', {}, c.tenant_id), h('td', {}, c.intent ?? '–'), h('td', {}, c.region),
@@ -254,12 +254,21 @@ function traceBody(row) {
   return h('pre', {}, fmtJson(d));
 }
 
+const HELPDESK_EVENTS = {
+  helpdesk_delivered: (d) => `helpdesk: ${d.delivery} of run ${d.run} delivered (${d.target}${d.recovered ? ', found on the ticket, not sent twice' : ''})`,
+  helpdesk_delivery_failed: (d) => `helpdesk: ${d.delivery} of run ${d.run} NOT delivered${d.reason ? ` — ${d.reason.code}` : ''}`,
+  helpdesk_reopened: (d) => `ticket reopened${d.afterResolved ? ' after it was resolved' : ''}`,
+  customer_replied: (d) => `customer replied → ${d.routedTo}`,
+  satisfaction_rated: (d) => `customer rated it ${d.score}`,
+};
+
 function traceTitle(row) {
   const d = row.data ?? {};
   if (row.kind === 'dispatch') return `dispatched ${row.agent} (attempt ${d.attempt})${d.reason ? ` — ${d.reason}` : ''}`;
   if (row.kind === 'result') return `${row.agent} ${d.status}`;
   if (row.kind === 'command') return `command ${d.command} by ${d.by?.userId ?? '?'}`;
   if (row.kind === 'breaker') return `breaker ${d.breaker}`;
+  if (row.kind === 'event' && HELPDESK_EVENTS[d.event]) return HELPDESK_EVENTS[d.event](d);
   if (row.kind === 'event') return `event ${d.event}`;
   return `${row.kind}${row.agent ? ` ${row.agent}` : ''}`;
 }
@@ -311,6 +320,52 @@ function actionPanel(c, reload) {
   return h('div', {}, ...children, result);
 }
 
+// Where the case's reply, notes and escalation went (the helpdesk connector's reports) and what the ticket did since.
+const DELIVERY_LABEL = { reply: 'Customer reply (public)', note: 'Internal note (private)', escalation: 'Escalation routing + handoff' };
+
+function helpdeskPanel(c, reload) {
+  const hd = c.state.helpdesk;
+  const result = h('div');
+  const canAct = state.me.role === 'supervisor';
+  const resend = async (deliveryId) => {
+    result.replaceChildren();
+    try {
+      const r = await api(`/v1/cases/${c.case_id}/deliveries/${deliveryId}/resend`, { method: 'POST' });
+      result.replaceChildren(message('notice', `re-send requested (decision ${r.decisionId}); the delivery state updates live.`));
+      setTimeout(reload, 500);
+    } catch (err) {
+      result.replaceChildren(message('error', err.message));
+    }
+  };
+  // Only http(s) links: the URL comes from the connector, never `javascript:` or `data:`.
+  const safeUrl = hd?.ticketUrl && /^https?:\/\//i.test(hd.ticketUrl) ? hd.ticketUrl : null;
+  const deliveries = Object.entries(hd?.deliveries ?? {}).sort(([, a], [, b]) => a.run - b.run || a.kind.localeCompare(b.kind));
+  const expecting = !hd && (c.status === 'RESOLVED' || c.status === 'ESCALATED' || c.status === 'FAILED');
+  return h('section', { class: 'card', id: 'helpdesk' }, h('h2', {}, 'Helpdesk'),
+    safeUrl ? h('p', {}, h('a', { id: 'helpdesk-link', href: safeUrl, target: '_blank', rel: 'noopener noreferrer' }, `Open ticket ${hd.helpdeskTicketId ?? ''} in the helpdesk ↗`)) : null,
+    deliveries.length
+      ? h('table', { id: 'deliveries' },
+        h('thead', {}, h('tr', {}, ...['Delivery', 'Run', 'State', 'Attempts', ''].map((t) => h('th', {}, t)))),
+        h('tbody', {}, ...deliveries.map(([id, d]) => h('tr', { 'data-delivery-id': id, 'data-status': d.status },
+          h('td', {}, DELIVERY_LABEL[d.kind] ?? d.kind, h('div', { class: 'muted' }, `${d.target} · ${fmtTime(d.at)}`)),
+          h('td', {}, String(d.run)),
+          h('td', {}, d.status === 'delivered'
+            ? [h('span', { class: 'badge status-RESOLVED' }, 'delivered'), d.recovered ? h('div', { class: 'muted' }, 'found on the ticket after a restart; not sent twice') : null]
+            : [h('span', { class: 'badge undelivered' }, d.kind === 'reply' ? 'reply not delivered' : 'not delivered'), d.reason ? h('div', { class: 'error' }, `${d.reason.code}: ${d.reason.message}`) : null]),
+          h('td', {}, String(d.attempts)),
+          h('td', {}, d.status === 'failed'
+            ? h('button', { class: 'resend', disabled: !canAct, title: canAct ? 'send it again (never posts twice)' : 'only a supervisor may do this', onclick: () => resend(id) }, 'Re-send')
+            : null)))))
+      : h('p', { class: 'muted' }, expecting ? 'No delivery reported by the helpdesk connector yet.' : 'Nothing delivered to the helpdesk yet.'),
+    hd && (hd.reopens || hd.customerReplies || hd.satisfaction)
+      ? h('dl', { class: 'kv', id: 'helpdesk-signals' },
+        hd.reopens ? [h('dt', {}, 'reopened'), h('dd', { class: 'error' }, `${hd.reopens}× after it was resolved (counts against the verified resolution)`)] : null,
+        hd.customerReplies ? [h('dt', {}, 'customer replies'), h('dd', {}, `${hd.customerReplies}; last ${fmtTime(hd.lastCustomerReply?.at)} → ${hd.lastCustomerReply?.routedTo ?? '–'}`, h('pre', {}, hd.lastCustomerReply?.excerpt ?? ''))] : null,
+        hd.satisfaction ? [h('dt', {}, 'satisfaction'), h('dd', {}, `${hd.satisfaction.score === 'good' ? '▲ good' : '▼ bad'}${hd.satisfaction.comment ? `: ${hd.satisfaction.comment}` : ''}`)] : null)
+      : null,
+    result);
+}
+
 async function showCase(caseId) {
   const root = h('div', {}, h('p', { class: 'muted' }, 'Loading case…'));
   app.replaceChildren(root);
@@ -356,6 +411,7 @@ async function showCase(caseId) {
             c.state.resolution?.draftReply ? [h('h3', {}, c.mode === 'autonomous' ? 'Reply' : `Draft (${c.mode} mode)`), h('pre', {}, c.state.resolution.draftReply),
               feedbackControls(c.case_id, { kind: c.mode === 'autonomous' ? 'outcome' : 'note', ref: String(c.state.run) }, reload)] : null,
             lastOutcome && !c.state.resolution?.draftReply ? feedbackControls(c.case_id, { kind: 'outcome', ref: String(lastOutcome.run) }, reload) : null),
+          helpdeskPanel(c, reload),
           h('section', { class: 'card' }, h('h2', {}, 'Status history'),
             h('ol', {}, ...c.transitions.map((t) => h('li', {}, `${t.from_status} → ${t.to_status}`, h('span', { class: 'muted' }, ` ${fmtTime(t.at)} — ${t.reason}`))))),
           h('section', { class: 'card', id: 'decisions' }, h('h2', {}, 'Decisions (audit)'),
@@ -405,11 +461,13 @@ async function showKpis() {
       out.replaceChildren(
         h('div', { class: 'stats', id: 'kpi-overall' }, stat('cases', String(o.cases)), stat('verified auto-resolution', fmtPct(o.autoResolutionRate)), stat('escalation rate', fmtPct(o.escalationRate)),
           stat('mean time to resolution', fmtDuration(o.mttrSeconds)), stat('approval turnaround', fmtDuration(o.approvalTurnaroundSeconds)), stat('tokens per case', o.tokensPerCase === null ? '–' : Math.round(o.tokensPerCase).toString()),
-          stat('cost per case', fmtUsd(o.costUsdPerCase))),
+          stat('cost per case', fmtUsd(o.costUsdPerCase)), stat('verified resolution, not reopened', fmtPct(o.verifiedResolutionRate)),
+          stat('reopened after resolution', String(o.reopened ?? 0)), stat('not delivered to the helpdesk', String(o.undelivered ?? 0))),
         h('div', { class: 'charts' },
           barChart(`Cases by ${k.groupBy}`, k.groups, (r) => r.cases, String),
           barChart(`Verified auto-resolution rate by ${k.groupBy}`, k.groups, (r) => r.autoResolutionRate, fmtPct),
           barChart(`Escalation rate by ${k.groupBy}`, k.groups, (r) => r.escalationRate, fmtPct),
+          barChart(`Verified resolution rate, not reopened, by ${k.groupBy}`, k.groups, (r) => r.verifiedResolutionRate, fmtPct),
           barChart('Escalation reasons', k.escalationReasons, (r) => r.count, String),
           barChart(`Mean time to resolution by ${k.groupBy}`, k.groups, (r) => r.mttrSeconds, fmtDuration),
           barChart(`Approval turnaround by ${k.groupBy}`, k.groups, (r) => r.approvalTurnaroundSeconds, fmtDuration),

@@ -1,11 +1,11 @@
 import type { IncomingMessage } from '@switchboard/bus';
-import type { AgentResult, Envelope, SupervisorCommand, TicketEvent } from '@switchboard/contracts';
+import type { AgentResult, DeliveryStatus, Envelope, SupervisorCommand, TicketEvent, TicketSignal } from '@switchboard/contracts';
 import { describeError, isDependencyUnavailable, JsonLogger } from '@switchboard/observability';
 import { TenantRefusedError } from '@switchboard/tenancy';
 import type { CaseService } from './case/case.service';
 import type { CommandSignatures } from './commands/command-signature';
 
-export const SUPERVISOR_TOPICS = ['tickets.ingress', 'agent.results', 'supervisor.commands'] as const;
+export const SUPERVISOR_TOPICS = ['tickets.ingress', 'agent.results', 'supervisor.commands', 'tickets.deliveries', 'tickets.signals'] as const;
 type SupervisorTopic = (typeof SUPERVISOR_TOPICS)[number];
 
 /**
@@ -32,8 +32,10 @@ export class SupervisorHandler {
       // A refused ticket opens no case, and must not fail the case a duplicate of it may name.
       if (error instanceof TenantRefusedError) throw error;
       const info = describeError(error);
+      // A helpdesk report the supervisor cannot record is dead-lettered; it says nothing about the case's own progress.
       // An outage (Postgres, the gateway) is waited out by the bus with the same delivery: never a reason to fail.
-      if (!isDependencyUnavailable(error) && (info.category === 'user' || message.deliveryAttempt >= this.maxAttempts)) {
+      const helpdesk = message.topic === 'tickets.deliveries' || message.topic === 'tickets.signals';
+      if (!helpdesk && !isDependencyUnavailable(error) && (info.category === 'user' || message.deliveryAttempt >= this.maxAttempts)) {
         await this.cases.markFailed(message.envelope.caseId, message.envelope.id, info).catch((e: unknown) => {
           this.logger.error('could not mark the case FAILED', { error: describeError(e) });
         });
@@ -50,6 +52,9 @@ export class SupervisorHandler {
         return this.cases.onAgentResult(message.envelope as Envelope<AgentResult>);
       case 'supervisor.commands':
         return this.cases.onCommand(message.envelope as Envelope<SupervisorCommand>);
+      case 'tickets.deliveries':
+      case 'tickets.signals':
+        return this.cases.onHelpdesk(message.envelope as Envelope<DeliveryStatus> | Envelope<TicketSignal>, message.topic);
     }
   }
 }

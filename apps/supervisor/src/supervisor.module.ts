@@ -9,6 +9,7 @@ import { createPool, outboxGauges, OutboxLeasePublisher, OutboxRelay, runMigrati
 import type { TenantRegistry } from '@switchboard/tenancy';
 import { CasesController } from './api/cases.controller';
 import { ConsoleController } from './api/console.controller';
+import { HelpdeskController } from './api/helpdesk.controller';
 import { MetricsController } from './api/metrics.controller';
 import { ProceduresController } from './api/procedures.controller';
 import { QuarantineController } from './api/quarantine.controller';
@@ -29,6 +30,7 @@ import { ConsoleService } from './console/console.service';
 import { SupervisorMetrics } from './console/metrics.service';
 import { GatewayAdminPort } from './gateway/gateway-admin.port';
 import { HttpGatewayAdminAdapter } from './gateway/http.adapter';
+import { HelpdeskConsoleService } from './helpdesk/helpdesk-console.service';
 import { supervisorAppPath } from './paths';
 import { RetentionService } from './retention/retention.service';
 import type { Policy } from './policy/policy.schema';
@@ -124,7 +126,7 @@ export class SupervisorModule {
     const logger = new JsonLogger('pg');
     return {
       module: SupervisorModule,
-      controllers: [HealthController, AuthController, CasesController, ConsoleController, MetricsController, ProceduresController, QuarantineController],
+      controllers: [HealthController, AuthController, CasesController, ConsoleController, MetricsController, ProceduresController, QuarantineController, HelpdeskController],
       providers: [
         { provide: SUPERVISOR_CONFIG, useValue: config },
         { provide: SUPERVISOR_POLICY, useValue: policy },
@@ -203,6 +205,12 @@ export class SupervisorModule {
           useFactory: (pool: Pool, cases: CaseRepository, repo: ConsoleRepository, bus: KafkaBus, metrics: SupervisorMetrics, commands: CommandSignatures) =>
             new ConsoleService(pool, cases, repo, bus, commands, (command) => metrics.countDecision(command)),
           inject: [Pool, CaseRepository, ConsoleRepository, KafkaBus, SupervisorMetrics, CommandSignatures],
+        },
+        {
+          provide: HelpdeskConsoleService,
+          useFactory: (pool: Pool, cases: CaseRepository, repo: ConsoleRepository, bus: KafkaBus, metrics: SupervisorMetrics) =>
+            new HelpdeskConsoleService(pool, cases, repo, bus, (command) => metrics.countDecision(command)),
+          inject: [Pool, CaseRepository, ConsoleRepository, KafkaBus, SupervisorMetrics],
         },
       ],
     };

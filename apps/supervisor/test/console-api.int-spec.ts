@@ -10,6 +10,7 @@ import { createSupervisorApp } from '../src/supervisor.app';
 import { FakeGatewayAdmin } from './support/fake-gateway-admin';
 import { acquireSuiteLock, API_KEY, BROKERS, caseOf, Db, METRICS_KEY, runId, supervisorConfig, ticketFor } from './support/harness';
 import { happy, HAPPY, primeGroup, ScriptedAgents, waitFor, type Script } from './support/scripted-agents';
+import { SUPERVISOR_TOPICS } from '../src/supervisor.handler';
 
 jest.setTimeout(90_000);
 
@@ -61,7 +62,7 @@ beforeAll(async () => {
   await agents.start();
   const users = await Promise.all(Object.entries(USERS).map(async ([username, u]) => ({ username, role: u.role, passwordHash: await hashPassword(u.password, { N: 1024, r: 8, p: 1 }) })));
   const config = supervisorConfig(`cap-${run}`, { SUPERVISOR_CONSOLE_USERS: JSON.stringify(users), SUPERVISOR_SESSION_SECRET: `cap-session-secret-${run}-0123456789abcdef`, SUPERVISOR_SESSION_TTL_SECONDS: '600' });
-  await primeGroup(BROKERS, config.SUPERVISOR_GROUP_ID, ['tickets.ingress', 'agent.results', 'supervisor.commands']);
+  await primeGroup(BROKERS, config.SUPERVISOR_GROUP_ID, SUPERVISOR_TOPICS);
   app = await createSupervisorApp(config, { policy, gatewayAdmin: gateway });
   await app.listen(0, '127.0.0.1');
   baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');

@@ -8,6 +8,7 @@ import { configureLogging } from '@switchboard/observability';
 import { acquireSuiteLock, BROKERS, caseOf, Db, GATEWAY_ADMIN_KEY, runId, supervisorEnv, testCommandSignatures, ticketFor } from './support/harness';
 import { happy, HAPPY, primeGroup, ScriptedAgents, TopicRecorder, waitFor, type Script } from './support/scripted-agents';
 import { assertBuilt, FakeGatewayHttp, freePort, SupervisorProcess } from './support/supervisor-process';
+import { SUPERVISOR_TOPICS } from '../src/supervisor.handler';
 
 jest.setTimeout(300_000);
 
@@ -30,7 +31,7 @@ beforeAll(async () => {
   // Long step timeout: time spent killed must not turn into step timeouts; quick retries.
   writeFileSync(policyFile, 'version: 1\ndefaultMode: autonomous\nbudgets: { stepTimeoutMs: 600000 }\nretry: { maxAttempts: 3, baseMs: 200, factor: 2 }\n');
   const groupId = `sv-crash-${run}`;
-  await primeGroup(BROKERS, groupId, ['tickets.ingress', 'agent.results', 'supervisor.commands']);
+  await primeGroup(BROKERS, groupId, SUPERVISOR_TOPICS);
   supervisor = new SupervisorProcess(supervisorEnv(groupId, { SUPERVISOR_POLICY_FILE: policyFile, GATEWAY_URL: gateway.url, LOG_LEVEL: 'warn', BUS_SESSION_TIMEOUT_MS: '6000', BUS_HEARTBEAT_INTERVAL_MS: '1000' }), await freePort());
   await supervisor.start();
 }, 400_000);

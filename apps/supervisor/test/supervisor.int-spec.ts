@@ -10,6 +10,7 @@ import { createSupervisorApp } from '../src/supervisor.app';
 import { FakeGatewayAdmin } from './support/fake-gateway-admin';
 import { acquireSuiteLock, API_KEY, BROKERS, caseOf, Db, runId, supervisorConfig, ticketFor, TOKEN_SECRET } from './support/harness';
 import { happy, HAPPY, primeGroup, ScriptedAgents, TopicRecorder, waitFor, type AgentReply, type Script } from './support/scripted-agents';
+import { SUPERVISOR_TOPICS } from '../src/supervisor.handler';
 
 jest.setTimeout(90_000);
 
@@ -51,7 +52,7 @@ beforeAll(async () => {
   releaseLock = await acquireSuiteLock();
   await Promise.all([agents.start(), recorder.start()]);
   const config = supervisorConfig(`sv-test-${run}`);
-  await primeGroup(BROKERS, config.SUPERVISOR_GROUP_ID, ['tickets.ingress', 'agent.results', 'supervisor.commands']);
+  await primeGroup(BROKERS, config.SUPERVISOR_GROUP_ID, SUPERVISOR_TOPICS);
   app = await createSupervisorApp(config, { policy, gatewayAdmin: gateway });
   await app.listen(0, '127.0.0.1');
   baseUrl = await app.getUrl();

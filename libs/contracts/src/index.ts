@@ -13,4 +13,5 @@ export * from './messages/agent-result';
 export * from './messages/supervisor';
 export * from './messages/dead-letter';
 export * from './messages/gateway';
+export * from './messages/helpdesk';
 export * from './json-schemas';

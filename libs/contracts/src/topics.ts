@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { AgentResultSchema } from './messages/agent-result';
 import { DeadLetterSchema } from './messages/dead-letter';
+import { DeliveryStatusSchema, HelpdeskCommandSchema, TicketSignalSchema } from './messages/helpdesk';
 import { ResolverTaskSchema } from './messages/resolver';
 import { RetrievalTaskSchema } from './messages/retrieval';
 import { CaseOutcomeSchema, CustomerReplySchema, InternalNoteSchema, SupervisorCommandSchema } from './messages/supervisor';
@@ -20,6 +21,9 @@ export const TOPICS = {
   ticketsOutcomes: 'tickets.outcomes',
   ticketsReplies: 'tickets.replies',
   ticketsInternalNotes: 'tickets.internal-notes',
+  ticketsDeliveries: 'tickets.deliveries',
+  ticketsSignals: 'tickets.signals',
+  helpdeskCommands: 'helpdesk.commands',
 } as const;
 
 export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
@@ -39,6 +43,9 @@ export const TOPIC_SPECS = {
   'tickets.outcomes': { schema: CaseOutcomeSchema, partitions: 6, type: 'case.outcome', enveloped: true },
   'tickets.replies': { schema: CustomerReplySchema, partitions: 6, type: 'case.reply', enveloped: true },
   'tickets.internal-notes': { schema: InternalNoteSchema, partitions: 6, type: 'case.internal-note', enveloped: true },
+  'tickets.deliveries': { schema: DeliveryStatusSchema, partitions: 6, type: 'helpdesk.delivery', enveloped: true },
+  'tickets.signals': { schema: TicketSignalSchema, partitions: 6, type: 'helpdesk.signal', enveloped: true },
+  'helpdesk.commands': { schema: HelpdeskCommandSchema, partitions: 6, type: 'helpdesk.command', enveloped: true },
 } as const satisfies Record<TopicName, { schema: z.ZodType; partitions: number; type: string; enveloped: boolean }>;
 
 /** Payload type of a topic, checked by the compiler in `bus.publish(topic, …)` and handler signatures. */

@@ -4,7 +4,8 @@ import type { Request } from 'express';
 import { JsonLogger, SwitchboardError } from '@switchboard/observability';
 import { TenantRefusedError } from '@switchboard/tenancy';
 import { INGRESS_CONFIG, type IngressConfig } from '../ingress.config';
-import { apiKeyAccepted, zendeskSignatureValid } from './request-auth';
+import { verifyWebhookSignature } from '@switchboard/webhooks';
+import { apiKeyAccepted } from './request-auth';
 import { TicketInvalidError, TicketService, type Accepted } from './ticket.service';
 
 /** The HTTP edge: authenticates, hands the body to {@link TicketService}, maps domain errors to statuses. */
@@ -32,7 +33,7 @@ export class TicketsController {
   async postZendesk(@Req() req: RawBodyRequest<Request>, @Body() body: unknown): Promise<Accepted & { status: 'accepted' }> {
     const secret = this.config.ZENDESK_WEBHOOK_SECRET;
     const verdict = secret
-      ? zendeskSignatureValid({
+      ? verifyWebhookSignature({
           secret,
           signature: req.header('x-zendesk-webhook-signature'),
           timestamp: req.header('x-zendesk-webhook-signature-timestamp'),

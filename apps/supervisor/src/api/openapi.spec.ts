@@ -7,10 +7,11 @@ import { AuthController } from '../auth/auth.controller';
 import { repoPath } from '../paths';
 import { CasesController } from './cases.controller';
 import { ConsoleController } from './console.controller';
+import { HelpdeskController } from './helpdesk.controller';
 import { MetricsController } from './metrics.controller';
 import { QuarantineController } from './quarantine.controller';
 
-const CONTROLLERS = [HealthController, AuthController, CasesController, ConsoleController, MetricsController, QuarantineController];
+const CONTROLLERS = [HealthController, AuthController, CasesController, ConsoleController, MetricsController, QuarantineController, HelpdeskController];
 
 /** Every route the controllers register, as `METHOD /path` with OpenAPI-style `{params}`. */
 function registeredRoutes(): string[] {

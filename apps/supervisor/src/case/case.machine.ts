@@ -5,6 +5,7 @@ import type {
 } from '@switchboard/contracts';
 import { SwitchboardError } from '@switchboard/observability';
 import { ProcedureSet } from '@switchboard/procedures';
+import { applyHelpdeskEvent } from '../helpdesk/case-helpdesk';
 import { resolvePolicy, type Policy } from '../policy/policy.schema';
 import {
   TERMINAL_STATUSES, type CaseCounters, type CaseEvent, type CaseState, type Decision, type OutgoingMessage, type TraceEntry, type Transition,
@@ -128,6 +129,9 @@ class Machine {
         return this.onTick();
       case 'internal_failure':
         return this.onInternalFailure(e.error);
+      case 'helpdesk_delivery':
+      case 'helpdesk_signal':
+        return applyHelpdeskEvent(this.s, e, this.trace);
     }
   }
 

@@ -176,7 +176,7 @@ export class CaseRepository {
   async list(statuses: readonly CaseStatus[], limit: number, filters: CaseListFilters = {}): Promise<Array<Record<string, unknown>>> {
     const reasonLike = filters.reason ? `%${filters.reason.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
     const { rows } = await this.pool.query(
-      `SELECT case_id, tenant_id, region, status, mode, intent, state->'escalation' AS escalation, state->'approval' AS approval,
+      `SELECT case_id, tenant_id, region, status, mode, intent, state->'escalation' AS escalation, state->'approval' AS approval, state->'helpdesk' AS helpdesk,
               ticket->>'subject' AS subject, priority, created_at, updated_at
          FROM (SELECT *, COALESCE(context->'triage'->>'priority', ticket->>'priority', 'normal') AS priority FROM supervisor.cases) c
         WHERE status = ANY($1::text[])

@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import {
-  TOPIC_SPECS, type AgentResult, type Envelope, type ErrorInfo, type SupervisorCommand, type TicketEvent,
+  TOPIC_SPECS, type AgentResult, type DeliveryStatus, type Envelope, type ErrorInfo, type SupervisorCommand, type TicketEvent, type TicketSignal,
 } from '@switchboard/contracts';
 import type { TaskTokenIssuer } from '@switchboard/gateway-client';
 import { describeError, JsonLogger, withLogContext } from '@switchboard/observability';
 import { ProcedureSet } from '@switchboard/procedures';
 import { inTransaction, Outbox, ProcessedLedger, type OutboxLeasePublisher, type OutboxMessage, type OutboxRecord, type PreparedOutbox } from '@switchboard/store';
 import { GatewayAdminError, type GatewayAdminPort } from '../gateway/gateway-admin.port';
+import { withHelpdeskRef } from '../helpdesk/helpdesk-ref';
 import type { Policy } from '../policy/policy.schema';
 import { decide, initialCase } from './case.machine';
 import { CaseCache } from './case-cache';
@@ -136,6 +137,13 @@ export class CaseService {
       }
     }
     return this.onCaseEvent(envelope.caseId, { kind: 'command', messageId: envelope.id, command, ...(gatewayError ? { gatewayError } : {}) });
+  }
+
+  /** A delivery result or a ticket signal from the helpdesk connector: recorded on the case (helpdesk/case-helpdesk.ts). */
+  async onHelpdesk(envelope: Envelope<DeliveryStatus> | Envelope<TicketSignal>, topic: 'tickets.deliveries' | 'tickets.signals'): Promise<HandleOutcome> {
+    return this.onCaseEvent(envelope.caseId, topic === 'tickets.deliveries'
+      ? { kind: 'helpdesk_delivery', messageId: envelope.id, delivery: envelope.payload as DeliveryStatus }
+      : { kind: 'helpdesk_signal', messageId: envelope.id, signal: envelope.payload as TicketSignal });
   }
 
   /** Marks a case FAILED because one of its messages could not be processed (after the bus retries). */
@@ -269,7 +277,7 @@ export class CaseService {
     const s = decision.state;
     return Promise.all(
       decision.emit.map(async (m, i) => {
-        const payload = { ...m.payload } as Record<string, unknown>;
+        const payload = withHelpdeskRef(m.topic, { ...m.payload }, s);
         if ('token' in m && m.token) {
           payload.gatewayToken = await this.tokens.issue(
             { caseId: s.caseId, taskId: String(payload.taskId), tenantId: s.tenantId, region: s.region, agent: m.token.agent, mode: m.token.mode, tools: m.token.tools, scopes: m.token.scopes, seq: s.seq },

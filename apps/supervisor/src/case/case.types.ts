@@ -2,6 +2,7 @@ import type {
   Action, AgentName, AgentResult, CaseStatus, ErrorInfo, Passage, PayloadOf, PendingApproval, ProcedureRef, RolloutMode,
   SupervisorCommand, TicketEvent, TriageOutput,
 } from '@switchboard/contracts';
+import type { CaseHelpdesk, HelpdeskCaseEvent } from '../helpdesk/case-helpdesk.types';
 import type { ResolvedPolicy } from '../policy/policy.schema';
 
 /** No event moves a case out of these. ESCALATED and AWAITING_APPROVAL wait for a human (the queue). */
@@ -82,6 +83,8 @@ export interface CaseCore {
   outstanding?: OutstandingTask;
   retry?: PendingRetry;
   escalation?: { reason: string; breaker?: string; at: string; assignee?: string };
+  /** Deliveries to the helpdesk and signals from it (apps/helpdesk); see helpdesk/case-helpdesk.ts. */
+  helpdesk?: CaseHelpdesk;
   /** Run whose terminal outcome was emitted (at most one per run). */
   outcomeRun?: number;
   /** Dispatch counter, part of the deterministic task ids. */
@@ -100,7 +103,9 @@ export type CaseEvent =
   /** From the scanner: a step deadline or a retry is due. */
   | { kind: 'tick'; messageId: string }
   /** The supervisor itself could not process a message of this case (after the bus retries). */
-  | { kind: 'internal_failure'; messageId: string; error: ErrorInfo };
+  | { kind: 'internal_failure'; messageId: string; error: ErrorInfo }
+  /** From the helpdesk connector: a delivery's result or a ticket signal (recorded, never a status change). */
+  | HelpdeskCaseEvent;
 
 type TaskTopic = 'agent.triage.tasks' | 'agent.retrieval.tasks' | 'agent.resolver.tasks' | 'agent.verifier.tasks';
 type OutputTopic = 'tickets.outcomes' | 'tickets.replies' | 'tickets.internal-notes';

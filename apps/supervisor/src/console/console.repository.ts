@@ -36,6 +36,12 @@ export interface KpiRow {
   approvalTurnaroundSeconds: number | null;
   tokensPerCase: number | null;
   costUsdPerCase: number | null;
+  /** Resolved cases whose ticket was reopened afterwards (helpdesk signal). */
+  reopened: number;
+  /** Resolved and not reopened, over all cases: the verified resolution that held. */
+  verifiedResolutionRate: number | null;
+  /** Cases with a reply, note or escalation the helpdesk never received (failed for good, not re-sent yet). */
+  undelivered: number;
 }
 
 export interface CaseChange {
@@ -54,7 +60,9 @@ const GROUP_COLUMN: Record<KpiGroupBy, string> = { intent: "COALESCE(c.intent, '
 // Approval turnaround: from entering AWAITING_APPROVAL to the next transition (approved → RESOLVING, rejected → ESCALATED).
 const kpiSql = (group: string) => `
 WITH c AS (
-  SELECT case_id, status, intent, region, created_at FROM supervisor.cases WHERE created_at >= $1 AND created_at < $2
+  SELECT case_id, status, intent, region, created_at,
+         COALESCE((state->'helpdesk'->>'reopens')::int, 0) AS reopens, COALESCE((state->'helpdesk'->>'undelivered')::int, 0) AS undelivered
+    FROM supervisor.cases WHERE created_at >= $1 AND created_at < $2
 ), usage AS (
   SELECT t.case_id, SUM(COALESCE(t.input_tokens, 0) + COALESCE(t.output_tokens, 0))::float8 AS tokens, SUM(COALESCE(t.cost_usd, 0))::float8 AS cost
     FROM supervisor.trace t JOIN c USING (case_id) GROUP BY t.case_id
@@ -79,7 +87,9 @@ SELECT ${group} AS "group",
        COALESCE(SUM(a.n), 0)::int AS approvals,
        (SUM(a.secs) / NULLIF(SUM(a.n), 0))::float8 AS "approvalTurnaroundSeconds",
        AVG(COALESCE(u.tokens, 0))::float8 AS "tokensPerCase",
-       AVG(COALESCE(u.cost, 0))::float8 AS "costUsdPerCase"
+       AVG(COALESCE(u.cost, 0))::float8 AS "costUsdPerCase",
+       count(r.case_id) FILTER (WHERE c.reopens > 0)::int AS reopened,
+       count(*) FILTER (WHERE c.undelivered > 0)::int AS undelivered
   FROM c LEFT JOIN usage u USING (case_id) LEFT JOIN resolved r USING (case_id) LEFT JOIN escalated e USING (case_id)
          LEFT JOIN human h USING (case_id) LEFT JOIN approvals a USING (case_id)
  GROUP BY 1 ORDER BY 2 DESC, 1`;
@@ -159,6 +169,7 @@ export class ConsoleRepository {
       ...r,
       autoResolutionRate: r.cases ? r.autoResolved / r.cases : null,
       escalationRate: r.cases ? r.escalated / r.cases : null,
+      verifiedResolutionRate: r.cases ? (r.resolved - r.reopened) / r.cases : null,
     }));
   }
 

@@ -9,6 +9,9 @@ const KPI_GAUGES: Array<[keyof KpiRow, string, string]> = [
   ['approvalTurnaroundSeconds', 'approval_turnaround_seconds', 'Mean time a held action waited for a decision'],
   ['tokensPerCase', 'tokens_per_case', 'Mean LLM tokens per case'],
   ['costUsdPerCase', 'cost_usd_per_case', 'Mean LLM cost per case in USD'],
+  ['verifiedResolutionRate', 'verified_resolution_ratio', 'Share of cases resolved, verified and not reopened on the helpdesk'],
+  ['reopened', 'reopened', 'Resolved cases whose ticket was reopened'],
+  ['undelivered', 'undelivered', 'Cases with a reply, note or escalation not delivered to the helpdesk'],
 ];
 
 /**

@@ -90,6 +90,15 @@ Only variables the service's zod schema knows; the deploy tests check that.
 {{- $_ := set $env "TENANT_SERVED_REGIONS" (join "," ($root.Values.tenancy.servedRegions | default (list $root.Values.region))) -}}
 {{- if $root.Values.tenancy.registry -}}{{- $_ := set $env "TENANT_REGISTRY_FILE" "/etc/switchboard/tenants/tenants.yaml" -}}{{- end -}}
 {{- end -}}
+{{- if eq $name "helpdesk" -}}
+{{- $h := $root.Values.helpdesk -}}
+{{- $_ := set $env "HELPDESK_ADAPTER" $h.adapter -}}
+{{- if $h.zendeskUrl -}}{{- $_ := set $env "ZENDESK_URL" $h.zendeskUrl -}}{{- end -}}
+{{- if $h.zendeskEmail -}}{{- $_ := set $env "ZENDESK_EMAIL" $h.zendeskEmail -}}{{- end -}}
+{{- if $h.webhookUrl -}}{{- $_ := set $env "HELPDESK_WEBHOOK_URL" $h.webhookUrl -}}{{- end -}}
+{{- if $h.consoleUrl -}}{{- $_ := set $env "HELPDESK_CONSOLE_URL" $h.consoleUrl -}}{{- end -}}
+{{- if $h.routing -}}{{- $_ := set $env "HELPDESK_ROUTING_FILE" "/etc/switchboard/helpdesk/routing.yaml" -}}{{- end -}}
+{{- end -}}
 {{- if and (eq $name "gateway") (index $root.Values.services "acme-backend").enabled -}}
 {{- $_ := set $env "ACME_BASE_URL" (printf "http://%s-acme-backend:%d" (include "switchboard.fullname" $root) (int (index $root.Values.services "acme-backend").port)) -}}
 {{- end -}}
@@ -154,6 +163,16 @@ to render such a configuration at all.
 {{- if .Values.networkPolicy.llmEgress -}}{{- fail "a sovereign region must not allow external LLM egress: networkPolicy.llmEgress must be empty" -}}{{- end -}}
 {{- range $k, $v := .Values.serviceAccount.annotations -}}
 {{- if hasPrefix "eks.amazonaws.com/" $k -}}{{- fail (printf "a sovereign region must not carry AWS IAM annotations (%s)" $k) -}}{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- if (index .Values.services "helpdesk").enabled -}}
+{{- $h := .Values.helpdesk -}}
+{{- if eq $h.adapter "zendesk" -}}
+{{- if not (and $h.zendeskUrl $h.zendeskEmail) -}}{{- fail "helpdesk.adapter is zendesk: set helpdesk.zendeskUrl and helpdesk.zendeskEmail (or disable services.helpdesk)" -}}{{- end -}}
+{{- else if eq $h.adapter "webhook" -}}
+{{- if not $h.webhookUrl -}}{{- fail "helpdesk.adapter is webhook: set helpdesk.webhookUrl (or disable services.helpdesk)" -}}{{- end -}}
+{{- else -}}
+{{- fail (printf "helpdesk.adapter must be zendesk or webhook, not %q" (toString $h.adapter)) -}}
 {{- end -}}
 {{- end -}}
 {{- if and (or (index .Values.services "triage").enabled (index .Values.services "resolver").enabled) (not (hasKey ($policy.regions | default dict) .Values.region)) -}}

@@ -31,3 +31,16 @@ export const ActorSchema = z.object({
   role: z.enum(['supervisor', 'agent', 'viewer', 'system']),
 });
 export type Actor = z.infer<typeof ActorSchema>;
+
+/**
+ * The ticket a case came from, in its source system, and the case run a delivery belongs to. The supervisor adds it to
+ * every reply, internal note and outcome, so the helpdesk connector knows where to deliver without a lookup.
+ *
+ * @example
+ * TicketRefSchema.parse({ source: 'zendesk', externalId: '4711' });
+ */
+export const TicketRefSchema = z.object({
+  source: z.string().min(1).max(50),
+  externalId: z.string().min(1).max(200),
+});
+export type TicketRef = z.infer<typeof TicketRefSchema>;

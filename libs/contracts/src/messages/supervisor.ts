@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ActorSchema, RolloutModeSchema } from './common';
+import { ActorSchema, RolloutModeSchema, TicketRefSchema } from './common';
 
 /**
  * Commands that drive a case from outside (console, API, any client): all go through `supervisor.commands`.
@@ -42,6 +42,9 @@ export const CaseOutcomeSchema = z.object({
   summary: z.string(),
   verified: z.boolean(),
   handoff: HandoffPacketSchema.optional(),
+  /** The ticket and run this outcome is about (added by the supervisor for the helpdesk connector). */
+  ticket: TicketRefSchema.optional(),
+  run: z.number().int().positive().optional(),
 });
 export type CaseOutcome = z.infer<typeof CaseOutcomeSchema>;
 
@@ -53,6 +56,8 @@ export const CustomerReplySchema = z.object({
   subject: z.string(),
   body: z.string().min(1),
   evidenceCount: z.number().int().nonnegative(),
+  /** Case run of this reply: the helpdesk connector posts at most one public reply per case run. */
+  run: z.number().int().positive().optional(),
 });
 export type CustomerReply = z.infer<typeof CustomerReplySchema>;
 
@@ -61,5 +66,7 @@ export const InternalNoteSchema = z.object({
   mode: RolloutModeSchema,
   body: z.string(),
   proposedActions: z.array(z.object({ tool: z.string(), arguments: z.record(z.string(), z.unknown()) })).default([]),
+  ticket: TicketRefSchema.optional(),
+  run: z.number().int().positive().optional(),
 });
 export type InternalNote = z.infer<typeof InternalNoteSchema>;

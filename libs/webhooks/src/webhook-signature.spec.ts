@@ -1,0 +1,32 @@
+import { signWebhook, verifyWebhookSignature } from './webhook-signature';
+
+const secret = 'whsec-test-0123456789abcdef';
+const now = new Date('2026-11-21T10:00:00Z');
+const body = Buffer.from('{"ticket":{"id":"42"}}');
+
+describe('webhook signature', () => {
+  const timestamp = now.toISOString();
+  const signature = signWebhook(secret, timestamp, body);
+
+  it('accepts what it signed, over the same bytes and timestamp', () => {
+    expect(verifyWebhookSignature({ secret, signature, timestamp, rawBody: body, maxSkewSeconds: 300, now })).toEqual({ ok: true });
+  });
+
+  it('is HMAC-SHA256 over timestamp + body, base64 (Zendesk scheme)', () => {
+    const { createHmac } = jest.requireActual<typeof import('node:crypto')>('node:crypto');
+    expect(signature).toBe(createHmac('sha256', secret).update(timestamp + body.toString()).digest('base64'));
+  });
+
+  it('refuses a tampered body, another secret, a missing header and a stale timestamp, each with its reason', () => {
+    const verify = (over: Partial<Parameters<typeof verifyWebhookSignature>[0]>) =>
+      verifyWebhookSignature({ secret, signature, timestamp, rawBody: body, maxSkewSeconds: 300, now, ...over });
+    expect(verify({ rawBody: Buffer.from('{"ticket":{"id":"43"}}') })).toEqual({ ok: false, reason: 'signature does not match' });
+    expect(verify({ secret: 'another-secret-0123456789' })).toEqual({ ok: false, reason: 'signature does not match' });
+    expect(verify({ signature: undefined })).toMatchObject({ ok: false, reason: expect.stringContaining('missing X-Zendesk-Webhook-Signature') });
+    expect(verify({ signature: 'short' })).toEqual({ ok: false, reason: 'signature does not match' });
+    expect(verify({ now: new Date(now.getTime() + 301_000) })).toEqual({ ok: false, reason: 'signature timestamp is 301 s away from now' });
+    expect(verify({ timestamp: 'yesterday' })).toEqual({ ok: false, reason: 'signature timestamp is not a date' });
+    expect(verify({ signature: undefined, names: { signature: 'X-Switchboard-Signature', timestamp: 'X-Switchboard-Signature-Timestamp' } }))
+      .toMatchObject({ reason: 'missing X-Switchboard-Signature or X-Switchboard-Signature-Timestamp header' });
+  });
+});
