@@ -7,6 +7,12 @@ const SIGNALS: Array<{ pattern: RegExp; weight: number; label: string }> = [
   { pattern: /\b(immediately|right now|automatically)\b[^.\n]{0,40}\b(refund|transfer|credit|unlock|delete|grant)|\b(refund|transfer|credit|unlock|delete|grant)\b[^.\n]{0,40}\b(immediately|right now|automatically)\b/i, weight: 1, label: 'urgent-action' },
   { pattern: /\b(call|use|invoke|execute|run)\b[^.\n]{0,20}\b(tool|function|api)\b/i, weight: 2, label: 'tool-directive' },
   { pattern: /\b(another|other|different) tenant\b|\ball tenants\b/i, weight: 1, label: 'cross-tenant' },
+  // The same moves in French, German and Spanish: a multilingual ticket must not slip past an English-only screen.
+  { pattern: /\b(ignore[zr]?|oublie[zr]?|ne tenez pas compte)\b[^.\n]{0,40}\b(instructions?|r[èe]gles?|consignes?|politiques?)\b/i, weight: 3, label: 'override-instructions-fr' },
+  { pattern: /\b(ignorier(e|en)?|vergiss|vergessen sie|missachte)\b[^.\n]{0,40}\b(anweisungen|regeln|richtlinien|vorgaben)\b/i, weight: 3, label: 'override-instructions-de' },
+  { pattern: /\b(ignora|ignore|olvida|olvide|no hagas caso)\b[^.\n]{0,40}\b(instrucciones|reglas|normas|pol[íi]ticas?)\b/i, weight: 3, label: 'override-instructions-es' },
+  { pattern: /\b(tu es|vous [êe]tes) (maintenant|d[ée]sormais)\b|\bdu bist (jetzt|nun)\b|\bahora eres\b/i, weight: 3, label: 'role-hijack-multilingual' },
+  { pattern: /\b(sans|ohne|sin)\b[^.\n]{0,30}\b(approbation|validation|v[ée]rification|genehmigung|freigabe|pr[üu]fung|aprobaci[óo]n|verificaci[óo]n)\b/i, weight: 2, label: 'bypass-controls-multilingual' },
 ];
 
 export type InjectionRisk = 'none' | 'suspected' | 'high';
