@@ -4,7 +4,8 @@
 // a superseded task's token is refused.
 import { join } from 'node:path';
 import { CatalogError } from '../src/catalog/tool-catalog';
-import { newCaseId, startStack, type Stack } from './gateway-harness';
+import { bindTaskToken } from '@switchboard/gateway-client';
+import { AGENT_KEYS, newCaseId, startStack, type Stack } from './gateway-harness';
 
 jest.setTimeout(60_000);
 
@@ -223,7 +224,7 @@ describe('gateway governance: effects, single-use approvals, cumulative limits, 
       expect(refused.body.error).toMatchObject({ code: 'TOKEN_INVALID', message: expect.stringContaining('seq') });
       const lenient = await s.startGateway({ GATEWAY_REQUIRE_TASK_SEQ: 'false' });
       const res = await fetch(`${lenient.url}/v1/tools/get_tenant/invoke`, {
-        method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${noSeq}` }, body: JSON.stringify(call({ tenantId: 'globex' })),
+        method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${bindTaskToken(noSeq, AGENT_KEYS.resolver)}` }, body: JSON.stringify(call({ tenantId: 'globex' })),
       });
       expect(res.status).toBe(200);
     });

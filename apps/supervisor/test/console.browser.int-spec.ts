@@ -121,7 +121,7 @@ it('a supervisor signs in, finds the held refund in the inbox, reads its trace a
   for (const expected of ['triage ok', 'retrieval ok', 'resolver ok', 'tool call: get_invoice', 'result of get_invoice', 'tool call: issue_refund', 'tokens']) {
     expect(timeline).toContain(expected);
   }
-  expect(JSON.parse((await page.locator('#approval-args').textContent())!)).toEqual({ tenantId: 'globex', invoiceId: 'inv_globex_1001', amount: 150, reason: 'duplicate charge reported by the customer' });
+  expect(JSON.parse((await page.locator('#approval-args').textContent())!)).toEqual({ tenantId: 'globex', invoiceId: 'inv_globex_1001', amount: 150, reason: expect.stringMatching(/^refund requested in ticket CONSOLE-/) });
   await expect(page.locator('#approval-tool').textContent()).resolves.toBe('issue_refund');
   await page.screenshot({ path: join(SCREENSHOTS, 'case-view.png'), fullPage: true });
 

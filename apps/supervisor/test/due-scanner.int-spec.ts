@@ -13,6 +13,8 @@ import { DueQuarantineRepository } from '../src/case/due-quarantine.repository';
 import { supervisorAppPath } from '../src/paths';
 import { parsePolicy } from '../src/policy/policy.loader';
 import { createSupervisorApp } from '../src/supervisor.app';
+
+const METRICS_KEY = 'due-scanner-metrics-key-0123456789';
 import { FakeGatewayAdmin } from './support/fake-gateway-admin';
 import { acquireSuiteLock, API_KEY, caseOf, Db, runId, supervisorConfig, ticketFor, TOKEN_SECRET } from './support/harness';
 
@@ -102,7 +104,7 @@ describe('due scanner: a case whose tick throws backs off and is quarantined whi
 
   it('lists quarantined cases over the API with their reason, exposes the count as a metric, and releases one (role supervisor)', async () => {
     const bad = cases[0]!;
-    const app: INestApplication = await createSupervisorApp(supervisorConfig(`test.due.${runId()}`, { SUPERVISOR_RUN_MIGRATIONS: 'false', BUS_NEW_GROUP_START: 'latest' }), { gatewayAdmin: new FakeGatewayAdmin() });
+    const app: INestApplication = await createSupervisorApp(supervisorConfig(`test.due.${runId()}`, { SUPERVISOR_RUN_MIGRATIONS: 'false', BUS_NEW_GROUP_START: 'latest', SUPERVISOR_METRICS_KEY: METRICS_KEY, SUPERVISOR_METRICS_CACHE_SECONDS: '0' }), { gatewayAdmin: new FakeGatewayAdmin() });
     await app.listen(0, '127.0.0.1');
     const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
     try {
@@ -110,7 +112,7 @@ describe('due scanner: a case whose tick throws backs off and is quarantined whi
       expect((await fetch(`${url}/v1/due-quarantine`)).status).toBe(401);
       const list = (await (await fetch(`${url}/v1/due-quarantine?limit=500`, { headers: auth })).json()) as { cases: Array<{ caseId: string; reason: string; dueFailures: number }> };
       expect(list.cases.find((c) => c.caseId === bad)).toMatchObject({ dueFailures: 3, reason: "INTERNAL: Cannot read properties of undefined (reading 'budgets')" });
-      const metrics = await (await fetch(`${url}/metrics`)).text();
+      const metrics = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${METRICS_KEY}` } })).text();
       const gauge = Number(/^switchboard_supervisor_due_quarantined_cases (\d+)$/m.exec(metrics)?.[1]);
       expect(gauge).toBeGreaterThanOrEqual(1);
 
