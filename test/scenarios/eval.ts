@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Pool } from 'pg';
-import { createLlm, LlmConfigSchema, loadLlmPolicy, LlmPolicySchema, type LlmPort } from '@switchboard/llm';
+import { createLlm, LlmConfigSchema, loadLlmPolicy, LlmPolicySchema, type LlmPolicy, type LlmPort } from '@switchboard/llm';
 import { ScriptedLlm } from '@switchboard/llm/testing';
 import { configureLogging, loadConfig } from '@switchboard/observability';
 import { runMigrations } from '@switchboard/store';
@@ -32,25 +32,32 @@ function args(argv: string[]): { model: ModelName; k: number; only?: RegExp; out
 }
 
 /** A real model for both triage and the resolver in every region, or the reason it cannot run here. */
-async function realModel(model: 'local' | 'ollama' | 'bedrock'): Promise<LlmPort | string> {
+async function realModel(model: 'local' | 'ollama' | 'bedrock'): Promise<{ llm: LlmPort; providerKinds: Record<string, string> } | string> {
+  const policy = await realModelPolicy(model);
+  if (typeof policy === 'string') return policy;
+  // Triage trusts a model by its provider's kind (TRIAGE_MODEL_RELIABILITY), as apps/triage/src/main.ts wires it.
+  return { llm: createLlm(policy), providerKinds: Object.fromEntries(Object.entries(policy.providers).map(([name, p]) => [name, p.kind])) };
+}
+
+async function realModelPolicy(model: 'local' | 'ollama' | 'bedrock'): Promise<LlmPolicy | string> {
   const regions = (provider: string) => ({ 'us-east-1': { providers: [provider] }, 'eu-sovereign': { providers: [provider] } });
-  if (process.env.LLM_POLICY_FILE || process.env.LLM_PROVIDERS) return createLlm(loadLlmPolicy(loadConfig(LlmConfigSchema, process.env)));
+  if (process.env.LLM_POLICY_FILE || process.env.LLM_PROVIDERS) return loadLlmPolicy(loadConfig(LlmConfigSchema, process.env));
   if (model === 'local') {
     const path = process.env.SWITCHBOARD_LOCAL_MODEL ?? join(process.env.SWITCHBOARD_CACHE ?? join(homedir(), '.cache', 'switchboard'), 'models', 'gemma-3-270m-q4_k_m.gguf');
     if (!existsSync(path)) return `the local GGUF model is not at ${path}: run scripts/fetch-model (or set SWITCHBOARD_LOCAL_MODEL)`;
-    return createLlm(LlmPolicySchema.parse({ providers: { local: { kind: 'llama-cpp', modelPath: path, threads: Number(process.env.BENCH_THREADS ?? 2) } }, regions: regions('local') }));
+    return LlmPolicySchema.parse({ providers: { local: { kind: 'llama-cpp', modelPath: path, threads: Number(process.env.BENCH_THREADS ?? 2) } }, regions: regions('local') });
   }
   if (model === 'ollama') {
     const host = process.env.OLLAMA_HOST ?? 'http://127.0.0.1:11434';
     const name = process.env.OLLAMA_MODEL ?? 'qwen3:8b';
     const up = await fetch(`${host}/api/tags`).then((r) => r.ok).catch(() => false);
     if (!up) return `no Ollama server answers at ${host} (set OLLAMA_HOST / OLLAMA_MODEL, or LLM_POLICY_FILE)`;
-    return createLlm(LlmPolicySchema.parse({ providers: { ollama: { kind: 'ollama', host, models: { default: name } } }, regions: regions('ollama') }));
+    return LlmPolicySchema.parse({ providers: { ollama: { kind: 'ollama', host, models: { default: name } } }, regions: regions('ollama') });
   }
   const hasCredentials = Boolean(process.env.AWS_ACCESS_KEY_ID || process.env.AWS_PROFILE || process.env.AWS_WEB_IDENTITY_TOKEN_FILE);
   const modelId = process.env.BEDROCK_MODEL_ID;
   if (!hasCredentials || !modelId) return 'Bedrock needs AWS credentials (AWS_PROFILE or keys) and BEDROCK_MODEL_ID (or LLM_POLICY_FILE)';
-  return createLlm(LlmPolicySchema.parse({ providers: { bedrock: { kind: 'bedrock', awsRegion: process.env.AWS_REGION ?? 'us-east-1', models: { default: modelId } } }, regions: regions('bedrock') }));
+  return LlmPolicySchema.parse({ providers: { bedrock: { kind: 'bedrock', awsRegion: process.env.AWS_REGION ?? 'us-east-1', models: { default: modelId } } }, regions: regions('bedrock') });
 }
 
 function table(rows: string[][]): string {
@@ -117,6 +124,7 @@ async function main(): Promise<number> {
   }
 
   let llm: (policy: string) => LlmPort;
+  let providerKinds: Record<string, string> | undefined;
   if (opts.model === 'scripted') llm = () => new ScriptedLlm(scriptedSupportModel());
   else {
     const real = await realModel(opts.model);
@@ -124,13 +132,15 @@ async function main(): Promise<number> {
       console.log(`model ${opts.model} is not available here: ${real}`);
       return 2;
     }
-    llm = () => real;
+    llm = () => real.llm;
+    providerKinds = real.providerKinds;
   }
   const scenarios = loadScenarios().filter((s) => !opts.only || opts.only.test(s.id));
   const report = await runSuite({
     scenarios, k: opts.k, model: opts.model, name: `cli-${opts.model}-${Date.now().toString(36)}`, llm,
     // As the quick start deploys the 270M local model: no free loop, tickets without a procedure go to a human.
     ...(opts.model === 'local' ? { resolverEnv: { RESOLVER_FREE_LOOP: 'false' } } : {}),
+    ...(providerKinds ? { providerKinds } : {}),
     onRun: (r) => progress(`${r.pass ? 'ok  ' : 'FAIL'} ${r.scenario} #${r.run} → ${r.status} (${r.ms} ms)${r.pass ? '' : `: ${r.failures.join('; ')}`}`),
   });
   writeFileSync(outFile, JSON.stringify(report, null, 2));

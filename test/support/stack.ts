@@ -31,7 +31,7 @@ import { parsePolicy } from '../../apps/supervisor/src/policy/policy.loader';
 import { ExampleIndex } from '../../apps/triage/src/classification/example-index';
 import { loadTriageExamples } from '../../apps/triage/src/classification/examples.loader';
 import { TRIAGE_CONFIG, TriageConfigSchema } from '../../apps/triage/src/triage.config';
-import { TriageService } from '../../apps/triage/src/triage.service';
+import { LLM_PROVIDER_KINDS, TriageService } from '../../apps/triage/src/triage.service';
 import { VerifierService } from '../../apps/verifier/src/verifier.service';
 import { TEST_ACME_DATABASE_URL, TEST_DATABASE_URL, TEST_KAFKA_BROKERS, TEST_TENANT_REGISTRY } from './env';
 
@@ -78,6 +78,8 @@ export interface StackOptions {
   supervisorEnv?: Record<string, string>;
   /** Extra resolver environment (the local model's deployment turns RESOLVER_FREE_LOOP off). */
   resolverEnv?: Record<string, string>;
+  /** Provider name → kind of the LLM policy behind `llm`, as triage's main.ts provides it (TRIAGE_MODEL_RELIABILITY). */
+  providerKinds?: Record<string, string>;
   /** Prefix of the consumer groups (default `e2e`). */
   groupPrefix?: string;
   /**
@@ -183,7 +185,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   apps.push(
     await startAgentApp(AgentRuntimeModule.forRoot({
       agent: 'triage', config: busConfig, handler: TriageService, groupId: groups.triage,
-      providers: [llm, { provide: TRIAGE_CONFIG, useValue: triageConfig }, { provide: ExampleIndex, useValue: triageExamples }],
+      providers: [llm, { provide: TRIAGE_CONFIG, useValue: triageConfig }, { provide: ExampleIndex, useValue: triageExamples }, { provide: LLM_PROVIDER_KINDS, useValue: options.providerKinds ?? {} }],
     }), 0),
     await startAgentApp(AgentRuntimeModule.forRoot({
       agent: 'retrieval', config: busConfig, handler: RetrievalService, groupId: groups.retrieval, providers: [{ provide: MemoryService, useValue: memory }],

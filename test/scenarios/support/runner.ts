@@ -150,13 +150,15 @@ export async function runSuite(options: {
   onRun?: (r: RunResult) => void;
   /** Resolver environment of the deployment under test (e.g. RESOLVER_FREE_LOOP=false for the local model). */
   resolverEnv?: Record<string, string>;
+  /** Provider name → kind of the model's LLM policy (triage trusts a model by its kind). */
+  providerKinds?: Record<string, string>;
 }): Promise<SuiteReport> {
   const t0 = Date.now();
   const runs: RunResult[] = [];
   const byPolicy = new Map<string, Scenario[]>();
   for (const s of options.scenarios) byPolicy.set(s.policy, [...(byPolicy.get(s.policy) ?? []), s]);
   for (const [policy, group] of byPolicy) {
-    const world = await World.start(`${options.name}-${policy}`.replace(/[^a-z0-9-]/g, '-'), options.llm(policy), policyYaml(policy), options.resolverEnv ? { resolverEnv: options.resolverEnv } : {});
+    const world = await World.start(`${options.name}-${policy}`.replace(/[^a-z0-9-]/g, '-'), options.llm(policy), policyYaml(policy), { ...(options.resolverEnv ? { resolverEnv: options.resolverEnv } : {}), ...(options.providerKinds ? { providerKinds: options.providerKinds } : {}) });
     try {
       for (let run = 1; run <= options.k; run++) {
         for (const s of group) {

@@ -35,7 +35,7 @@ export class World {
 
   private constructor(readonly stack: Stack, private readonly observer: Consumer) {}
 
-  static async start(name: string, llm: LlmPort, policyYaml: string, options: { supervisorProcess?: boolean; proceduresDir?: string; resolverEnv?: Record<string, string> } = {}): Promise<World> {
+  static async start(name: string, llm: LlmPort, policyYaml: string, options: { supervisorProcess?: boolean; proceduresDir?: string; resolverEnv?: Record<string, string>; providerKinds?: Record<string, string> } = {}): Promise<World> {
     const { proceduresDir, ...rest } = options;
     const stack = await startStack({ name, llm, policyYaml, groupPrefix: 'eval', ...rest, ...(proceduresDir ? { supervisorEnv: { PROCEDURES_DIR: proceduresDir } } : {}) });
     const observer = new Kafka({ clientId: `eval-observer-${name}`, brokers: TEST_KAFKA_BROKERS, logLevel: logLevel.NOTHING })
