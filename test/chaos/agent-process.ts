@@ -8,6 +8,9 @@ import { LlmPort } from '@switchboard/llm';
 import { ScriptedLlm } from '@switchboard/llm/testing';
 import { RESOLVER_CONFIG, ResolverConfigSchema } from '../../apps/resolver/src/resolver.config';
 import { ResolverService } from '../../apps/resolver/src/resolver.service';
+import { OnnxMiniLmEmbedder } from '@switchboard/memory';
+import { ExampleIndex } from '../../apps/triage/src/classification/example-index';
+import { loadTriageExamples } from '../../apps/triage/src/classification/examples.loader';
 import { TRIAGE_CONFIG, TriageConfigSchema } from '../../apps/triage/src/triage.config';
 import { TriageService } from '../../apps/triage/src/triage.service';
 import { scriptedSupportModel } from '../support/scripted-support-model';
@@ -19,7 +22,12 @@ switch (agent) {
   case 'triage':
     void runAgentMain({
       agent: 'triage', schema: TriageConfigSchema, handler: TriageService,
-      providers: (config) => [{ provide: TRIAGE_CONFIG, useValue: config }, model()],
+      // The labelled-examples signal as deployed (real MiniLM); only the model is the scripted double.
+      providers: async (config) => {
+        const examples = loadTriageExamples(config.TRIAGE_EXAMPLES_FILE, [...new Set([...config.TRIAGE_INTENTS, 'other'])]);
+        const index = await ExampleIndex.build(examples, await OnnxMiniLmEmbedder.create(config.MEMORY_EMBEDDINGS_DIR), { k: config.TRIAGE_NEIGHBOURS });
+        return [{ provide: TRIAGE_CONFIG, useValue: config }, { provide: ExampleIndex, useValue: index }, model()];
+      },
     });
     break;
   case 'resolver':

@@ -10,7 +10,12 @@ export const KEYS = {
   tokenSecret: 'chaos-gateway-token-secret-0123456789abcdefgh',
   supervisorApi: 'chaos-supervisor-api-key-0123456789',
   ingressApi: 'chaos-ingress-api-key-0123456789',
+  commands: 'chaos:chaos-command-signing-key-0123456789abcdef',
+  resolverAgent: 'chaos-resolver-agent-key-0123456789abcdef',
+  verifierAgent: 'chaos-verifier-agent-key-0123456789abcdef',
 };
+/** The test stacks' registry: reference tenants in their regions, every other tenant placed in us-east-1. */
+const TENANTS = { TENANT_REGISTRY_FILE: join(ROOT, 'test', 'support', 'tenants.test.yaml') };
 
 export interface DeploymentOptions {
   brokers: string;
@@ -55,6 +60,7 @@ export async function deploymentSpecs(options: DeploymentOptions): Promise<Servi
       env: {
         LOG_LEVEL: 'warn', DATABASE_URL: options.databaseUrl, GATEWAY_TOKEN_SECRET: KEYS.tokenSecret, GATEWAY_ADMIN_KEY: KEYS.gatewayAdmin,
         ACME_BASE_URL: `http://127.0.0.1:${acmePort}`, ACME_API_KEY: KEYS.acme, PROCEDURES_DIR: join(ROOT, 'procedures'),
+        GATEWAY_AGENT_KEYS: `resolver:${KEYS.resolverAgent},verifier:${KEYS.verifierAgent}`,
       },
     },
   ];
@@ -63,7 +69,7 @@ export async function deploymentSpecs(options: DeploymentOptions): Promise<Servi
       name: `supervisor-${r}`, entry: distEntry('supervisor'), port: await freePort(),
       env: {
         ...kafka, DATABASE_URL: options.databaseUrl, GATEWAY_TOKEN_SECRET: KEYS.tokenSecret, GATEWAY_ADMIN_KEY: KEYS.gatewayAdmin, GATEWAY_URL: gatewayUrl,
-        SUPERVISOR_API_KEYS: KEYS.supervisorApi, ...(options.policyFile ? { SUPERVISOR_POLICY_FILE: options.policyFile } : {}),
+        SUPERVISOR_API_KEYS: KEYS.supervisorApi, SUPERVISOR_COMMAND_KEYS: KEYS.commands, ...TENANTS, ...(options.policyFile ? { SUPERVISOR_POLICY_FILE: options.policyFile } : {}),
       },
     });
     const script = join(ROOT, 'test', 'chaos', 'agent-process.ts');
@@ -72,12 +78,12 @@ export async function deploymentSpecs(options: DeploymentOptions): Promise<Servi
     specs.push(
       { name: `triage-${r}`, entry: scripted ? script : distEntry('triage'), args: scripted ? ['triage'] : [], port: await freePort(), env: { ...kafka, ...(scripted ? {} : llm) } },
       { name: `retrieval-${r}`, entry: distEntry('retrieval'), port: await freePort(), env: { ...kafka, ...memory } },
-      { name: `resolver-${r}`, entry: scripted ? script : distEntry('resolver'), args: scripted ? ['resolver'] : [], port: await freePort(), env: { ...kafka, GATEWAY_URL: gatewayUrl, ...(scripted ? {} : llm) } },
-      { name: `verifier-${r}`, entry: distEntry('verifier'), port: await freePort(), env: { ...kafka, GATEWAY_URL: gatewayUrl } },
+      { name: `resolver-${r}`, entry: scripted ? script : distEntry('resolver'), args: scripted ? ['resolver'] : [], port: await freePort(), env: { ...kafka, GATEWAY_URL: gatewayUrl, GATEWAY_AGENT_KEY: KEYS.resolverAgent, ...(scripted ? {} : llm) } },
+      { name: `verifier-${r}`, entry: distEntry('verifier'), port: await freePort(), env: { ...kafka, GATEWAY_URL: gatewayUrl, GATEWAY_AGENT_KEY: KEYS.verifierAgent } },
     );
   }
   if (options.withIngress) {
-    specs.push({ name: 'ingress', entry: distEntry('ingress'), port: await freePort(), env: { ...kafka, INGRESS_API_KEYS: KEYS.ingressApi } });
+    specs.push({ name: 'ingress', entry: distEntry('ingress'), port: await freePort(), env: { ...kafka, INGRESS_API_KEYS: KEYS.ingressApi, ...TENANTS } });
   }
   for (const spec of specs) {
     const base = spec.name.replace(/-\d+$/, '');
