@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { canonicalJson } from '@switchboard/contracts';
 import type { Action, PendingApproval, ResolverOutput, ResolverTask, ToolDescriptor, ToolResult, TraceStep, Usage } from '@switchboard/contracts';
 import type { ChatMessage, ChatResponse, ToolSpec } from '@switchboard/llm';
 import type { ToolSession } from '@switchboard/agent-kit';
@@ -39,17 +40,10 @@ export function addUsage(total: Usage, r: Pick<ChatResponse, 'usage'>): Usage {
   };
 }
 
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
 
 /** A stable signature of a call, to spot the same failing action repeated. */
 export function callSignature(tool: string, args: unknown): string {
-  return createHash('sha256').update(`${tool}\u0000${canonical(args)}`).digest('hex').slice(0, 16);
+  return createHash('sha256').update(`${tool}\u0000${canonicalJson(args)}`).digest('hex').slice(0, 16);
 }
 
 /** The opening user message: the case as data, plus what the supervisor passed along. */

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '@switchboard/contracts';
 import type {
   AgentName, AgentResult, CaseOutcome, CaseStatus, ErrorInfo, HandoffPacket, ResolverOutput, RetrievalOutput, SupervisorCommand,
   TicketEvent, TicketFacts, TriageOutput, VerifierOutput,
@@ -549,7 +550,7 @@ class Machine {
       const tool = call?.tool ?? step.tool ?? 'unknown';
       const args = call?.arguments ?? step.arguments ?? {};
       this.tried(tool, args, `error ${step.error.code}: ${step.error.message}`);
-      this.countFailure(`tool ${tool} ${stableJson(args)} → ${step.error.code}`.slice(0, 300));
+      this.countFailure(`tool ${tool} ${canonicalJson(args)} → ${step.error.code}`.slice(0, 300));
     }
   }
 
@@ -607,8 +608,3 @@ function resultTrace(result: AgentResult, attempt: number): Record<string, unkno
   return { ...base, [result.agent]: result.output };
 }
 
-function stableJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
-}

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import type { Envelope, SupervisorCommand } from '@switchboard/contracts';
+import { canonicalJson, type Envelope, type SupervisorCommand } from '@switchboard/contracts';
 import { SwitchboardError } from '@switchboard/observability';
 
 /** Kafka header that carries a command's signature: `v1,kid=<key id>,t=<unix seconds>,sig=<base64url HMAC-SHA256>`. */
@@ -42,13 +42,8 @@ export class CommandRefusedError extends SwitchboardError {
   }
 }
 
-/** RFC 8785-style canonical JSON: keys sorted at every level, no whitespace. Publishers in other languages rebuild it. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-}
+/** RFC 8785-style canonical JSON (keys sorted at every level, no whitespace): publishers in other languages rebuild it. */
+export { canonicalJson };
 
 /** The exact string a command signature is the HMAC-SHA256 of (docs/security.md gives it for other publishers). */
 export function commandSigningInput(keyId: string, t: number, envelope: Pick<Envelope<SupervisorCommand>, 'id' | 'caseId' | 'payload'>): string {
