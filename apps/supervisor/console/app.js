@@ -115,6 +115,7 @@ function route() {
   const caseMatch = /^#\/case\/([A-Za-z0-9_-]+)/.exec(hash);
   if (caseMatch) return showCase(caseMatch[1]);
   if (hash.startsWith('#/kpis')) return showKpis();
+  if (hash.startsWith('#/procedures')) return showProcedures();
   return showInbox();
 }
 
@@ -483,6 +484,30 @@ async function showKpis() {
     h('p', { class: 'muted' }, 'Cases created in the period. Auto-resolved: resolved and verified with no human command.'), out);
   state.view = { name: 'kpis', reload: () => undefined };
   await reload();
+}
+
+/** The resolution procedures the supervisor runs (read-only): steps, success checks, reply, and every version loaded. */
+async function showProcedures() {
+  const out = h('div');
+  app.replaceChildren(h('h1', {}, 'Procedures'), h('p', { class: 'muted' }, 'Loaded from PROCEDURES_DIR, validated and simulated at start-up (docs/procedures.md).'), out);
+  state.view = { name: 'procedures', reload: () => undefined };
+  try {
+    const p = await api('/api/procedures');
+    const step = (s) => h('li', {}, 'read' in s ? `read ${s.read} ${JSON.stringify(s.with)}` : 'write' in s ? `write ${s.write} ${JSON.stringify(s.with)}` : `escalate: ${s.escalate}`, s.when ? h('span', { class: 'muted' }, ` when ${s.when}`) : null);
+    const card = (proc) => h('section', { class: 'card', 'data-procedure': `${proc.id}@${proc.version}` },
+      h('h2', {}, `${proc.id}@${proc.version}`, h('span', { class: 'muted' }, ` · ${proc.intent}${proc.tenants ? ` · tenants ${proc.tenants.join(', ')}` : ''}`)),
+      h('p', {}, proc.title), h('p', { class: 'muted' }, proc.description),
+      h('h3', {}, 'Steps'), h('ol', {}, ...proc.steps.map(step)),
+      h('h3', {}, 'Success checks'), h('ul', {}, ...proc.success.map((c) => h('li', {}, `${c.id}: ${c.read} ${JSON.stringify(c.with)} expect ${c.expect}`))),
+      h('h3', {}, 'Reply'), h('pre', {}, proc.reply),
+      h('p', { class: 'muted' }, `${proc.tests.length} simulation(s)`));
+    const versions = h('table', { id: 'procedure-versions' },
+      h('thead', {}, h('tr', {}, ...['procedure', 'version', 'intent', 'digest', 'first loaded', 'last loaded'].map((t) => h('th', {}, t)))),
+      h('tbody', {}, ...p.versions.map((v) => h('tr', {}, h('td', {}, v.id), h('td', {}, String(v.version)), h('td', {}, v.intent), h('td', {}, v.digest), h('td', {}, fmtTime(v.firstLoadedAt)), h('td', {}, fmtTime(v.lastLoadedAt))))));
+    out.replaceChildren(h('p', {}, `Set ${p.digest}: ${p.loaded.length} procedures for ${p.intents.length} intents.`), ...p.loaded.map(card), h('h2', {}, 'Every version loaded'), versions);
+  } catch (err) {
+    if (err.status !== 401) out.replaceChildren(message('error', err.message));
+  }
 }
 
 start();

@@ -144,6 +144,13 @@ it('a supervisor signs in, finds the held refund in the inbox, reads its trace a
   expect(await page.locator('svg.chart').count()).toBeGreaterThanOrEqual(4);
   await expect(page.locator('svg.chart text', { hasText: 'refund' }).first().isVisible()).resolves.toBe(true);
   await page.screenshot({ path: join(SCREENSHOTS, 'kpis.png'), fullPage: true });
+
+  // The procedures the case ran: readable in the console, with every version the supervisor has loaded.
+  await page.click('#nav-procedures');
+  await page.waitForSelector('[data-procedure="refund-paid-invoice@1"]');
+  await expect(page.locator('[data-procedure="refund-paid-invoice@1"] ol li').count()).resolves.toBeGreaterThanOrEqual(4);
+  await expect(page.locator('#procedure-versions tbody tr', { hasText: 'refund-paid-invoice' }).count()).resolves.toBe(1);
+  await page.screenshot({ path: join(SCREENSHOTS, 'procedures.png'), fullPage: true });
 });
 
 it('a viewer sees a new held refund arrive without reloading, but cannot approve it (button disabled, API 403)', async () => {
