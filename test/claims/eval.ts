@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import type { Action } from '@switchboard/contracts';
 import { reviewReply, unsupportedClaims } from '@switchboard/claims';
+import { table } from '../support/text-table';
 
 const Facts = z.object({
   verifiedActions: z.array(z.object({ tool: z.string().min(1), arguments: z.record(z.string(), z.unknown()) })),
@@ -76,13 +77,6 @@ function count(items: LabelledItem[], predicted: Map<string, string[]>): Counts 
   return c;
 }
 
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r, n) => {
-    const line = r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-    return n === 0 ? `${line}\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : line;
-  }).join('\n');
-}
 
 /** Prints the figures of one set; true when the checker meets the targets on it. */
 function evaluate(path: string, verbose: boolean): boolean {

@@ -15,6 +15,7 @@ import { scriptedSupportModel } from '../support/scripted-support-model';
 import { runChaos } from './support/chaos';
 import { runSuite, type SuiteReport } from './support/runner';
 import { loadScenarios } from './support/scenario';
+import { table } from '../support/text-table';
 
 const ROOT = join(__dirname, '..', '..');
 const MODELS = ['scripted', 'chaos', 'local', 'ollama', 'bedrock'] as const;
@@ -60,13 +61,6 @@ async function realModelPolicy(model: 'local' | 'ollama' | 'bedrock'): Promise<L
   return LlmPolicySchema.parse({ providers: { bedrock: { kind: 'bedrock', awsRegion: process.env.AWS_REGION ?? 'us-east-1', models: { default: modelId } } }, regions: regions('bedrock') });
 }
 
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r, n) => {
-    const line = r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-    return n === 0 ? `${line}\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : line;
-  }).join('\n');
-}
 
 function printSuite(report: SuiteReport): void {
   const rows = [['intent', 'scenarios', 'pass@1', `pass^${report.k}`, 'p50 ms/case', 'tokens/case']];

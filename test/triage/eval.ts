@@ -25,6 +25,7 @@ import { TriageConfigSchema } from '../../apps/triage/src/triage.config';
 import { TriageService } from '../../apps/triage/src/triage.service';
 import { scriptedSupportModel } from '../support/scripted-support-model';
 import { calibrate, keywordIntents, oldModelAnswer } from './baseline';
+import { table } from '../support/text-table';
 
 const ROOT = join(__dirname, '..', '..');
 const THRESHOLD = 0.95;
@@ -89,13 +90,6 @@ function pct(n: number, d: number): string {
   return d === 0 ? '—' : `${((100 * n) / d).toFixed(1)}%`;
 }
 
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r, n) => {
-    const line = r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-    return n === 0 ? `${line}\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : line;
-  }).join('\n');
-}
 
 function p50(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
