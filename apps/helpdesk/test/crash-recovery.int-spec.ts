@@ -36,7 +36,7 @@ beforeAll(async () => {
   const routingFile = join(mkdtempSync(join(tmpdir(), 'hd-crash-')), 'routing.yaml');
   writeFileSync(routingFile, 'version: 1\nescalation: { default: { group: 100, tags: [switchboard_escalated] } }\n');
   connector = new HelpdeskProcess(helpdeskEnv(groupId, zendesk.url, {
-    HELPDESK_ROUTING_FILE: routingFile, HELPDESK_CONCURRENCY: '6', LOG_LEVEL: 'error',
+    HELPDESK_ROUTING_FILE: routingFile, HELPDESK_CONCURRENCY: '4', LOG_LEVEL: 'error',
     // Kills must not use up the retries of messages that were in flight; a dead member's partitions move on quickly.
     BUS_MAX_ATTEMPTS: '20', BUS_SESSION_TIMEOUT_MS: '6000', BUS_HEARTBEAT_INTERVAL_MS: '1000',
   }), await freePort());
@@ -48,8 +48,8 @@ afterAll(async () => {
 });
 
 it(`delivers ${REPLIES} replies and ${ESCALATIONS} escalations exactly once while the connector is SIGKILLed at random points`, async () => {
-  // Every call is slow enough for kills to land inside it: 15 ms before Zendesk applies an update, 30 ms after.
-  zendesk.setLatency({ beforeMs: 15, afterApplyMs: 30 });
+  // Every call is slow enough for kills to land inside it: 40 ms before Zendesk applies an update, 80 ms after.
+  zendesk.setLatency({ beforeMs: 40, afterApplyMs: 80 });
   const replies: Array<{ z: RefTicket; caseId: string }> = [];
   const escalations: Array<{ z: RefTicket; caseId: string }> = [];
   for (let i = 0; i < REPLIES + ESCALATIONS; i++) {
@@ -83,12 +83,14 @@ it(`delivers ${REPLIES} replies and ${ESCALATIONS} escalations exactly once whil
   hold.release();
   await connector.start();
 
-  // Then kills wherever the process happens to be, whenever it made progress since the last start.
-  for (let kill = 0; kill < 10; kill++) {
+  // Then kills wherever the process happens to be, as soon as it made progress since the last start. The number of
+  // kills must not depend on how fast this machine is: the loop stops on the kill count, and only runs out of work
+  // early if the connector finishes everything between two kills (which the assertion below would then report).
+  for (let kill = 0; kill < 8; kill++) {
     const before = await delivered();
-    if (before >= all.length - 20) break;
+    if (before >= all.length - 5) break;
     await waitFor('progress since the last restart', async () => (await delivered()) > before, 90_000);
-    await new Promise((resolve) => setTimeout(resolve, 100 + Math.floor(Math.random() * 900)));
+    await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 400)));
     await connector.restart();
   }
   await waitFor(`all ${all.length} deliveries`, async () => (await delivered()) === all.length, 180_000);

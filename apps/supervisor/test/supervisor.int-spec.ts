@@ -133,6 +133,8 @@ describe('supervisor on the real broker and database', () => {
     const caseId = caseOf(ticket);
     await settled(caseId, 'RESOLVED');
     await waitFor('the duplicate to be recorded', async () => (await db.caseRow(caseId))!.state.counters.duplicates === 1);
+    // The recorder reads tickets.outcomes as a consumer of its own; it can trail the database by a poll.
+    await waitFor('the outcome to reach the recorder', async () => recorder.of(caseId, 'tickets.outcomes').length >= 1);
     expect(agents.tasks(caseId, 'triage')).toHaveLength(1);
     expect(recorder.of(caseId, 'tickets.outcomes')).toHaveLength(1);
   });
@@ -290,6 +292,7 @@ describe('supervisor on the real broker and database', () => {
       await waitFor('the assignee', async () => (await db.caseRow(caseId))!.state.escalation.assignee === API_ACTOR);
       await api(`/v1/cases/${caseId}/commands`, { method: 'POST', body: JSON.stringify({ command: 'close', note: 'answered by phone' }) });
       await settled(caseId, 'CLOSED');
+      await waitFor('the outcome to reach the recorder', async () => recorder.of(caseId, 'tickets.outcomes').length >= 1);
       expect(recorder.of(caseId, 'tickets.outcomes')).toHaveLength(1);
     });
   });
