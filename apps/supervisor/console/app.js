@@ -501,10 +501,25 @@ async function showProcedures() {
       h('h3', {}, 'Success checks'), h('ul', {}, ...proc.success.map((c) => h('li', {}, `${c.id}: ${c.read} ${JSON.stringify(c.with)} expect ${c.expect}`))),
       h('h3', {}, 'Reply'), h('pre', {}, proc.reply),
       h('p', { class: 'muted' }, `${proc.tests.length} simulation(s)`));
+    const changes = h('div', { id: 'procedure-diff', 'aria-live': 'polite' });
+    const showDiff = async (id, from, to) => {
+      try {
+        const d = await api(`/api/procedures/${encodeURIComponent(id)}/diff?from=${from}&to=${to}`);
+        const side = (v) => (v === undefined ? '' : JSON.stringify(v));
+        changes.replaceChildren(h('h3', {}, `${id}: version ${from} → ${to}`), d.changes.length === 0 ? h('p', { class: 'muted' }, 'No changes.') : h('table', {},
+          h('thead', {}, h('tr', {}, ...['field', 'change', 'before', 'after'].map((t) => h('th', {}, t)))),
+          h('tbody', {}, ...d.changes.map((c) => h('tr', { 'data-change': c.kind }, h('td', {}, c.path), h('td', {}, c.kind), h('td', {}, h('code', {}, side(c.before))), h('td', {}, h('code', {}, side(c.after))))))));
+      } catch (err) {
+        if (err.status !== 401) changes.replaceChildren(message('error', err.message));
+      }
+    };
+    // Newest first per procedure: the row after a version is the one it replaced.
+    const previous = (v, i) => (p.versions[i + 1]?.id === v.id ? p.versions[i + 1].version : null);
     const versions = h('table', { id: 'procedure-versions' },
-      h('thead', {}, h('tr', {}, ...['procedure', 'version', 'intent', 'digest', 'first loaded', 'last loaded'].map((t) => h('th', {}, t)))),
-      h('tbody', {}, ...p.versions.map((v) => h('tr', {}, h('td', {}, v.id), h('td', {}, String(v.version)), h('td', {}, v.intent), h('td', {}, v.digest), h('td', {}, fmtTime(v.firstLoadedAt)), h('td', {}, fmtTime(v.lastLoadedAt))))));
-    out.replaceChildren(h('p', {}, `Set ${p.digest}: ${p.loaded.length} procedures for ${p.intents.length} intents.`), ...p.loaded.map(card), h('h2', {}, 'Every version loaded'), versions);
+      h('thead', {}, h('tr', {}, ...['procedure', 'version', 'intent', 'digest', 'first loaded', 'last loaded', 'changes'].map((t) => h('th', {}, t)))),
+      h('tbody', {}, ...p.versions.map((v, i) => h('tr', {}, h('td', {}, v.id), h('td', {}, String(v.version)), h('td', {}, v.intent), h('td', {}, v.digest), h('td', {}, fmtTime(v.firstLoadedAt)), h('td', {}, fmtTime(v.lastLoadedAt)),
+        h('td', {}, previous(v, i) === null ? '' : h('button', { type: 'button', 'data-diff': `${v.id}@${previous(v, i)}..${v.version}`, onclick: () => showDiff(v.id, previous(v, i), v.version) }, `diff from ${previous(v, i)}`))))));
+    out.replaceChildren(h('p', {}, `Set ${p.digest}: ${p.loaded.length} procedures for ${p.intents.length} intents.`), ...p.loaded.map(card), h('h2', {}, 'Every version loaded'), versions, changes);
   } catch (err) {
     if (err.status !== 401) out.replaceChildren(message('error', err.message));
   }

@@ -151,6 +151,37 @@ it('a supervisor signs in, finds the held refund in the inbox, reads its trace a
   await expect(page.locator('[data-procedure="refund-paid-invoice@1"] ol li').count()).resolves.toBeGreaterThanOrEqual(4);
   await expect(page.locator('#procedure-versions tbody tr', { hasText: 'refund-paid-invoice' }).count()).resolves.toBe(1);
   await page.screenshot({ path: join(SCREENSHOTS, 'procedures.png'), fullPage: true });
+
+  // A second version, as a replica rolled out with a new file would record it (the title and the first step's
+  // arguments changed, one step dropped): the console diffs it against the version it replaces.
+  const { rows: [v1] } = await stack!.db.query(`SELECT spec FROM supervisor.procedures WHERE id = 'refund-paid-invoice' AND version = 1`);
+  const v2 = structuredClone(v1.spec);
+  v2.version = 2;
+  v2.title = 'Refund a paid invoice (reviewed by finance)';
+  const dropped = v2.steps.pop();
+  await stack!.db.query(`INSERT INTO supervisor.procedures (id, version, intent, digest, spec) VALUES ('refund-paid-invoice', 2, 'refund', 'test-v2', $1)`, [JSON.stringify(v2)]);
+  try {
+    await page.click('#nav-kpis');
+    await page.waitForSelector('#kpi-overall');
+    await page.click('#nav-procedures');
+    await page.click('[data-diff="refund-paid-invoice@1..2"]');
+    await page.locator('#procedure-diff tbody tr').first().waitFor({ timeout: 10_000 });
+    const cells = await page.locator('#procedure-diff tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+    const rows = cells.map(([path, kind, before, after]) => [path, kind, before ? JSON.parse(before!) : undefined, after ? JSON.parse(after!) : undefined]);
+    expect(rows).toEqual(expect.arrayContaining([
+      ['version', 'changed', 1, 2],
+      ['title', 'changed', v1.spec.title, v2.title],
+      [`steps/${v2.steps.length}`, 'removed', dropped, undefined],
+    ]));
+    expect(rows).toHaveLength(3);
+    await page.screenshot({ path: join(SCREENSHOTS, 'procedure-diff.png'), fullPage: true });
+    // Bad or unknown versions: a clear 400 / 404, never a crash.
+    const statusOf = (path: string) => page.evaluate(async (p) => (await fetch(p)).status, path);
+    await expect(statusOf('/api/procedures/refund-paid-invoice/diff?from=one&to=2')).resolves.toBe(400);
+    await expect(statusOf('/api/procedures/refund-paid-invoice/diff?from=1&to=9')).resolves.toBe(404);
+  } finally {
+    await stack!.db.query(`DELETE FROM supervisor.procedures WHERE id = 'refund-paid-invoice' AND version = 2`);
+  }
 });
 
 it('a viewer sees a new held refund arrive without reloading, but cannot approve it (button disabled, API 403)', async () => {

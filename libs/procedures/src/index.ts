@@ -8,3 +8,4 @@ export { coerceSlot, prefillSlots, slotAnswerSchema, type SlotPrefill, type Slot
 export { runProcedure, type ProcedureContext, type ProcedureRun, type ProcedureToolPort, type RunOptions } from './procedure-runner';
 export { runSuccessChecks, type SuccessReport } from './success-checks';
 export { simulate, simulateSet, type SimulationResult } from './simulation';
+export { diffProcedures, type ProcedureChange } from './diff';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Pool } from 'pg';
 import { canonicalJson, ProcedureSchema, type Procedure } from '@switchboard/contracts';
 import { SwitchboardError } from '@switchboard/observability';
-import type { ProcedureSet } from '@switchboard/procedures';
+import { diffProcedures, type ProcedureChange, type ProcedureSet } from '@switchboard/procedures';
 
 /** A procedure's content changed while its version did not: in-flight cases could be verified against the wrong text. */
 export class ProcedureVersionError extends SwitchboardError {
@@ -56,5 +56,11 @@ export class ProcedureRegistry {
   async get(id: string, version: number): Promise<Procedure | undefined> {
     const { rows } = await this.pool.query<{ spec: unknown }>('SELECT spec FROM supervisor.procedures WHERE id = $1 AND version = $2', [id, version]);
     return rows[0] ? ProcedureSchema.parse(rows[0].spec) : undefined;
+  }
+
+  /** What changed from one recorded version of a procedure to another; undefined when either was never loaded. */
+  async diff(id: string, from: number, to: number): Promise<{ id: string; from: number; to: number; changes: ProcedureChange[] } | undefined> {
+    const [a, b] = await Promise.all([this.get(id, from), this.get(id, to)]);
+    return a && b ? { id, from, to, changes: diffProcedures(a, b) } : undefined;
   }
 }

@@ -29,12 +29,12 @@ intents:
 `;
 
 describe('loadTriageExamples', () => {
-  it('loads the shipped file for the default taxonomy, every intent in four languages', () => {
+  it('loads the shipped file for the default taxonomy, every intent in seven languages', () => {
     const sut = loadTriageExamples(join(__dirname, '..', '..', '..', '..', 'data', 'triage', 'examples.yaml'), DEFAULT_INTENTS);
     for (const intent of DEFAULT_INTENTS) {
       const mine = sut.examples.filter((e) => e.intent === intent);
       expect(mine.length).toBeGreaterThanOrEqual(15);
-      expect(new Set(mine.map((e) => e.language))).toEqual(new Set(['en', 'fr', 'de', 'es']));
+      expect(new Set(mine.map((e) => e.language))).toEqual(new Set(['en', 'fr', 'de', 'es', 'it', 'pt', 'nl']));
       expect(sut.descriptions[intent]).toBeTruthy();
     }
   });
