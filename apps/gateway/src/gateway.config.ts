@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { GatewayAgentKeysConfigSchema, GatewayTokenConfigSchema } from '@switchboard/gateway-client';
-import { env } from '@switchboard/observability';
+import { env, MetricsConfigSchema } from '@switchboard/observability';
 import { StoreConfigSchema } from '@switchboard/store';
 import { gatewayAppPath } from './paths';
 
-export const GatewayConfigSchema = StoreConfigSchema.extend(GatewayTokenConfigSchema.shape).extend(GatewayAgentKeysConfigSchema.shape).extend({
+export const GatewayConfigSchema = StoreConfigSchema.extend(MetricsConfigSchema.shape).extend(GatewayTokenConfigSchema.shape).extend(GatewayAgentKeysConfigSchema.shape).extend({
   PORT: env.int(3200),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),

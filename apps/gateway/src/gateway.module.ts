@@ -1,5 +1,6 @@
 import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import type { Pool } from 'pg';
+import { ProcessMetricsModule } from '@switchboard/observability';
 import { ApprovalRepository } from './approvals/approval.repository';
 import { ApprovalService } from './approvals/approval.service';
 import { ApprovalsController } from './approvals/approvals.controller';
@@ -38,6 +39,7 @@ export class GatewayModule {
   static forRoot(config: GatewayConfig, deps: { pool: Pool; catalog: ToolCatalog; backend?: BackendPort }): DynamicModule {
     return {
       module: GatewayModule,
+      imports: [ProcessMetricsModule.forRoot({ service: 'gateway', key: config.METRICS_KEY })],
       controllers: [ToolsController, ApprovalsController, HealthController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },

@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import { BusConfigSchema } from '@switchboard/bus';
-import { env } from '@switchboard/observability';
+import { env, MetricsConfigSchema } from '@switchboard/observability';
 import { StoreConfigSchema } from '@switchboard/store';
 import { helpdeskAppPath } from './paths';
 
 // Compose and Helm pass an unset optional variable as an empty string: treat it as unset.
 const unsetIfBlank = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), schema.optional());
 
-export const HelpdeskConfigSchema = BusConfigSchema.extend(StoreConfigSchema.shape)
+export const HelpdeskConfigSchema = BusConfigSchema.extend(MetricsConfigSchema.shape).extend(StoreConfigSchema.shape)
   .extend({
     PORT: env.int(3400),
     LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),

@@ -2,7 +2,7 @@ import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutd
 import { Pool } from 'pg';
 import { KafkaBus, type ConsumerHandle } from '@switchboard/bus';
 import { HealthController, HealthService, READINESS_CHECKS, ReadinessCheck } from '@switchboard/agent-kit';
-import { describeError, JsonLogger } from '@switchboard/observability';
+import { describeError, JsonLogger, ProcessMetricsModule } from '@switchboard/observability';
 import { createPool, OutboxRelay, runMigrations, storeMigrationsDir } from '@switchboard/store';
 import { HelpdeskPort } from './adapters/helpdesk.port';
 import { WebhookAdapter } from './adapters/webhook.adapter';
@@ -93,6 +93,7 @@ export class HelpdeskModule {
     const logger = new JsonLogger('pg');
     return {
       module: HelpdeskModule,
+      imports: [ProcessMetricsModule.forRoot({ service: 'helpdesk', key: config.METRICS_KEY })],
       controllers: [HealthController, SignalsController],
       providers: [
         { provide: HELPDESK_CONFIG, useValue: config },

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { BusConfigSchema } from '@switchboard/bus';
-import { env } from '@switchboard/observability';
+import { env, MetricsConfigSchema } from '@switchboard/observability';
 import { TenantRegistryConfigSchema } from '@switchboard/tenancy';
 
 // Tenants, their regions and Zendesk organisations come from the tenant registry (TENANT_REGISTRY_FILE), which replaced
 // INGRESS_TENANT_REGIONS and INGRESS_DEFAULT_REGION: a ticket's region is the server's to decide (docs/security.md).
-export const IngressConfigSchema = BusConfigSchema.extend(TenantRegistryConfigSchema.shape).extend({
+export const IngressConfigSchema = BusConfigSchema.extend(MetricsConfigSchema.shape).extend(TenantRegistryConfigSchema.shape).extend({
   PORT: env.int(3000),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),

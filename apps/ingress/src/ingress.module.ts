@@ -1,6 +1,7 @@
 import { Module, type DynamicModule, type OnApplicationShutdown, type OnModuleInit, Injectable, Inject } from '@nestjs/common';
 import { KafkaBus } from '@switchboard/bus';
 import { TenantRegistry } from '@switchboard/tenancy';
+import { ProcessMetricsModule } from '@switchboard/observability';
 import { HealthController, HealthService, READINESS_CHECKS, ReadinessCheck } from '@switchboard/agent-kit';
 import { INGRESS_CONFIG, type IngressConfig } from './ingress.config';
 import { KafkaTicketAdapter } from './tickets/kafka-ticket.adapter';
@@ -38,6 +39,7 @@ export class IngressModule {
   static forRoot(config: IngressConfig, tenants: TenantRegistry): DynamicModule {
     return {
       module: IngressModule,
+      imports: [ProcessMetricsModule.forRoot({ service: 'ingress', key: config.METRICS_KEY })],
       controllers: [TicketsController, HealthController],
       providers: [
         { provide: INGRESS_CONFIG, useValue: config },

@@ -14,6 +14,7 @@ jest.setTimeout(60_000);
 
 const API_KEY = 'ingress-test-key-0123456789';
 const ZENDESK_SECRET = 'zendesk-signing-secret-0123456789';
+const METRICS_KEY = 'ingress-metrics-key-0123456789';
 const run = Date.now().toString(36);
 let app: INestApplication;
 let url: string;
@@ -43,7 +44,7 @@ beforeAll(async () => {
   initTracing({ serviceName: 'ingress-test' });
   const config = loadConfig(IngressConfigSchema, {
     KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(','), INGRESS_API_KEYS: API_KEY, ZENDESK_WEBHOOK_SECRET: ZENDESK_SECRET,
-    INGRESS_MAX_BODY_BYTES: '4096', LOG_LEVEL: 'warn',
+    INGRESS_MAX_BODY_BYTES: '4096', LOG_LEVEL: 'warn', METRICS_KEY: METRICS_KEY,
   });
   app = await createIngressApp(config);
   await app.listen(0, '127.0.0.1');
@@ -81,6 +82,19 @@ it('accepts an authenticated ticket, answers 202 with its case id and publishes 
   expect(got.key).toBe(answer.caseId);
   expect(got.value).toEqual(expect.objectContaining({ subject: 'Dashboard blank', priority: 'normal', tags: [] }));
   expect(got.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
+});
+
+it('serves /metrics in the Prometheus text format to the metrics key only', async () => {
+  expect((await fetch(`${url}/metrics`)).status).toBe(401);
+  expect((await fetch(`${url}/metrics`, { headers: { Authorization: `Bearer ${API_KEY}` } })).status).toBe(401);
+  const res = await fetch(`${url}/metrics`, { headers: { Authorization: `Bearer ${METRICS_KEY}` } });
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toMatch(/^text\/plain;.*version=0\.0\.4/);
+  const text = await res.text();
+  expect(text).toMatch(/^switchboard_process_cpu_user_seconds_total\{service="ingress"\} \d/m);
+  expect(text).toContain('# TYPE switchboard_bus_messages_total counter');
+  // Nothing that names a tenant, a requester or a key.
+  expect(text).not.toMatch(/globex|@example|ingress-test-key/);
 });
 
 it('accepts a Bearer key too', async () => {

@@ -3,9 +3,9 @@ import { AgentKitConfigSchema } from '@switchboard/agent-kit';
 import { BusConfigSchema } from '@switchboard/bus';
 import { LlmConfigSchema } from '@switchboard/llm';
 import { GatewayAgentConfigSchema } from '@switchboard/gateway-client';
-import { env } from '@switchboard/observability';
+import { env, MetricsConfigSchema } from '@switchboard/observability';
 
-export const ResolverConfigSchema = BusConfigSchema.extend(AgentKitConfigSchema.shape).extend(LlmConfigSchema.shape).extend(GatewayAgentConfigSchema.shape).extend({
+export const ResolverConfigSchema = BusConfigSchema.extend(MetricsConfigSchema.shape).extend(AgentKitConfigSchema.shape).extend(LlmConfigSchema.shape).extend(GatewayAgentConfigSchema.shape).extend({
   PORT: env.int(3104),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),

@@ -4,7 +4,7 @@ import { BusConfigSchema } from '@switchboard/bus';
 import { DEFAULT_INTENTS } from '@switchboard/contracts';
 import { LlmConfigSchema } from '@switchboard/llm';
 import { MemoryConfigSchema } from '@switchboard/memory';
-import { env } from '@switchboard/observability';
+import { env, MetricsConfigSchema } from '@switchboard/observability';
 import { installPath } from './paths';
 
 /** `provider-or-kind=probability` pairs, e.g. `llama-cpp=0.3,ollama-eu=0.8,*=0.9`. */
@@ -18,7 +18,7 @@ const reliabilities = (fallback: string) => z.string().default(fallback).transfo
   return out;
 });
 
-export const TriageConfigSchema = BusConfigSchema.extend(AgentKitConfigSchema.shape).extend(LlmConfigSchema.shape).extend({
+export const TriageConfigSchema = BusConfigSchema.extend(MetricsConfigSchema.shape).extend(AgentKitConfigSchema.shape).extend(LlmConfigSchema.shape).extend({
   PORT: env.int(3102),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),

@@ -2,9 +2,9 @@ import { z } from 'zod';
 import { AgentKitConfigSchema } from '@switchboard/agent-kit';
 import { BusConfigSchema } from '@switchboard/bus';
 import { GatewayAgentConfigSchema } from '@switchboard/gateway-client';
-import { env } from '@switchboard/observability';
+import { env, MetricsConfigSchema } from '@switchboard/observability';
 
-export const VerifierConfigSchema = BusConfigSchema.extend(AgentKitConfigSchema.shape).extend(GatewayAgentConfigSchema.shape).extend({
+export const VerifierConfigSchema = BusConfigSchema.extend(MetricsConfigSchema.shape).extend(AgentKitConfigSchema.shape).extend(GatewayAgentConfigSchema.shape).extend({
   PORT: env.int(3105),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),

@@ -6,7 +6,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { KafkaBus, type BusConfig } from '@switchboard/bus';
 import type { AgentName } from '@switchboard/contracts';
 import type { z } from 'zod';
-import { ConfigError, configureLogging, initTracing, JsonLogger, loadConfigOrExit, redactConfig, type LogLevel } from '@switchboard/observability';
+import { ConfigError, configureLogging, initTracing, JsonLogger, loadConfigOrExit, ProcessMetricsModule, redactConfig, type LogLevel, type MetricsConfig } from '@switchboard/observability';
 import { AgentHandler, AgentWorker } from './agent-worker';
 import { HealthController, HealthService, READINESS_CHECKS, ReadinessCheck } from './health.controller';
 import { installProcessGuards } from './process-guards';
@@ -61,7 +61,7 @@ class WorkerLifecycle extends ReadinessCheck implements OnApplicationBootstrap, 
 export class AgentRuntimeModule {
   static forRoot<A extends AgentName>(options: {
     agent: A;
-    config: BusConfig & Partial<AgentKitConfig>;
+    config: BusConfig & Partial<AgentKitConfig> & MetricsConfig;
     handler: Type<AgentHandler<A>>;
     providers?: Provider[];
     /** Consumer group; defaults to `switchboard.<agent>`. */
@@ -69,6 +69,7 @@ export class AgentRuntimeModule {
   }): DynamicModule {
     return {
       module: AgentRuntimeModule,
+      imports: [ProcessMetricsModule.forRoot({ service: options.agent, key: options.config.METRICS_KEY })],
       controllers: [HealthController],
       providers: [
         ...(options.providers ?? []),
@@ -99,7 +100,7 @@ export async function startAgentApp(module: DynamicModule, port: number): Promis
 }
 
 /** Config every agent app has: the bus fragment plus port, log level and tracing endpoint. */
-export interface AgentAppConfig extends BusConfig, Partial<AgentKitConfig> {
+export interface AgentAppConfig extends BusConfig, Partial<AgentKitConfig>, MetricsConfig {
   PORT: number;
   LOG_LEVEL: LogLevel;
   OTEL_EXPORTER_OTLP_ENDPOINT?: string | undefined;

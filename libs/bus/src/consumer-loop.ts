@@ -1,7 +1,7 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { deadLetterTopic, retryTopic, type DeadLetter } from '@switchboard/contracts';
 import {
-  describeError, extractTraceContext, inSpan, isDependencyUnavailable, JsonLogger, SpanKind, SwitchboardError, withLogContext,
+  busHandlerSeconds, busMessages, describeError, extractTraceContext, inSpan, isDependencyUnavailable, JsonLogger, SpanKind, SwitchboardError, withLogContext,
 } from '@switchboard/observability';
 import type { BusConfig } from './bus.config';
 import { BUS_HEADERS, decodeHeaders } from './bus.headers';
@@ -299,6 +299,7 @@ export class ConsumerLoop implements ConsumerHandle {
       topic: binding.topic, envelope, partition, offset: message.offset, headers: delivery.headers, deliveryAttempt: delivery.attempt,
     };
     return withLogContext({ caseId: envelope.caseId, correlationId: envelope.correlationId, messageId: envelope.id }, async () => {
+      const timer = busHandlerSeconds.startTimer({ topic: binding.topic });
       try {
         await inSpan(
           `${binding.topic} process`,
@@ -317,8 +318,11 @@ export class ConsumerLoop implements ConsumerHandle {
           },
           () => this.withHeartbeats(heartbeat, () => this.options.handler(incoming)),
         );
+        timer();
+        busMessages.inc({ topic: binding.topic, outcome: 'handled' });
         return 'commit';
       } catch (error) {
+        timer();
         if (isDependencyUnavailable(error)) return this.onOutage(binding, partition, message, partitionKey, error);
         return this.onHandlerError(binding, message, delivery, error);
       }
@@ -333,6 +337,7 @@ export class ConsumerLoop implements ConsumerHandle {
   private onOutage(binding: TopicBinding, partition: number, message: KafkaMessage, partitionKey: string, error: unknown): Outcome {
     const failures = (this.outages.get(partitionKey) ?? 0) + 1;
     this.outages.set(partitionKey, failures);
+    busMessages.inc({ topic: binding.topic, outcome: 'outage' });
     const info = describeError(error);
     if (this.outageSince === undefined) {
       this.outageSince = Date.now();
@@ -368,7 +373,7 @@ export class ConsumerLoop implements ConsumerHandle {
       [BUS_HEADERS.lastError]: `${info.code}: ${info.message}`.slice(0, 500),
     };
     // Same key and the original bytes: the retry stays in the case's partition and keeps its message id.
-    return this.trySend([{ topic: retryTopic(binding.topic), key: message.key?.toString('utf8') ?? null, value: message.value ?? Buffer.alloc(0), headers }], 'retry');
+    return this.counted(binding.topic, 'retried', this.trySend([{ topic: retryTopic(binding.topic), key: message.key?.toString('utf8') ?? null, value: message.value ?? Buffer.alloc(0), headers }], 'retry'));
   }
 
   private deadLetter(binding: TopicBinding, message: KafkaMessage, delivery: Delivery, reason: DeadLetter['reason'], attempts: number): Promise<Outcome> {
@@ -382,7 +387,14 @@ export class ConsumerLoop implements ConsumerHandle {
       [BUS_HEADERS.originalTopic]: delivery.source.topic,
       ...(delivery.headers.traceparent ? { traceparent: delivery.headers.traceparent } : {}),
     };
-    return this.trySend([{ topic: deadLetterTopic(binding.topic), key, value: JSON.stringify(letter), headers }], 'dead-letter');
+    return this.counted(binding.topic, 'dead_lettered', this.trySend([{ topic: deadLetterTopic(binding.topic), key, value: JSON.stringify(letter), headers }], 'dead-letter'));
+  }
+
+  /** Counts a retry or dead letter once its record is out; one that could not be published is counted as held. */
+  private async counted(topic: string, outcome: 'retried' | 'dead_lettered', sent: Promise<Outcome>): Promise<Outcome> {
+    const result = await sent;
+    busMessages.inc({ topic, outcome: result === 'commit' ? outcome : 'held' });
+    return result;
   }
 
   private async trySend(records: OutgoingRecord[], what: string): Promise<Outcome> {

@@ -3,11 +3,17 @@ import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-tr
 import { trace } from '@opentelemetry/api';
 import { DeadLetterSchema, type DeadLetter } from '@switchboard/contracts';
 import { BUS_HEADERS, KafkaBus, PublishInvalidError, type ConsumerHandle, type IncomingMessage } from '@switchboard/bus';
-import { currentLogContext, inSpan, initTracing, SpanKind, SwitchboardError } from '@switchboard/observability';
+import { busMessages, currentLogContext, inSpan, initTracing, SpanKind, SwitchboardError } from '@switchboard/observability';
 import { collectTopic, randomCaseId, rawKafka, testBinding, testBusConfig, testEnvelope, uniqueName, waitFor, type TestPayload } from './support/kit';
 
 const spans = new InMemorySpanExporter();
 initTracing({ serviceName: 'bus-int-spec', extraProcessors: [new SimpleSpanProcessor(spans)] });
+
+/** The process-wide bus counter (libs/observability) for one topic, by outcome. */
+async function counted(topic: string): Promise<Record<string, number>> {
+  const { values } = await busMessages.get();
+  return Object.fromEntries(values.filter((v) => v.labels.topic === topic).map((v) => [String(v.labels.outcome), v.value]));
+}
 
 describe('KafkaBus (real broker)', () => {
   const bus = new KafkaBus(testBusConfig({ BUS_MAX_ATTEMPTS: '3' }), 'bus-int-spec');
@@ -115,6 +121,8 @@ describe('KafkaBus (real broker)', () => {
 
     await waitFor(() => done === 1, 'the third attempt to succeed');
     expect(attempts.map((a) => a.attempt)).toEqual([1, 2, 3]);
+    // What /metrics reports for the topic: two retries, then handled once.
+    await expect(counted(binding.topic)).resolves.toEqual({ retried: 2, handled: 1 });
     expect(new Set(attempts.map((a) => a.id))).toEqual(new Set([envelope.id]));
     // base 100 ms, factor 2: the second delivery waits ≥ 100 ms, the third ≥ 200 ms.
     expect(attempts[1]!.at - attempts[0]!.at).toBeGreaterThanOrEqual(100);
@@ -142,5 +150,8 @@ describe('KafkaBus (real broker)', () => {
     expect(byCode.INTERNAL).toMatchObject({ attempts: 3, originalTopic: binding.topic, reason: { message: 'gave up after 3 attempts: database unavailable' } });
     // The dead letter points at the original record, not at its copy on the retry topic.
     expect(byCode.INTERNAL!.offset).toBe('1');
+    // The counter moves once the dead letter's produce has returned, a moment after a consumer can read it.
+    await waitFor(async () => (await counted(binding.topic)).dead_lettered === 2, 'both dead letters counted');
+    await expect(counted(binding.topic)).resolves.toEqual({ dead_lettered: 2, retried: 2 });
   });
 });

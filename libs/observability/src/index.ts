@@ -4,3 +4,4 @@ export * from './logger';
 export * from './tracing';
 export * from './dependency';
 export * from './secret-text';
+export * from './metrics';
