@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { TicketEventSchema } from '@switchboard/contracts';
-import { createLlm, LlmConfigSchema, LlmPolicySchema, loadLlmPolicy, type LlmPolicy, type LlmPort } from '@switchboard/llm';
+import { createLlm, LlmConfigSchema, LlmOutputInvalidError, LlmPolicySchema, loadLlmPolicy, type LlmPolicy, type LlmPort } from '@switchboard/llm';
 import { ScriptedLlm } from '@switchboard/llm/testing';
 import { DEFAULT_EMBEDDINGS_DIR, OnnxMiniLmEmbedder } from '@switchboard/memory';
 import { configureLogging, loadConfig } from '@switchboard/observability';
@@ -123,7 +123,17 @@ async function main(): Promise<number> {
     const raw = `${ticket.subject}\n\n${ticket.body}`;
 
     let t0 = Date.now();
-    const { output, usage } = await sut.handle({ taskId: `eval-${n}`, intents, ticket }, ctx);
+    let handled: Awaited<ReturnType<typeof sut.handle>> | undefined;
+    try {
+      handled = await sut.handle({ taskId: `eval-${n}`, intents, ticket }, ctx);
+    } catch (error) {
+      // The model's output failed its schema after every repair: the agent fails the task and the case escalates
+      // (agent_unavailable). Counted as a miss that did not clear the threshold, never as a crash of the whole run.
+      if (!(error instanceof LlmOutputInvalidError)) throw error;
+      process.stderr.write(`model output invalid after ${error.details?.['attempts'] ?? '?'} attempts: the case would escalate\n`);
+    }
+    const output = handled?.output ?? { intent: '(escalated: model output invalid)', confidence: 0, injectionRisk: assessInjection(raw).risk, signals: [] };
+    const usage = handled?.usage ?? { llmCalls: 1 + config.TRIAGE_MAX_REPAIRS, inputTokens: 0, outputTokens: 0 };
     const ensembleMs = Date.now() - t0;
 
     // Baseline, same ticket, same model: the code path before the ensemble.

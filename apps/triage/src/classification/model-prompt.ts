@@ -37,7 +37,9 @@ function buildModelSchema(intents: readonly string[]) {
     intent: z.enum(intents as [string, ...string[]]),
     priority: PrioritySchema,
     injectionSuspected: z.boolean(),
-    userEmail: z.string().email().nullable().optional().catch(null),
+    // Bounded so a small model cannot loop inside the string until the token limit (seen: "@email@email…" ×50);
+    // an address the model gets wrong is dropped, and the ticket's own addresses are used (triage.service.ts).
+    userEmail: z.string().max(64).email().nullable().optional().catch(null),
     summary: z.string().min(1).max(200),
   });
 }
