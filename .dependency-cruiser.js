@@ -23,6 +23,20 @@ module.exports = {
       from: { path: '^apps/(triage|retrieval|resolver|verifier|supervisor|ingress)/' },
       to: { path: '^apps/acme-backend/' },
     },
+    {
+      name: 'gateway-not-to-its-client',
+      severity: 'error',
+      comment: 'the gateway verifies tokens with libs/task-tokens; the HTTP client is for its callers, not for the server',
+      from: { path: '^apps/gateway/src/' },
+      to: { path: '^libs/gateway-client/' },
+    },
+    {
+      name: 'task-tokens-stay-small',
+      severity: 'error',
+      comment: 'issuing and verifying tokens needs the claims contract and errors, nothing of HTTP, Kafka or storage',
+      from: { path: '^libs/task-tokens/' },
+      to: { dependencyTypesNot: ['core'], pathNot: ['^libs/task-tokens/', '^libs/contracts/', '^libs/observability/', '^node_modules/zod/'] },
+    },
     { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
   ],
   options: {

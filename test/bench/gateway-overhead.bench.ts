@@ -2,7 +2,7 @@
 // tenant, argument schema, rate limit, backend call, output schema, audit row in Postgres — against the same request
 // sent straight to the reference backend over HTTP. Alternating blocks; same process, same loopback.
 // Run: node -r ./libs/llm/test/support/swc-register.js test/bench/gateway-overhead.bench.ts
-import { bindTaskToken, TaskTokenIssuer } from '@switchboard/gateway-client';
+import { bindTaskToken, TaskTokenIssuer } from '@switchboard/task-tokens';
 import { ScriptedLlm } from '@switchboard/llm/testing';
 import { configureLogging } from '@switchboard/observability';
 import { STACK_KEYS } from '../support/stack';

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { caseIdFor, type TicketEventInput } from '@switchboard/contracts';
-import { bindTaskToken, verifyTaskToken } from '@switchboard/gateway-client';
+import { bindTaskToken, verifyTaskToken } from '@switchboard/task-tokens';
 import { ProviderAdapter, RegionRouter, type ChatRequest, type ChatResponse, type EmbedResponse, type LlmCallContext, type ProviderKind } from '@switchboard/llm';
 import { ScriptedLlm } from '@switchboard/llm/testing';
 import { scriptedSupportModel } from '../support/scripted-support-model';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { GatewayAgentKeysConfigSchema, GatewayTokenConfigSchema } from '@switchboard/gateway-client';
+import { GatewayAgentKeysConfigSchema, GatewayTokenConfigSchema } from '@switchboard/task-tokens';
 import { env, MetricsConfigSchema } from '@switchboard/observability';
 import { StoreConfigSchema } from '@switchboard/store';
 import { gatewayAppPath } from './paths';

@@ -4,7 +4,7 @@
 // a superseded task's token is refused.
 import { join } from 'node:path';
 import { CatalogError } from '../src/catalog/tool-catalog';
-import { bindTaskToken } from '@switchboard/gateway-client';
+import { bindTaskToken } from '@switchboard/task-tokens';
 import { AGENT_KEYS, newCaseId, startStack, type Stack } from './gateway-harness';
 
 jest.setTimeout(60_000);

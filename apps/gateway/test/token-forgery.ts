@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { bindTaskToken, sealTaskToken } from '@switchboard/gateway-client';
+import { bindTaskToken, sealTaskToken } from '@switchboard/task-tokens';
 
 /**
  * Builds tokens the issuer would never mint (expired, other secret, alg none, edited payload) for rejection tests:

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { AgentKitConfigSchema } from '@switchboard/agent-kit';
 import { BusConfigSchema } from '@switchboard/bus';
 import { LlmConfigSchema } from '@switchboard/llm';
-import { GatewayAgentConfigSchema } from '@switchboard/gateway-client';
+import { GatewayAgentConfigSchema } from '@switchboard/task-tokens';
 import { env, MetricsConfigSchema } from '@switchboard/observability';
 
 export const ResolverConfigSchema = BusConfigSchema.extend(MetricsConfigSchema.shape).extend(AgentKitConfigSchema.shape).extend(LlmConfigSchema.shape).extend(GatewayAgentConfigSchema.shape).extend({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BusConfigSchema } from '@switchboard/bus';
-import { GatewayTokenConfigSchema } from '@switchboard/gateway-client';
+import { GatewayTokenConfigSchema } from '@switchboard/task-tokens';
 import { env } from '@switchboard/observability';
 import { StoreConfigSchema } from '@switchboard/store';
 import { TenantRegistryConfigSchema } from '@switchboard/tenancy';

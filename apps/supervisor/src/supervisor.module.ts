@@ -2,7 +2,7 @@ import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutd
 import { Pool } from 'pg';
 import { KafkaBus, type ConsumerHandle } from '@switchboard/bus';
 import { HealthController, HealthService, READINESS_CHECKS, ReadinessCheck } from '@switchboard/agent-kit';
-import { TaskTokenIssuer } from '@switchboard/gateway-client';
+import { TaskTokenIssuer } from '@switchboard/task-tokens';
 import { describeError, JsonLogger } from '@switchboard/observability';
 import { ProcedureSet } from '@switchboard/procedures';
 import { createPool, outboxGauges, OutboxLeasePublisher, OutboxRelay, runMigrations, storeMigrationsDir } from '@switchboard/store';

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { AgentResult, Envelope, SupervisorCommand, TicketEvent } from '@switchboard/contracts';
-import { TaskTokenIssuer } from '@switchboard/gateway-client';
+import { TaskTokenIssuer } from '@switchboard/task-tokens';
 import { CaseRepository } from '../src/case/case.repository';
 import { CaseService } from '../src/case/case.service';
 import { supervisorAppPath } from '../src/paths';

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { INestApplication } from '@nestjs/common';
 import type { Envelope, TicketEvent } from '@switchboard/contracts';
-import { TaskTokenIssuer } from '@switchboard/gateway-client';
+import { TaskTokenIssuer } from '@switchboard/task-tokens';
 import { CaseRepository } from '../src/case/case.repository';
 import { CaseService } from '../src/case/case.service';
 import { DueQuarantineRepository } from '../src/case/due-quarantine.repository';

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Envelope, SupervisorCommand, TicketEvent } from '@switchboard/contracts';
-import { TaskTokenIssuer } from '@switchboard/gateway-client';
+import { TaskTokenIssuer } from '@switchboard/task-tokens';
 import { MemoryService, PgVectorStore, REMEMBERED_PREFIX, runMemoryMigrations } from '@switchboard/memory';
 import { HashingEmbedder } from '@switchboard/memory/testing';
 import { AuditRepository } from '../../gateway/src/audit/audit.repository';

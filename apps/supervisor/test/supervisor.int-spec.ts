@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { TopicName } from '@switchboard/contracts';
-import { verifyTaskToken } from '@switchboard/gateway-client';
+import { verifyTaskToken } from '@switchboard/task-tokens';
 import { configureLogging } from '@switchboard/observability';
 import { PolicySchema } from '../src/policy/policy.schema';
 import { createSupervisorApp } from '../src/supervisor.app';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AgentKitConfigSchema } from '@switchboard/agent-kit';
 import { BusConfigSchema } from '@switchboard/bus';
-import { GatewayAgentConfigSchema } from '@switchboard/gateway-client';
+import { GatewayAgentConfigSchema } from '@switchboard/task-tokens';
 import { env, MetricsConfigSchema } from '@switchboard/observability';
 
 export const VerifierConfigSchema = BusConfigSchema.extend(MetricsConfigSchema.shape).extend(AgentKitConfigSchema.shape).extend(GatewayAgentConfigSchema.shape).extend({

@@ -1,4 +1,5 @@
-import { bindTaskToken, GatewayClient } from './index';
+import { bindTaskToken } from '@switchboard/task-tokens';
+import { GatewayClient } from './index';
 
 const invocation = { toolCallId: 'call_1', step: 1, arguments: { tenantId: 'globex' } };
 

@@ -3,7 +3,7 @@ import {
   ToolDescriptorSchema, ToolResultSchema, type GatewayErrorCode, type ToolDescriptor, type ToolInvocation, type ToolResult,
 } from '@switchboard/contracts';
 import { injectTraceContext, SwitchboardError } from '@switchboard/observability';
-import { bindTaskToken } from './agent-binding';
+import { bindTaskToken } from '@switchboard/task-tokens';
 
 export interface GatewayClientOptions {
   /** e.g. `http://127.0.0.1:3200` */

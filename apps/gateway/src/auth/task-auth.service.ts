@@ -1,7 +1,7 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { TaskTokenClaims } from '@switchboard/contracts';
-import { splitBoundToken, TaskTokenError, verifyAgentProof, verifyTaskToken } from '@switchboard/gateway-client';
+import { splitBoundToken, TaskTokenError, verifyAgentProof, verifyTaskToken } from '@switchboard/task-tokens';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
 import { GatewayFailure } from '../invoke/gateway-failure';
 

@@ -3,7 +3,7 @@ import type { Pool, PoolClient } from 'pg';
 import {
   TOPIC_SPECS, type AgentResult, type DeliveryStatus, type Envelope, type ErrorInfo, type SupervisorCommand, type TicketEvent, type TicketSignal,
 } from '@switchboard/contracts';
-import type { TaskTokenIssuer } from '@switchboard/gateway-client';
+import type { TaskTokenIssuer } from '@switchboard/task-tokens';
 import { describeError, JsonLogger, withLogContext } from '@switchboard/observability';
 import { ProcedureSet } from '@switchboard/procedures';
 import { inTransaction, Outbox, ProcessedLedger, type OutboxLeasePublisher, type OutboxMessage, type OutboxRecord, type PreparedOutbox } from '@switchboard/store';
