@@ -37,6 +37,20 @@ module.exports = {
       from: { path: '^libs/task-tokens/' },
       to: { dependencyTypesNot: ['core'], pathNot: ['^libs/task-tokens/', '^libs/contracts/', '^libs/observability/', '^node_modules/zod/'] },
     },
+    {
+      name: 'service-kit-stays-generic',
+      severity: 'error',
+      comment: 'health, readiness and process guards for every HTTP service: nothing of Kafka, agents, tokens or storage',
+      from: { path: '^libs/service-kit/' },
+      to: { dependencyTypesNot: ['core'], pathNot: ['^libs/service-kit/', '^libs/observability/', '^node_modules/@nestjs/'] },
+    },
+    {
+      name: 'non-agents-not-to-agent-kit',
+      severity: 'error',
+      comment: 'ingress, the supervisor, the gateway and the helpdesk connector are not agents: they use libs/service-kit',
+      from: { path: '^apps/(ingress|supervisor|gateway|helpdesk)/src/' },
+      to: { path: '^libs/agent-kit/' },
+    },
     { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
   ],
   options: {

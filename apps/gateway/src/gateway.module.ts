@@ -1,6 +1,7 @@
 import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { ProcessMetricsModule } from '@switchboard/observability';
+import { HealthController, HealthService, PostgresReadiness, READINESS_CHECKS } from '@switchboard/service-kit';
 import { ApprovalRepository } from './approvals/approval.repository';
 import { ApprovalService } from './approvals/approval.service';
 import { ApprovalsController } from './approvals/approvals.controller';
@@ -11,7 +12,6 @@ import { HttpBackendAdapter } from './backend/http.adapter';
 import { ToolCatalog } from './catalog/tool-catalog';
 import { GATEWAY_CONFIG, type GatewayConfig } from './gateway.config';
 import { GATEWAY_POOL } from './gateway.tokens';
-import { HealthController } from './health.controller';
 import { InvokeService } from './invoke/invoke.service';
 import { ToolsController } from './invoke/tools.controller';
 import { WriteService } from './invoke/write.service';
@@ -44,6 +44,8 @@ export class GatewayModule {
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: GATEWAY_POOL, useValue: deps.pool },
+        { provide: READINESS_CHECKS, useValue: [new PostgresReadiness(deps.pool)] },
+        HealthService,
         { provide: ToolCatalog, useValue: deps.catalog },
         { provide: BackendPort, useValue: deps.backend ?? new HttpBackendAdapter(backendEndpoints(config), config.GATEWAY_BACKEND_TIMEOUT_MS) },
         { provide: TokenBucketLimiter, useValue: new TokenBucketLimiter() },

@@ -2,7 +2,7 @@ import { Module, type DynamicModule, type OnApplicationShutdown, type OnModuleIn
 import { KafkaBus } from '@switchboard/bus';
 import { TenantRegistry } from '@switchboard/tenancy';
 import { ProcessMetricsModule } from '@switchboard/observability';
-import { HealthController, HealthService, READINESS_CHECKS, ReadinessCheck } from '@switchboard/agent-kit';
+import { HealthController, HealthService, READINESS_CHECKS, ReadinessCheck } from '@switchboard/service-kit';
 import { INGRESS_CONFIG, type IngressConfig } from './ingress.config';
 import { KafkaTicketAdapter } from './tickets/kafka-ticket.adapter';
 import { TicketPublisher } from './tickets/ticket-publisher.port';

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { installProcessGuards } from '@switchboard/agent-kit';
+import { installProcessGuards } from '@switchboard/service-kit';
 import { configureLogging, initTracing, JsonLogger, loadConfigOrExit, redactConfig } from '@switchboard/observability';
 import { createIngressApp } from './ingress.app';
 import { IngressConfigSchema } from './ingress.config';

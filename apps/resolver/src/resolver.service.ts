@@ -7,9 +7,7 @@ import {
   addUsage, briefing, FINISH_TOOL, FinishSchema, LoopState, observationText, pendingFrom, runTool, SYSTEM_PROMPT, toolSpecs,
 } from './react-loop';
 import { RESOLVER_CONFIG, type ResolverConfig } from './resolver.config';
-import {
-  AgentHandler, AgentStepError, ToolGateway, type AgentStepResult, type AgentTaskContext, type TaskOf, type ToolSession,
-} from '@switchboard/agent-kit';
+import { AgentHandler, AgentStepError, ToolGateway, type AgentStepResult, type AgentTaskContext, type TaskOf, type ToolSession } from '@switchboard/agent-kit';
 
 /**
  * Resolves a case. When procedures match the case's intent and tenant, one runs deterministically (the model only

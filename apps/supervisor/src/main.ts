@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { installProcessGuards } from '@switchboard/agent-kit';
+import { installProcessGuards } from '@switchboard/service-kit';
 import { configureLogging, initTracing, JsonLogger, loadConfigOrExit, redactConfig, SwitchboardError } from '@switchboard/observability';
 import { createSupervisorApp } from './supervisor.app';
 import { SupervisorConfigSchema } from './supervisor.config';

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { Pool } from 'pg';
 import { KafkaBus, type ConsumerHandle } from '@switchboard/bus';
-import { HealthController, HealthService, READINESS_CHECKS, ReadinessCheck } from '@switchboard/agent-kit';
+import { HealthController, HealthService, READINESS_CHECKS, ReadinessCheck } from '@switchboard/service-kit';
 import { TaskTokenIssuer } from '@switchboard/task-tokens';
 import { describeError, JsonLogger } from '@switchboard/observability';
 import { ProcedureSet } from '@switchboard/procedures';

@@ -7,9 +7,8 @@ import { KafkaBus, type BusConfig } from '@switchboard/bus';
 import type { AgentName } from '@switchboard/contracts';
 import type { z } from 'zod';
 import { ConfigError, configureLogging, initTracing, JsonLogger, loadConfigOrExit, ProcessMetricsModule, redactConfig, type LogLevel, type MetricsConfig } from '@switchboard/observability';
+import { HealthController, HealthService, installProcessGuards, READINESS_CHECKS, ReadinessCheck } from '@switchboard/service-kit';
 import { AgentHandler, AgentWorker } from './agent-worker';
-import { HealthController, HealthService, READINESS_CHECKS, ReadinessCheck } from './health.controller';
-import { installProcessGuards } from './process-guards';
 import { DEFAULT_MAX_RESULT_BYTES, type AgentKitConfig } from './result-limits';
 
 const AGENT_HANDLER = 'AGENT_HANDLER';

@@ -1,6 +1,4 @@
-export * from './health.controller';
 export * from './agent-worker';
 export * from './result-limits';
 export * from './agent-runtime.module';
 export * from './tool-gateway.port';
-export * from './process-guards';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { parse } from 'yaml';
-import { HealthController } from '@switchboard/agent-kit';
+import { HealthController } from '@switchboard/service-kit';
 import { AuthController } from '../auth/auth.controller';
 import { repoPath } from '../paths';
 import { CasesController } from './cases.controller';

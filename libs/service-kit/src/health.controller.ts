@@ -42,3 +42,20 @@ export class HealthController {
     return { status: 'ready', checks };
   }
 }
+
+/**
+ * Ready while `SELECT 1` answers on the pool (gateway, helpdesk, supervisor: every service whose work needs Postgres).
+ *
+ * @example
+ * { provide: READINESS_CHECKS, useFactory: (pool: Pool) => [new PostgresReadiness(pool)], inject: [Pool] }
+ */
+export class PostgresReadiness extends ReadinessCheck {
+  readonly name = 'postgres';
+  constructor(private readonly pool: { query(sql: string): Promise<unknown> }) {
+    super();
+  }
+
+  async check(): Promise<boolean> {
+    return this.pool.query('SELECT 1').then(() => true, () => false);
+  }
+}
