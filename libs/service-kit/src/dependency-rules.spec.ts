@@ -1,0 +1,38 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+// The module boundaries of .dependency-cruiser.js (issue 18), each checked against a planted violation: a file placed
+// where the rule applies, importing what the rule forbids. dependency-cruiser runs as `npm run lint` does.
+const ROOT = join(__dirname, '..', '..', '..');
+
+function violations(plantAt: string, source: string): string {
+  const file = join(ROOT, plantAt.replace('.ts', `-${randomBytes(4).toString('hex')}.ts`));
+  writeFileSync(file, source);
+  try {
+    execFileSync(join(ROOT, 'node_modules', '.bin', 'depcruise'), [file, '--config', '.dependency-cruiser.js', '--output-type', 'err'], { cwd: ROOT, encoding: 'utf8', stdio: 'pipe' });
+    return '';
+  } catch (error) {
+    return String((error as { stdout?: string }).stdout ?? '');
+  } finally {
+    rmSync(file, { force: true });
+  }
+}
+
+jest.setTimeout(60_000);
+
+describe('dependency rules for the service kit and task tokens', () => {
+  it.each([
+    ['gateway-not-to-its-client', 'apps/gateway/src/planted.ts', "import { GatewayClient } from '@switchboard/gateway-client';\nexport const x = GatewayClient;\n"],
+    ['non-agents-not-to-agent-kit', 'apps/ingress/src/planted.ts', "import { AgentWorker } from '@switchboard/agent-kit';\nexport const x = AgentWorker;\n"],
+    ['service-kit-stays-generic', 'libs/service-kit/src/planted.ts', "import { KafkaBus } from '@switchboard/bus';\nexport const x = KafkaBus;\n"],
+    ['task-tokens-stay-small', 'libs/task-tokens/src/planted.ts', "import { Pool } from 'pg';\nexport const x = Pool;\n"],
+  ])('%s refuses a planted import', (rule, at, source) => {
+    expect(violations(at, source)).toContain(rule);
+  });
+
+  it('lets the same places import what they are meant to', () => {
+    expect(violations('apps/gateway/src/planted.ts', "import { HealthController } from '@switchboard/service-kit';\nexport const x = HealthController;\n")).toBe('');
+  });
+});
