@@ -1,7 +1,6 @@
 import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import type { Pool } from 'pg';
-import { ProcessMetricsModule } from '@switchboard/observability';
-import { HealthController, HealthService, PostgresReadiness, READINESS_CHECKS } from '@switchboard/service-kit';
+import { HealthController, HealthService, PostgresReadiness, ProcessMetricsModule, READINESS_CHECKS } from '@switchboard/service-kit';
 import { ApprovalRepository } from './approvals/approval.repository';
 import { ApprovalService } from './approvals/approval.service';
 import { ApprovalsController } from './approvals/approvals.controller';

@@ -1,8 +1,8 @@
 import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Pool } from 'pg';
 import { KafkaBus, type ConsumerHandle } from '@switchboard/bus';
-import { HealthController, HealthService, READINESS_CHECKS, ReadinessCheck } from '@switchboard/service-kit';
-import { describeError, JsonLogger, ProcessMetricsModule } from '@switchboard/observability';
+import { HealthController, HealthService, ProcessMetricsModule, READINESS_CHECKS, ReadinessCheck } from '@switchboard/service-kit';
+import { describeError, JsonLogger } from '@switchboard/observability';
 import { createPool, OutboxRelay, runMigrations, storeMigrationsDir } from '@switchboard/store';
 import { HelpdeskPort } from './adapters/helpdesk.port';
 import { WebhookAdapter } from './adapters/webhook.adapter';

@@ -1,8 +1,7 @@
 import { Module, type DynamicModule, type OnApplicationShutdown, type OnModuleInit, Injectable, Inject } from '@nestjs/common';
 import { KafkaBus } from '@switchboard/bus';
 import { TenantRegistry } from '@switchboard/tenancy';
-import { ProcessMetricsModule } from '@switchboard/observability';
-import { HealthController, HealthService, READINESS_CHECKS, ReadinessCheck } from '@switchboard/service-kit';
+import { HealthController, HealthService, ProcessMetricsModule, READINESS_CHECKS, ReadinessCheck } from '@switchboard/service-kit';
 import { INGRESS_CONFIG, type IngressConfig } from './ingress.config';
 import { KafkaTicketAdapter } from './tickets/kafka-ticket.adapter';
 import { TicketPublisher } from './tickets/ticket-publisher.port';

@@ -6,8 +6,8 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { KafkaBus, type BusConfig } from '@switchboard/bus';
 import type { AgentName } from '@switchboard/contracts';
 import type { z } from 'zod';
-import { ConfigError, configureLogging, initTracing, JsonLogger, loadConfigOrExit, ProcessMetricsModule, redactConfig, type LogLevel, type MetricsConfig } from '@switchboard/observability';
-import { HealthController, HealthService, installProcessGuards, READINESS_CHECKS, ReadinessCheck } from '@switchboard/service-kit';
+import { ConfigError, configureLogging, initTracing, JsonLogger, loadConfigOrExit, redactConfig, type LogLevel, type MetricsConfig } from '@switchboard/observability';
+import { HealthController, HealthService, installProcessGuards, ProcessMetricsModule, READINESS_CHECKS, ReadinessCheck } from '@switchboard/service-kit';
 import { AgentHandler, AgentWorker } from './agent-worker';
 import { DEFAULT_MAX_RESULT_BYTES, type AgentKitConfig } from './result-limits';
 
