@@ -10,11 +10,13 @@ describe('inbox query', () => {
     }
   });
 
-  it('makes prefix terms of the words, dropping tsquery operators and quotes', () => {
-    expect(searchOf('ops@globex.example')).toEqual({ exact: 'ops@globex.example', tsquery: "'ops@globex.example':*" });
-    expect(searchOf("  Refund   it's  (urgent) | !x & y:* ")).toEqual({ exact: "Refund   it's  (urgent) | !x & y:*", tsquery: "'refund':* & 'its':* & 'urgent':* & 'x':* & 'y':*" });
-    expect(searchOf('Über straße').tsquery).toBe("'über':* & 'straße':*");
-    expect(searchOf("'' -- ...").tsquery).toBeNull();
-    expect(searchOf('a b c d e f g h i j').tsquery!.split(' & ')).toHaveLength(8);
+  it('makes prefix terms of the words, dropping tsquery operators and quotes; a whole case id is an exact lookup', () => {
+    expect(searchOf('ops@globex.example')).toEqual({ tsquery: "'ops@globex.example':*" });
+    expect(searchOf("  Refund   it's  (urgent) | !x & y:* ")).toEqual({ tsquery: "'refund':* & 'its':* & 'urgent':* & 'x':* & 'y':*" });
+    expect(searchOf('Über straße')).toEqual({ tsquery: "'über':* & 'straße':*" });
+    expect(searchOf("'' -- ...")).toEqual({ nothing: true });
+    expect((searchOf('a b c d e f g h i j') as { tsquery: string }).tsquery.split(' & ')).toHaveLength(8);
+    expect(searchOf(' case_0123456789abcdef01234567 ')).toEqual({ caseId: 'case_0123456789abcdef01234567' });
+    expect(searchOf('case_0123 refund')).toEqual({ tsquery: "'case_0123':* & 'refund':*" });
   });
 });

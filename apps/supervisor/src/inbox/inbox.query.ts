@@ -25,12 +25,8 @@ export interface InboxQuery {
   ids?: readonly string[];
 }
 
-export interface InboxSearch {
-  /** Matched exactly against the case id and the ticket's external id. */
-  exact: string;
-  /** A `to_tsquery('simple', …)` of the words as prefixes, AND-ed; null when no word has a letter or digit. */
-  tsquery: string | null;
-}
+/** A case id typed whole is looked up as such; anything else is searched as words. */
+export type InboxSearch = { caseId: string } | { tsquery: string } | { nothing: true };
 
 const CURSOR = /^([0-3]):(\d{1,18}):(case_[0-9a-f]{24})$/;
 const MAX_TERMS = 8;
@@ -48,18 +44,20 @@ export function decodeCursor(raw: string): InboxCursor | undefined {
 }
 
 /**
- * Turns what a person typed into a search: the whole input for exact id matches, and each word (letters, digits and
- * `@ . _ -` kept, anything a tsquery would read as an operator dropped) as a prefix term, at most 8, all required.
- * The terms are quoted lexemes, so no input can change the query's structure.
+ * Turns what a person typed into a search: a whole case id is an exact lookup; otherwise each word (letters, digits
+ * and `@ . _ -` kept, anything a tsquery would read as an operator dropped) is a prefix term, at most 8, all required.
+ * The terms are quoted lexemes, so no input can change the query's structure. Input with no word matches nothing.
  *
  * @example
- * searchOf('ops@globex  "refund"!') // → { exact: 'ops@globex  "refund"!', tsquery: "'ops@globex':* & 'refund':*" }
+ * searchOf('ops@globex  "refund"!') // → { tsquery: "'ops@globex':* & 'refund':*" }
  */
 export function searchOf(q: string): InboxSearch {
-  const terms = q
+  const trimmed = q.trim();
+  if (/^case_[0-9a-f]{24}$/.test(trimmed)) return { caseId: trimmed };
+  const terms = trimmed
     .split(/\s+/)
     .map((w) => w.normalize('NFC').replace(/[^\p{L}\p{N}@._-]/gu, '').toLowerCase())
     .filter((w) => /[\p{L}\p{N}]/u.test(w))
     .slice(0, MAX_TERMS);
-  return { exact: q.trim(), tsquery: terms.length ? terms.map((t) => `'${t}':*`).join(' & ') : null };
+  return terms.length ? { tsquery: terms.map((t) => `'${t}':*`).join(' & ') } : { nothing: true };
 }

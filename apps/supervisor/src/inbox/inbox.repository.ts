@@ -36,7 +36,7 @@ export interface SavedView {
 /**
  * The console inbox over supervisor.cases (migration 020): keyset pages in queue order — urgency, then most recently
  * changed, then case id, all descending — so page N costs what page 1 does; full-text search through
- * supervisor.case_search (GIN) or an exact case / ticket id. The default queue (ESCALATED, AWAITING_APPROVAL, FAILED)
+ * supervisor.case_search (GIN; external ids are words there) or an exact case id. The default queue (ESCALATED, AWAITING_APPROVAL, FAILED)
  * is read from a partial index already in that order.
  */
 export class InboxRepository {
@@ -56,9 +56,10 @@ export class InboxRepository {
     if (q.assignee !== undefined) where.push(q.assignee === null ? 'c.assignee IS NULL' : `c.assignee = ${p(q.assignee)}`);
     if (q.ids !== undefined) where.push(`c.case_id = ANY(${p(q.ids)}::text[])`);
     if (q.search) {
-      const exact = p(q.search.exact);
-      const text = q.search.tsquery === null ? '' : ` OR c.case_id IN (SELECT case_id FROM supervisor.case_search WHERE doc @@ to_tsquery('simple', ${p(q.search.tsquery)}))`;
-      where.push(`(c.case_id = ${exact} OR c.external_id = ${exact}${text})`);
+      const s = q.search;
+      where.push('caseId' in s ? `c.case_id = ${p(s.caseId)}`
+        : 'tsquery' in s ? `c.case_id IN (SELECT d.case_id FROM supervisor.case_search d WHERE d.doc @@ to_tsquery('simple', ${p(s.tsquery)}))`
+          : 'false');
     }
     if (q.after) {
       where.push(`(c.urgency, c.updated_at, c.case_id) < (${p(q.after.urgency)}::smallint, 'epoch'::timestamptz + ${p(q.after.updatedUs)}::bigint * interval '1 microsecond', ${p(q.after.caseId)}::text)`);
