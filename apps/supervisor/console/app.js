@@ -1,7 +1,7 @@
 // Switchboard supervisor console: plain ES module, no build step, no third-party code. Every value from the API is
 // put into the page as text (never as HTML), so a ticket cannot inject markup or script.
 const app = document.getElementById('app');
-const state = { me: null, events: null, view: null, reloadTimer: null };
+const state = { me: null, events: null, view: null, reloadTimer: null, queue: [] };
 
 // ------------------------------------------------------------------ helpers
 
@@ -151,6 +151,31 @@ document.getElementById('logout').addEventListener('click', async () => {
 });
 window.addEventListener('hashchange', route);
 
+// ------------------------------------------------------------------ keyboard
+
+// Single-key shortcuts of the current page (state.view.keys), never while typing in a field or with a modifier held.
+document.addEventListener('keydown', (e) => {
+  if (e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
+  const t = e.target;
+  if (t instanceof HTMLElement && (t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName))) return;
+  if (e.key === 'Enter' && t instanceof HTMLElement && ['A', 'BUTTON'].includes(t.tagName)) return;
+  const action = state.view?.keys?.[e.key];
+  if (!action) return;
+  e.preventDefault();
+  action();
+});
+
+/** A command sent from a shortcut; the result (or why not) is shown in `out`. */
+async function keyCommand(caseId, body, out) {
+  if (state.me.role !== 'supervisor') return out.replaceChildren(message('error', 'You are signed in as a viewer: you can read and give feedback, not decide.'));
+  try {
+    const r = await api(`/v1/cases/${caseId}/commands`, { method: 'POST', body });
+    out.replaceChildren(message('notice', `${body.command} sent (decision ${r.decisionId}); the case updates live.`));
+  } catch (err) {
+    if (err.status !== 401) out.replaceChildren(message('error', err.message));
+  }
+}
+
 // ------------------------------------------------------------------ inbox
 
 const PAGE_SIZE = 50;
@@ -192,7 +217,7 @@ async function showInbox() {
   const views = h('select', { id: 'saved-views', 'aria-label': 'saved views' });
   const viewName = h('input', { id: 'view-name', placeholder: 'name this view', 'aria-label': 'name of the view to save', maxlength: 60 });
   const viewNote = h('span', { class: 'muted', role: 'status' });
-  const page = { rows: [], nextCursor: null, trs: new Map() };
+  const page = { rows: [], nextCursor: null, trs: new Map(), selected: null };
   const refilter = () => { inboxPaging.cursors = []; scheduleReload(); };
   const input = (name, label, attrs = {}) => h('label', {}, label, h('input', { name, id: `filter-${name}`, value: inboxFilters[name], placeholder: 'any', ...attrs, oninput: (e) => { inboxFilters[name] = e.target.value.trim(); refilter(); } }));
   const select = (name, label, options) => h('label', {}, label, h('select', { id: `filter-${name}`, onchange: (e) => { inboxFilters[name] = e.target.value; refilter(); } },
@@ -214,6 +239,12 @@ async function showInbox() {
       return tr;
     }));
     page.trs = trs;
+    state.queue = page.rows.map((c) => c.case_id);
+    if (page.selected && !trs.has(page.selected)) page.selected = null;
+    for (const [id, { tr }] of trs) {
+      tr.classList.toggle('selected', id === page.selected);
+      tr.setAttribute('aria-selected', String(id === page.selected));
+    }
     pager.replaceChildren(
       h('button', { type: 'button', id: 'first-page', disabled: !cursor, onclick: () => { inboxPaging.cursors = []; reload(); } }, '« First'),
       h('button', { type: 'button', id: 'prev-page', disabled: !cursor, onclick: () => { inboxPaging.cursors.pop(); reload(); } }, '‹ Previous'),
@@ -299,12 +330,42 @@ async function showInbox() {
       input('q', 'Search', { type: 'search', id: 'inbox-search', placeholder: 'subject, requester, id, tool, reason…', size: 32 }),
       statusSelect, assigneeSelect, input('tenant', 'Tenant'), input('intent', 'Intent'), input('region', 'Region'), input('reason', 'Reason'),
       h('label', {}, 'Views', views), h('label', {}, 'Save as', viewName), h('button', { type: 'button', id: 'save-view', onclick: saveView }, 'Save view'), viewNote),
+    h('p', { class: 'muted keys', id: 'inbox-keys' }, 'Keys: j / k next / previous · o or Enter open · c claim · a approve · r reject · / search'),
     note,
-    h('table', { id: 'inbox' },
+    h('table', { id: 'inbox', 'aria-label': 'cases' },
       h('thead', {}, h('tr', {}, ...['Priority', 'Status', 'Age', 'Subject', 'Assignee', 'Tenant', 'Intent', 'Region', 'Reason / held action'].map((t) => h('th', { scope: 'col' }, t)))),
       body),
     pager);
-  state.view = { name: 'inbox', reload, changed };
+  const move = (delta) => {
+    if (!page.rows.length) return;
+    const i = page.rows.findIndex((c) => c.case_id === page.selected);
+    page.selected = page.rows[Math.min(page.rows.length - 1, Math.max(0, i < 0 ? 0 : i + delta))].case_id;
+    render();
+    const tr = page.trs.get(page.selected)?.tr;
+    tr?.focus();
+    tr?.scrollIntoView({ block: 'nearest' });
+  };
+  const selectedRow = () => page.rows.find((c) => c.case_id === page.selected);
+  const keys = {
+    j: () => move(1), k: () => move(-1), '/': () => document.getElementById('inbox-search').focus(),
+    o: () => { if (page.selected) location.hash = `#/case/${page.selected}`; },
+    Enter: () => { if (page.selected) location.hash = `#/case/${page.selected}`; },
+    c: () => { const c = selectedRow(); if (c) keyCommand(c.case_id, { command: 'claim' }, note); },
+    a: () => {
+      const c = selectedRow();
+      if (!c) return;
+      if (c.status !== 'AWAITING_APPROVAL' || !c.approval) return note.replaceChildren(message('error', 'Nothing to approve on this case.'));
+      if (window.confirm(`Approve ${c.approval.tool} on "${c.subject}"? It runs exactly the held call.`)) keyCommand(c.case_id, { command: 'approve', approvalId: c.approval.approvalId }, note);
+    },
+    r: () => {
+      const c = selectedRow();
+      if (!c) return;
+      if (c.status !== 'AWAITING_APPROVAL' || !c.approval) return note.replaceChildren(message('error', 'Nothing to reject on this case.'));
+      const reason = window.prompt(`Reject ${c.approval.tool} on "${c.subject}": why?`);
+      if (reason?.trim()) keyCommand(c.case_id, { command: 'reject', approvalId: c.approval.approvalId, reason: reason.trim() }, note);
+    },
+  };
+  state.view = { name: 'inbox', reload, changed, keys };
   await Promise.all([reload(), loadViews()]);
 }
 
@@ -330,8 +391,8 @@ function feedbackControls(caseId, target, reload) {
     slot.replaceChildren(form);
   };
   return h('span', {}, h('span', { class: 'feedback' },
-    h('button', { type: 'button', title: 'good', 'aria-label': 'thumbs up', onclick: () => ask('up') }, '▲ good'),
-    h('button', { type: 'button', title: 'bad', 'aria-label': 'thumbs down', onclick: () => ask('down') }, '▼ bad')), slot);
+    h('button', { type: 'button', title: 'good', 'aria-label': '▲ good (thumbs up)', onclick: () => ask('up') }, '▲ good'),
+    h('button', { type: 'button', title: 'bad', 'aria-label': '▼ bad (thumbs down)', onclick: () => ask('down') }, '▼ bad')), slot);
 }
 
 function resolverSteps(steps) {
@@ -411,8 +472,8 @@ function actionPanel(c, reload) {
   const children = [];
   const a = c.state.approval;
   if (c.status === 'AWAITING_APPROVAL' && a) {
-    const comment = h('textarea', { id: 'approve-comment', placeholder: 'comment (optional)' });
-    const reason = h('textarea', { id: 'reject-reason', placeholder: 'reason for rejecting (required to reject)' });
+    const comment = h('textarea', { id: 'approve-comment', 'aria-label': 'comment on the approval (optional)', placeholder: 'comment (optional)' });
+    const reason = h('textarea', { id: 'reject-reason', 'aria-label': 'reason for rejecting', placeholder: 'reason for rejecting (required to reject)' });
     children.push(h('section', { class: 'card approval', id: 'approval-panel' },
       h('h2', {}, 'Held action: approval needed'),
       h('p', {}, 'Approving runs exactly this call through the gateway:'),
@@ -427,8 +488,8 @@ function actionPanel(c, reload) {
         h('button', { id: 'reject', class: 'danger', disabled, title: why, onclick: () => (reason.value.trim() ? send({ command: 'reject', approvalId: a.approvalId, reason: reason.value }) : result.replaceChildren(message('error', 'Give a reason to reject.'))) }, 'Reject'))));
   }
   if (!['RESOLVED', 'CLOSED'].includes(c.status)) {
-    const hint = h('textarea', { id: 'rerun-hint', placeholder: 'hint for the resolver (re-run)' });
-    const note = h('textarea', { id: 'close-note', placeholder: 'closing note (optional)' });
+    const hint = h('textarea', { id: 'rerun-hint', 'aria-label': 'hint for the resolver (re-run)', placeholder: 'hint for the resolver (re-run)' });
+    const note = h('textarea', { id: 'close-note', 'aria-label': 'closing note (optional)', placeholder: 'closing note (optional)' });
     const rerunnable = c.status === 'ESCALATED' || c.status === 'FAILED';
     children.push(h('section', { class: 'card', id: 'actions-panel' }, h('h2', {}, 'Actions'),
       h('div', { class: 'actions' }, h('button', { id: 'take-over', disabled, title: why, onclick: () => send({ command: 'take_over' }) }, 'Take over')),
@@ -578,7 +639,17 @@ async function showCase(caseId) {
           h('section', { class: 'card', id: 'feedback-list' }, h('h2', {}, 'Feedback'),
             c.feedback.length ? h('ul', {}, ...c.feedback.map((f) => h('li', {}, `${f.rating === 'up' ? '▲' : '▼'} ${f.target_kind}${f.target_ref ? ` ${f.target_ref}` : ''} by ${f.actor_id}${f.comment ? `: ${f.comment}` : ''}`))) : h('p', { class: 'muted' }, 'none')))));
   };
-  state.view = { name: 'case', caseId, reload };
+  const step = (delta) => {
+    const i = (state.queue ?? []).indexOf(caseId);
+    const next = i < 0 ? undefined : state.queue[i + delta];
+    if (next) location.hash = `#/case/${next}`;
+  };
+  const click = (id) => () => { const el = document.getElementById(id); if (el && !el.disabled) el.click(); };
+  state.view = { name: 'case', caseId, reload, keys: {
+    j: () => step(1), k: () => step(-1), c: click('claim'),
+    a: () => { const tool = document.getElementById('approval-tool')?.textContent; if (tool && window.confirm(`Approve ${tool}? It runs exactly the held call.`)) click('approve')(); },
+    r: () => document.getElementById('reject-reason')?.focus(), u: () => { location.hash = '#/inbox'; },
+  } };
   await reload();
 }
 
