@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { configureLogging } from '@switchboard/observability';
 import { run as checkpoint } from './checkpoint.bench';
 import { run as gateway } from './gateway-overhead.bench';
+import { run as inbox } from './inbox.bench';
 import { run as peer } from './langgraph-peer.bench';
 import { run as overhead } from './pipeline-overhead.bench';
 import { run as throughput } from './throughput.bench';
@@ -25,6 +26,7 @@ async function main(): Promise<number> {
     ['pipeline overhead (one case in flight, zero-latency scripted model, vs a kafkajs relay floor)', overhead],
     ['checkpoint cost (real Postgres)', checkpoint],
     ['gateway overhead per tool call (vs direct HTTP to the backend)', gateway],
+    ['console inbox at 10,000 open cases (InboxRepository.page vs a primary-key lookup, own database)', inbox],
     ['LangGraph.js peer: the same five steps as a StateGraph with PostgresSaver (durability "sync"), zero-latency nodes, same Postgres', peer],
     [`sustained throughput, open loop (BENCH_RATE=${process.env.BENCH_RATE ?? 100}/s for BENCH_SECONDS=${process.env.BENCH_SECONDS} s)`, throughput],
   ] as const) {

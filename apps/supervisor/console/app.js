@@ -1,7 +1,7 @@
 // Switchboard supervisor console: plain ES module, no build step, no third-party code. Every value from the API is
 // put into the page as text (never as HTML), so a ticket cannot inject markup or script.
 const app = document.getElementById('app');
-const state = { me: null, events: null, view: null, reloadTimer: null };
+const state = { me: null, events: null, view: null, reloadTimer: null, queue: [] };
 
 // ------------------------------------------------------------------ helpers
 
@@ -129,7 +129,8 @@ function openEvents() {
   es.addEventListener('case', (e) => {
     const change = JSON.parse(e.data);
     const v = state.view;
-    if (v?.name === 'inbox' || (v?.name === 'case' && v.caseId === change.caseId)) scheduleReload();
+    if (v?.name === 'inbox') v.changed(change.caseId);
+    else if (v?.name === 'case' && v.caseId === change.caseId) scheduleReload();
   });
 }
 
@@ -150,44 +151,222 @@ document.getElementById('logout').addEventListener('click', async () => {
 });
 window.addEventListener('hashchange', route);
 
+// ------------------------------------------------------------------ keyboard
+
+// Single-key shortcuts of the current page (state.view.keys), never while typing in a field or with a modifier held.
+document.addEventListener('keydown', (e) => {
+  if (e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
+  const t = e.target;
+  if (t instanceof HTMLElement && (t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName))) return;
+  if (e.key === 'Enter' && t instanceof HTMLElement && ['A', 'BUTTON'].includes(t.tagName)) return;
+  const action = state.view?.keys?.[e.key];
+  if (!action) return;
+  e.preventDefault();
+  action();
+});
+
+/** A command sent from a shortcut; the result (or why not) is shown in `out`. */
+async function keyCommand(caseId, body, out) {
+  if (state.me.role !== 'supervisor') return out.replaceChildren(message('error', 'You are signed in as a viewer: you can read and give feedback, not decide.'));
+  try {
+    const r = await api(`/v1/cases/${caseId}/commands`, { method: 'POST', body });
+    out.replaceChildren(message('notice', `${body.command} sent (decision ${r.decisionId}); the case updates live.`));
+  } catch (err) {
+    if (err.status !== 401) out.replaceChildren(message('error', err.message));
+  }
+}
+
 // ------------------------------------------------------------------ inbox
 
-const inboxFilters = { status: 'ESCALATED,AWAITING_APPROVAL,FAILED', tenant: '', intent: '', region: '', reason: '' };
+const PAGE_SIZE = 50;
+const inboxFilters = { status: 'ESCALATED,AWAITING_APPROVAL,FAILED', q: '', assignee: '', tenant: '', intent: '', region: '', reason: '' };
+const inboxPaging = { cursors: [] }; // the cursor of each page after the first, as walked
+
+// Queue order, as the server sorts: urgency, then most recently changed, then case id (all descending).
+function queueOrder(a, b) {
+  return b.urgency - a.urgency || Date.parse(b.updated_at) - Date.parse(a.updated_at) || (a.case_id < b.case_id ? 1 : a.case_id > b.case_id ? -1 : 0);
+}
+
+function inboxQuery(extra = {}) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(inboxFilters)) if (v) q.set(k, v);
+  for (const [k, v] of Object.entries(extra)) if (v) q.set(k, v);
+  return q;
+}
+
+function assigneeCell(c) {
+  if (!c.assignee) return h('span', { class: 'muted' }, 'unassigned');
+  return h('span', { class: `badge assignee${c.assignee === state.me.userId ? ' mine' : ''}` }, c.assignee === state.me.userId ? `${c.assignee} (you)` : c.assignee);
+}
+
+function inboxRow(c) {
+  return h('tr', { 'data-case-id': c.case_id, tabindex: '-1', onclick: () => { location.hash = `#/case/${c.case_id}`; } },
+    h('td', {}, h('span', { class: `badge prio-${c.priority}` }, c.priority)),
+    h('td', {}, statusBadge(c.status), c.helpdesk?.undelivered ? [' ', h('span', { class: 'badge undelivered', title: 'a reply, note or escalation never reached the helpdesk' }, 'not delivered')] : null),
+    h('td', {}, slaBadge(c.created_at)),
+    h('td', {}, h('a', { href: `#/case/${c.case_id}` }, c.subject || '(no subject)'), c.requester ? h('div', { class: 'muted' }, c.requester) : null),
+    h('td', { class: 'assignee-cell' }, assigneeCell(c)),
+    h('td', {}, c.tenant_id), h('td', {}, c.intent ?? '–'), h('td', {}, c.region),
+    h('td', {}, c.approval && c.status === 'AWAITING_APPROVAL' ? `approve ${c.approval.tool}?` : c.escalation ? `${c.escalation.breaker ?? 'escalated'}: ${c.escalation.reason}` : ''));
+}
 
 async function showInbox() {
   const body = h('tbody');
   const note = h('div');
-  const input = (name, label) => h('label', {}, label, h('input', { name, id: `filter-${name}`, value: inboxFilters[name], placeholder: 'any', oninput: (e) => { inboxFilters[name] = e.target.value.trim(); scheduleReload(); } }));
-  const statusSelect = h('select', { id: 'filter-status', onchange: (e) => { inboxFilters.status = e.target.value; scheduleReload(); } },
-    ...[['ESCALATED,AWAITING_APPROVAL,FAILED', 'Waiting for a human'], ['AWAITING_APPROVAL', 'Pending approvals'], ['ESCALATED', 'Escalated'], ['FAILED', 'Failed'],
-      ['RECEIVED,TRIAGED,CONTEXT_READY,RESOLVING,VERIFYING', 'In progress'], ['RESOLVED,CLOSED', 'Done']]
-      .map(([value, label]) => h('option', { value, selected: value === inboxFilters.status }, label)));
-  app.replaceChildren(
-    h('h1', {}, 'Inbox'),
-    h('div', { class: 'filters' }, h('label', {}, 'Status', statusSelect), input('tenant', 'Tenant'), input('intent', 'Intent'), input('region', 'Region'), input('reason', 'Reason')),
-    note,
-    h('table', { id: 'inbox' },
-      h('thead', {}, h('tr', {}, ...['Priority', 'Status', 'Age', 'Subject', 'Tenant', 'Intent', 'Region', 'Reason / held action'].map((t) => h('th', {}, t)))),
-      body));
+  const pager = h('div', { class: 'actions pager' });
+  const views = h('select', { id: 'saved-views', 'aria-label': 'saved views' });
+  const viewName = h('input', { id: 'view-name', placeholder: 'name this view', 'aria-label': 'name of the view to save', maxlength: 60 });
+  const viewNote = h('span', { class: 'muted', role: 'status' });
+  const page = { rows: [], nextCursor: null, trs: new Map(), selected: null };
+  const refilter = () => { inboxPaging.cursors = []; scheduleReload(); };
+  const input = (name, label, attrs = {}) => h('label', {}, label, h('input', { name, id: `filter-${name}`, value: inboxFilters[name], placeholder: 'any', ...attrs, oninput: (e) => { inboxFilters[name] = e.target.value.trim(); refilter(); } }));
+  const select = (name, label, options) => h('label', {}, label, h('select', { id: `filter-${name}`, onchange: (e) => { inboxFilters[name] = e.target.value; refilter(); } },
+    ...options.map(([value, text]) => h('option', { value, selected: value === inboxFilters[name] }, text))));
+  const statusSelect = select('status', 'Status', [['ESCALATED,AWAITING_APPROVAL,FAILED', 'Waiting for a human'], ['AWAITING_APPROVAL', 'Pending approvals'], ['ESCALATED', 'Escalated'], ['FAILED', 'Failed'],
+    ['RECEIVED,TRIAGED,CONTEXT_READY,RESOLVING,VERIFYING', 'In progress'], ['RESOLVED,CLOSED', 'Done']]);
+  const assigneeSelect = select('assignee', 'Assignee', [['', 'anyone'], ['me', 'me'], ['none', 'unassigned']]);
+
+  const render = () => {
+    const cursor = inboxPaging.cursors.at(-1);
+    const pageNo = inboxPaging.cursors.length + 1;
+    note.replaceChildren(page.rows.length
+      ? h('p', { class: 'muted', id: 'inbox-count' }, `Page ${pageNo}: ${page.rows.length} case(s), most urgent first, then most recently changed${page.nextCursor ? '; more on the next page' : ''}`)
+      : message('muted', 'No case matches.'));
+    const trs = new Map();
+    body.replaceChildren(...page.rows.map((c) => {
+      const tr = page.trs.get(c.case_id)?.row === c ? page.trs.get(c.case_id).tr : inboxRow(c);
+      trs.set(c.case_id, { row: c, tr });
+      return tr;
+    }));
+    page.trs = trs;
+    state.queue = page.rows.map((c) => c.case_id);
+    if (page.selected && !trs.has(page.selected)) page.selected = null;
+    for (const [id, { tr }] of trs) {
+      tr.classList.toggle('selected', id === page.selected);
+      tr.setAttribute('aria-selected', String(id === page.selected));
+    }
+    pager.replaceChildren(
+      h('button', { type: 'button', id: 'first-page', disabled: !cursor, onclick: () => { inboxPaging.cursors = []; reload(); } }, '« First'),
+      h('button', { type: 'button', id: 'prev-page', disabled: !cursor, onclick: () => { inboxPaging.cursors.pop(); reload(); } }, '‹ Previous'),
+      h('button', { type: 'button', id: 'next-page', disabled: !page.nextCursor, onclick: () => { inboxPaging.cursors.push(page.nextCursor); reload(); } }, 'Next ›'));
+  };
+
   const reload = async () => {
-    const q = new URLSearchParams({ limit: '200' });
-    for (const [k, v] of Object.entries(inboxFilters)) if (v) q.set(k, v);
     try {
-      const { cases } = await api(`/v1/cases?${q}`);
-      note.replaceChildren(cases.length ? h('p', { class: 'muted' }, `${cases.length} case(s), most urgent first, then newest`) : message('muted', 'No case matches.'));
-      body.replaceChildren(...cases.map((c) => h('tr', { 'data-case-id': c.case_id, onclick: () => { location.hash = `#/case/${c.case_id}`; } },
-        h('td', {}, h('span', { class: `badge prio-${c.priority}` }, c.priority)),
-        h('td', {}, statusBadge(c.status), c.helpdesk?.undelivered ? [' ', h('span', { class: 'badge undelivered', title: 'a reply, note or escalation never reached the helpdesk' }, 'not delivered')] : null),
-        h('td', {}, slaBadge(c.created_at)),
-        h('td', {}, h('a', { href: `#/case/${c.case_id}` }, c.subject || '(no subject)')),
-        h('td', {}, c.tenant_id), h('td', {}, c.intent ?? '–'), h('td', {}, c.region),
-        h('td', {}, c.approval && c.status === 'AWAITING_APPROVAL' ? `approve ${c.approval.tool}?` : c.escalation ? `${c.escalation.breaker ?? 'escalated'}: ${c.escalation.reason}` : ''))));
+      const r = await api(`/v1/cases?${inboxQuery({ limit: String(PAGE_SIZE), cursor: inboxPaging.cursors.at(-1) })}`);
+      page.rows = r.cases;
+      page.nextCursor = r.nextCursor;
+      render();
     } catch (err) {
+      if (err.status === 400 && inboxPaging.cursors.length) { inboxPaging.cursors = []; return reload(); }
       if (err.status !== 401) note.replaceChildren(message('error', err.message));
     }
   };
-  state.view = { name: 'inbox', reload };
-  await reload();
+
+  // Live: only the cases that changed are asked for again (with the page's own query), then placed, moved or dropped.
+  const pending = new Set();
+  let timer = null;
+  const applyChanges = async () => {
+    timer = null;
+    const ids = [...pending].slice(0, 100);
+    for (const id of ids) pending.delete(id);
+    if (pending.size) timer = setTimeout(applyChanges, 0);
+    let fresh;
+    try {
+      fresh = (await api(`/v1/cases?${inboxQuery({ ids: ids.join(','), limit: String(ids.length) })}`)).cases;
+    } catch (err) {
+      if (err.status !== 401) note.replaceChildren(message('error', err.message));
+      return;
+    }
+    const first = page.rows[0];
+    const last = page.rows.at(-1);
+    const onFirstPage = inboxPaging.cursors.length === 0;
+    // A row belongs on this page if it sorts within the page's range; rows are never dropped to keep the page at
+    // PAGE_SIZE, so the next page still starts exactly where the cursor says.
+    const fits = (c) => (onFirstPage || !first || queueOrder(first, c) <= 0) && (!page.nextCursor || !last || queueOrder(c, last) <= 0);
+    const byId = new Map(fresh.map((c) => [c.case_id, c]));
+    page.rows = page.rows.filter((c) => !ids.includes(c.case_id));
+    for (const c of byId.values()) if (fits(c)) page.rows.push(c);
+    page.rows.sort(queueOrder);
+    render();
+  };
+  const changed = (caseId) => {
+    pending.add(caseId);
+    if (!timer) timer = setTimeout(applyChanges, 250);
+  };
+
+  const loadViews = async () => {
+    try {
+      const { views: list } = await api('/v1/views');
+      views.replaceChildren(h('option', { value: '' }, list.length ? 'saved views…' : 'no saved views'), ...list.map((v) => h('option', { value: JSON.stringify(v.query) }, v.name)));
+    } catch (err) {
+      if (err.status !== 401) viewNote.textContent = err.message;
+    }
+  };
+  views.addEventListener('change', () => {
+    if (!views.value) return;
+    const query = JSON.parse(views.value);
+    for (const k of Object.keys(inboxFilters)) inboxFilters[k] = query[k] ?? (k === 'status' ? 'ESCALATED,AWAITING_APPROVAL,FAILED' : '');
+    inboxPaging.cursors = [];
+    showInbox();
+  });
+  const saveView = async () => {
+    const name = viewName.value.trim();
+    if (!name) { viewNote.textContent = 'Give the view a name.'; return; }
+    const query = Object.fromEntries(Object.entries(inboxFilters).filter(([, v]) => v));
+    try {
+      await api(`/v1/views/${encodeURIComponent(name)}`, { method: 'PUT', body: { query } });
+      viewNote.textContent = `Saved "${name}".`;
+      viewName.value = '';
+      await loadViews();
+    } catch (err) {
+      viewNote.textContent = err.message;
+    }
+  };
+
+  app.replaceChildren(
+    h('h1', {}, 'Inbox'),
+    h('form', { class: 'filters', role: 'search', onsubmit: (e) => e.preventDefault() },
+      input('q', 'Search', { type: 'search', id: 'inbox-search', placeholder: 'subject, requester, id, tool, reason…', size: 32 }),
+      statusSelect, assigneeSelect, input('tenant', 'Tenant'), input('intent', 'Intent'), input('region', 'Region'), input('reason', 'Reason'),
+      h('label', {}, 'Views', views), h('label', {}, 'Save as', viewName), h('button', { type: 'button', id: 'save-view', onclick: saveView }, 'Save view'), viewNote),
+    h('p', { class: 'muted keys', id: 'inbox-keys' }, 'Keys: j / k next / previous · o or Enter open · c claim · a approve · r reject · / search'),
+    note,
+    h('table', { id: 'inbox', 'aria-label': 'cases' },
+      h('thead', {}, h('tr', {}, ...['Priority', 'Status', 'Age', 'Subject', 'Assignee', 'Tenant', 'Intent', 'Region', 'Reason / held action'].map((t) => h('th', { scope: 'col' }, t)))),
+      body),
+    pager);
+  const move = (delta) => {
+    if (!page.rows.length) return;
+    const i = page.rows.findIndex((c) => c.case_id === page.selected);
+    page.selected = page.rows[Math.min(page.rows.length - 1, Math.max(0, i < 0 ? 0 : i + delta))].case_id;
+    render();
+    const tr = page.trs.get(page.selected)?.tr;
+    tr?.focus();
+    tr?.scrollIntoView({ block: 'nearest' });
+  };
+  const selectedRow = () => page.rows.find((c) => c.case_id === page.selected);
+  const keys = {
+    j: () => move(1), k: () => move(-1), '/': () => document.getElementById('inbox-search').focus(),
+    o: () => { if (page.selected) location.hash = `#/case/${page.selected}`; },
+    Enter: () => { if (page.selected) location.hash = `#/case/${page.selected}`; },
+    c: () => { const c = selectedRow(); if (c) keyCommand(c.case_id, { command: 'claim' }, note); },
+    a: () => {
+      const c = selectedRow();
+      if (!c) return;
+      if (c.status !== 'AWAITING_APPROVAL' || !c.approval) return note.replaceChildren(message('error', 'Nothing to approve on this case.'));
+      if (window.confirm(`Approve ${c.approval.tool} on "${c.subject}"? It runs exactly the held call.`)) keyCommand(c.case_id, { command: 'approve', approvalId: c.approval.approvalId }, note);
+    },
+    r: () => {
+      const c = selectedRow();
+      if (!c) return;
+      if (c.status !== 'AWAITING_APPROVAL' || !c.approval) return note.replaceChildren(message('error', 'Nothing to reject on this case.'));
+      const reason = window.prompt(`Reject ${c.approval.tool} on "${c.subject}": why?`);
+      if (reason?.trim()) keyCommand(c.case_id, { command: 'reject', approvalId: c.approval.approvalId, reason: reason.trim() }, note);
+    },
+  };
+  state.view = { name: 'inbox', reload, changed, keys };
+  await Promise.all([reload(), loadViews()]);
 }
 
 // ------------------------------------------------------------------ case view
@@ -212,8 +391,8 @@ function feedbackControls(caseId, target, reload) {
     slot.replaceChildren(form);
   };
   return h('span', {}, h('span', { class: 'feedback' },
-    h('button', { type: 'button', title: 'good', 'aria-label': 'thumbs up', onclick: () => ask('up') }, '▲ good'),
-    h('button', { type: 'button', title: 'bad', 'aria-label': 'thumbs down', onclick: () => ask('down') }, '▼ bad')), slot);
+    h('button', { type: 'button', title: 'good', 'aria-label': '▲ good (thumbs up)', onclick: () => ask('up') }, '▲ good'),
+    h('button', { type: 'button', title: 'bad', 'aria-label': '▼ bad (thumbs down)', onclick: () => ask('down') }, '▼ bad')), slot);
 }
 
 function resolverSteps(steps) {
@@ -293,8 +472,8 @@ function actionPanel(c, reload) {
   const children = [];
   const a = c.state.approval;
   if (c.status === 'AWAITING_APPROVAL' && a) {
-    const comment = h('textarea', { id: 'approve-comment', placeholder: 'comment (optional)' });
-    const reason = h('textarea', { id: 'reject-reason', placeholder: 'reason for rejecting (required to reject)' });
+    const comment = h('textarea', { id: 'approve-comment', 'aria-label': 'comment on the approval (optional)', placeholder: 'comment (optional)' });
+    const reason = h('textarea', { id: 'reject-reason', 'aria-label': 'reason for rejecting', placeholder: 'reason for rejecting (required to reject)' });
     children.push(h('section', { class: 'card approval', id: 'approval-panel' },
       h('h2', {}, 'Held action: approval needed'),
       h('p', {}, 'Approving runs exactly this call through the gateway:'),
@@ -309,8 +488,8 @@ function actionPanel(c, reload) {
         h('button', { id: 'reject', class: 'danger', disabled, title: why, onclick: () => (reason.value.trim() ? send({ command: 'reject', approvalId: a.approvalId, reason: reason.value }) : result.replaceChildren(message('error', 'Give a reason to reject.'))) }, 'Reject'))));
   }
   if (!['RESOLVED', 'CLOSED'].includes(c.status)) {
-    const hint = h('textarea', { id: 'rerun-hint', placeholder: 'hint for the resolver (re-run)' });
-    const note = h('textarea', { id: 'close-note', placeholder: 'closing note (optional)' });
+    const hint = h('textarea', { id: 'rerun-hint', 'aria-label': 'hint for the resolver (re-run)', placeholder: 'hint for the resolver (re-run)' });
+    const note = h('textarea', { id: 'close-note', 'aria-label': 'closing note (optional)', placeholder: 'closing note (optional)' });
     const rerunnable = c.status === 'ESCALATED' || c.status === 'FAILED';
     children.push(h('section', { class: 'card', id: 'actions-panel' }, h('h2', {}, 'Actions'),
       h('div', { class: 'actions' }, h('button', { id: 'take-over', disabled, title: why, onclick: () => send({ command: 'take_over' }) }, 'Take over')),
@@ -367,6 +546,42 @@ function helpdeskPanel(c, reload) {
     result);
 }
 
+// Who is on the case: claim / release / reassign, and a warning whenever someone else is (on opening, or on a claim
+// the server refused because another supervisor got there first).
+function assigneeWarning(assignee) {
+  return h('div', { class: 'card warning', id: 'assignee-warning', role: 'alert' },
+    h('strong', {}, `${assignee} is on this case.`), ' They claimed it; check with them before you act, or reassign it to yourself.');
+}
+
+function assignmentPanel(c, reload, banner) {
+  const canAct = state.me.role === 'supervisor';
+  const me = state.me.userId;
+  const assignee = c.state.assignee ?? null;
+  const result = h('div');
+  const why = canAct ? undefined : 'only a supervisor may do this';
+  const send = async (body) => {
+    result.replaceChildren();
+    try {
+      const r = await api(`/v1/cases/${c.case_id}/commands`, { method: 'POST', body });
+      result.replaceChildren(message('notice', `${body.command} sent (decision ${r.decisionId}); the case updates live.`));
+      setTimeout(reload, 500);
+    } catch (err) {
+      if (err.body?.code === 'SUPERVISOR.ASSIGNED_TO_OTHER') banner.replaceChildren(assigneeWarning(err.body.assignee));
+      result.replaceChildren(message('error', err.message));
+    }
+  };
+  const to = h('input', { id: 'reassign-to', placeholder: 'username', 'aria-label': 'reassign to (username)', maxlength: 200, disabled: !canAct });
+  if (['RESOLVED', 'CLOSED'].includes(c.status)) return h('section', { class: 'card', id: 'assignment' }, h('h2', {}, 'Assignee'), h('p', { id: 'assignee' }, assignee ?? 'nobody'));
+  return h('section', { class: 'card', id: 'assignment' }, h('h2', {}, 'Assignee'),
+    h('p', { id: 'assignee' }, assignee ? (assignee === me ? `${assignee} (you)` : assignee) : 'nobody yet'),
+    h('div', { class: 'actions' },
+      !assignee || assignee !== me ? h('button', { id: 'claim', class: 'primary', disabled: !canAct, title: why, onclick: () => send({ command: 'claim' }) }, 'Claim') : null,
+      assignee === me ? h('button', { id: 'release', disabled: !canAct, title: why, onclick: () => send({ command: 'release' }) }, 'Release') : null,
+      assignee && assignee !== me ? h('button', { id: 'reassign-me', disabled: !canAct, title: why, onclick: () => send({ command: 'reassign', to: me }) }, 'Reassign to me') : null),
+    h('div', { class: 'actions' }, to, h('button', { id: 'reassign', disabled: !canAct, title: why, onclick: () => (to.value.trim() ? send({ command: 'reassign', to: to.value.trim() }) : result.replaceChildren(message('error', 'Name who should take it.'))) }, 'Reassign')),
+    result);
+}
+
 async function showCase(caseId) {
   const root = h('div', {}, h('p', { class: 'muted' }, 'Loading case…'));
   app.replaceChildren(root);
@@ -381,9 +596,12 @@ async function showCase(caseId) {
     const ticket = c.ticket;
     const totals = c.trace.reduce((t, r) => ({ tokens: t.tokens + (r.input_tokens ?? 0) + (r.output_tokens ?? 0), cost: t.cost + (r.cost_usd ?? 0) }), { tokens: 0, cost: 0 });
     const lastOutcome = c.outcomes.at(-1);
+    const assignee = c.state.assignee;
+    const banner = h('div', {}, assignee && assignee !== state.me.userId ? assigneeWarning(assignee) : null);
     root.replaceChildren(
       h('p', {}, h('a', { href: '#/inbox' }, '← Inbox')),
       h('h1', {}, ticket.subject, ' ', statusBadge(c.status, 'case-status')),
+      banner,
       h('div', { class: 'grid' },
         h('div', {},
           h('section', { class: 'card', id: 'ticket' }, h('h2', {}, 'Ticket'),
@@ -406,6 +624,7 @@ async function showCase(caseId) {
                   row.kind === 'result' ? feedbackControls(c.case_id, { kind: 'step', ref: row.id }, reload) : null),
                 row.kind === 'dispatch' ? null : traceBody(row)))))),
         h('div', {},
+          assignmentPanel(c, reload, banner),
           actionPanel(c, reload),
           h('section', { class: 'card', id: 'outcome' }, h('h2', {}, 'Outcome'),
             lastOutcome ? h('p', {}, statusBadge(lastOutcome.status), ` run ${lastOutcome.run} · ${fmtTime(lastOutcome.at)}`) : h('p', { class: 'muted' }, 'none yet'),
@@ -420,7 +639,17 @@ async function showCase(caseId) {
           h('section', { class: 'card', id: 'feedback-list' }, h('h2', {}, 'Feedback'),
             c.feedback.length ? h('ul', {}, ...c.feedback.map((f) => h('li', {}, `${f.rating === 'up' ? '▲' : '▼'} ${f.target_kind}${f.target_ref ? ` ${f.target_ref}` : ''} by ${f.actor_id}${f.comment ? `: ${f.comment}` : ''}`))) : h('p', { class: 'muted' }, 'none')))));
   };
-  state.view = { name: 'case', caseId, reload };
+  const step = (delta) => {
+    const i = (state.queue ?? []).indexOf(caseId);
+    const next = i < 0 ? undefined : state.queue[i + delta];
+    if (next) location.hash = `#/case/${next}`;
+  };
+  const click = (id) => () => { const el = document.getElementById(id); if (el && !el.disabled) el.click(); };
+  state.view = { name: 'case', caseId, reload, keys: {
+    j: () => step(1), k: () => step(-1), c: click('claim'),
+    a: () => { const tool = document.getElementById('approval-tool')?.textContent; if (tool && window.confirm(`Approve ${tool}? It runs exactly the held call.`)) click('approve')(); },
+    r: () => document.getElementById('reject-reason')?.focus(), u: () => { location.hash = '#/inbox'; },
+  } };
   await reload();
 }
 

@@ -8,6 +8,7 @@ import { ProcedureSet } from '@switchboard/procedures';
 import { createPool, outboxGauges, OutboxLeasePublisher, OutboxRelay, runMigrations, storeMigrationsDir } from '@switchboard/store';
 import type { TenantRegistry } from '@switchboard/tenancy';
 import { CasesController } from './api/cases.controller';
+import { ViewsController } from './api/views.controller';
 import { ConsoleController } from './api/console.controller';
 import { HelpdeskController } from './api/helpdesk.controller';
 import { MetricsController } from './api/metrics.controller';
@@ -31,6 +32,7 @@ import { SupervisorMetrics } from './console/metrics.service';
 import { GatewayAdminPort } from './gateway/gateway-admin.port';
 import { HttpGatewayAdminAdapter } from './gateway/http.adapter';
 import { HelpdeskConsoleService } from './helpdesk/helpdesk-console.service';
+import { InboxRepository } from './inbox/inbox.repository';
 import { supervisorAppPath } from './paths';
 import { RetentionService } from './retention/retention.service';
 import type { Policy } from './policy/policy.schema';
@@ -126,7 +128,7 @@ export class SupervisorModule {
     const logger = new JsonLogger('pg');
     return {
       module: SupervisorModule,
-      controllers: [HealthController, AuthController, CasesController, ConsoleController, MetricsController, ProceduresController, QuarantineController, HelpdeskController],
+      controllers: [HealthController, AuthController, CasesController, ConsoleController, MetricsController, ProceduresController, QuarantineController, HelpdeskController, ViewsController],
       providers: [
         { provide: SUPERVISOR_CONFIG, useValue: config },
         { provide: SUPERVISOR_POLICY, useValue: policy },
@@ -135,6 +137,7 @@ export class SupervisorModule {
         { provide: Pool, useFactory: () => createPool(config, (error) => logger.error('idle pg client error', { error: describeError(error) })) },
         { provide: KafkaBus, useFactory: () => new KafkaBus(config, 'supervisor') },
         { provide: CaseRepository, useFactory: (pool: Pool) => new CaseRepository(pool), inject: [Pool] },
+        { provide: InboxRepository, useFactory: (pool: Pool) => new InboxRepository(pool), inject: [Pool] },
         { provide: TaskTokenIssuer, useFactory: () => new TaskTokenIssuer(config.GATEWAY_TOKEN_SECRET) },
         {
           provide: GatewayAdminPort,
@@ -203,7 +206,8 @@ export class SupervisorModule {
         {
           provide: ConsoleService,
           useFactory: (pool: Pool, cases: CaseRepository, repo: ConsoleRepository, bus: KafkaBus, metrics: SupervisorMetrics, commands: CommandSignatures) =>
-            new ConsoleService(pool, cases, repo, bus, commands, (command) => metrics.countDecision(command)),
+            new ConsoleService(pool, cases, repo, bus, commands, (command) => metrics.countDecision(command),
+              (userId) => config.SUPERVISOR_CONSOLE_USERS.some((u) => u.username === userId && u.role === 'supervisor')),
           inject: [Pool, CaseRepository, ConsoleRepository, KafkaBus, SupervisorMetrics, CommandSignatures],
         },
         {

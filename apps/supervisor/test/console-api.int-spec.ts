@@ -15,9 +15,9 @@ import { SUPERVISOR_TOPICS } from '../src/supervisor.handler';
 jest.setTimeout(90_000);
 
 const run = runId();
-const T = { approve: `cap-approve-${run}`, low: `cap-low-${run}`, happy: `cap-happy-${run}` };
+const T = { approve: `cap-approve-${run}`, low: `cap-low-${run}`, happy: `cap-happy-${run}`, search: `cap-search-${run}`, assign: `cap-assign-${run}`, race: `cap-race-${run}` };
 const policy = PolicySchema.parse({ version: 1, defaultMode: 'autonomous', retry: { maxAttempts: 3, baseMs: 200, factor: 2 }, budgets: { stepTimeoutMs: 30_000 } });
-const USERS = { ana: { password: 'ana-correct-horse-1', role: 'supervisor' }, vic: { password: 'vic-battery-staple-2', role: 'viewer' } } as const;
+const USERS = { ana: { password: 'ana-correct-horse-1', role: 'supervisor' }, vic: { password: 'vic-battery-staple-2', role: 'viewer' }, bob: { password: 'bob-tr0ub4dor-3', role: 'supervisor' } } as const;
 const API_ACTOR = `api-key:${createHash('sha256').update(API_KEY).digest('hex').slice(0, 12)}`;
 const XRW = { 'X-Requested-With': 'test' };
 
@@ -30,15 +30,16 @@ const agents = new ScriptedAgents(BROKERS, `cap-agents-${run}`);
 const gateway = new FakeGatewayAdmin();
 const db = new Db();
 const cookies: Record<string, string> = {};
-const cases: Record<'held' | 'escalated' | 'resolved', string> = { held: '', escalated: '', resolved: '' };
+const cases: Record<'held' | 'escalated' | 'resolved' | 'search' | 'assign' | 'race', string> = { held: '', escalated: '', resolved: '', search: '', assign: '', race: '' };
+const REQUESTER = `dana.${run}@initech.example`;
 const approvalId = `apr_cap_${run}`;
 
-type Who = 'ana' | 'vic' | 'key' | 'anon';
+type Who = 'ana' | 'vic' | 'bob' | 'key' | 'anon';
 async function call(who: Who, path: string, init: RequestInit & { csrf?: boolean } = {}): Promise<Response> {
   const headers: Record<string, string> = { 'Content-Type': 'application/json', ...(init.headers as Record<string, string>) };
   if (who === 'key') headers.Authorization = `Bearer ${API_KEY}`;
-  if (who === 'ana' || who === 'vic') headers.Cookie = cookies[who]!;
-  if ((who === 'ana' || who === 'vic' || who === 'anon') && init.method && init.method !== 'GET' && init.csrf !== false) Object.assign(headers, XRW);
+  if (who === 'ana' || who === 'vic' || who === 'bob') headers.Cookie = cookies[who]!;
+  if ((who === 'ana' || who === 'vic' || who === 'bob' || who === 'anon') && init.method && init.method !== 'GET' && init.csrf !== false) Object.assign(headers, XRW);
   return fetch(`${baseUrl}${path}`, { ...init, headers, redirect: 'manual' });
 }
 const json = async (res: Response) => (await res.json()) as any;
@@ -47,9 +48,9 @@ async function login(username: string, password: string, headers: Record<string,
   return fetch(`${baseUrl}/v1/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify({ username, password }) });
 }
 
-async function start(tenant: string, script: Script): Promise<string> {
+async function start(tenant: string, script: Script, over: Parameters<typeof ticketFor>[2] = {}): Promise<string> {
   agents.script(tenant, script);
-  const ticket = ticketFor(tenant);
+  const ticket = ticketFor(tenant, undefined, over);
   await agents.publishTicket(ticket);
   return caseOf(ticket);
 }
@@ -73,7 +74,14 @@ beforeAll(async () => {
     start(T.low, { ...HAPPY, triage: () => happy.triage({ confidence: 0.5 }), resolver: () => happy.resolver({ decision: 'escalate', escalationReason: 'needs a human', draftReply: '', actions: [] }) }),
     start(T.happy, HAPPY),
   ]);
-  await Promise.all([settled(cases.held, 'AWAITING_APPROVAL'), settled(cases.escalated, 'ESCALATED'), settled(cases.resolved, 'RESOLVED')]);
+  const escalate: Script = { ...HAPPY, resolver: () => happy.resolver({ decision: 'escalate', escalationReason: 'needs a human', draftReply: '', actions: [] }) };
+  [cases.search, cases.assign, cases.race] = await Promise.all([
+    start(T.search, escalate, { externalId: `SRCH-${run}`, requester: { email: REQUESTER, name: 'Dana Scully' }, subject: `Export stuck (${run})`, body: 'The nightly CSV export has been stuck at 99 percent since Tuesday.' }),
+    start(T.assign, escalate),
+    start(T.race, escalate),
+  ]);
+  await Promise.all([settled(cases.held, 'AWAITING_APPROVAL'), settled(cases.escalated, 'ESCALATED'), settled(cases.resolved, 'RESOLVED'),
+    ...[cases.search, cases.assign, cases.race].map((id) => settled(id, 'ESCALATED'))]);
   for (const [name, u] of Object.entries(USERS)) {
     const res = await login(name, u.password);
     expect(res.status).toBe(200);
@@ -165,6 +173,145 @@ describe('cases', () => {
     expect((await call('anon', `/v1/cases/${cases.held}`)).status).toBe(401);
     expect((await call('ana', '/v1/cases/not-a-case')).status).toBe(400);
     expect((await call('ana', '/v1/cases/case_000000000000000000000000')).status).toBe(404);
+  });
+});
+
+describe('inbox: search, filters and keyset pages', () => {
+  const list = async (who: Who, query: string) => json(await call(who, `/v1/cases?${query}`));
+  const ids = (page: any) => page.cases.map((c: any) => c.case_id);
+
+  it('finds a case by its requester (whole address or a prefix), its ids, subject or body words, and nothing for other words', async () => {
+    expect(ids(await list('ana', `q=${encodeURIComponent(REQUESTER)}`))).toEqual([cases.search]);
+    expect(ids(await list('vic', `q=dana.${run}`))).toEqual([cases.search]);
+    expect(ids(await list('key', `q=${encodeURIComponent(`SRCH-${run}`)}`))).toEqual([cases.search]);
+    expect(ids(await list('ana', `q=${cases.search}`))).toEqual([cases.search]);
+    expect(ids(await list('ana', `q=${encodeURIComponent(`nightly csv ${run}`)}`))).toEqual([cases.search]);
+    expect(ids(await list('ana', `q=scully&tenant=${T.search}`))).toEqual([cases.search]);
+    expect(ids(await list('ana', `q=${encodeURIComponent(`needs a human scully ${run}`)}`))).toEqual([cases.search]);
+    const first = (await list('ana', `q=${encodeURIComponent(REQUESTER)}`)).cases[0];
+    expect(first).toMatchObject({ requester: REQUESTER, subject: `Export stuck (${run})`, tenant_id: T.search, assignee: null, priority: 'normal', urgency: 1 });
+    expect(ids(await list('ana', `q=${encodeURIComponent(`nightly ${run} zebra`)}`))).toEqual([]);
+    // Words a tsquery would read as operators are dropped; the rest is quoted: hostile input is just text.
+    for (const q of ["'); DROP TABLE supervisor.cases; --", '!(a|b) & c:*', '\\', '<->']) expect((await call('ana', `/v1/cases?q=${encodeURIComponent(q)}`)).status).toBe(200);
+    expect(ids(await list('ana', `q=low_confidence&tenant=${T.low}`))).toEqual([cases.escalated]);
+  });
+
+  it('pages in queue order with an opaque cursor: the pages put together are the first page of the same size', async () => {
+    const whole = await list('ana', 'limit=6');
+    expect(whole.cases).toHaveLength(6);
+    const paged: string[] = [];
+    let cursor: string | null = null;
+    for (let i = 0; i < 3; i++) {
+      const page: any = await list('ana', `limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(page.cases).toHaveLength(2);
+      paged.push(...ids(page));
+      cursor = page.nextCursor;
+      expect(cursor).toEqual(expect.stringMatching(/^[A-Za-z0-9_-]+$/));
+    }
+    expect(paged).toEqual(ids(whole));
+    const urgencies = whole.cases.map((c: any) => c.urgency);
+    expect([...urgencies].sort((a: number, b: number) => b - a)).toEqual(urgencies);
+    expect((await list('ana', `tenant=${T.search}&limit=1`)).nextCursor).toBeNull();
+  });
+
+  it('narrows to given ids within the query (live updates), and refuses bad paging and search input with 400', async () => {
+    expect(ids(await list('ana', `ids=${cases.held},${cases.resolved},${cases.search}`)).sort()).toEqual([cases.held, cases.search].sort());
+    expect(ids(await list('ana', `ids=${cases.held},${cases.search}&q=${encodeURIComponent(REQUESTER)}`))).toEqual([cases.search]);
+    const forged = Buffer.from(`1:1:${cases.held}' OR 1=1`).toString('base64url');
+    for (const q of ['cursor=garbage', `cursor=${forged}`, 'ids=nope', `ids=${Array.from({ length: 101 }, () => cases.held).join(',')}`, `q=${'x'.repeat(201)}`, `assignee=${'x'.repeat(201)}`, 'ids=']) {
+      const res = await call('ana', `/v1/cases?${q}`);
+      expect(res.status).toBe(400);
+      expect(await json(res)).toMatchObject({ code: 'SUPERVISOR.BAD_REQUEST' });
+    }
+    expect((await call('anon', `/v1/cases?q=${encodeURIComponent(REQUESTER)}`)).status).toBe(401);
+  });
+});
+
+describe('saved views', () => {
+  const put = (who: Who, name: string, body: unknown, extra: { csrf?: boolean } = {}) => call(who, `/v1/views/${encodeURIComponent(name)}`, { method: 'PUT', body: JSON.stringify(body), ...extra });
+
+  it('saves, lists (each user their own), replaces and deletes views; refuses bad names, bad queries and missing CSRF', async () => {
+    expect((await put('ana', `Low confidence ${run}`, { query: { tenant: T.low, q: 'confidence', status: 'ESCALATED' } })).status).toBe(200);
+    expect((await put('ana', `Low confidence ${run}`, { query: { tenant: T.low, assignee: 'me' } })).status).toBe(200);
+    const mine = await json(await call('ana', '/v1/views'));
+    expect(mine.views).toContainEqual(expect.objectContaining({ name: `Low confidence ${run}`, query: { tenant: T.low, assignee: 'me' } }));
+    expect((await json(await call('vic', '/v1/views'))).views.map((v: any) => v.name)).not.toContain(`Low confidence ${run}`);
+
+    for (const [name, body] of [['a/b', { query: {} }], ['x'.repeat(61), { query: {} }], ['ok', { query: { status: 'NOPE' } }], ['ok', { query: { cursor: 'x' } }], ['ok', { query: { q: 1 } }], ['ok', {}], ['ok', { query: {}, extra: 1 }]] as const) {
+      expect((await put('ana', name, body)).status).toBe(400);
+    }
+    expect((await put('ana', 'ok', { query: {} }, { csrf: false })).status).toBe(403);
+    expect((await call('anon', '/v1/views')).status).toBe(401);
+    expect((await call('ana', `/v1/views/${encodeURIComponent(`Low confidence ${run}`)}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await call('ana', `/v1/views/${encodeURIComponent(`Low confidence ${run}`)}`, { method: 'DELETE' })).status).toBe(404);
+  });
+});
+
+describe('assignment', () => {
+  const post = (who: Who, caseId: string, body: unknown) => call(who, `/v1/cases/${caseId}/commands`, { method: 'POST', body: JSON.stringify(body) });
+  const assignee = async (caseId: string) => (await db.caseRow(caseId))!.state.assignee as string | undefined;
+  const row = async (who: Who, caseId: string) => (await json(await call(who, `/v1/cases?ids=${caseId}`))).cases[0];
+
+  it('claim shows in the inbox; a second supervisor\'s claim is refused with who is on it; reassign and release; all in the decision log', async () => {
+    expect((await post('vic', cases.assign, { command: 'claim' })).status).toBe(403);
+    expect((await post('ana', cases.assign, { command: 'release' })).status).toBe(409);
+    expect((await post('ana', cases.assign, { command: 'claim' })).status).toBe(202);
+    await waitFor('ana to be on the case', async () => (await assignee(cases.assign)) === 'ana');
+    expect(await row('vic', cases.assign)).toMatchObject({ assignee: 'ana', status: 'ESCALATED' });
+    expect((await json(await call('ana', `/v1/cases?assignee=me&tenant=${T.assign}`))).cases.map((c: any) => c.case_id)).toEqual([cases.assign]);
+    expect((await json(await call('bob', `/v1/cases?assignee=me&tenant=${T.assign}`))).cases).toEqual([]);
+    expect((await json(await call('bob', `/v1/cases?assignee=none&tenant=${T.assign}`))).cases).toEqual([]);
+    expect((await json(await call('bob', `/v1/cases?assignee=ana&tenant=${T.assign}`))).cases).toHaveLength(1);
+    expect((await json(await call('bob', `/v1/cases?q=ana&tenant=${T.assign}`))).cases).toHaveLength(1);
+
+    const second = await post('bob', cases.assign, { command: 'claim' });
+    expect(second.status).toBe(409);
+    expect(await json(second)).toMatchObject({ code: 'SUPERVISOR.ASSIGNED_TO_OTHER', assignee: 'ana', message: expect.stringContaining('ana is on this case') });
+    expect((await post('ana', cases.assign, { command: 'claim' })).status).toBe(409);
+    expect((await post('bob', cases.assign, { command: 'release' })).status).toBe(409);
+    for (const body of [{ command: 'reassign' }, { command: 'reassign', to: '' }, { command: 'claim', to: 'bob' }]) expect((await post('bob', cases.assign, body)).status).toBe(400);
+    for (const to of ['vic', 'nobody']) {
+      const res = await post('bob', cases.assign, { command: 'reassign', to });
+      expect(res.status).toBe(400);
+      expect(await json(res)).toMatchObject({ code: 'SUPERVISOR.UNKNOWN_ASSIGNEE' });
+    }
+
+    expect((await post('bob', cases.assign, { command: 'reassign', to: 'bob' })).status).toBe(202);
+    await waitFor('bob to be on the case', async () => (await assignee(cases.assign)) === 'bob');
+    expect((await post('bob', cases.assign, { command: 'release' })).status).toBe(202);
+    await waitFor('nobody on the case', async () => (await assignee(cases.assign)) === undefined);
+    expect(await row('ana', cases.assign)).toMatchObject({ assignee: null, status: 'ESCALATED' });
+
+    const { rows } = await db.pool.query('SELECT actor_id, via, command, arguments FROM supervisor.decisions WHERE case_id = $1 ORDER BY id', [cases.assign]);
+    expect(rows).toEqual([
+      { actor_id: 'ana', via: 'session', command: 'claim', arguments: {} },
+      { actor_id: 'bob', via: 'session', command: 'reassign', arguments: { to: 'bob' } },
+      { actor_id: 'bob', via: 'session', command: 'release', arguments: {} },
+    ]);
+    const view = await json(await call('ana', `/v1/cases/${cases.assign}`));
+    expect(view.trace.filter((t: any) => t.kind === 'event' && /assigned$/.test(t.data.event)).map((t: any) => t.data)).toEqual([
+      { event: 'assigned', assignee: 'ana', from: null, how: 'claim', by: 'ana' },
+      { event: 'assigned', assignee: 'bob', from: 'ana', how: 'reassign', by: 'bob' },
+      { event: 'unassigned', assignee: null, from: 'bob', how: 'release', by: 'bob' },
+    ]);
+  });
+
+  it('two claims racing for one case: exactly one supervisor gets it; the other is refused or ignored with the reason', async () => {
+    const [a, b] = await Promise.all([post('ana', cases.race, { command: 'claim' }), post('bob', cases.race, { command: 'claim' })]);
+    await waitFor('someone on the case', async () => (await assignee(cases.race)) !== undefined);
+    const winner = (await assignee(cases.race))!;
+    const loser = winner === 'ana' ? 'bob' : 'ana';
+    const loserStatus = (loser === 'ana' ? a : b).status;
+    expect((winner === 'ana' ? a : b).status).toBe(202);
+    if (loserStatus === 202) {
+      await waitFor('the second claim to be ignored', async () => {
+        const view = await json(await call('ana', `/v1/cases/${cases.race}`));
+        return view.trace.some((t: any) => t.data.event === 'command_ignored' && t.data.by === loser && t.data.why === `assigned to ${winner}`);
+      });
+    } else {
+      expect(loserStatus).toBe(409);
+    }
+    expect(await assignee(cases.race)).toBe(winner);
   });
 });
 
@@ -297,9 +444,10 @@ describe('KPIs and metrics', () => {
     const refund = res.groups.find((g: any) => g.group === 'refund');
     expect(refund).toMatchObject({ approvals: expect.any(Number), approvalTurnaroundSeconds: expect.any(Number) });
     expect(res.escalationReasons).toEqual(expect.arrayContaining([expect.objectContaining({ reason: 'low_confidence' })]));
-    // This suite's escalated case escalated twice: low confidence, then the resolver's own decision after the re-run.
+    // This suite's escalated case escalated twice: low confidence, then the resolver's own decision after the re-run;
+    // the search and assignment cases once each, by the resolver's decision.
     const own = await json(await call('vic', `/v1/kpis?groupBy=none&from=${encodeURIComponent(suiteStart)}`));
-    expect(own.escalationReasons).toEqual([{ reason: 'low_confidence', count: 1 }, { reason: 'resolver_escalated', count: 1 }]);
+    expect(own.escalationReasons).toEqual([{ reason: 'resolver_escalated', count: 4 }, { reason: 'low_confidence', count: 1 }]);
     const byRegion = await json(await call('key', '/v1/kpis?groupBy=region'));
     expect(byRegion.groups.map((g: any) => g.group)).toContain('us-east-1');
     const dash = res.groups.find((g: any) => g.group === 'dashboard_cache');

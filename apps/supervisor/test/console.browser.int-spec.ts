@@ -26,6 +26,8 @@ import { acquireSuiteLock, runId } from './support/harness';
 jest.setTimeout(180_000);
 
 const CHROMIUM = '/usr/bin/chromium';
+// axe-core (npm, devDependency): evaluated in the page through the DevTools protocol, which the console's CSP allows.
+const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const SCREENSHOTS = resolve(__dirname, '..', '..', '..', 'test-output', 'screenshots');
 // Known to work on this machine kind: without the background-networking flags Chromium keeps dialling out.
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -33,7 +35,11 @@ const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-
 // Every intent autonomous, fast retries: the scenario suite's policy.
 const POLICY = readFileSync(join(__dirname, '..', '..', '..', 'test', 'scenarios', 'policies', 'autonomous.yaml'), 'utf8');
 
-const USERS = { supervisor: { username: 'ana', password: 'ana-correct-horse-1' }, viewer: { username: 'vic', password: 'vic-battery-staple-2' } };
+const USERS = {
+  supervisor: { username: 'ana', password: 'ana-correct-horse-1', role: 'supervisor' },
+  viewer: { username: 'vic', password: 'vic-battery-staple-2', role: 'viewer' },
+  second: { username: 'bob', password: 'bob-tr0ub4dor-3', role: 'supervisor' },
+};
 const run = runId();
 let releaseLock: (() => Promise<void>) | undefined;
 let stack: Stack | undefined;
@@ -43,9 +49,9 @@ let browser: Browser | undefined;
 let profileDir: string | undefined;
 let n = 0;
 
-function refundTicket(): TicketEventInput {
+function refundTicket(requester = 'ops@globex.example'): TicketEventInput {
   return {
-    externalId: `CONSOLE-${run}-${++n}`, source: 'api', tenantId: 'globex', region: 'us-east-1', requester: { email: 'ops@globex.example' },
+    externalId: `CONSOLE-${run}-${++n}`, source: 'api', tenantId: 'globex', region: 'us-east-1', requester: { email: requester },
     subject: `Charged twice (${run}-${n})`, body: 'We were charged twice on invoice inv_globex_1001, please refund $150.', receivedAt: new Date().toISOString(),
   };
 }
@@ -57,6 +63,15 @@ async function status(caseId: string): Promise<string | undefined> {
 
 const reaches = (caseId: string, wanted: string[]) =>
   waitFor(`case ${caseId} in ${wanted.join('|')}`, async () => ((s) => (s && wanted.includes(s) ? s : undefined))(await status(caseId)), 90_000);
+
+interface AxeViolation { id: string; impact: string | null; help: string; nodes: Array<{ target: unknown[] }> }
+
+/** WCAG 2.1 A/AA violations axe-core rates serious or critical on the page as it is now. */
+async function seriousViolations(page: Page): Promise<string[]> {
+  await page.evaluate(AXE_SOURCE);
+  const violations = (await page.evaluate(`axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }).then((r) => r.violations)`)) as AxeViolation[];
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => JSON.stringify(n.target)).slice(0, 3).join(', ')})`);
+}
 
 async function signIn(role: keyof typeof USERS): Promise<Page> {
   const context = await browser!.newContext({ viewport: { width: 1400, height: 1000 } });
@@ -76,7 +91,7 @@ beforeAll(async () => {
   releaseLock = await acquireSuiteLock();
   stack = await startStack({ name: `console_${run}`, llm: new ScriptedLlm(scriptedSupportModel()), policyYaml: POLICY });
   await stack.stopSupervisor();
-  const users = await Promise.all(Object.entries(USERS).map(async ([role, u]) => ({ username: u.username, role, passwordHash: await hashPassword(u.password, { N: 1024, r: 8, p: 1 }) })));
+  const users = await Promise.all(Object.values(USERS).map(async (u) => ({ username: u.username, role: u.role, passwordHash: await hashPassword(u.password, { N: 1024, r: 8, p: 1 }) })));
   supervisor = await createSupervisorApp(loadConfig(SupervisorConfigSchema, {
     KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(','), BUS_RETRY_BASE_MS: '200', BUS_NEW_GROUP_START: 'latest', LOG_LEVEL: 'warn',
     DATABASE_URL: TEST_DATABASE_URL, GATEWAY_TOKEN_SECRET: STACK_KEYS.tokenSecret, GATEWAY_ADMIN_KEY: STACK_KEYS.gatewayAdmin, GATEWAY_URL: stack.gatewayUrl,
@@ -220,4 +235,94 @@ it('a viewer sees a new held refund arrive without reloading, but cannot approve
   });
   expect(res.status).toBe(202);
   await reaches(caseId, ['ESCALATED']);
+});
+
+it('search finds a case by its requester; two supervisors on one case: the second sees who claimed it, live, and a claim of theirs is refused', async () => {
+  const requester = `grace.${run}@globex.example`;
+  const caseId = caseIdFor(await stack!.publish(refundTicket(requester)));
+  await reaches(caseId, ['AWAITING_APPROVAL']);
+  const ana = await signIn('supervisor');
+  const bob = await signIn('second');
+
+  // Search by the requester's address: the inbox narrows to that one case (server-side, over every open case).
+  await ana.fill('#inbox-search', requester);
+  await ana.locator('#inbox tbody tr').first().waitFor();
+  await waitFor('the search to narrow the inbox', async () => ((await ana.locator('#inbox tbody tr').count()) === 1 ? true : undefined), 15_000);
+  await expect(ana.locator('#inbox tbody tr').getAttribute('data-case-id')).resolves.toBe(caseId);
+  await expect(ana.locator('#inbox tbody tr').textContent()).resolves.toContain(requester);
+  await ana.screenshot({ path: join(SCREENSHOTS, 'inbox-search.png') });
+
+  // Both open the case while nobody is on it; ana claims it; bob's page shows the warning without a reload.
+  await ana.click(`tr[data-case-id="${caseId}"]`);
+  await bob.goto(`${baseUrl}/console/#/case/${caseId}`);
+  await Promise.all([ana.waitForSelector('#claim'), bob.waitForSelector('#claim')]);
+  await expect(bob.locator('#assignee-warning').count()).resolves.toBe(0);
+  await ana.click('#claim');
+  await ana.locator('#assignee', { hasText: 'ana (you)' }).waitFor({ timeout: 30_000 });
+  await expect(ana.locator('#assignee-warning').count()).resolves.toBe(0);
+  await bob.locator('#assignee-warning', { hasText: 'ana is on this case' }).waitFor({ timeout: 30_000 });
+  await expect(bob.locator('#assignee').textContent()).resolves.toBe('ana');
+
+  // Bob claims anyway: refused (409), with who is on it; nothing recorded for him.
+  await bob.click('#claim');
+  await bob.locator('#assignment .error', { hasText: 'ana is on this case' }).waitFor({ timeout: 10_000 });
+  await bob.screenshot({ path: join(SCREENSHOTS, 'case-claimed-by-another.png'), fullPage: true });
+  const { rows: decisions } = await stack!.db.query('SELECT actor_id, command FROM supervisor.decisions WHERE case_id = $1 ORDER BY id', [caseId]);
+  expect(decisions).toEqual([{ actor_id: 'ana', command: 'claim' }]);
+
+  // The inbox's assignee column says who is on it.
+  await bob.goto(`${baseUrl}/console/#/inbox`);
+  await bob.locator(`tr[data-case-id="${caseId}"] .assignee-cell`, { hasText: 'ana' }).waitFor({ timeout: 15_000 });
+
+  // Leave nothing held.
+  const approvalId = (await stack!.db.query('SELECT state->\'approval\'->>\'approvalId\' AS id FROM supervisor.cases WHERE case_id = $1', [caseId])).rows[0].id as string;
+  const res = await fetch(`${baseUrl}/v1/cases/${caseId}/commands`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${STACK_KEYS.supervisorApi}` }, body: JSON.stringify({ command: 'reject', approvalId, reason: 'test clean-up' }),
+  });
+  expect(res.status).toBe(202);
+  await reaches(caseId, ['ESCALATED']);
+});
+
+it('keyboard only: j/k select a row, c claims it, a approves it (after a confirm); the inbox and case pages have no serious accessibility violations', async () => {
+  const caseId = caseIdFor(await stack!.publish(refundTicket(`kim.${run}@globex.example`)));
+  await reaches(caseId, ['AWAITING_APPROVAL']);
+  const page = await signIn('supervisor');
+  const row = page.locator(`tr[data-case-id="${caseId}"]`);
+  await row.waitFor({ timeout: 15_000 });
+  expect(await seriousViolations(page)).toEqual([]);
+
+  // Move down the queue with j until our case is selected (k goes back up).
+  await page.locator('h1').click();
+  for (let i = 0; i < 60 && (await row.getAttribute('aria-selected')) !== 'true'; i++) await page.keyboard.press('j');
+  await expect(row.getAttribute('aria-selected')).resolves.toBe('true');
+  const ids = await Promise.all((await page.locator('#inbox tbody tr').all()).map((r) => r.getAttribute('data-case-id')));
+  const index = ids.indexOf(caseId);
+  if (index > 0) {
+    await page.keyboard.press('k');
+    await expect(row.getAttribute('aria-selected')).resolves.toBe('false');
+    await expect(page.locator(`tr[data-case-id="${ids[index - 1]}"]`).getAttribute('aria-selected')).resolves.toBe('true');
+    await page.keyboard.press('j');
+  }
+  await expect(row.getAttribute('aria-selected')).resolves.toBe('true');
+
+  // c claims the selected case; the row's assignee cell follows live.
+  await page.keyboard.press('c');
+  await row.locator('.assignee-cell', { hasText: 'ana (you)' }).waitFor({ timeout: 30_000 });
+
+  // o opens it; the case page passes the accessibility check too (approval panel, assignee card, trace).
+  await page.keyboard.press('o');
+  await page.waitForSelector('#approval-panel');
+  await expect(page.locator('#assignee').textContent()).resolves.toBe('ana (you)');
+  expect(await seriousViolations(page)).toEqual([]);
+
+  // a approves, after a confirm that names the held tool.
+  let asked = '';
+  page.once('dialog', (dialog) => { asked = dialog.message(); void dialog.accept(); });
+  await page.keyboard.press('a');
+  await page.locator('#case-status').filter({ hasText: /^(VERIFYING|RESOLVED)$/ }).waitFor({ timeout: 60_000 });
+  expect(asked).toContain('Approve issue_refund');
+  await page.screenshot({ path: join(SCREENSHOTS, 'keyboard-approved.png'), fullPage: true });
+  await reaches(caseId, ['RESOLVED']);
+  const { rows: decisions } = await stack!.db.query('SELECT actor_id, command FROM supervisor.decisions WHERE case_id = $1 ORDER BY id', [caseId]);
+  expect(decisions).toEqual([{ actor_id: 'ana', command: 'claim' }, { actor_id: 'ana', command: 'approve' }]);
 });

@@ -144,6 +144,8 @@ describe('retention and erasure (real Postgres)', () => {
       expect(await sut.erase({ requester: email }, { dryRun: true })).toMatchObject({ dryRun: true, cases: [done, escalated].sort(), inFlight: [{ caseId: inFlight, status: 'RECEIVED' }] });
       expect((await db.pool.query(`SELECT ticket->'requester'->>'email' AS e FROM supervisor.cases WHERE case_id = $1`, [done])).rows[0].e).toBe(email);
 
+      const searchable = async (caseId: string) => (await db.pool.query(`SELECT doc @@ to_tsquery('simple', 'hank:*') AS hit FROM supervisor.case_search WHERE case_id = $1`, [caseId])).rows[0]?.hit;
+      expect(await searchable(done)).toBe(true); // the inbox search document holds the requester until erasure
       const report = await sut.erase({ requester: email });
       expect(report.cases).toEqual([done, escalated].sort());
       expect(report.inFlight).toEqual([{ caseId: inFlight, status: 'RECEIVED' }]);
@@ -161,8 +163,10 @@ describe('retention and erasure (real Postgres)', () => {
         `SELECT (SELECT json_agg(t.data) FROM supervisor.trace t WHERE t.case_id = $1) AS trace, (SELECT json_agg(k.delta) FROM supervisor.checkpoints k WHERE k.case_id = $1) AS checkpoints,
                 (SELECT json_agg(c.ticket) FROM supervisor.cases c WHERE c.case_id = ANY($2)) AS tickets,
                 (SELECT json_agg(json_build_array(a.arguments, a.result, a.salt)) FROM gateway.audit_log a WHERE a.case_id = ANY($2)) AS audit,
-                (SELECT json_agg(o.value) FROM outbox o WHERE o.key = ANY($2)) AS outbox`, [done, [done, escalated]])).rows[0]);
+                (SELECT json_agg(o.value) FROM outbox o WHERE o.key = ANY($2)) AS outbox,
+                (SELECT json_agg(s.doc::text) FROM supervisor.case_search s WHERE s.case_id = ANY($2)) AS search`, [done, [done, escalated]])).rows[0]);
       expect(everything).not.toMatch(/hank/i);
+      expect(await searchable(done)).toBe(false);
       expect(await db.count('trace', done)).toBeGreaterThan(0); // rows stay for token and cost figures, data is gone
       expect(await db.status(inFlight)).toBe('RECEIVED');
       expect((await db.pool.query(`SELECT ticket->'requester'->>'email' AS e FROM supervisor.cases WHERE case_id = $1`, [inFlight])).rows[0].e).toBe(email);

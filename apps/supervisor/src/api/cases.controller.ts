@@ -3,20 +3,33 @@ import { CaseIdSchema, CaseStatusSchema } from '@switchboard/contracts';
 import { z } from 'zod';
 import { CurrentActor, RequireSupervisor, type Actor } from '../auth/actor';
 import { ActorGuard } from '../auth/actor.guard';
-import { CaseRepository } from '../case/case.repository';
 import { QUEUE_STATUSES } from '../case/case.types';
 import { ConsoleService, type CommandRequest, type FeedbackRequest } from '../console/console.service';
+import { decodeCursor, searchOf } from '../inbox/inbox.query';
+import { InboxRepository, type InboxPage } from '../inbox/inbox.repository';
 import { SupervisorErrorFilter } from './error.filter';
 import { parseBody } from './parse';
 
 const label = z.string().min(1).max(200);
-const ListQuerySchema = z.object({
+const cursor = z.string().max(200).transform((raw, ctx) => decodeCursor(raw) ?? (ctx.addIssue({ code: 'custom', message: 'not a cursor this API handed out (use nextCursor of the previous page)' }), z.NEVER));
+
+/** The inbox filters a saved view may hold (everything but paging). */
+export const InboxFilterSchema = z.object({
   status: z.string().optional().transform((s) => (s ? s.split(',') : [...QUEUE_STATUSES])).pipe(z.array(CaseStatusSchema)),
-  limit: z.coerce.number().int().positive().max(500).default(100),
   tenant: label.optional(),
   intent: label.optional(),
   region: label.optional(),
   reason: label.optional(),
+  /** `me`, `none` (unassigned) or a user id. */
+  assignee: label.optional(),
+  /** Words (prefix matches over subject, body, requester, tenant, tools, escalation, assignee, ids) or an exact case / ticket id. */
+  q: z.string().trim().max(200).optional(),
+}).strict();
+
+const ListQuerySchema = InboxFilterSchema.extend({
+  limit: z.coerce.number().int().positive().max(500).default(100),
+  cursor: cursor.optional(),
+  ids: z.string().max(3100).transform((s) => s.split(',')).pipe(z.array(CaseIdSchema).min(1).max(100)).optional(),
 }).strict();
 
 const approvalId = z.string().min(1).max(200);
@@ -26,6 +39,9 @@ const CommandBodySchema = z.discriminatedUnion('command', [
   z.object({ command: z.literal('take_over') }).strict(),
   z.object({ command: z.literal('close'), note: z.string().max(4000).optional() }).strict(),
   z.object({ command: z.literal('rerun'), hint: z.string().max(4000).optional() }).strict(),
+  z.object({ command: z.literal('claim') }).strict(),
+  z.object({ command: z.literal('release') }).strict(),
+  z.object({ command: z.literal('reassign'), to: label }).strict(),
 ]);
 const NoActorInBody = z.custom((v) => !(v && typeof v === 'object' && 'by' in v), { message: '`by` is taken from your session or API key; remove it from the body' });
 
@@ -47,13 +63,20 @@ const FeedbackBodySchema = z.object({
 @UseGuards(ActorGuard)
 @UseFilters(SupervisorErrorFilter)
 export class CasesController {
-  constructor(@Inject(CaseRepository) private readonly cases: CaseRepository, @Inject(ConsoleService) private readonly console: ConsoleService) {}
+  constructor(@Inject(InboxRepository) private readonly inbox: InboxRepository, @Inject(ConsoleService) private readonly console: ConsoleService) {}
 
-  /** The inbox. Default: the human queue (ESCALATED, AWAITING_APPROVAL, FAILED); filters tenant, intent, region, reason. */
+  /**
+   * The inbox, one page in queue order (most urgent, then most recently changed); `nextCursor` fetches the next.
+   * Default: the human queue (ESCALATED, AWAITING_APPROVAL, FAILED). `ids` narrows to given cases (live updates).
+   */
   @Get()
-  async list(@Query() query: unknown): Promise<{ cases: Array<Record<string, unknown>> }> {
-    const { status, limit, ...filters } = parseBody(ListQuerySchema, query);
-    return { cases: await this.cases.list(status, limit, filters) };
+  list(@Query() query: unknown, @CurrentActor() actor: Actor): Promise<InboxPage> {
+    const { status, limit, q, assignee, cursor: after, ids, tenant, intent, region, reason } = parseBody(ListQuerySchema, query);
+    return this.inbox.page({
+      statuses: status, limit, tenant, intent, region, reason, ids, after,
+      ...(q ? { search: searchOf(q) } : {}),
+      ...(assignee ? { assignee: assignee === 'me' ? actor.userId : assignee === 'none' ? null : assignee } : {}),
+    });
   }
 
   /** Case, ticket, context, transitions, trace, outcomes, handoff packet, decisions and feedback. */

@@ -1,12 +1,15 @@
 import { Catch, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Response } from 'express';
-import { CaseNotFoundError, CommandConflictError } from '../console/console.service';
+import { AssignedToOtherError, CaseNotFoundError, CommandConflictError, UnknownAssigneeError } from '../console/console.service';
+
+type DomainError = CaseNotFoundError | CommandConflictError | AssignedToOtherError | UnknownAssigneeError;
 
 /** The HTTP edge of the console's domain errors (domain code never throws HTTP exceptions). */
-@Catch(CaseNotFoundError, CommandConflictError)
+@Catch(CaseNotFoundError, CommandConflictError, AssignedToOtherError, UnknownAssigneeError)
 export class SupervisorErrorFilter implements ExceptionFilter {
-  catch(error: CaseNotFoundError | CommandConflictError, host: ArgumentsHost): void {
-    const status = error instanceof CaseNotFoundError ? 404 : 409;
-    host.switchToHttp().getResponse<Response>().status(status).json({ statusCode: status, code: error.code, message: error.message });
+  catch(error: DomainError, host: ArgumentsHost): void {
+    const status = error instanceof CaseNotFoundError ? 404 : error instanceof UnknownAssigneeError ? 400 : 409;
+    const extra = error instanceof AssignedToOtherError ? { assignee: error.assignee } : {};
+    host.switchToHttp().getResponse<Response>().status(status).json({ statusCode: status, code: error.code, message: error.message, ...extra });
   }
 }

@@ -10,8 +10,9 @@ import { ConsoleController } from './console.controller';
 import { HelpdeskController } from './helpdesk.controller';
 import { MetricsController } from './metrics.controller';
 import { QuarantineController } from './quarantine.controller';
+import { ViewsController } from './views.controller';
 
-const CONTROLLERS = [HealthController, AuthController, CasesController, ConsoleController, MetricsController, QuarantineController, HelpdeskController];
+const CONTROLLERS = [HealthController, AuthController, CasesController, ConsoleController, MetricsController, QuarantineController, HelpdeskController, ViewsController];
 
 /** Every route the controllers register, as `METHOD /path` with OpenAPI-style `{params}`. */
 function registeredRoutes(): string[] {

@@ -375,6 +375,50 @@ describe('case machine', () => {
     });
   });
 
+  describe('assignment', () => {
+    const bob = { userId: 'bob', role: 'supervisor' as const };
+    const events = (sut: Run) => sut.last.trace.filter((t) => t.kind === 'event').map((t) => t.data);
+
+    it('claim, a second claim ignored, release by the assignee only, reassign; no status change and no message', () => {
+      const sut = new Run(policyOf()).toResolving();
+      sut.apply(cmd({ command: 'take_over', by }));
+      expect(sut.state).toMatchObject({ status: 'ESCALATED', assignee: 'ana' });
+
+      const held = new Run(policyOf()).toResolving();
+      held.apply(cmd({ command: 'claim', by }));
+      expect(held.state).toMatchObject({ status: 'RESOLVING', assignee: 'ana' });
+      expect(held.last.emit).toEqual([]);
+      expect(events(held)).toEqual([{ event: 'assigned', assignee: 'ana', from: null, how: 'claim', by: 'ana' }]);
+
+      held.apply(cmd({ command: 'claim', by: bob }, 'cmd-claim-2'));
+      expect(held.state.assignee).toBe('ana');
+      expect(events(held)).toEqual([{ event: 'command_ignored', command: 'claim', by: 'bob', why: 'assigned to ana' }]);
+      held.apply(cmd({ command: 'release', by: bob }, 'cmd-release-bob'));
+      expect(held.state.assignee).toBe('ana');
+
+      held.apply(cmd({ command: 'reassign', by: bob, to: 'bob' }));
+      expect(held.state.assignee).toBe('bob');
+      expect(events(held)).toEqual([{ event: 'assigned', assignee: 'bob', from: 'ana', how: 'reassign', by: 'bob' }]);
+      held.apply(cmd({ command: 'release', by: bob }));
+      expect(held.state.assignee).toBeUndefined();
+      expect(held.state.status).toBe('RESOLVING');
+      expect(events(held)).toEqual([{ event: 'unassigned', assignee: null, from: 'bob', how: 'release', by: 'bob' }]);
+    });
+
+    it('keeps the escalation\'s assignee (helpdesk routing) in step, and the assignee across a re-run', () => {
+      const sut = new Run(policyOf());
+      sut.apply(cmd({ command: 'take_over', by }));
+      sut.apply(cmd({ command: 'reassign', by, to: 'bob' }));
+      expect(sut.state.escalation!.assignee).toBe('bob');
+      sut.apply(cmd({ command: 'rerun', by }));
+      expect(sut.state.escalation).toBeUndefined();
+      expect(sut.state.assignee).toBe('bob');
+      sut.apply(cmd({ command: 'close', by }));
+      sut.apply(cmd({ command: 'claim', by }, 'cmd-claim-closed'));
+      expect(sut.state.assignee).toBe('bob');
+    });
+  });
+
   it('keeps checkpoints bounded: the delta at step 50 is no bigger than early ones', () => {
     const sut = new Run(policyOf({ budgets: { maxIterations: 1000, maxRepeatedFailures: 1000, maxToolErrors: 1000, maxTokens: 10_000_000, maxCostUsd: 1000 } })).toResolving();
     const core = (s: CaseState) => {

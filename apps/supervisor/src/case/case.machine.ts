@@ -217,11 +217,24 @@ class Machine {
         return this.dispatch('resolver', { status: 'RESOLVING', reason: `${s.approval.tool} approved by ${by}` });
       }
       case 'take_over':
+        s.assignee = by;
         if (s.status === 'ESCALATED') {
           s.escalation = { ...s.escalation!, assignee: by };
           return this.note('assigned', { assignee: by });
         }
         return this.escalate(`taken over by ${by}`, 'take_over', by);
+      // The console checks these before sending; the machine decides again on the state the command finds, so of two
+      // claims racing for one case the second is ignored, not applied.
+      case 'claim':
+        if (s.assignee && s.assignee !== by) return ignore(`assigned to ${s.assignee}`);
+        if (s.assignee === by) return ignore(`already assigned to ${by}`);
+        return this.assign(by, 'claim', by);
+      case 'release':
+        if (s.assignee !== by) return ignore(s.assignee ? `assigned to ${s.assignee}, not ${by}` : 'not assigned');
+        return this.assign(undefined, 'release', by);
+      case 'reassign':
+        if (s.assignee === command.to) return ignore(`already assigned to ${command.to}`);
+        return this.assign(command.to, 'reassign', by);
       case 'close': {
         s.outstanding = undefined;
         s.retry = undefined;
@@ -515,6 +528,18 @@ class Machine {
 
   private terminal(): boolean {
     return TERMINAL_STATUSES.includes(this.s.status);
+  }
+
+  private assign(assignee: string | undefined, how: 'claim' | 'release' | 'reassign', by: string): void {
+    const s = this.s;
+    const from = s.assignee ?? null;
+    if (assignee) s.assignee = assignee;
+    else delete s.assignee;
+    if (s.escalation) {
+      const { assignee: _previous, ...escalation } = s.escalation;
+      s.escalation = assignee ? { ...escalation, assignee } : escalation;
+    }
+    this.note(assignee ? 'assigned' : 'unassigned', { assignee: assignee ?? null, from, how, by });
   }
 
   private note(event: string, data: Record<string, unknown>): void {

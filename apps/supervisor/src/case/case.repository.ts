@@ -1,5 +1,4 @@
 import type { Pool, PoolClient } from 'pg';
-import type { CaseStatus } from '@switchboard/contracts';
 import { SwitchboardError } from '@switchboard/observability';
 import { dueAt } from './case.machine';
 import type { PreparedOutbox } from '@switchboard/store';
@@ -168,31 +167,4 @@ export class CaseRepository {
     ]);
     return { ...rows[0], transitions: transitions.rows, trace: trace.rows, outcomes: outcomes.rows, checkpoints: checkpoints.rows[0].n };
   }
-
-  /**
-   * The inbox: cases in `statuses`, optionally filtered, most urgent priority first, then most recently changed.
-   * `reason` matches the escalation breaker exactly or a substring of the escalation reason.
-   */
-  async list(statuses: readonly CaseStatus[], limit: number, filters: CaseListFilters = {}): Promise<Array<Record<string, unknown>>> {
-    const reasonLike = filters.reason ? `%${filters.reason.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
-    const { rows } = await this.pool.query(
-      `SELECT case_id, tenant_id, region, status, mode, intent, state->'escalation' AS escalation, state->'approval' AS approval, state->'helpdesk' AS helpdesk,
-              ticket->>'subject' AS subject, priority, created_at, updated_at
-         FROM (SELECT *, COALESCE(context->'triage'->>'priority', ticket->>'priority', 'normal') AS priority FROM supervisor.cases) c
-        WHERE status = ANY($1::text[])
-          AND ($3::text IS NULL OR tenant_id = $3) AND ($4::text IS NULL OR intent = $4) AND ($5::text IS NULL OR region = $5)
-          AND ($6::text IS NULL OR state->'escalation'->>'breaker' = $6 OR state->'escalation'->>'reason' ILIKE $7)
-        ORDER BY CASE priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END, updated_at DESC
-        LIMIT $2`,
-      [statuses, limit, filters.tenant ?? null, filters.intent ?? null, filters.region ?? null, filters.reason ?? null, reasonLike],
-    );
-    return rows;
-  }
-}
-
-export interface CaseListFilters {
-  tenant?: string;
-  intent?: string;
-  region?: string;
-  reason?: string;
 }

@@ -83,6 +83,8 @@ export interface CaseCore {
   outstanding?: OutstandingTask;
   retry?: PendingRetry;
   escalation?: { reason: string; breaker?: string; at: string; assignee?: string };
+  /** Who is on the case (claim / reassign / take over); kept across re-runs, cleared by release. */
+  assignee?: string;
   /** Deliveries to the helpdesk and signals from it (apps/helpdesk); see helpdesk/case-helpdesk.ts. */
   helpdesk?: CaseHelpdesk;
   /** Run whose terminal outcome was emitted (at most one per run). */

@@ -51,6 +51,7 @@ export interface CaseChange {
   tenantId: string;
   intent: string | null;
   region: string;
+  assignee: string | null;
   updatedAt: string;
 }
 
@@ -185,7 +186,7 @@ export class ConsoleRepository {
   /** Cases changed after `since` (by their decision time), oldest first. */
   async changedSince(since: Date, limit: number): Promise<CaseChange[]> {
     const { rows } = await this.pool.query(
-      `SELECT case_id AS "caseId", status, version, tenant_id AS "tenantId", intent, region, updated_at AS "updatedAt"
+      `SELECT case_id AS "caseId", status, version, tenant_id AS "tenantId", intent, region, assignee, updated_at AS "updatedAt"
          FROM supervisor.cases WHERE updated_at > $1 ORDER BY updated_at LIMIT $2`,
       [since, limit],
     );

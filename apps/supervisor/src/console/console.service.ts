@@ -25,6 +25,20 @@ export class CommandConflictError extends SwitchboardError {
   }
 }
 
+/** A claim on a case someone else is on: the console shows who, and offers to reassign it instead. */
+export class AssignedToOtherError extends SwitchboardError {
+  constructor(readonly assignee: string) {
+    super('SUPERVISOR.ASSIGNED_TO_OTHER', 'user', `${assignee} is on this case; reassign it to take it over`);
+  }
+}
+
+/** A reassign to someone who is not a console supervisor (a viewer or an unknown name). */
+export class UnknownAssigneeError extends SwitchboardError {
+  constructor(to: string) {
+    super('SUPERVISOR.UNKNOWN_ASSIGNEE', 'user', `${to} is not a console user with role supervisor`);
+  }
+}
+
 export interface FeedbackRequest {
   target: { kind: 'step' | 'outcome' | 'note'; ref?: string | undefined };
   rating: 'up' | 'down';
@@ -59,6 +73,8 @@ export class ConsoleService {
     private readonly bus: KafkaBus,
     private readonly signatures: CommandSignatures,
     private readonly onDecision: (command: string) => void = () => undefined,
+    /** Who a case may be reassigned to (the console's supervisors). */
+    private readonly assignable: (userId: string) => boolean = () => true,
   ) {}
 
   async caseView(caseId: string): Promise<Record<string, unknown>> {
@@ -82,6 +98,7 @@ export class ConsoleService {
     if (request.command === 'rerun' && s.status !== 'ESCALATED' && s.status !== 'FAILED') {
       throw new CommandConflictError(`only an escalated or failed case can be re-run (status ${s.status})`);
     }
+    this.checkAssignment(request, s.assignee, actor.userId);
     const command = { ...request, by: { userId: actor.userId, role: actor.role } } as SupervisorCommand;
     const envelope = this.bus.envelope('supervisor.commands', command, {
       caseId, tenantId: s.tenantId, region: s.region, correlationId: s.correlationId, causationId: null,
@@ -97,6 +114,21 @@ export class ConsoleService {
     this.onDecision(name);
     this.logger.info('supervisor command sent', { command: name, by: actor.userId, via: actor.via, messageId: envelope.id });
     return { messageId: envelope.id, decisionId };
+  }
+
+  /** Claim / release / reassign as the case is now; the machine checks again on the state the command finds. */
+  private checkAssignment(request: CommandRequest, assignee: string | undefined, me: string): void {
+    if (request.command === 'claim') {
+      if (assignee && assignee !== me) throw new AssignedToOtherError(assignee);
+      if (assignee === me) throw new CommandConflictError('this case is already assigned to you');
+    }
+    if (request.command === 'release' && assignee !== me) {
+      throw new CommandConflictError(assignee ? `this case is assigned to ${assignee}, not to you; reassign it instead` : 'this case is not assigned');
+    }
+    if (request.command === 'reassign') {
+      if (!this.assignable(request.to)) throw new UnknownAssigneeError(request.to);
+      if (assignee === request.to) throw new CommandConflictError(`this case is already assigned to ${request.to}`);
+    }
   }
 
   async feedback(caseId: string, request: FeedbackRequest, actor: Actor): Promise<{ id: string; at: string }> {

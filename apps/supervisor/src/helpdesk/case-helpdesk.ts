@@ -28,7 +28,7 @@ export function applyHelpdeskEvent(s: CaseState, event: HelpdeskCaseEvent, trace
     }
     case 'customer_replied': {
       h.customerReplies++;
-      const routedTo = s.status === 'ESCALATED' ? (s.escalation?.assignee ?? 'the escalation group (unassigned)') : 'the helpdesk (not sent to the agents)';
+      const routedTo = s.status === 'ESCALATED' ? (s.assignee ?? s.escalation?.assignee ?? 'the escalation group (unassigned)') : 'the helpdesk (not sent to the agents)';
       const excerpt = signal.comment.body.slice(0, 500);
       h.lastCustomerReply = { at: signal.at, excerpt, routedTo };
       trace.push({ kind: 'event', data: { event: 'customer_replied', ...base, routedTo, excerpt, author: signal.comment.author ?? null } });

@@ -13,6 +13,10 @@ export const SupervisorCommandSchema = z.discriminatedUnion('command', [
   z.object({ command: z.literal('take_over'), by: ActorSchema }),
   z.object({ command: z.literal('close'), by: ActorSchema, note: z.string().max(4000).optional() }),
   z.object({ command: z.literal('rerun'), by: ActorSchema, hint: z.string().max(4000).optional() }),
+  /** Assignment (no status change): claim an unassigned case, release one's own, reassign to a named user. */
+  z.object({ command: z.literal('claim'), by: ActorSchema }),
+  z.object({ command: z.literal('release'), by: ActorSchema }),
+  z.object({ command: z.literal('reassign'), by: ActorSchema, to: z.string().min(1).max(200) }),
 ]);
 export type SupervisorCommand = z.infer<typeof SupervisorCommandSchema>;
 
