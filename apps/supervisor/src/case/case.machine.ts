@@ -18,6 +18,7 @@ const MAX_FINDINGS = 16;
 const MAX_TRIED = 20;
 const MAX_FAILURE_SIGNATURES = 20;
 const MAX_APPROVALS = 10;
+const MAX_MODELS = 8;
 
 /** decide() met a state it cannot be in: a bug. The handler turns it into a FAILED case after the bus retries. */
 export class CaseInvariantError extends SwitchboardError {
@@ -568,6 +569,8 @@ class Machine {
     c.tokens += result.usage.inputTokens + result.usage.outputTokens;
     c.costUsd = Math.round((c.costUsd + result.usage.costUsd) * 1e6) / 1e6;
     c.toolErrors += result.toolErrors;
+    const models = (result.usage.models ?? []).filter((m) => !this.s.models?.includes(m));
+    if (models.length > 0) this.s.models = [...(this.s.models ?? []), ...models].slice(0, MAX_MODELS);
   }
 
   private iso(): string {

@@ -83,6 +83,8 @@ export interface CaseCore {
   /** Failure signature → occurrences (agent errors and failing tool calls), for the repeated-failure breaker. */
   failureCounts: Record<string, number>;
   counters: CaseCounters;
+  /** The models that answered the case's LLM calls, as the agents report them (capped). */
+  models?: string[];
   outstanding?: OutstandingTask;
   retry?: PendingRetry;
   escalation?: { reason: string; breaker?: string; at: string; assignee?: string };
