@@ -11,6 +11,7 @@ import { CasesController } from './api/cases.controller';
 import { ConsoleController } from './api/console.controller';
 import { HelpdeskController } from './api/helpdesk.controller';
 import { MetricsController } from './api/metrics.controller';
+import { OutcomesController } from './api/outcomes.controller';
 import { ProceduresController } from './api/procedures.controller';
 import { QuarantineController } from './api/quarantine.controller';
 import { ActorGuard } from './auth/actor.guard';
@@ -31,6 +32,8 @@ import { SupervisorMetrics } from './console/metrics.service';
 import { GatewayAdminPort } from './gateway/gateway-admin.port';
 import { HttpGatewayAdminAdapter } from './gateway/http.adapter';
 import { HelpdeskConsoleService } from './helpdesk/helpdesk-console.service';
+import { OutcomesRepository } from './outcomes/outcomes.repository';
+import { OutcomesService } from './outcomes/outcomes.service';
 import { supervisorAppPath } from './paths';
 import { RetentionService } from './retention/retention.service';
 import type { Policy } from './policy/policy.schema';
@@ -126,7 +129,7 @@ export class SupervisorModule {
     const logger = new JsonLogger('pg');
     return {
       module: SupervisorModule,
-      controllers: [HealthController, AuthController, CasesController, ConsoleController, MetricsController, ProceduresController, QuarantineController, HelpdeskController],
+      controllers: [HealthController, AuthController, CasesController, ConsoleController, MetricsController, ProceduresController, QuarantineController, HelpdeskController, OutcomesController],
       providers: [
         { provide: SUPERVISOR_CONFIG, useValue: config },
         { provide: SUPERVISOR_POLICY, useValue: policy },
@@ -190,15 +193,17 @@ export class SupervisorModule {
         },
         ActorGuard,
         { provide: ConsoleRepository, useFactory: (pool: Pool) => new ConsoleRepository(pool), inject: [Pool] },
+        { provide: OutcomesRepository, useFactory: (pool: Pool) => new OutcomesRepository(pool), inject: [Pool] },
+        { provide: OutcomesService, useFactory: (repo: OutcomesRepository) => new OutcomesService(repo), inject: [OutcomesRepository] },
         { provide: CaseEventsHub, useFactory: (repo: ConsoleRepository) => new CaseEventsHub(repo), inject: [ConsoleRepository] },
         {
           provide: SupervisorMetrics,
-          useFactory: (repo: ConsoleRepository, hub: CaseEventsHub, pool: Pool) => {
-            const metrics = new SupervisorMetrics(repo, config.SUPERVISOR_METRICS_WINDOW_HOURS, () => hub.listeners, config.SUPERVISOR_METRICS_CACHE_SECONDS * 1000);
+          useFactory: (repo: ConsoleRepository, hub: CaseEventsHub, pool: Pool, outcomes: OutcomesRepository) => {
+            const metrics = new SupervisorMetrics(repo, config.SUPERVISOR_METRICS_WINDOW_HOURS, () => hub.listeners, config.SUPERVISOR_METRICS_CACHE_SECONDS * 1000, Date.now, outcomes);
             outboxGauges(metrics.registry, pool);
             return metrics;
           },
-          inject: [ConsoleRepository, CaseEventsHub, Pool],
+          inject: [ConsoleRepository, CaseEventsHub, Pool, OutcomesRepository],
         },
         {
           provide: ConsoleService,

@@ -9,9 +9,10 @@ import { CasesController } from './cases.controller';
 import { ConsoleController } from './console.controller';
 import { HelpdeskController } from './helpdesk.controller';
 import { MetricsController } from './metrics.controller';
+import { OutcomesController } from './outcomes.controller';
 import { QuarantineController } from './quarantine.controller';
 
-const CONTROLLERS = [HealthController, AuthController, CasesController, ConsoleController, MetricsController, QuarantineController, HelpdeskController];
+const CONTROLLERS = [HealthController, AuthController, CasesController, ConsoleController, MetricsController, QuarantineController, HelpdeskController, OutcomesController];
 
 /** Every route the controllers register, as `METHOD /path` with OpenAPI-style `{params}`. */
 function registeredRoutes(): string[] {
