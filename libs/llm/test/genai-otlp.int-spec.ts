@@ -1,11 +1,13 @@
 // An LLM call's GenAI span, exported over OTLP/HTTP to a collector this test starts.
-// Real: initTracing's OTLP/HTTP exporter (JSON), createLlm → RegionRouter → OllamaAdapter over real HTTP.
+// Real: initTracing's OTLP/HTTP exporter (JSON), createLlm → RegionRouter → OllamaAdapter over real HTTP. The exporter
+// loads node:http with a dynamic import, which Jest's VM cannot run, so the call runs in a child `node`
+// (support/genai-call.run.ts); the collector and the Ollama double run here.
 // Doubles: FakeOllamaServer (Ollama's wire protocol on loopback, no model); the collector is a plain HTTP server
 // that records every export request.
+import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { configureLogging, initTracing, shutdownTracing } from '@switchboard/observability';
-import { createLlm, LlmPolicySchema, type RegionRouter } from '@switchboard/llm';
+import { join } from 'node:path';
 import { FakeOllamaServer } from '@switchboard/llm/testing';
 
 const PROMPT = 'Customer jane@example.com says her API key sk-live-0123456789 stopped working';
@@ -22,14 +24,23 @@ function plain(v: OtlpValue): unknown {
 }
 const attributesOf = (list: Array<{ key: string; value: OtlpValue }> = []) => Object.fromEntries(list.map((a) => [a.key, plain(a.value)]));
 
+function runChild(otlpEndpoint: string, ollamaUrl: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['-r', join(__dirname, 'support', 'swc-register.js'), join(__dirname, 'support', 'genai-call.run.ts'), otlpEndpoint, ollamaUrl, PROMPT],
+      { cwd: join(__dirname, '..', '..', '..'), timeout: 60_000 },
+      (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
 describe('GenAI spans over OTLP/HTTP', () => {
   const exports: Array<{ contentType: string | undefined; raw: string }> = [];
   let collector: Server;
   let ollama: FakeOllamaServer;
-  let sut: RegionRouter;
 
   beforeAll(async () => {
-    configureLogging({ level: 'error' });
     collector = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
@@ -39,27 +50,21 @@ describe('GenAI spans over OTLP/HTTP', () => {
       });
     });
     await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
-    initTracing({ serviceName: 'genai-otlp-spec', otlpEndpoint: `http://127.0.0.1:${(collector.address() as AddressInfo).port}` });
     ollama = await new FakeOllamaServer(4).start();
-    sut = createLlm(LlmPolicySchema.parse({
-      providers: { 'ollama-eu': { kind: 'ollama', host: ollama.url, models: { default: 'qwen3:8b', triage: 'qwen3:1.7b' }, toolCallRetries: 0 } },
-      regions: { 'eu-west-1': { providers: ['ollama-eu'] } },
-    }));
   });
 
   afterAll(async () => {
-    await shutdownTracing();
-    await sut?.close();
     await ollama?.stop();
     await new Promise((resolve) => collector?.close(resolve));
   });
 
   it('exports one CLIENT span per call with gen_ai.* attributes and no prompt or completion text', async () => {
     ollama.reply({ kind: 'message', content: COMPLETION, doneReason: 'stop', promptEvalCount: 42, evalCount: 9 });
-    const res = await sut.chat({ system: PROMPT, messages: [{ role: 'user', content: PROMPT }], maxTokens: 64 }, { caseId: 'case_otlp_1', region: 'eu-west-1', agent: 'triage', tenantId: 'acme' });
-    expect(res.text).toBe(COMPLETION);
-    // Shutting the provider down flushes the batch processor: the export request reaches the collector now.
-    await shutdownTracing();
+    const { code, stdout, stderr } = await runChild(`http://127.0.0.1:${(collector.address() as AddressInfo).port}`, ollama.url);
+    const line = stdout.split('\n').find((l) => l.startsWith('RESULT ') || l.startsWith('ERROR '));
+    if (!line?.startsWith('RESULT ')) throw new Error(`child failed (exit ${code}):\n${stdout}\n${stderr}`);
+    expect(JSON.parse(line.slice('RESULT '.length))).toEqual({ text: COMPLETION });
+    expect(ollama.chatCalls()).toHaveLength(1);
 
     expect(exports.length).toBeGreaterThanOrEqual(1);
     expect(exports[0]!.contentType).toContain('application/json');
