@@ -9,6 +9,7 @@ const TIER_LABELS = {
   reopened: 'reopened',
   undelivered: 'reply not delivered',
   in_progress: 'in progress',
+  not_recorded: 'settled before tiers were recorded',
 };
 
 const usd = (v) => (v === null || v === undefined ? '–' : `$${Number(v).toFixed(4)}`);

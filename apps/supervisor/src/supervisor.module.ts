@@ -12,6 +12,7 @@ import { ConsoleController } from './api/console.controller';
 import { HelpdeskController } from './api/helpdesk.controller';
 import { MetricsController } from './api/metrics.controller';
 import { OutcomesController } from './api/outcomes.controller';
+import { RolloutController } from './api/rollout.controller';
 import { ProceduresController } from './api/procedures.controller';
 import { QuarantineController } from './api/quarantine.controller';
 import { ActorGuard } from './auth/actor.guard';
@@ -34,6 +35,8 @@ import { HttpGatewayAdminAdapter } from './gateway/http.adapter';
 import { HelpdeskConsoleService } from './helpdesk/helpdesk-console.service';
 import { OutcomesRepository } from './outcomes/outcomes.repository';
 import { OutcomesService } from './outcomes/outcomes.service';
+import { DemotionRepository } from './rollout/demotion.repository';
+import { RolloutService } from './rollout/rollout.service';
 import { supervisorAppPath } from './paths';
 import { RetentionService } from './retention/retention.service';
 import type { Policy } from './policy/policy.schema';
@@ -129,7 +132,7 @@ export class SupervisorModule {
     const logger = new JsonLogger('pg');
     return {
       module: SupervisorModule,
-      controllers: [HealthController, AuthController, CasesController, ConsoleController, MetricsController, ProceduresController, QuarantineController, HelpdeskController, OutcomesController],
+      controllers: [HealthController, AuthController, CasesController, ConsoleController, MetricsController, ProceduresController, QuarantineController, HelpdeskController, OutcomesController, RolloutController],
       providers: [
         { provide: SUPERVISOR_CONFIG, useValue: config },
         { provide: SUPERVISOR_POLICY, useValue: policy },
@@ -151,8 +154,9 @@ export class SupervisorModule {
         { provide: DueQuarantineRepository, useFactory: (pool: Pool) => new DueQuarantineRepository(pool), inject: [Pool] },
         {
           provide: CaseService,
-          useFactory: (pool: Pool, repo: CaseRepository, tokens: TaskTokenIssuer, gateway: GatewayAdminPort, publisher: OutboxLeasePublisher, metrics: SupervisorMetrics, quarantine: DueQuarantineRepository) =>
+          useFactory: (pool: Pool, repo: CaseRepository, tokens: TaskTokenIssuer, gateway: GatewayAdminPort, publisher: OutboxLeasePublisher, metrics: SupervisorMetrics, quarantine: DueQuarantineRepository, rollout: RolloutService) =>
             new CaseService(pool, repo, policy, tokens, gateway, {
+              rollout,
               procedures,
               admit: ticketIntake(options.tenants),
               ...(config.SUPERVISOR_DIRECT_PUBLISH ? { publisher } : {}),
@@ -160,7 +164,12 @@ export class SupervisorModule {
               dueRetry: { baseMs: config.SUPERVISOR_DUE_RETRY_BASE_MS, maxMs: config.SUPERVISOR_DUE_RETRY_MAX_MS, maxFailures: config.SUPERVISOR_DUE_MAX_FAILURES },
               onDueFailure: registerDueQuarantineMetrics(metrics.registry, quarantine),
             }),
-          inject: [Pool, CaseRepository, TaskTokenIssuer, GatewayAdminPort, OutboxLeasePublisher, SupervisorMetrics, DueQuarantineRepository],
+          inject: [Pool, CaseRepository, TaskTokenIssuer, GatewayAdminPort, OutboxLeasePublisher, SupervisorMetrics, DueQuarantineRepository, RolloutService],
+        },
+        {
+          provide: RolloutService,
+          useFactory: (pool: Pool, metrics: SupervisorMetrics) => new RolloutService(new DemotionRepository(pool), policy.demotion, { registry: metrics.registry }),
+          inject: [Pool, SupervisorMetrics],
         },
         { provide: CommandSignatures, useFactory: () => new CommandSignatures(config.SUPERVISOR_COMMAND_KEYS, config.SUPERVISOR_COMMAND_MAX_AGE_SECONDS) },
         {

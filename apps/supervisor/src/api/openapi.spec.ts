@@ -10,9 +10,10 @@ import { ConsoleController } from './console.controller';
 import { HelpdeskController } from './helpdesk.controller';
 import { MetricsController } from './metrics.controller';
 import { OutcomesController } from './outcomes.controller';
+import { RolloutController } from './rollout.controller';
 import { QuarantineController } from './quarantine.controller';
 
-const CONTROLLERS = [HealthController, AuthController, CasesController, ConsoleController, MetricsController, QuarantineController, HelpdeskController, OutcomesController];
+const CONTROLLERS = [HealthController, AuthController, CasesController, ConsoleController, MetricsController, QuarantineController, HelpdeskController, OutcomesController, RolloutController];
 
 /** Every route the controllers register, as `METHOD /path` with OpenAPI-style `{params}`. */
 function registeredRoutes(): string[] {

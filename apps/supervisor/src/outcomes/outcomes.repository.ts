@@ -5,7 +5,7 @@ import { VERIFIED_TIERS } from './outcome-tier';
 export const OUTCOME_GROUPS = ['intent', 'tenant', 'procedure', 'model', 'region', 'none'] as const;
 export type OutcomeGroupBy = (typeof OUTCOME_GROUPS)[number];
 
-/** Cases of one tier (or `in_progress`: no tier yet) with their summed LLM usage. */
+/** Cases of one tier (or `in_progress`: no tier yet; `not_recorded`: settled before tiers existed) with their LLM usage. */
 export interface TierRow {
   tier: string;
   cases: number;
@@ -47,7 +47,10 @@ const GROUP_SQL: Record<OutcomeGroupBy, { column: string; join: string }> = {
 // The tier is the one the state machine stored with the case (outcomes/outcome-tier.ts); SQL only counts it.
 const CASES = `
 WITH c AS (
-  SELECT case_id, tenant_id, region, intent, created_at, state, state->>'tier' AS tier
+  SELECT case_id, tenant_id, region, intent, created_at, state, state->>'tier' AS tier,
+         -- A case that waits for a human or an agent has no tier yet; a settled one without a tier was decided
+         -- before tiers were recorded (it gets one at its next event).
+         COALESCE(state->>'tier', CASE WHEN status IN ('RESOLVED', 'ESCALATED', 'CLOSED', 'FAILED') THEN 'not_recorded' ELSE 'in_progress' END) AS bucket
     FROM supervisor.cases WHERE created_at >= $1 AND created_at < $2
 ), usage AS (
   SELECT t.case_id, SUM(COALESCE(t.input_tokens, 0) + COALESCE(t.output_tokens, 0))::float8 AS tokens, SUM(COALESCE(t.cost_usd, 0))::float8 AS cost
@@ -65,14 +68,14 @@ SELECT ${g.column} AS "group", ${day ? `${day} AS day,` : ''}
        count(*)::int AS cases, ${VERIFIED} AS verified,
        ${count('verified_autonomous')} AS "verifiedAutonomous", ${count('resolved_after_approval')} AS "resolvedAfterApproval",
        ${count('assisted')} AS assisted, ${count('escalated')} AS escalated, ${count('reopened')} AS reopened, ${count('undelivered')} AS undelivered,
-       count(*) FILTER (WHERE c.tier IS NULL)::int AS "inProgress",
+       count(*) FILTER (WHERE c.bucket = 'in_progress')::int AS "inProgress",
        COALESCE(SUM(u.tokens), 0)::float8 AS tokens, COALESCE(SUM(u.cost), 0)::float8 AS "costUsd"
   FROM c LEFT JOIN usage u USING (case_id) ${g.join}
  GROUP BY ${day ? '1, 2 ORDER BY 2, 1' : '1 ORDER BY 2 DESC, 1'}`;
 };
 
 const TIERS_SQL = `${CASES}
-SELECT COALESCE(c.tier, 'in_progress') AS tier, count(*)::int AS cases, COALESCE(SUM(u.tokens), 0)::float8 AS tokens, COALESCE(SUM(u.cost), 0)::float8 AS "costUsd"
+SELECT c.bucket AS tier, count(*)::int AS cases, COALESCE(SUM(u.tokens), 0)::float8 AS tokens, COALESCE(SUM(u.cost), 0)::float8 AS "costUsd"
   FROM c LEFT JOIN usage u USING (case_id) GROUP BY 1 ORDER BY 2 DESC, 1`;
 
 /** Outcome tiers of the cases created in a period, with their LLM spend, by group and by day (schema `supervisor`). */
