@@ -3,7 +3,7 @@ import type {
   SupervisorCommand, TicketEvent, TriageOutput,
 } from '@switchboard/contracts';
 import type { CaseHelpdesk, HelpdeskCaseEvent } from '../helpdesk/case-helpdesk.types';
-import type { OutcomeTier } from '../outcomes/outcome-tier';
+import type { OutcomeTier } from '../outcomes/outcome-tier.types';
 import type { ResolvedPolicy } from '../policy/policy.schema';
 
 /** No event moves a case out of these. ESCALATED and AWAITING_APPROVAL wait for a human (the queue). */
