@@ -31,13 +31,21 @@ Rules you always follow:
 - Finish with the ${FINISH_TOOL} tool. Never claim an action in the reply that a tool result did not confirm.`;
 
 /** Usage accumulated across the loop's LLM calls. */
-export function addUsage(total: Usage, r: Pick<ChatResponse, 'usage'>): Usage {
+export function addUsage(total: Usage, r: Pick<ChatResponse, 'usage'> & Partial<Pick<ChatResponse, 'model'>>): Usage {
+  const models = withModel(total.models, r.model);
   return {
     llmCalls: total.llmCalls + 1,
     inputTokens: total.inputTokens + r.usage.inputTokens,
     outputTokens: total.outputTokens + r.usage.outputTokens,
     costUsd: Math.round((total.costUsd + r.usage.costUsd) * 1e6) / 1e6,
+    ...(models ? { models } : {}),
   };
+}
+
+/** The distinct models of a step's calls, in order of first use (at most 8, the contract's cap). */
+export function withModel(models: string[] | undefined, model: string | undefined): string[] | undefined {
+  if (!model || models?.includes(model)) return models;
+  return [...(models ?? []), model].slice(0, 8);
 }
 
 

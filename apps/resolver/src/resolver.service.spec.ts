@@ -38,6 +38,7 @@ describe('ResolverService', () => {
     expect(output.steps.map((s) => s.kind)).toEqual(['tool_call', 'observation', 'tool_call', 'observation', 'final']);
     expect(gateway.invocations.map((i) => i.token)).toEqual(['tok', 'tok']);
     expect(usage.llmCalls).toBe(3);
+    expect(usage.models).toEqual(['scripted']);
     llm.assertDone();
   });
 

@@ -1,5 +1,7 @@
 // Switchboard supervisor console: plain ES module, no build step, no third-party code. Every value from the API is
 // put into the page as text (never as HTML), so a ticket cannot inject markup or script.
+import { outcomesSection, tierBadge, tierEvidence } from './outcomes.js';
+
 const app = document.getElementById('app');
 const state = { me: null, events: null, view: null, reloadTimer: null, queue: [] };
 
@@ -600,7 +602,7 @@ async function showCase(caseId) {
     const banner = h('div', {}, assignee && assignee !== state.me.userId ? assigneeWarning(assignee) : null);
     root.replaceChildren(
       h('p', {}, h('a', { href: '#/inbox' }, '← Inbox')),
-      h('h1', {}, ticket.subject, ' ', statusBadge(c.status, 'case-status')),
+      h('h1', {}, ticket.subject, ' ', statusBadge(c.status, 'case-status'), ' ', tierBadge(h, c.outcome)),
       banner,
       h('div', { class: 'grid' },
         h('div', {},
@@ -628,6 +630,7 @@ async function showCase(caseId) {
           actionPanel(c, reload),
           h('section', { class: 'card', id: 'outcome' }, h('h2', {}, 'Outcome'),
             lastOutcome ? h('p', {}, statusBadge(lastOutcome.status), ` run ${lastOutcome.run} · ${fmtTime(lastOutcome.at)}`) : h('p', { class: 'muted' }, 'none yet'),
+            h('h3', {}, 'Tier and its evidence'), tierEvidence(h, c.outcome),
             c.state.resolution?.draftReply ? [h('h3', {}, c.mode === 'autonomous' ? 'Reply' : `Draft (${c.mode} mode)`), h('pre', {}, c.state.resolution.draftReply),
               feedbackControls(c.case_id, { kind: c.mode === 'autonomous' ? 'outcome' : 'note', ref: String(c.state.run) }, reload)] : null,
             lastOutcome && !c.state.resolution?.draftReply ? feedbackControls(c.case_id, { kind: 'outcome', ref: String(lastOutcome.run) }, reload) : null),
@@ -706,11 +709,13 @@ async function showKpis() {
     } catch (err) {
       if (err.status !== 401) out.replaceChildren(message('error', err.message));
     }
+    await outcomes.reload();
   };
+  const outcomes = outcomesSection(h, api, () => ({ from: from.value, to: to.value }));
   for (const el of [from, to, groupBy]) el.addEventListener('change', reload);
   app.replaceChildren(h('h1', {}, 'KPIs'),
     h('div', { class: 'filters' }, h('label', {}, 'From', from), h('label', {}, 'To', to), h('label', {}, 'Group by', groupBy), links),
-    h('p', { class: 'muted' }, 'Cases created in the period. Auto-resolved: resolved and verified with no human command.'), out);
+    h('p', { class: 'muted' }, 'Cases created in the period. Auto-resolved: resolved and verified with no human command.'), out, outcomes.section);
   state.view = { name: 'kpis', reload: () => undefined };
   await reload();
 }

@@ -12,6 +12,8 @@ import { ViewsController } from './api/views.controller';
 import { ConsoleController } from './api/console.controller';
 import { HelpdeskController } from './api/helpdesk.controller';
 import { MetricsController } from './api/metrics.controller';
+import { OutcomesController } from './api/outcomes.controller';
+import { RolloutController } from './api/rollout.controller';
 import { ProceduresController } from './api/procedures.controller';
 import { QuarantineController } from './api/quarantine.controller';
 import { ActorGuard } from './auth/actor.guard';
@@ -33,6 +35,10 @@ import { GatewayAdminPort } from './gateway/gateway-admin.port';
 import { HttpGatewayAdminAdapter } from './gateway/http.adapter';
 import { HelpdeskConsoleService } from './helpdesk/helpdesk-console.service';
 import { InboxRepository } from './inbox/inbox.repository';
+import { OutcomesRepository } from './outcomes/outcomes.repository';
+import { OutcomesService } from './outcomes/outcomes.service';
+import { DemotionRepository } from './rollout/demotion.repository';
+import { RolloutService } from './rollout/rollout.service';
 import { supervisorAppPath } from './paths';
 import { RetentionService } from './retention/retention.service';
 import type { Policy } from './policy/policy.schema';
@@ -128,7 +134,7 @@ export class SupervisorModule {
     const logger = new JsonLogger('pg');
     return {
       module: SupervisorModule,
-      controllers: [HealthController, AuthController, CasesController, ConsoleController, MetricsController, ProceduresController, QuarantineController, HelpdeskController, ViewsController],
+      controllers: [HealthController, AuthController, CasesController, ConsoleController, MetricsController, ProceduresController, QuarantineController, HelpdeskController, ViewsController, OutcomesController, RolloutController],
       providers: [
         { provide: SUPERVISOR_CONFIG, useValue: config },
         { provide: SUPERVISOR_POLICY, useValue: policy },
@@ -151,8 +157,9 @@ export class SupervisorModule {
         { provide: DueQuarantineRepository, useFactory: (pool: Pool) => new DueQuarantineRepository(pool), inject: [Pool] },
         {
           provide: CaseService,
-          useFactory: (pool: Pool, repo: CaseRepository, tokens: TaskTokenIssuer, gateway: GatewayAdminPort, publisher: OutboxLeasePublisher, metrics: SupervisorMetrics, quarantine: DueQuarantineRepository) =>
+          useFactory: (pool: Pool, repo: CaseRepository, tokens: TaskTokenIssuer, gateway: GatewayAdminPort, publisher: OutboxLeasePublisher, metrics: SupervisorMetrics, quarantine: DueQuarantineRepository, rollout: RolloutService) =>
             new CaseService(pool, repo, policy, tokens, gateway, {
+              rollout,
               procedures,
               admit: ticketIntake(options.tenants),
               ...(config.SUPERVISOR_DIRECT_PUBLISH ? { publisher } : {}),
@@ -160,7 +167,12 @@ export class SupervisorModule {
               dueRetry: { baseMs: config.SUPERVISOR_DUE_RETRY_BASE_MS, maxMs: config.SUPERVISOR_DUE_RETRY_MAX_MS, maxFailures: config.SUPERVISOR_DUE_MAX_FAILURES },
               onDueFailure: registerDueQuarantineMetrics(metrics.registry, quarantine),
             }),
-          inject: [Pool, CaseRepository, TaskTokenIssuer, GatewayAdminPort, OutboxLeasePublisher, SupervisorMetrics, DueQuarantineRepository],
+          inject: [Pool, CaseRepository, TaskTokenIssuer, GatewayAdminPort, OutboxLeasePublisher, SupervisorMetrics, DueQuarantineRepository, RolloutService],
+        },
+        {
+          provide: RolloutService,
+          useFactory: (pool: Pool, metrics: SupervisorMetrics) => new RolloutService(new DemotionRepository(pool), policy.demotion, { registry: metrics.registry }),
+          inject: [Pool, SupervisorMetrics],
         },
         { provide: CommandSignatures, useFactory: () => new CommandSignatures(config.SUPERVISOR_COMMAND_KEYS, config.SUPERVISOR_COMMAND_MAX_AGE_SECONDS) },
         {
@@ -193,15 +205,17 @@ export class SupervisorModule {
         },
         ActorGuard,
         { provide: ConsoleRepository, useFactory: (pool: Pool) => new ConsoleRepository(pool), inject: [Pool] },
+        { provide: OutcomesRepository, useFactory: (pool: Pool) => new OutcomesRepository(pool), inject: [Pool] },
+        { provide: OutcomesService, useFactory: (repo: OutcomesRepository) => new OutcomesService(repo), inject: [OutcomesRepository] },
         { provide: CaseEventsHub, useFactory: (repo: ConsoleRepository) => new CaseEventsHub(repo), inject: [ConsoleRepository] },
         {
           provide: SupervisorMetrics,
-          useFactory: (repo: ConsoleRepository, hub: CaseEventsHub, pool: Pool) => {
-            const metrics = new SupervisorMetrics(repo, config.SUPERVISOR_METRICS_WINDOW_HOURS, () => hub.listeners, config.SUPERVISOR_METRICS_CACHE_SECONDS * 1000);
+          useFactory: (repo: ConsoleRepository, hub: CaseEventsHub, pool: Pool, outcomes: OutcomesRepository) => {
+            const metrics = new SupervisorMetrics(repo, config.SUPERVISOR_METRICS_WINDOW_HOURS, () => hub.listeners, config.SUPERVISOR_METRICS_CACHE_SECONDS * 1000, Date.now, outcomes);
             outboxGauges(metrics.registry, pool);
             return metrics;
           },
-          inject: [ConsoleRepository, CaseEventsHub, Pool],
+          inject: [ConsoleRepository, CaseEventsHub, Pool, OutcomesRepository],
         },
         {
           provide: ConsoleService,

@@ -144,6 +144,8 @@ it('a supervisor signs in, finds the held refund in the inbox, reads its trace a
   // No reload: the status badge follows the case over the live event stream.
   await page.locator('#case-status').filter({ hasText: /^(VERIFYING|RESOLVED)$/ }).waitFor({ timeout: 60_000 });
   await page.locator('#case-status').filter({ hasText: /^RESOLVED$/ }).waitFor({ timeout: 60_000 });
+  // Its outcome tier, from the evidence: the held write was approved by a human, then verified.
+  await expect(page.locator('#case-tier').textContent()).resolves.toBe('resolved after approval');
   await page.screenshot({ path: join(SCREENSHOTS, 'case-resolved.png'), fullPage: true });
 
   const { rows: decisions } = await stack!.db.query('SELECT actor_id, actor_role, via, command, arguments FROM supervisor.decisions WHERE case_id = $1', [caseId]);
@@ -158,6 +160,7 @@ it('a supervisor signs in, finds the held refund in the inbox, reads its trace a
   await page.waitForSelector('#kpi-overall');
   expect(await page.locator('svg.chart').count()).toBeGreaterThanOrEqual(4);
   await expect(page.locator('svg.chart text', { hasText: 'refund' }).first().isVisible()).resolves.toBe(true);
+  await page.waitForSelector('#cpvr-table');
   await page.screenshot({ path: join(SCREENSHOTS, 'kpis.png'), fullPage: true });
 
   // The procedures the case ran: readable in the console, with every version the supervisor has loaded.

@@ -145,6 +145,7 @@ describe('TriageService', () => {
 
     expect(output.intent).toBe('refund');
     expect(usage.llmCalls).toBe(2);
+    expect(usage.models).toEqual(['scripted']);
     llm.assertDone();
   });
 });

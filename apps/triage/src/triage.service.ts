@@ -48,7 +48,7 @@ export class TriageService extends AgentHandler<'triage'> {
     const entities = extractEntities(raw, screening.redacted);
     const votes = await this.examples.vote(screening.redacted, intents);
 
-    const { value, usage, attempts, provider } = await generateObject(
+    const { value, usage, attempts, provider, model } = await generateObject(
       this.llm,
       { ...triagePrompt(screening.redacted, intents, this.examples.descriptions, votes.nearest.slice(0, DEMONSTRATIONS)), maxTokens: 200, temperature: 0 },
       triageModelSchema(intents),
@@ -84,7 +84,7 @@ export class TriageService extends AgentHandler<'triage'> {
     this.logger.info('triaged', { intent: output.intent, confidence: output.confidence, margin: ensemble.margin, signals: ensemble.signals, injectionRisk: risk, injectionSignals: injection.signals, attempts });
     return {
       output,
-      usage: { llmCalls: attempts, inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, costUsd: usage.costUsd },
+      usage: { llmCalls: attempts, inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, costUsd: usage.costUsd, models: [model] },
     };
   }
 }

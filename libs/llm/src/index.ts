@@ -22,3 +22,4 @@ export { ProviderAdapter, type ProviderKind, type RoleModels } from './adapters/
 export { BedrockAdapter, type BedrockAdapterOptions } from './adapters/bedrock.adapter';
 export { OllamaAdapter, type OllamaAdapterOptions } from './adapters/ollama.adapter';
 export { LlamaCppAdapter, toGbnfSchema, type LlamaCppAdapterOptions } from './adapters/llama-cpp.adapter';
+export { genAiAttributes, inGenAiSpan, type GenAiOperation } from './genai-span';

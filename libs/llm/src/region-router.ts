@@ -1,5 +1,6 @@
 import { JsonLogger } from '@switchboard/observability';
 import { isFinal, withDeadline } from './call-deadline';
+import { inGenAiSpan } from './genai-span';
 import { LlmProviderUnavailableError, LlmRegionForbiddenError } from './llm.errors';
 import { LlmPort, type ChatRequest, type ChatResponse, type EmbedResponse, type LlmCallContext, type LlmCallOptions } from './llm.port';
 import type { RegionPolicy } from './llm.config';
@@ -66,7 +67,7 @@ export class RegionRouter extends LlmPort {
       let last: unknown;
       for (const adapter of chain) {
         try {
-          return await adapter.chat(req, ctx, { signal });
+          return await inGenAiSpan('chat', adapter, ctx, req, () => adapter.chat(req, ctx, { signal }));
         } catch (error) {
           if (isFinal(error) || signal.aborted) throw error;
           last = error;
@@ -88,7 +89,7 @@ export class RegionRouter extends LlmPort {
 
   async embed(texts: string[], ctx: LlmCallContext, opts?: RoutedCallOptions): Promise<EmbedResponse> {
     const [adapter] = this.chain(ctx, opts?.provider, 'embed');
-    const res = await withDeadline(`region:${ctx.region}`, opts, this.options.defaultTimeoutMs ?? 120_000, (signal) => adapter!.embed(texts, ctx, { signal }));
+    const res = await withDeadline(`region:${ctx.region}`, opts, this.options.defaultTimeoutMs ?? 120_000, (signal) => inGenAiSpan('embeddings', adapter!, ctx, undefined, () => adapter!.embed(texts, ctx, { signal })));
     this.meter.record({ caseId: ctx.caseId, agent: ctx.agent, region: ctx.region, ...(ctx.tenantId ? { tenantId: ctx.tenantId } : {}), provider: res.provider, model: res.model, kind: 'embed', usage: res.usage, latencyMs: res.latencyMs, at: new Date().toISOString() });
     return res;
   }
@@ -138,7 +139,7 @@ export class RegionRouter extends LlmPort {
     const run = (async () => {
       let record: ShadowRecord;
       try {
-        const res = await adapter.chat(req, ctx, { timeoutMs: this.options.defaultTimeoutMs ?? 120_000 });
+        const res = await inGenAiSpan('chat', adapter, ctx, req, () => adapter.chat(req, ctx, { timeoutMs: this.options.defaultTimeoutMs ?? 120_000 }));
         this.meter.record({ caseId: ctx.caseId, agent: ctx.agent, region: ctx.region, provider: res.provider, model: res.model, kind: 'chat', usage: res.usage, latencyMs: res.latencyMs, shadow: true, at: new Date().toISOString() });
         record = { caseId: ctx.caseId, agent: ctx.agent, region: ctx.region, request: req, primary: pick(primary), shadow: pick(res) };
       } catch (error) {

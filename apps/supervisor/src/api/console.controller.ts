@@ -7,7 +7,7 @@ import { ConsoleService, type KpiReport } from '../console/console.service';
 import { parseBody } from './parse';
 
 const DAY = 86_400_000;
-const instant = z.string().max(40).refine((s) => !Number.isNaN(Date.parse(s)), 'an ISO date or date-time').transform((s) => new Date(s));
+export const instant = z.string().max(40).refine((s) => !Number.isNaN(Date.parse(s)), 'an ISO date or date-time').transform((s) => new Date(s));
 const KpiQuerySchema = z.object({ from: instant.optional(), to: instant.optional(), groupBy: z.enum(['intent', 'region', 'none']).default('intent') }).strict();
 const ExportQuerySchema = z.object({ from: instant.optional(), to: instant.optional(), format: z.enum(['jsonl', 'csv']).default('jsonl') }).strict();
 const PeriodSchema = z.object({ from: z.date(), to: z.date() })
@@ -15,7 +15,7 @@ const PeriodSchema = z.object({ from: z.date(), to: z.date() })
   .refine((p) => p.to.getTime() - p.from.getTime() <= 366 * DAY, { path: ['from'], message: 'the period is at most 366 days' });
 
 /** `to` defaults to now and `from` to `defaultDays` before it. */
-function period(q: { from?: Date | undefined; to?: Date | undefined }, defaultDays: number): { from: Date; to: Date } {
+export function period(q: { from?: Date | undefined; to?: Date | undefined }, defaultDays: number): { from: Date; to: Date } {
   const to = q.to ?? new Date();
   return parseBody(PeriodSchema, { from: q.from ?? new Date(to.getTime() - defaultDays * DAY), to });
 }

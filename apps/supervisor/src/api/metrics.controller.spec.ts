@@ -2,6 +2,7 @@ import { NotFoundException, UnauthorizedException } from '@nestjs/common';
 import type { Response } from 'express';
 import type { ConsoleRepository } from '../console/console.repository';
 import { SupervisorMetrics } from '../console/metrics.service';
+import type { OutcomeGroupRow, OutcomesRepository } from '../outcomes/outcomes.repository';
 import type { SupervisorConfig } from '../supervisor.config';
 import { MetricsController } from './metrics.controller';
 
@@ -51,5 +52,23 @@ describe('MetricsController', () => {
     now += 2_000;
     await controller.scrape('Bearer metrics-key-0123456789abc', response().res);
     expect(repo.queries).toBe(afterFirst * 2);
+  });
+
+  it('exports outcome tiers and cost per verified resolution by intent and region, never by tenant', async () => {
+    const row = (group: string, verified: number, costUsd: number): OutcomeGroupRow => ({
+      group, cases: 4, verified, verifiedAutonomous: verified, resolvedAfterApproval: 0, assisted: 0, escalated: 0, reopened: 0, undelivered: 0, inProgress: 0, tokens: 100, costUsd,
+    });
+    const outcomes = {
+      tiers: async () => [{ tier: 'verified_autonomous', cases: 3, tokens: 900, costUsd: 0.03 }, { tier: 'reopened', cases: 1, tokens: 300, costUsd: 0.01 }],
+      groups: async (_f: Date, _t: Date, by: string) => (by === 'intent' ? [row('refund', 2, 0.04), row('other', 0, 0.01)] : [row(by === 'region' ? 'eu-west-1' : 'all', 2, 0.04)]),
+    };
+    const sut = new SupervisorMetrics(new CountingConsoleRepository() as unknown as ConsoleRepository, 24, () => 0, 0, () => 0, outcomes as unknown as OutcomesRepository);
+    const text = await sut.render();
+    expect(text).toContain('switchboard_supervisor_kpi_outcome_tier_cases{window="24h",tier="reopened"} 1');
+    expect(text).toContain('switchboard_supervisor_kpi_outcome_tier_cost_usd{window="24h",tier="verified_autonomous"} 0.03');
+    expect(text).toContain('switchboard_supervisor_kpi_cost_per_verified_resolution_usd{window="24h",group_by="intent",group="refund"} 0.02');
+    expect(text).toContain('switchboard_supervisor_kpi_cost_per_verified_resolution_usd{window="24h",group_by="region",group="eu-west-1"} 0.02');
+    expect(text).not.toContain('group="other"');
+    expect(text).not.toContain('group_by="tenant"');
   });
 });

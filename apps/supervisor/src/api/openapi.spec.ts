@@ -9,10 +9,12 @@ import { CasesController } from './cases.controller';
 import { ConsoleController } from './console.controller';
 import { HelpdeskController } from './helpdesk.controller';
 import { MetricsController } from './metrics.controller';
+import { OutcomesController } from './outcomes.controller';
+import { RolloutController } from './rollout.controller';
 import { QuarantineController } from './quarantine.controller';
 import { ViewsController } from './views.controller';
 
-const CONTROLLERS = [HealthController, AuthController, CasesController, ConsoleController, MetricsController, QuarantineController, HelpdeskController, ViewsController];
+const CONTROLLERS = [HealthController, AuthController, CasesController, ConsoleController, MetricsController, QuarantineController, HelpdeskController, ViewsController, OutcomesController, RolloutController];
 
 /** Every route the controllers register, as `METHOD /path` with OpenAPI-style `{params}`. */
 function registeredRoutes(): string[] {

@@ -475,3 +475,14 @@ describe('case machine', () => {
     expect(refund.last.emit[0]!.payload).toMatchObject({ procedures: [expect.objectContaining({ id: 'refund-paid-invoice' })], slots: { invoiceId: 'inv_1', amount: 150 }, approved: { approvalId: 'apr_1' } });
   });
 });
+
+describe('models of a case', () => {
+  it('keeps the distinct models the agents report, in order of first use, capped', () => {
+    const sut = new Run(policyOf());
+    sut.apply((s) => ok(s, triageOut(), { usage: { ...usage, models: ['gemma-3-270m'] } }));
+    sut.apply((s) => ok(s, { passages: [] }));
+    sut.apply((s) => ok(s, resolverOut(), { usage: { ...usage, models: ['gemma-3-270m', 'claude-haiku'] } }));
+    expect(sut.state.models).toEqual(['gemma-3-270m', 'claude-haiku']);
+    expect(sut.state.counters.tokens).toBe(450);
+  });
+});

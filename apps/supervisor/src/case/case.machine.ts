@@ -7,6 +7,7 @@ import type {
 import { SwitchboardError } from '@switchboard/observability';
 import { ProcedureSet } from '@switchboard/procedures';
 import { applyHelpdeskEvent } from '../helpdesk/case-helpdesk';
+import { outcomeTier } from '../outcomes/outcome-tier';
 import { resolvePolicy, type Policy } from '../policy/policy.schema';
 import {
   TERMINAL_STATUSES, type CaseCounters, type CaseEvent, type CaseState, type Decision, type OutgoingMessage, type TraceEntry, type Transition,
@@ -16,6 +17,8 @@ import {
 const MAX_FINDINGS = 16;
 const MAX_TRIED = 20;
 const MAX_FAILURE_SIGNATURES = 20;
+const MAX_APPROVALS = 10;
+const MAX_MODELS = 8;
 
 /** decide() met a state it cannot be in: a bug. The handler turns it into a FAILED case after the bus retries. */
 export class CaseInvariantError extends SwitchboardError {
@@ -110,7 +113,12 @@ class Machine {
   ) {}
 
   result(): Decision {
-    if (this.changed) this.s.updatedAt = this.iso();
+    if (this.changed) {
+      this.s.updatedAt = this.iso();
+      const tier = outcomeTier(this.s)?.tier;
+      if (tier) this.s.tier = tier;
+      else delete this.s.tier;
+    }
     return { state: this.s, emit: this.emit, transitions: this.transitions, trace: this.trace, changed: this.changed };
   }
 
@@ -214,6 +222,7 @@ class Machine {
           return this.escalate(`approval ${command.approvalId} (${s.approval.tool}) rejected by ${by}: ${command.reason}`, 'approval_rejected');
         }
         s.approval.approvedBy = by;
+        s.approvals = [...(s.approvals ?? []), { approvalId: s.approval.approvalId, tool: s.approval.tool, by, at: this.iso(), run: s.run }].slice(-MAX_APPROVALS);
         return this.dispatch('resolver', { status: 'RESOLVING', reason: `${s.approval.tool} approved by ${by}` });
       }
       case 'take_over':
@@ -585,6 +594,8 @@ class Machine {
     c.tokens += result.usage.inputTokens + result.usage.outputTokens;
     c.costUsd = Math.round((c.costUsd + result.usage.costUsd) * 1e6) / 1e6;
     c.toolErrors += result.toolErrors;
+    const models = (result.usage.models ?? []).filter((m) => !this.s.models?.includes(m));
+    if (models.length > 0) this.s.models = [...(this.s.models ?? []), ...models].slice(0, MAX_MODELS);
   }
 
   private iso(): string {

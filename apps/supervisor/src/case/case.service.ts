@@ -48,6 +48,8 @@ export interface CaseServiceOptions {
   procedures?: ProcedureSet;
   /** Tenant registry + credential redaction of each new ticket (intake/ticket-intake.ts); throws to refuse it. */
   admit?: (ticket: TicketEvent) => TicketEvent;
+  /** Automatic demotion (rollout/rollout.service.ts): the policy to decide with, and a look at every written decision. */
+  rollout?: { policy(base: Policy): Policy; afterDecision(decision: Decision): void };
 }
 
 /** Back-off of failing due ticks: baseMs, doubling per failure up to maxMs; quarantined after maxFailures. */
@@ -79,6 +81,7 @@ export class CaseService {
   private readonly onDueFailure?: CaseServiceOptions['onDueFailure'];
   private readonly procedures: ProcedureSet;
   private readonly admit: (ticket: TicketEvent) => TicketEvent;
+  private readonly rollout?: CaseServiceOptions['rollout'];
 
   constructor(
     private readonly pool: Pool,
@@ -97,6 +100,7 @@ export class CaseService {
     this.onDueFailure = options.onDueFailure;
     this.procedures = options.procedures ?? ProcedureSet.empty();
     this.admit = options.admit ?? ((ticket) => ticket);
+    this.rollout = options.rollout;
   }
 
   async onTicket(envelope: Envelope<TicketEvent>): Promise<HandleOutcome> {
@@ -243,7 +247,7 @@ export class CaseService {
    * message had been processed already. Then publishes the new messages when their rows were leased to us.
    */
   private async applyFast(current: LockedCase, event: CaseEvent, now: Date, created = false): Promise<boolean> {
-    const decision = decide(current.state, event, this.policy, now, this.procedures);
+    const decision = decide(current.state, event, this.rollout?.policy(this.policy) ?? this.policy, now, this.procedures);
     const outbox = Outbox.prepare(decision.changed ? await this.toOutbox(decision, event.messageId, now) : []);
     const written = await this.repo.applyEvent(this.pool, {
       ledger: { consumer: SUPERVISOR_CONSUMER, messageId: event.messageId }, previous: current, ...(decision.changed ? { decision } : {}), event, created, outbox,
@@ -260,7 +264,7 @@ export class CaseService {
   /** The locked path, inside the caller's transaction (ledger row by the caller); the relay publishes after commit. */
   private async applyLocked(tx: PoolClient, current: LockedCase, event: CaseEvent, now: Date): Promise<Decision> {
     this.cache.delete(current.state.caseId); // the commit is the caller's; re-read next time
-    const decision = decide(current.state, event, this.policy, now, this.procedures);
+    const decision = decide(current.state, event, this.rollout?.policy(this.policy) ?? this.policy, now, this.procedures);
     if (!decision.changed) return decision;
     const outbox = Outbox.prepare(await this.toOutbox(decision, event.messageId, now));
     const written = await this.repo.applyEvent(tx, { previous: current, decision, event, outbox });
@@ -271,6 +275,7 @@ export class CaseService {
   private afterWrite(decision: Decision, event: CaseEvent, outcomeAccepted: boolean): void {
     if (!outcomeAccepted) this.logger.error('a second outcome for this run was suppressed', { run: decision.state.run });
     for (const t of decision.transitions) this.logger.info('case transition', { from: t.from, to: t.to, reason: t.reason, event: event.kind });
+    this.rollout?.afterDecision(decision);
   }
   /** Envelopes with deterministic ids; resolver and verifier tasks get a freshly minted task token. */
   private async toOutbox(decision: Decision, causeId: string, now: Date): Promise<OutboxMessage[]> {

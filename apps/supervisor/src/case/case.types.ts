@@ -3,6 +3,7 @@ import type {
   SupervisorCommand, TicketEvent, TriageOutput,
 } from '@switchboard/contracts';
 import type { CaseHelpdesk, HelpdeskCaseEvent } from '../helpdesk/case-helpdesk.types';
+import type { OutcomeTier } from '../outcomes/outcome-tier.types';
 import type { ResolvedPolicy } from '../policy/policy.schema';
 
 /** No event moves a case out of these. ESCALATED and AWAITING_APPROVAL wait for a human (the queue). */
@@ -73,6 +74,8 @@ export interface CaseCore {
     slots?: Record<string, unknown>;
   };
   approval?: PendingApproval & { approvedBy?: string };
+  /** Held writes a human approved, with the run they were approved in (capped): evidence of the outcome tier. */
+  approvals?: Array<{ approvalId: string; tool: string; by: string; at: string; run: number }>;
   verification?: { verified: boolean; reason?: string; evidence: number; passed: number };
   hint?: string;
   findings: Array<{ agent: string; summary: string }>;
@@ -80,6 +83,8 @@ export interface CaseCore {
   /** Failure signature → occurrences (agent errors and failing tool calls), for the repeated-failure breaker. */
   failureCounts: Record<string, number>;
   counters: CaseCounters;
+  /** The models that answered the case's LLM calls, as the agents report them (capped). */
+  models?: string[];
   outstanding?: OutstandingTask;
   retry?: PendingRetry;
   escalation?: { reason: string; breaker?: string; at: string; assignee?: string };
@@ -87,6 +92,8 @@ export interface CaseCore {
   assignee?: string;
   /** Deliveries to the helpdesk and signals from it (apps/helpdesk); see helpdesk/case-helpdesk.ts. */
   helpdesk?: CaseHelpdesk;
+  /** The run's outcome tier (outcomes/outcome-tier.ts), recomputed after every event; absent while in progress. */
+  tier?: OutcomeTier;
   /** Run whose terminal outcome was emitted (at most one per run). */
   outcomeRun?: number;
   /** Dispatch counter, part of the deterministic task ids. */

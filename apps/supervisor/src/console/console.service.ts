@@ -7,6 +7,7 @@ import type { Actor } from '../auth/actor';
 import { handoffPacket } from '../case/case.machine';
 import type { CaseRepository } from '../case/case.repository';
 import type { CommandSignatures } from '../commands/command-signature';
+import { outcomeTier, type TierTraceRow } from '../outcomes/outcome-tier';
 import type { ConsoleRepository, KpiGroupBy, KpiRow } from './console.repository';
 
 /** A command as a console user or API client sends it: everything but `by`, which comes from the credentials. */
@@ -84,7 +85,9 @@ export class ConsoleService {
     if (!found || !locked) throw new CaseNotFoundError(caseId);
     const s = locked.state;
     const handoff = s.escalation && (s.status === 'ESCALATED' || s.status === 'FAILED') ? handoffPacket(s, s.escalation.reason, s.escalation.breaker) : null;
-    return { ...found, handoff, decisions, feedback };
+    // The run's tier with the evidence it rests on, each piece linked to its trace row.
+    const outcome = outcomeTier(s, found['trace'] as TierTraceRow[]);
+    return { ...found, handoff, decisions, feedback, outcome };
   }
 
   async command(caseId: string, request: CommandRequest, actor: Actor): Promise<{ messageId: string; decisionId: string }> {

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Registry } from 'prom-client';
+import type { OutcomeGroupBy, OutcomesRepository } from '../outcomes/outcomes.repository';
 import type { ConsoleRepository, KpiGroupBy, KpiRow } from './console.repository';
 
 const KPI_GAUGES: Array<[keyof KpiRow, string, string]> = [
@@ -24,6 +25,9 @@ export class SupervisorMetrics {
   private readonly statuses = new Gauge({ name: 'switchboard_supervisor_cases', help: 'Cases by current status', labelNames: ['status'], registers: [this.registry] });
   private readonly reasons = new Gauge({ name: 'switchboard_supervisor_kpi_escalations', help: 'Escalated cases in the window by reason', labelNames: ['window', 'reason'], registers: [this.registry] });
   private readonly kpi = new Map(KPI_GAUGES.map(([key, name, help]) => [key, new Gauge({ name: `switchboard_supervisor_kpi_${name}`, help, labelNames: ['window', 'group_by', 'group'], registers: [this.registry] })]));
+  private readonly tiers = new Gauge({ name: 'switchboard_supervisor_kpi_outcome_tier_cases', help: 'Cases created in the window by outcome tier (in_progress: no tier yet)', labelNames: ['window', 'tier'], registers: [this.registry] });
+  private readonly tierCost = new Gauge({ name: 'switchboard_supervisor_kpi_outcome_tier_cost_usd', help: 'LLM cost in USD of the cases of each outcome tier in the window', labelNames: ['window', 'tier'], registers: [this.registry] });
+  private readonly costPerVerified = new Gauge({ name: 'switchboard_supervisor_kpi_cost_per_verified_resolution_usd', help: 'LLM cost of all cases over their verified resolutions in the window', labelNames: ['window', 'group_by', 'group'], registers: [this.registry] });
   private rendering: Promise<string> = Promise.resolve('');
   private renderedAt = -Infinity;
 
@@ -33,6 +37,7 @@ export class SupervisorMetrics {
     readonly streams: () => number,
     private readonly cacheMs = 0,
     private readonly clock: () => number = Date.now,
+    private readonly outcomes?: OutcomesRepository,
   ) {
     new Gauge({ name: 'switchboard_supervisor_console_streams', help: 'Open live-update streams', registers: [this.registry], collect() { this.set(streams()); } });
   }
@@ -75,6 +80,24 @@ export class SupervisorMetrics {
         }
       }
     }
+    if (this.outcomes) await this.refreshOutcomes(this.outcomes, from, to, window);
     return this.registry.metrics();
+  }
+
+  // Labels stay low-cardinality: tiers, and groups by intent or region only (never a tenant).
+  private async refreshOutcomes(repo: OutcomesRepository, from: Date, to: Date, window: string): Promise<void> {
+    const [tiers, ...groups] = await Promise.all([
+      repo.tiers(from, to), ...(['none', 'intent', 'region'] as OutcomeGroupBy[]).map(async (g) => ({ by: g, rows: await repo.groups(from, to, g) })),
+    ]);
+    this.tiers.reset();
+    this.tierCost.reset();
+    for (const t of tiers) {
+      this.tiers.set({ window, tier: t.tier }, t.cases);
+      this.tierCost.set({ window, tier: t.tier }, t.costUsd);
+    }
+    this.costPerVerified.reset();
+    for (const { by, rows } of groups) {
+      for (const r of rows) if (r.verified > 0) this.costPerVerified.set({ window, group_by: by === 'none' ? 'all' : by, group: r.group }, r.costUsd / r.verified);
+    }
   }
 }

@@ -79,6 +79,15 @@ export const PolicySchema = z
      */
     freeLoopWrites: z.array(z.string().min(1)).default([]),
     overrides: z.array(OverrideSchema).default([]),
+    /**
+     * Automatic demotion of an autonomous tenant + intent to assist when, within `windowMinutes`, its verification
+     * failures or reopens reach a threshold (rollout/demotion.ts). Absent: never demoted automatically.
+     */
+    demotion: z
+      .object({ windowMinutes: positiveInt.default(60), maxVerificationFailures: positiveInt.optional(), maxReopens: positiveInt.optional() })
+      .strict()
+      .refine((d) => d.maxVerificationFailures !== undefined || d.maxReopens !== undefined, 'set maxVerificationFailures, maxReopens or both')
+      .optional(),
   })
   .strict()
   .superRefine((policy, ctx) => {
@@ -95,7 +104,10 @@ export const PolicySchema = z
       seen.add(key);
     });
   });
-export type Policy = z.infer<typeof PolicySchema>;
+export type Policy = z.infer<typeof PolicySchema> & {
+  /** `tenant|intent` pairs demoted to assist (supervisor.demotions), added by the supervisor at run time, never from the file. */
+  demoted?: readonly string[];
+};
 
 /** The policy that applies to one case (tenant, and intent once triage knows it); snapshotted into the case state. */
 export interface ResolvedPolicy {
@@ -137,6 +149,11 @@ export function resolvePolicy(policy: Policy, tenantId: string, intent?: string)
     Object.assign(minConfidence, stripUndefined(o.minConfidence ?? {}));
     Object.assign(budgets, stripUndefined(o.budgets ?? {}));
   });
+  // A demotion only lowers autonomy: an intent already in shadow or assist stays where it is.
+  if (intent !== undefined && mode === 'autonomous' && policy.demoted?.includes(demotionKey(tenantId, intent))) {
+    mode = 'assist';
+    modeSource = 'demoted';
+  }
   return {
     mode,
     modeSource,
@@ -151,4 +168,14 @@ export function resolvePolicy(policy: Policy, tenantId: string, intent?: string)
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/**
+ * The key of a tenant + intent in {@link Policy.demoted}.
+ *
+ * @example
+ * demotionKey('globex', 'refund'); // 'globex|refund'
+ */
+export function demotionKey(tenantId: string, intent: string): string {
+  return `${tenantId}|${intent}`;
 }

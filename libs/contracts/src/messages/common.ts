@@ -13,6 +13,8 @@ export const UsageSchema = z.object({
   inputTokens: z.number().int().nonnegative().default(0),
   outputTokens: z.number().int().nonnegative().default(0),
   costUsd: z.number().nonnegative().default(0),
+  /** The models that answered the step's LLM calls (for cost per verified resolution by model). */
+  models: z.array(z.string().min(1).max(200)).max(8).optional(),
 });
 export type Usage = z.infer<typeof UsageSchema>;
 

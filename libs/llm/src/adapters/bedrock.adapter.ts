@@ -84,6 +84,10 @@ export class BedrockAdapter extends ProviderAdapter {
     });
   }
 
+  override requestModel(ctx: LlmCallContext, operation: 'chat' | 'embeddings'): string | undefined {
+    return operation === 'chat' ? modelFor(this.options.models, ctx) : this.options.embedModel;
+  }
+
   async chat(req: ChatRequest, ctx: LlmCallContext, opts?: LlmCallOptions): Promise<ChatResponse> {
     assertUniqueTools(this.name, req.tools);
     const model = modelFor(this.options.models, ctx);

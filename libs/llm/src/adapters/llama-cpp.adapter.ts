@@ -72,6 +72,10 @@ export class LlamaCppAdapter extends ProviderAdapter {
     await this.load();
   }
 
+  override requestModel(): string {
+    return this.modelName;
+  }
+
   async chat(req: ChatRequest, _ctx: LlmCallContext, opts?: LlmCallOptions): Promise<ChatResponse> {
     assertUniqueTools(this.name, req.tools);
     const started = Date.now();

@@ -22,6 +22,11 @@ export type RoleModels = { default: string } & Record<string, string>;
 export abstract class ProviderAdapter extends LlmPort {
   abstract readonly name: string;
   abstract readonly kind: ProviderKind;
+  /** The model a call of this role would ask for (the trace's `gen_ai.request.model`), when known before the call. */
+  requestModel(_ctx: LlmCallContext, _operation: 'chat' | 'embeddings'): string | undefined {
+    return undefined;
+  }
+
   /** Releases sockets, native memory and the like. */
   async close(): Promise<void> {}
 }

@@ -1,0 +1,125 @@
+// Automatic demotion on the real stack: verification failures of a tenant + intent past the policy's threshold demote
+// it to assist (recorded in the decision log, counted on /metrics); its new cases run in assist while other tenants
+// of the intent stay autonomous; only a supervisor's restore lifts it.
+// Real: Kafka, Postgres, the supervisor app (in process, HTTP on an ephemeral port), outbox relay.
+// Doubles: ScriptedAgents (the four agents, on the real broker), FakeGatewayAdmin (gateway approval endpoints).
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { TicketEvent } from '@switchboard/contracts';
+import { configureLogging } from '@switchboard/observability';
+import { PolicySchema } from '../src/policy/policy.schema';
+import { createSupervisorApp } from '../src/supervisor.app';
+import { SUPERVISOR_TOPICS } from '../src/supervisor.handler';
+import { FakeGatewayAdmin } from './support/fake-gateway-admin';
+import { acquireSuiteLock, API_KEY, BROKERS, caseOf, Db, METRICS_KEY, runId, supervisorConfig, ticketFor } from './support/harness';
+import { happy, primeGroup, ScriptedAgents, waitFor, type Script } from './support/scripted-agents';
+
+jest.setTimeout(120_000);
+
+const run = runId();
+const TENANT = `dem-${run}`;
+const OTHER = `dem-other-${run}`;
+const INTENT = `demote_${run}`;
+const policy = PolicySchema.parse({
+  version: 1, defaultMode: 'autonomous', retry: { maxAttempts: 3, baseMs: 200, factor: 2 }, budgets: { stepTimeoutMs: 30_000 },
+  demotion: { windowMinutes: 60, maxVerificationFailures: 2 },
+});
+
+let releaseLock: () => Promise<void>;
+let app: NestExpressApplication;
+let baseUrl: string;
+const agents = new ScriptedAgents(BROKERS, `dem-agents-${run}`);
+const db = new Db();
+/** Cases whose verification passes; every other case of the tenant fails it. */
+const passing = new Set<string>();
+const script: Script = {
+  triage: () => happy.triage({ intent: INTENT }),
+  retrieval: () => happy.retrieval(),
+  resolver: () => happy.resolver(),
+  verifier: (task) => (passing.has(task.caseId) ? happy.verifier() : happy.verifier({ verified: false, evidence: [{ tool: 'get_cache_status', arguments: {}, expected: 'empty', observed: 'stale', passed: false }] })),
+};
+
+const api = (path: string, init: RequestInit = {}) => fetch(`${baseUrl}${path}`, { ...init, headers: { Authorization: `Bearer ${API_KEY}`, 'Content-Type': 'application/json' } });
+async function open(tenant: string, pass = false): Promise<string> {
+  const ticket: TicketEvent = ticketFor(tenant);
+  if (pass) passing.add(caseOf(ticket));
+  await agents.publishTicket(ticket);
+  return caseOf(ticket);
+}
+const settled = (caseId: string, status: string) => waitFor(`${caseId} ${status}`, async () => (await db.status(caseId)) === status, 60_000);
+const demotions = async () => (await db.pool.query('SELECT tenant_id, intent, reason, counts, case_id, restored_at, restored_by FROM supervisor.demotions WHERE tenant_id = $1', [TENANT])).rows;
+const decisions = async (caseId: string) => (await db.pool.query('SELECT actor_id, actor_role, via, command, arguments FROM supervisor.decisions WHERE case_id = $1 ORDER BY id', [caseId])).rows;
+
+beforeAll(async () => {
+  configureLogging({ level: 'error' });
+  releaseLock = await acquireSuiteLock();
+  await agents.start();
+  agents.script(TENANT, script);
+  agents.script(OTHER, { ...script, verifier: () => happy.verifier() });
+  const config = supervisorConfig(`dem-${run}`);
+  await primeGroup(BROKERS, config.SUPERVISOR_GROUP_ID, SUPERVISOR_TOPICS);
+  app = await createSupervisorApp(config, { policy, gatewayAdmin: new FakeGatewayAdmin() });
+  await app.listen(0, '127.0.0.1');
+  baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+}, 300_000);
+
+afterAll(async () => {
+  await app?.close();
+  await agents.stop();
+  await db.end();
+  await releaseLock?.();
+});
+
+describe('automatic demotion', () => {
+  let second: string;
+
+  it('a run of verification failures demotes the tenant + intent, in the decision log and on /metrics', async () => {
+    const first = await open(TENANT);
+    await settled(first, 'ESCALATED');
+    expect((await db.caseRow(first))!.state.escalation).toMatchObject({ breaker: 'unverified' });
+
+    second = await open(TENANT);
+    await settled(second, 'ESCALATED');
+    const [demotion] = await waitFor('the demotion', async () => ((await demotions()).length > 0 ? demotions() : undefined));
+    // Demoted by the second failure's check (case_id), not the first's: one failure is below the threshold.
+    expect(demotion).toMatchObject({ intent: INTENT, case_id: second, restored_at: null, counts: { verificationFailures: 2, reopens: 0 }, reason: '2 verification failures in 60 min (threshold 2)' });
+    expect(await decisions(second)).toEqual([expect.objectContaining({ actor_id: 'supervisor', actor_role: 'system', via: 'automatic', command: 'demote', arguments: expect.objectContaining({ tenant: TENANT, intent: INTENT, to: 'assist' }) })]);
+    const listed = (await (await api('/v1/rollout/demotions')).json()) as { demotions: Array<Record<string, unknown>> };
+    expect(listed.demotions).toContainEqual(expect.objectContaining({ tenantId: TENANT, intent: INTENT, restoredAt: null }));
+    const metrics = await (await fetch(`${baseUrl}/metrics`, { headers: { Authorization: `Bearer ${METRICS_KEY}` } })).text();
+    expect(metrics).toContain(`switchboard_supervisor_demotions_total{intent="${INTENT}"} 1`);
+  });
+
+  it('new cases of the demoted pair run in assist (no resolver, no write); another tenant of the intent stays autonomous', async () => {
+    const [demotedCase, otherCase] = await Promise.all([open(TENANT, true), open(OTHER, true)]);
+    await Promise.all([settled(demotedCase, 'ESCALATED'), settled(otherCase, 'RESOLVED')]);
+    const row = (await db.caseRow(demotedCase))!;
+    expect(row.state).toMatchObject({ mode: 'assist', policy: { mode: 'assist', modeSource: 'demoted' }, tier: 'assisted' });
+    expect(agents.tasks(demotedCase, 'resolver')).toEqual([]);
+    expect((await db.caseRow(otherCase))!.state).toMatchObject({ mode: 'autonomous', tier: 'verified_autonomous' });
+  });
+
+  it('only a supervisor restores it; the restore is logged and new cases run autonomous again', async () => {
+    for (const body of ['{}', JSON.stringify({ tenant: TENANT }), JSON.stringify({ tenant: TENANT, intent: INTENT, by: 'mallory' })]) {
+      expect((await api('/v1/rollout/demotions/restore', { method: 'POST', body })).status).toBe(400);
+    }
+    expect((await api('/v1/rollout/demotions/restore', { method: 'POST', body: JSON.stringify({ tenant: OTHER, intent: INTENT }) })).status).toBe(409);
+    expect((await fetch(`${baseUrl}/v1/rollout/demotions/restore`, { method: 'POST', body: JSON.stringify({ tenant: TENANT, intent: INTENT }) })).status).toBe(401);
+
+    const res = await api('/v1/rollout/demotions/restore', { method: 'POST', body: JSON.stringify({ tenant: TENANT, intent: INTENT, note: 'verifier fixed' }) });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ tenantId: TENANT, intent: INTENT, restoredBy: expect.stringMatching(/^api-key:/) });
+    expect(await decisions(second)).toEqual([expect.objectContaining({ command: 'demote' }), expect.objectContaining({ command: 'restore_autonomy', actor_role: 'supervisor', via: 'api_key', arguments: expect.objectContaining({ note: 'verifier fixed' }) })]);
+
+    const after = await open(TENANT, true);
+    await settled(after, 'RESOLVED');
+    expect((await db.caseRow(after))!.state).toMatchObject({ mode: 'autonomous', policy: { modeSource: 'default' } });
+    // The failures before the restore no longer count: one new failure does not demote it again. (Its check runs
+    // right after its write; the next case's several hops through the broker come well after it.)
+    const failing = await open(TENANT);
+    await settled(failing, 'ESCALATED');
+    const next = await open(TENANT, true);
+    await settled(next, 'RESOLVED');
+    expect((await db.caseRow(next))!.state.mode).toBe('autonomous');
+    expect((await demotions()).filter((d) => d.restored_at === null)).toEqual([]);
+  });
+});
