@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { enableProcessMetrics, processMetrics } from '@switchboard/observability';
 import type { ConsoleRepository } from './console.repository';
+import { DemotionRepository } from '../rollout/demotion.repository';
+import { RolloutService } from '../rollout/rollout.service';
 import { SupervisorMetrics } from './metrics.service';
 
 // deploy/grafana/switchboard.json must only query metrics the services export: a renamed metric fails here, not on a
@@ -13,6 +15,8 @@ const dashboard = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', '..'
 async function exported(): Promise<Set<string>> {
   enableProcessMetrics('test');
   const supervisor = new SupervisorMetrics({} as ConsoleRepository, 24, () => 0);
+  // The rollout service registers its demotion counter on the supervisor's registry, as supervisor.module.ts wires it.
+  new RolloutService({} as DemotionRepository, undefined, { registry: supervisor.registry });
   const names = [...(await processMetrics.getMetricsAsJSON()), ...(await supervisor.registry.getMetricsAsJSON())].map((m) => m.name);
   return new Set(names);
 }
