@@ -455,10 +455,12 @@ function traceTitle(row) {
   return `${row.kind}${row.agent ? ` ${row.agent}` : ''}`;
 }
 
-function actionPanel(c, reload) {
-  const canAct = state.me.role === 'supervisor';
-  const result = h('div');
-  const send = async (body, confirmText) => {
+/**
+ * Sends a command on a case (after a confirm when `confirmText` is given) and says in `result` what happened; the case
+ * reloads shortly after, and `onError` sees a refusal before it is shown.
+ */
+function commandSender(c, result, reload, onError = () => undefined) {
+  return async (body, confirmText) => {
     if (confirmText && !window.confirm(confirmText)) return;
     result.replaceChildren();
     try {
@@ -466,9 +468,16 @@ function actionPanel(c, reload) {
       result.replaceChildren(message('notice', `${body.command} sent (decision ${r.decisionId}); the case updates live.`));
       setTimeout(reload, 500);
     } catch (err) {
+      onError(err);
       result.replaceChildren(message('error', err.message));
     }
   };
+}
+
+function actionPanel(c, reload) {
+  const canAct = state.me.role === 'supervisor';
+  const result = h('div');
+  const send = commandSender(c, result, reload);
   const disabled = !canAct;
   const why = canAct ? undefined : 'only a supervisor may do this';
   const children = [];
@@ -561,17 +570,9 @@ function assignmentPanel(c, reload, banner) {
   const assignee = c.state.assignee ?? null;
   const result = h('div');
   const why = canAct ? undefined : 'only a supervisor may do this';
-  const send = async (body) => {
-    result.replaceChildren();
-    try {
-      const r = await api(`/v1/cases/${c.case_id}/commands`, { method: 'POST', body });
-      result.replaceChildren(message('notice', `${body.command} sent (decision ${r.decisionId}); the case updates live.`));
-      setTimeout(reload, 500);
-    } catch (err) {
-      if (err.body?.code === 'SUPERVISOR.ASSIGNED_TO_OTHER') banner.replaceChildren(assigneeWarning(err.body.assignee));
-      result.replaceChildren(message('error', err.message));
-    }
-  };
+  const send = commandSender(c, result, reload, (err) => {
+    if (err.body?.code === 'SUPERVISOR.ASSIGNED_TO_OTHER') banner.replaceChildren(assigneeWarning(err.body.assignee));
+  });
   const to = h('input', { id: 'reassign-to', placeholder: 'username', 'aria-label': 'reassign to (username)', maxlength: 200, disabled: !canAct });
   if (['RESOLVED', 'CLOSED'].includes(c.status)) return h('section', { class: 'card', id: 'assignment' }, h('h2', {}, 'Assignee'), h('p', { id: 'assignee' }, assignee ?? 'nobody'));
   return h('section', { class: 'card', id: 'assignment' }, h('h2', {}, 'Assignee'),
