@@ -43,27 +43,25 @@ afterAll(async () => {
   await world?.close();
 });
 
+/** Publishes the ticket and expects it ESCALATED `unverified` for `reason`, with no reply sent (half a second later). */
+async function expectEscalatedUnsent(ticket: Parameters<typeof world.stack.publish>[0], reason: string): Promise<void> {
+  await world.stack.publish(ticket);
+  const row = await world.settled(world.caseIdOf(ticket), SETTLED, 90_000);
+  expect(row.status).toBe('ESCALATED');
+  expect(row.state.escalation).toMatchObject({ breaker: 'unverified', reason: expect.stringContaining(reason) });
+  await new Promise((r) => setTimeout(r, 500));
+  expect(world.replies.get(world.caseIdOf(ticket)) ?? []).toEqual([]);
+}
+
 it('the backend fails every call and the model claims success: escalated for lack of evidence, nothing replied', async () => {
   await world.reset();
   await world.acme('/admin/faults', { method: 'POST', body: JSON.stringify({ operation: '*', mode: 'unavailable' }) });
   const ticket = world.ticket({ tenantId: 'acme-eu', region: 'eu-sovereign', subject: 'Dashboard blank', body: 'Since the new-dashboard feature flag was switched on our dashboard shows a blank page.' }, 'noevidence');
-  await world.stack.publish(ticket);
-  const row = await world.settled(world.caseIdOf(ticket), SETTLED, 90_000);
-
-  expect(row.status).toBe('ESCALATED');
-  expect(row.state.escalation).toMatchObject({ breaker: 'unverified', reason: expect.stringContaining('no evidence that the problem is solved') });
-  await new Promise((r) => setTimeout(r, 500));
-  expect(world.replies.get(world.caseIdOf(ticket)) ?? []).toEqual([]);
+  await expectEscalatedUnsent(ticket, 'no evidence that the problem is solved');
 });
 
 it('a how-to answer that claims an action it never took is not sent', async () => {
   await world.reset();
   const ticket = world.ticket({ tenantId: 'globex', region: 'us-east-1', subject: 'Inviting people', body: 'How do I invite a new member to our workspace?' }, 'howtoclaim');
-  await world.stack.publish(ticket);
-  const row = await world.settled(world.caseIdOf(ticket), SETTLED, 90_000);
-
-  expect(row.status).toBe('ESCALATED');
-  expect(row.state.escalation).toMatchObject({ breaker: 'unverified', reason: expect.stringContaining('claims a change') });
-  await new Promise((r) => setTimeout(r, 500));
-  expect(world.replies.get(world.caseIdOf(ticket)) ?? []).toEqual([]);
+  await expectEscalatedUnsent(ticket, 'claims a change');
 });

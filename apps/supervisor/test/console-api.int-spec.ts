@@ -6,11 +6,9 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { configureLogging } from '@switchboard/observability';
 import { hashPassword } from '../src/auth/password';
 import { PolicySchema } from '../src/policy/policy.schema';
-import { createSupervisorApp } from '../src/supervisor.app';
 import { FakeGatewayAdmin } from './support/fake-gateway-admin';
-import { acquireSuiteLock, API_KEY, BROKERS, caseOf, Db, METRICS_KEY, runId, supervisorConfig, ticketFor } from './support/harness';
-import { happy, HAPPY, primeGroup, ScriptedAgents, waitFor, type Script } from './support/scripted-agents';
-import { SUPERVISOR_TOPICS } from '../src/supervisor.handler';
+import { acquireSuiteLock, API_KEY, BROKERS, caseOf, Db, listenSupervisor, METRICS_KEY, runId, supervisorConfig, ticketFor } from './support/harness';
+import { happy, HAPPY, ScriptedAgents, waitFor, type Script } from './support/scripted-agents';
 
 jest.setTimeout(90_000);
 
@@ -63,10 +61,7 @@ beforeAll(async () => {
   await agents.start();
   const users = await Promise.all(Object.entries(USERS).map(async ([username, u]) => ({ username, role: u.role, passwordHash: await hashPassword(u.password, { N: 1024, r: 8, p: 1 }) })));
   const config = supervisorConfig(`cap-${run}`, { SUPERVISOR_CONSOLE_USERS: JSON.stringify(users), SUPERVISOR_SESSION_SECRET: `cap-session-secret-${run}-0123456789abcdef`, SUPERVISOR_SESSION_TTL_SECONDS: '600' });
-  await primeGroup(BROKERS, config.SUPERVISOR_GROUP_ID, SUPERVISOR_TOPICS);
-  app = await createSupervisorApp(config, { policy, gatewayAdmin: gateway });
-  await app.listen(0, '127.0.0.1');
-  baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  ({ app, baseUrl } = await listenSupervisor(config, { policy, gatewayAdmin: gateway }));
 
   const pending = { approvalId, tool: 'issue_refund', arguments: { tenantId: T.approve, invoiceId: 'inv_9', amount: 500 }, reason: 'refund over 100' };
   [cases.held, cases.escalated, cases.resolved] = await Promise.all([

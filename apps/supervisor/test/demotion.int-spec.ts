@@ -7,11 +7,9 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { TicketEvent } from '@switchboard/contracts';
 import { configureLogging } from '@switchboard/observability';
 import { PolicySchema } from '../src/policy/policy.schema';
-import { createSupervisorApp } from '../src/supervisor.app';
-import { SUPERVISOR_TOPICS } from '../src/supervisor.handler';
 import { FakeGatewayAdmin } from './support/fake-gateway-admin';
-import { acquireSuiteLock, API_KEY, BROKERS, caseOf, Db, METRICS_KEY, runId, supervisorConfig, ticketFor } from './support/harness';
-import { happy, primeGroup, ScriptedAgents, waitFor, type Script } from './support/scripted-agents';
+import { acquireSuiteLock, API_KEY, BROKERS, caseOf, Db, listenSupervisor, METRICS_KEY, runId, supervisorConfig, ticketFor } from './support/harness';
+import { happy, ScriptedAgents, waitFor, type Script } from './support/scripted-agents';
 
 jest.setTimeout(120_000);
 
@@ -56,10 +54,7 @@ beforeAll(async () => {
   agents.script(TENANT, script);
   agents.script(OTHER, { ...script, verifier: () => happy.verifier() });
   const config = supervisorConfig(`dem-${run}`);
-  await primeGroup(BROKERS, config.SUPERVISOR_GROUP_ID, SUPERVISOR_TOPICS);
-  app = await createSupervisorApp(config, { policy, gatewayAdmin: new FakeGatewayAdmin() });
-  await app.listen(0, '127.0.0.1');
-  baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  ({ app, baseUrl } = await listenSupervisor(config, { policy, gatewayAdmin: new FakeGatewayAdmin() }));
 }, 300_000);
 
 afterAll(async () => {

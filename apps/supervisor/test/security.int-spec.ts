@@ -10,10 +10,9 @@ import { parseTenantRegistry } from '@switchboard/tenancy';
 import { hashPassword } from '../src/auth/password';
 import { CommandKeysSchema, CommandSignatures } from '../src/commands/command-signature';
 import { PolicySchema } from '../src/policy/policy.schema';
-import { createSupervisorApp } from '../src/supervisor.app';
 import { FakeGatewayAdmin } from './support/fake-gateway-admin';
-import { acquireSuiteLock, API_KEY, BROKERS, caseOf, COMMAND_KEY, Db, runId, supervisorConfig, testCommandSignatures, ticketFor } from './support/harness';
-import { happy, HAPPY, primeGroup, ScriptedAgents, TopicRecorder, waitFor, type Script } from './support/scripted-agents';
+import { acquireSuiteLock, API_KEY, BROKERS, caseOf, COMMAND_KEY, Db, listenSupervisor, runId, supervisorConfig, testCommandSignatures, ticketFor } from './support/harness';
+import { happy, HAPPY, ScriptedAgents, TopicRecorder, waitFor, type Script } from './support/scripted-agents';
 
 jest.setTimeout(120_000);
 
@@ -70,10 +69,7 @@ beforeAll(async () => {
     SUPERVISOR_TRUST_PROXY_HOPS: '1', SUPERVISOR_METRICS_KEY: METRICS_KEY, SUPERVISOR_METRICS_CACHE_SECONDS: '600',
     SUPERVISOR_COMMAND_MAX_AGE_SECONDS: '300',
   });
-  await primeGroup(BROKERS, config.SUPERVISOR_GROUP_ID, ['tickets.ingress', 'agent.results', 'supervisor.commands']);
-  app = await createSupervisorApp(config, { policy, gatewayAdmin: gateway, tenants: registry });
-  await app.listen(0, '127.0.0.1');
-  baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  ({ app, baseUrl } = await listenSupervisor(config, { policy, gatewayAdmin: gateway, tenants: registry }, ['tickets.ingress', 'agent.results', 'supervisor.commands']));
   dlq = new Kafka({ clientId: 'sec-dlq', brokers: BROKERS, logLevel: logLevel.NOTHING }).consumer({ groupId: `sec-dlq-${run}` });
   await dlq.connect();
   await dlq.subscribe({ topics: [deadLetterTopic('supervisor.commands'), deadLetterTopic('tickets.ingress')], fromBeginning: true });

@@ -1,10 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Client, Pool } from 'pg';
 import { caseIdFor, type TicketEvent } from '@switchboard/contracts';
 import { loadConfig } from '@switchboard/observability';
 import { TEST_DATABASE_URL, TEST_KAFKA_BROKERS, TEST_TENANT_REGISTRY } from '../../../../test/support/env';
 import { CommandSignatures } from '../../src/commands/command-signature';
+import { createSupervisorApp } from '../../src/supervisor.app';
 import { SupervisorConfigSchema, type SupervisorConfig } from '../../src/supervisor.config';
+import { SUPERVISOR_TOPICS } from '../../src/supervisor.handler';
+import { primeGroup } from './scripted-agents';
 
 export const BROKERS = TEST_KAFKA_BROKERS;
 export const API_KEY = 'test-supervisor-api-key-0123456789';
@@ -82,4 +86,19 @@ export async function acquireSuiteLock(): Promise<() => Promise<void>> {
     await client.query(`SELECT pg_advisory_unlock(hashtext('switchboard.supervisor.int-tests'))`).catch(() => undefined);
     await client.end();
   };
+}
+
+/**
+ * A supervisor app on a free loopback port, its consumer group primed at the end of `topics` (default: every topic it
+ * reads) so it starts with this suite's messages only.
+ */
+export async function listenSupervisor(
+  config: SupervisorConfig,
+  overrides: Parameters<typeof createSupervisorApp>[1],
+  topics: readonly string[] = SUPERVISOR_TOPICS,
+): Promise<{ app: NestExpressApplication; baseUrl: string }> {
+  await primeGroup(BROKERS, config.SUPERVISOR_GROUP_ID, [...topics]);
+  const app = await createSupervisorApp(config, overrides);
+  await app.listen(0, '127.0.0.1');
+  return { app, baseUrl: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
 }
