@@ -16,6 +16,12 @@ export const IngressConfigSchema = BusConfigSchema.extend(MetricsConfigSchema.sh
   /** Maximum age of a Zendesk signature timestamp, against replays. */
   ZENDESK_MAX_SKEW_SECONDS: env.int(300),
   INGRESS_MAX_BODY_BYTES: env.int(256 * 1024),
+  /**
+   * Tickets one tenant may post on `POST /tickets` per minute, per ingress replica; more answer 429 with Retry-After.
+   * 0 turns the allowance off. Zendesk webhooks are not limited here: Zendesk stops retrying a webhook after a few
+   * attempts, so a 429 could lose a ticket; the supervisor's per-tenant admission keeps those fair instead.
+   */
+  INGRESS_TENANT_MAX_PER_MINUTE: z.coerce.number().int().min(0).max(10_000_000).default(6_000),
 });
 export type IngressConfig = z.infer<typeof IngressConfigSchema>;
 export const INGRESS_CONFIG = 'INGRESS_CONFIG';

@@ -5,6 +5,7 @@ import { HealthController, HealthService, ProcessMetricsModule, READINESS_CHECKS
 import { INGRESS_CONFIG, type IngressConfig } from './ingress.config';
 import { KafkaTicketAdapter } from './tickets/kafka-ticket.adapter';
 import { TicketPublisher } from './tickets/ticket-publisher.port';
+import { TenantRateLimit } from './tickets/tenant-rate-limit';
 import { TicketService } from './tickets/ticket.service';
 import { TicketsController } from './tickets/tickets.controller';
 
@@ -43,6 +44,7 @@ export class IngressModule {
       providers: [
         { provide: INGRESS_CONFIG, useValue: config },
         { provide: TenantRegistry, useValue: tenants },
+        { provide: TenantRateLimit, useFactory: () => new TenantRateLimit(config.INGRESS_TENANT_MAX_PER_MINUTE) },
         { provide: KafkaBus, useFactory: () => new KafkaBus(config, 'ingress') },
         BusLifecycle,
         { provide: READINESS_CHECKS, useFactory: (bus: BusLifecycle) => [bus], inject: [BusLifecycle] },

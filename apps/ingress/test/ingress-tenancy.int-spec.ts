@@ -25,7 +25,9 @@ tenants:
   globex: { region: us-east-1 }
 `;
 const apps: INestApplication[] = [];
-const urls: Record<'correcting' | 'strict' | 'euOnly', string> = { correcting: '', strict: '', euOnly: '' };
+const urls: Record<'correcting' | 'strict' | 'euOnly' | 'limited', string> = { correcting: '', strict: '', euOnly: '', limited: '' };
+/** Tickets per tenant per minute on the `limited` ingress. */
+const ALLOWANCE = 3;
 let consumer: Consumer;
 const published: Array<Record<string, any>> = [];
 
@@ -52,9 +54,9 @@ async function expectNotPublished(externalId: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  const start = async (registryText: string, served: string) => {
+  const start = async (registryText: string, served: string, extra: Record<string, string> = {}) => {
     const config = loadConfig(IngressConfigSchema, {
-      KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(','), INGRESS_API_KEYS: API_KEY, ZENDESK_WEBHOOK_SECRET: ZENDESK_SECRET, LOG_LEVEL: 'error', TENANT_SERVED_REGIONS: served,
+      KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(','), INGRESS_API_KEYS: API_KEY, ZENDESK_WEBHOOK_SECRET: ZENDESK_SECRET, LOG_LEVEL: 'error', TENANT_SERVED_REGIONS: served, ...extra,
     });
     const app = await createIngressApp(config, parseTenantRegistry(registryText, config.TENANT_SERVED_REGIONS));
     apps.push(app);
@@ -64,6 +66,7 @@ beforeAll(async () => {
   urls.correcting = await start(REGISTRY, '');
   urls.strict = await start(REGISTRY.replace('regionMismatch: correct', 'regionMismatch: refuse'), '');
   urls.euOnly = await start(REGISTRY, 'eu-sovereign');
+  urls.limited = await start(REGISTRY, '', { INGRESS_TENANT_MAX_PER_MINUTE: String(ALLOWANCE) });
   consumer = new Kafka({ clientId: 'ingress-tenancy-test', brokers: TEST_KAFKA_BROKERS, logLevel: logLevel.NOTHING }).consumer({ groupId: `ingress-tenancy-${run}` });
   await consumer.connect();
   await consumer.subscribe({ topic: TOPICS.ticketsIngress, fromBeginning: true });
@@ -144,4 +147,23 @@ it('redacts credentials from the ticket before publishing it', async () => {
   const got = await waitFor('the redacted ticket', async () => find(body.externalId));
   expect(JSON.stringify(got)).not.toMatch(/hunter2|Sommer2024|ghp_aBcDeF/);
   expect(got.subject).toBe('Login: my password is [REDACTED:password]');
+});
+
+describe('per-tenant allowance', () => {
+  it('answers 429 with Retry-After to a tenant over its allowance, publishes nothing of it, and still accepts other tenants', async () => {
+    const accepted = [];
+    for (let i = 0; i < ALLOWANCE; i++) accepted.push((await postTicket(urls.limited, ticket(`allow-${i}`))).status);
+    expect(accepted).toEqual(Array(ALLOWANCE).fill(202));
+    const over = ticket('allow-over');
+    const res = await postTicket(urls.limited, over);
+    expect(res.status).toBe(429);
+    const retryAfter = Number(res.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(await res.json()).toEqual(expect.objectContaining({ code: 'INGRESS.TENANT_RATE_LIMITED', retryAfterSeconds: retryAfter }));
+    const other = ticket('allow-other', { tenantId: 'globex', region: 'us-east-1' });
+    expect((await postTicket(urls.limited, other)).status).toBe(202);
+    await waitFor('the other tenant\'s ticket', async () => find(other.externalId));
+    expect(find(over.externalId)).toBeUndefined();
+  });
 });

@@ -49,6 +49,13 @@ export const SupervisorConfigSchema = BusConfigSchema.extend(StoreConfigSchema.s
     SUPERVISOR_CONCURRENCY: z.coerce.number().int().positive().default(3),
     /** How often due step deadlines and retries are looked for. */
     SUPERVISOR_SCAN_INTERVAL_MS: z.coerce.number().int().positive().default(1_000),
+    /**
+     * Per-tenant admission: the most cases one tenant may have in the agents' hands at once (received, triaged, context
+     * ready, resolving, verifying); its further tickets wait in Postgres, in arrival order, and start as its own cases
+     * settle, so a storm from one tenant cannot queue everyone else's tickets behind it. 0 admits every ticket at once
+     * (the default in code, which tests with shared tenants rely on); docker-compose, Helm and the demo set 50.
+     */
+    SUPERVISOR_TENANT_MAX_ACTIVE: z.coerce.number().int().min(0).max(1_000_000).default(0),
     SUPERVISOR_RUN_MIGRATIONS: env.bool(true),
     /** Publish a transition's messages right after its commit instead of waiting for the outbox relay (which stays as the fallback). */
     SUPERVISOR_DIRECT_PUBLISH: env.bool(true),

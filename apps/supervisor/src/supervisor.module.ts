@@ -9,6 +9,7 @@ import { createPool, outboxGauges, OutboxLeasePublisher, OutboxRelay, runMigrati
 import type { TenantRegistry } from '@switchboard/tenancy';
 import { CasesController } from './api/cases.controller';
 import { ViewsController } from './api/views.controller';
+import { AdmissionController } from './api/admission.controller';
 import { ConsoleController } from './api/console.controller';
 import { HelpdeskController } from './api/helpdesk.controller';
 import { MetricsController } from './api/metrics.controller';
@@ -24,6 +25,8 @@ import { CaseRepository } from './case/case.repository';
 import { CaseService } from './case/case.service';
 import { CommandSignatures } from './commands/command-signature';
 import { DueScanner } from './case/due-scanner';
+import { AdmissionScanner } from './admission/admission-scanner';
+import { TenantAdmission } from './admission/tenant-admission';
 import { DueQuarantineRepository } from './case/due-quarantine.repository';
 import { registerDueQuarantineMetrics } from './case/due-quarantine.metrics';
 import { ticketIntake } from './intake/ticket-intake';
@@ -60,6 +63,7 @@ class SupervisorRuntime extends ReadinessCheck implements OnModuleInit, OnModule
     @Inject(KafkaBus) private readonly bus: KafkaBus,
     @Inject(SupervisorHandler) private readonly handler: SupervisorHandler,
     @Inject(DueScanner) private readonly scanner: DueScanner,
+    @Inject(AdmissionScanner) private readonly admissions: AdmissionScanner,
     @Inject(CaseEventsHub) private readonly events: CaseEventsHub,
     @Inject(OutboxLeasePublisher) private readonly publisher: OutboxLeasePublisher,
     @Inject(RetentionService) private readonly retention: RetentionService,
@@ -90,6 +94,7 @@ class SupervisorRuntime extends ReadinessCheck implements OnModuleInit, OnModule
     });
     await this.consumer.ready;
     this.scanner.start();
+    this.admissions.start();
     this.retention.start(this.config.SUPERVISOR_RETENTION_INTERVAL_MINUTES * 60_000);
     this.logger.info('supervisor running', { groupId: this.config.SUPERVISOR_GROUP_ID, topics: SUPERVISOR_TOPICS });
   }
@@ -102,6 +107,7 @@ class SupervisorRuntime extends ReadinessCheck implements OnModuleInit, OnModule
   async onApplicationShutdown(): Promise<void> {
     await this.retention.stop();
     await this.scanner.stop();
+    await this.admissions.stop();
     await this.consumer?.stop();
     await this.publisher.flush();
     await this.relay.stop();
@@ -132,9 +138,10 @@ export class SupervisorModule {
   static forRoot(options: SupervisorModuleOptions): DynamicModule {
     const { config, policy, procedures } = options;
     const logger = new JsonLogger('pg');
+    let slotFreed = (): void => undefined;
     return {
       module: SupervisorModule,
-      controllers: [HealthController, AuthController, CasesController, ConsoleController, MetricsController, ProceduresController, QuarantineController, HelpdeskController, ViewsController, OutcomesController, RolloutController],
+      controllers: [HealthController, AuthController, CasesController, ConsoleController, MetricsController, ProceduresController, QuarantineController, HelpdeskController, ViewsController, OutcomesController, RolloutController, AdmissionController],
       providers: [
         { provide: SUPERVISOR_CONFIG, useValue: config },
         { provide: SUPERVISOR_POLICY, useValue: policy },
@@ -157,9 +164,11 @@ export class SupervisorModule {
         { provide: DueQuarantineRepository, useFactory: (pool: Pool) => new DueQuarantineRepository(pool), inject: [Pool] },
         {
           provide: CaseService,
-          useFactory: (pool: Pool, repo: CaseRepository, tokens: TaskTokenIssuer, gateway: GatewayAdminPort, publisher: OutboxLeasePublisher, metrics: SupervisorMetrics, quarantine: DueQuarantineRepository, rollout: RolloutService) =>
+          useFactory: (pool: Pool, repo: CaseRepository, tokens: TaskTokenIssuer, gateway: GatewayAdminPort, publisher: OutboxLeasePublisher, metrics: SupervisorMetrics, quarantine: DueQuarantineRepository, rollout: RolloutService, admission: TenantAdmission) =>
             new CaseService(pool, repo, policy, tokens, gateway, {
               rollout,
+              // The scanner needs the case service; it is told about freed slots through this late-bound poke.
+              ...(admission.enabled ? { admission: { admitIn: (tx, envelope) => admission.admitIn(tx, envelope), onSlotFreed: () => slotFreed() } } : {}),
               procedures,
               admit: ticketIntake(options.tenants),
               ...(config.SUPERVISOR_DIRECT_PUBLISH ? { publisher } : {}),
@@ -167,7 +176,21 @@ export class SupervisorModule {
               dueRetry: { baseMs: config.SUPERVISOR_DUE_RETRY_BASE_MS, maxMs: config.SUPERVISOR_DUE_RETRY_MAX_MS, maxFailures: config.SUPERVISOR_DUE_MAX_FAILURES },
               onDueFailure: registerDueQuarantineMetrics(metrics.registry, quarantine),
             }),
-          inject: [Pool, CaseRepository, TaskTokenIssuer, GatewayAdminPort, OutboxLeasePublisher, SupervisorMetrics, DueQuarantineRepository, RolloutService],
+          inject: [Pool, CaseRepository, TaskTokenIssuer, GatewayAdminPort, OutboxLeasePublisher, SupervisorMetrics, DueQuarantineRepository, RolloutService, TenantAdmission],
+        },
+        {
+          provide: TenantAdmission,
+          useFactory: (pool: Pool, metrics: SupervisorMetrics) => new TenantAdmission(pool, config.SUPERVISOR_TENANT_MAX_ACTIVE, metrics.registry),
+          inject: [Pool, SupervisorMetrics],
+        },
+        {
+          provide: AdmissionScanner,
+          useFactory: (admission: TenantAdmission, cases: CaseService) => {
+            const scanner = new AdmissionScanner(admission, cases, config.SUPERVISOR_SCAN_INTERVAL_MS);
+            slotFreed = () => scanner.poke();
+            return scanner;
+          },
+          inject: [TenantAdmission, CaseService],
         },
         {
           provide: RolloutService,

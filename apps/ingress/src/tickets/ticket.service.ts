@@ -3,6 +3,7 @@ import { caseIdFor, TicketEventSchema, type TicketEvent } from '@switchboard/con
 import { JsonLogger, SwitchboardError, withLogContext } from '@switchboard/observability';
 import { admitTicket, TenantRefusedError, TenantRegistry } from '@switchboard/tenancy';
 import type { z } from 'zod';
+import { TenantRateLimit } from './tenant-rate-limit';
 import { TicketPublisher } from './ticket-publisher.port';
 import { ZendeskWebhookSchema } from './zendesk.schema';
 
@@ -30,12 +31,15 @@ export class TicketService {
   constructor(
     private readonly publisher: TicketPublisher,
     @Inject(TenantRegistry) private readonly tenants: TenantRegistry,
+    @Inject(TenantRateLimit) private readonly allowance: TenantRateLimit,
   ) {}
 
   /** The public event, as documented in docs/contracts/ticket-event.schema.json. */
   async acceptTicket(body: unknown): Promise<Accepted> {
     const parsed = TicketEventSchema.safeParse(body);
     if (!parsed.success) throw new TicketInvalidError(issuesOf(parsed.error));
+    // After parsing (the tenant is known), before the registry and Kafka: a refused ticket costs nothing downstream.
+    await this.allowance.take(parsed.data.tenantId);
     return this.publish(parsed.data);
   }
 

@@ -1,11 +1,14 @@
-import { Body, Controller, HttpCode, HttpStatus, Inject, Post, Req, UnauthorizedException, UnprocessableEntityException, ServiceUnavailableException } from '@nestjs/common';
+import {
+  Body, Controller, HttpCode, HttpException, HttpStatus, Inject, Post, Req, Res, UnauthorizedException, UnprocessableEntityException, ServiceUnavailableException,
+} from '@nestjs/common';
 import type { RawBodyRequest } from '@nestjs/common';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { JsonLogger, SwitchboardError } from '@switchboard/observability';
 import { TenantRefusedError } from '@switchboard/tenancy';
 import { INGRESS_CONFIG, type IngressConfig } from '../ingress.config';
 import { verifyWebhookSignature } from '@switchboard/webhooks';
 import { apiKeyAccepted } from './request-auth';
+import { TenantRateLimitedError } from './tenant-rate-limit';
 import { TicketInvalidError, TicketService, type Accepted } from './ticket.service';
 
 /** The HTTP edge: authenticates, hands the body to {@link TicketService}, maps domain errors to statuses. */
@@ -20,12 +23,12 @@ export class TicketsController {
 
   @Post('tickets')
   @HttpCode(HttpStatus.ACCEPTED)
-  async postTicket(@Req() req: Request, @Body() body: unknown): Promise<Accepted & { status: 'accepted' }> {
+  async postTicket(@Req() req: Request, @Res({ passthrough: true }) res: Response, @Body() body: unknown): Promise<Accepted & { status: 'accepted' }> {
     if (!apiKeyAccepted(req.headers, this.config.INGRESS_API_KEYS)) {
       this.logger.warn('rejected unauthenticated POST /tickets', { ip: req.ip });
       throw new UnauthorizedException({ code: 'INGRESS.UNAUTHENTICATED', message: 'send a valid API key in X-Api-Key or Authorization: Bearer' });
     }
-    return { status: 'accepted', ...(await this.run(() => this.tickets.acceptTicket(body))) };
+    return { status: 'accepted', ...(await this.run(() => this.tickets.acceptTicket(body), res)) };
   }
 
   @Post('webhooks/zendesk')
@@ -48,10 +51,15 @@ export class TicketsController {
     return { status: 'accepted', ...(await this.run(() => this.tickets.acceptZendesk(body))) };
   }
 
-  private async run(fn: () => Promise<Accepted>): Promise<Accepted> {
+  private async run(fn: () => Promise<Accepted>, res?: Response): Promise<Accepted> {
     try {
       return await fn();
     } catch (error) {
+      if (error instanceof TenantRateLimitedError) {
+        this.logger.warn('ticket refused: tenant over its allowance', { tenantId: error.tenantId, retryAfterSeconds: error.retryAfterSeconds });
+        res?.setHeader('Retry-After', String(error.retryAfterSeconds));
+        throw new HttpException({ code: error.code, message: error.message, retryAfterSeconds: error.retryAfterSeconds }, HttpStatus.TOO_MANY_REQUESTS);
+      }
       if (error instanceof TicketInvalidError) throw new UnprocessableEntityException({ code: error.code, message: error.message, issues: error.issues });
       if (error instanceof TenantRefusedError) throw new UnprocessableEntityException({ code: error.code, message: error.message });
       // A refusal of the ticket itself (e.g. the bus's own schema check) is final: a 503 would make the client retry forever.

@@ -10,6 +10,7 @@ import { inTransaction, Outbox, ProcessedLedger, type OutboxLeasePublisher, type
 import { GatewayAdminError, type GatewayAdminPort } from '../gateway/gateway-admin.port';
 import { withHelpdeskRef } from '../helpdesk/helpdesk-ref';
 import type { Policy } from '../policy/policy.schema';
+import { ACTIVE_STATUSES } from '../admission/tenant-admission';
 import { decide, initialCase } from './case.machine';
 import { CaseCache } from './case-cache';
 import { CaseExistsError, CaseVersionConflictError, type CaseRepository, type LockedCase } from './case.repository';
@@ -22,7 +23,7 @@ export const SUPERVISOR_CONSUMER = 'supervisor';
 /** Optimistic attempts (cached or unlocked read + version-checked write) before the locked path. */
 const FAST_ATTEMPTS = 3;
 
-export type HandleOutcome = 'applied' | 'created' | 'duplicate_ticket' | 'already_processed' | 'unknown_case';
+export type HandleOutcome = 'applied' | 'created' | 'duplicate_ticket' | 'already_processed' | 'unknown_case' | 'queued';
 
 /** A deterministic UUID (v5 layout) so a replayed decision writes byte-identical envelopes. */
 export function messageIdFor(caseId: string, causeId: string, index: number): string {
@@ -50,6 +51,11 @@ export interface CaseServiceOptions {
   admit?: (ticket: TicketEvent) => TicketEvent;
   /** Automatic demotion (rollout/rollout.service.ts): the policy to decide with, and a look at every written decision. */
   rollout?: { policy(base: Policy): Policy; afterDecision(decision: Decision): void };
+  /**
+   * Per-tenant admission (admission/tenant-admission.ts): decides whether a new ticket's case starts now or waits for
+   * its tenant to have a free slot; `onSlotFreed` is told when a case left the agents' hands (the scanner's poke).
+   */
+  admission?: { admitIn(tx: PoolClient, envelope: Envelope<TicketEvent>): Promise<'now' | 'queued' | 'has_case'>; onSlotFreed(): void };
 }
 
 /** Back-off of failing due ticks: baseMs, doubling per failure up to maxMs; quarantined after maxFailures. */
@@ -82,6 +88,7 @@ export class CaseService {
   private readonly procedures: ProcedureSet;
   private readonly admit: (ticket: TicketEvent) => TicketEvent;
   private readonly rollout?: CaseServiceOptions['rollout'];
+  private readonly admission?: CaseServiceOptions['admission'];
 
   constructor(
     private readonly pool: Pool,
@@ -101,22 +108,50 @@ export class CaseService {
     this.procedures = options.procedures ?? ProcedureSet.empty();
     this.admit = options.admit ?? ((ticket) => ticket);
     this.rollout = options.rollout;
+    this.admission = options.admission;
   }
 
-  async onTicket(envelope: Envelope<TicketEvent>): Promise<HandleOutcome> {
+  /**
+   * A new ticket: its case is created and triage dispatched — or, with per-tenant admission, queued when its tenant
+   * already has its maximum of cases in the agents' hands (`queued`); the admission scanner creates it later through
+   * this same method with `admitted`, under message id `admit:<id>` (the original id's ledger row records the queueing).
+   */
+  async onTicket(envelope: Envelope<TicketEvent>, options: { admitted?: boolean } = {}): Promise<HandleOutcome> {
+    // Registry region and redaction first: a refused ticket is never queued, a queued one holds no credentials.
+    const ticket = this.admit(envelope.payload);
+    if (this.admission && !options.admitted) return this.onTicketAdmitted({ ...envelope, payload: ticket }, this.admission);
     const now = this.clock();
-    const fresh = initialCase(this.admit(envelope.payload), { caseId: envelope.caseId, correlationId: envelope.correlationId }, this.policy, now);
+    const messageId = options.admitted ? `admit:${envelope.id}` : envelope.id;
+    const fresh = initialCase(ticket, { caseId: envelope.caseId, correlationId: envelope.correlationId }, this.policy, now);
     try {
-      const written = await this.applyFast({ version: 0, state: fresh }, { kind: 'ticket_received', messageId: envelope.id }, now, true);
+      const written = await this.applyFast({ version: 0, state: fresh }, { kind: 'ticket_received', messageId }, now, true);
       return written ? 'created' : 'already_processed';
     } catch (error) {
       if (!(error instanceof CaseExistsError)) throw error;
     }
-    return this.once(envelope.id, async (tx) => {
+    return this.once(messageId, async (tx) => {
       const existing = await this.repo.lock(tx, envelope.caseId);
-      await this.applyLocked(tx, existing!, { kind: 'duplicate_ticket', messageId: envelope.id }, now);
+      await this.applyLocked(tx, existing!, { kind: 'duplicate_ticket', messageId }, now);
       this.logger.info('duplicate ticket recorded on the existing case', { source: envelope.payload.source, externalId: envelope.payload.externalId });
       return 'duplicate_ticket';
+    });
+  }
+
+  /** The ticket path with admission: decision and creation in one transaction under the tenant's lock (exact cap). */
+  private onTicketAdmitted(envelope: Envelope<TicketEvent>, admission: NonNullable<CaseServiceOptions['admission']>): Promise<HandleOutcome> {
+    return this.once(envelope.id, async (tx) => {
+      const verdict = await admission.admitIn(tx, envelope);
+      if (verdict === 'queued') return 'queued';
+      const now = this.clock();
+      if (verdict === 'has_case') {
+        const existing = await this.repo.lock(tx, envelope.caseId);
+        await this.applyLocked(tx, existing!, { kind: 'duplicate_ticket', messageId: envelope.id }, now);
+        this.logger.info('duplicate ticket recorded on the existing case', { source: envelope.payload.source, externalId: envelope.payload.externalId });
+        return 'duplicate_ticket';
+      }
+      const fresh = initialCase(envelope.payload, { caseId: envelope.caseId, correlationId: envelope.correlationId }, this.policy, now);
+      await this.applyLocked(tx, { version: 0, state: fresh }, { kind: 'ticket_received', messageId: envelope.id }, now, true);
+      return 'created';
     });
   }
 
@@ -262,12 +297,12 @@ export class CaseService {
   }
 
   /** The locked path, inside the caller's transaction (ledger row by the caller); the relay publishes after commit. */
-  private async applyLocked(tx: PoolClient, current: LockedCase, event: CaseEvent, now: Date): Promise<Decision> {
+  private async applyLocked(tx: PoolClient, current: LockedCase, event: CaseEvent, now: Date, created = false): Promise<Decision> {
     this.cache.delete(current.state.caseId); // the commit is the caller's; re-read next time
     const decision = decide(current.state, event, this.rollout?.policy(this.policy) ?? this.policy, now, this.procedures);
     if (!decision.changed) return decision;
     const outbox = Outbox.prepare(await this.toOutbox(decision, event.messageId, now));
-    const written = await this.repo.applyEvent(tx, { previous: current, decision, event, outbox });
+    const written = await this.repo.applyEvent(tx, { previous: current, decision, event, outbox, created });
     if (written.result === 'applied') this.afterWrite(decision, event, written.outcomeAccepted);
     return decision;
   }
@@ -276,6 +311,7 @@ export class CaseService {
     if (!outcomeAccepted) this.logger.error('a second outcome for this run was suppressed', { run: decision.state.run });
     for (const t of decision.transitions) this.logger.info('case transition', { from: t.from, to: t.to, reason: t.reason, event: event.kind });
     this.rollout?.afterDecision(decision);
+    if (this.admission && leftTheAgents(decision)) this.admission.onSlotFreed();
   }
   /** Envelopes with deterministic ids; resolver and verifier tasks get a freshly minted task token. */
   private async toOutbox(decision: Decision, causeId: string, now: Date): Promise<OutboxMessage[]> {
@@ -297,6 +333,13 @@ export class CaseService {
       }),
     );
   }
+}
+
+/** The decision moved the case out of the agents' hands (settled, or waiting on a human): a tenant slot came free. */
+function leftTheAgents(decision: Decision): boolean {
+  const first = decision.transitions[0];
+  const last = decision.transitions[decision.transitions.length - 1];
+  return first !== undefined && last !== undefined && ACTIVE_STATUSES.includes(first.from) && !ACTIVE_STATUSES.includes(last.to);
 }
 
 /** The rows as published: outcome rows were not inserted when the run already had one. */

@@ -50,7 +50,7 @@ export const ERASED_EMAIL = 'erased@erased.invalid';
  *   gateway migration 003), arguments and notes of decided approvals, outcomes of executed writes;
  * - remembered resolutions (`case:<id>` documents) in the memory store.
  *
- * Cases still in flight are reported and left alone. The console's decision log is append-only and kept.
+ * Cases still in flight are reported and left alone, tickets waiting for admission (status `QUEUED`) among them. The console's decision log is append-only and kept.
  */
 export class ErasureService {
   private readonly logger = new JsonLogger(ErasureService.name);
@@ -81,12 +81,18 @@ export class ErasureService {
   private async findCases(subject: ErasureSubject): Promise<Array<{ case_id: string; tenant_id: string; status: string }>> {
     if ('tenant' in subject) {
       if (!subject.tenant.trim()) throw new ErasureInputError('--tenant needs a tenant id');
-      const { rows } = await this.pool.query('SELECT case_id, tenant_id, status FROM supervisor.cases WHERE tenant_id = $1 ORDER BY case_id', [subject.tenant]);
+      const { rows } = await this.pool.query(
+        `SELECT case_id, tenant_id, status FROM supervisor.cases WHERE tenant_id = $1
+         UNION ALL SELECT case_id, tenant_id, 'QUEUED' FROM supervisor.admission_queue WHERE tenant_id = $1 ORDER BY case_id`,
+        [subject.tenant],
+      );
       return rows;
     }
     if (!/^[^@\s]+@[^@\s]+$/.test(subject.requester)) throw new ErasureInputError('--requester needs an e-mail address');
     const { rows } = await this.pool.query(
-      `SELECT case_id, tenant_id, status FROM supervisor.cases WHERE lower(ticket->'requester'->>'email') = lower($1) ORDER BY case_id`,
+      `SELECT case_id, tenant_id, status FROM supervisor.cases WHERE lower(ticket->'requester'->>'email') = lower($1)
+       UNION ALL SELECT case_id, tenant_id, 'QUEUED' FROM supervisor.admission_queue WHERE lower(envelope->'payload'->'requester'->>'email') = lower($1)
+       ORDER BY case_id`,
       [subject.requester],
     );
     return rows;

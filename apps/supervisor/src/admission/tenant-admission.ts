@@ -1,0 +1,162 @@
+import type { Pool, PoolClient } from 'pg';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { CaseStatus, Envelope, TicketEvent } from '@switchboard/contracts';
+import { describeError, JsonLogger, withLogContext } from '@switchboard/observability';
+import { inTransaction } from '@switchboard/store';
+
+/** A tenant's cases in the agents' hands: what its cap counts. Waiting on a human (approval, escalation) does not. */
+export const ACTIVE_STATUSES: readonly CaseStatus[] = ['RECEIVED', 'TRIAGED', 'CONTEXT_READY', 'RESOLVING', 'VERIFYING'];
+
+/** `now`: create the case; `queued`: it waits for a slot; `has_case`: its case exists already (a duplicate ticket). */
+export type AdmissionVerdict = 'now' | 'queued' | 'has_case';
+
+export interface TenantBacklog {
+  tenantId: string;
+  queued: number;
+  active: number;
+  oldestEnqueuedAt: string;
+}
+
+/**
+ * Per-tenant admission: a tenant has at most `maxActive` cases in the agents' hands at once (statuses in
+ * {@link ACTIVE_STATUSES}); its further tickets wait, durably and in arrival order, in `supervisor.admission_queue`
+ * and are admitted as its own cases settle. Without it every ticket goes straight to triage, and a storm from one
+ * tenant fills the agents' Kafka partitions ahead of everyone else's tickets; with it, another tenant's ticket waits
+ * behind at most the other tenants' caps, whatever one of them offers.
+ *
+ * The cap is exact across partitions and replicas: the decision for a new ticket and the creation of its case happen in
+ * one transaction holding the tenant's advisory lock, and so do the release of queued tickets and their cases'
+ * creation. Tickets of one tenant wait in arrival order at the supervisor (Kafka itself orders only within a
+ * partition). `maxActive` 0 turns admission off and every ticket takes the single-statement hot path.
+ *
+ * Crash safety: a queued ticket is one committed row, written with the message's ledger row before the Kafka offset is
+ * committed; admitting it creates the case through the ledger-protected path (message id `admit:<id>`) before the row
+ * is deleted in the transaction that locked it, so a crash in between admits it again as a no-op and deletes the row.
+ */
+export class TenantAdmission {
+  private readonly logger = new JsonLogger(TenantAdmission.name);
+  private readonly queuedTotal?: Counter<'tenant'>;
+  private readonly admittedTotal?: Counter<'tenant'>;
+  private readonly waitSeconds?: Histogram;
+
+  constructor(private readonly pool: Pool, readonly maxActive: number, registry?: Registry) {
+    if (!registry) return;
+    this.queuedTotal = new Counter({ name: 'switchboard_admission_queued_total', help: 'Tickets that waited for their tenant to have a free slot (per-tenant admission)', labelNames: ['tenant'], registers: [registry] });
+    this.admittedTotal = new Counter({ name: 'switchboard_admission_admitted_total', help: 'Queued tickets admitted once their tenant had a free slot', labelNames: ['tenant'], registers: [registry] });
+    this.waitSeconds = new Histogram({
+      name: 'switchboard_admission_wait_seconds', help: 'Time a queued ticket waited for admission', buckets: [0.1, 0.5, 1, 5, 15, 60, 300, 1800], registers: [registry],
+    });
+    let reading: Promise<{ queued: number; oldest: number }> | undefined;
+    const read = () => (reading ??= pool.query<{ queued: number; oldest: number }>(
+      `SELECT count(*)::int AS queued, coalesce(extract(epoch FROM now() - min(enqueued_at)), 0)::float8 AS oldest FROM supervisor.admission_queue`,
+    ).then((r) => r.rows[0]!).finally(() => setTimeout(() => (reading = undefined), 100)));
+    new Gauge({ name: 'switchboard_admission_backlog', help: 'Tickets waiting for admission, all tenants', registers: [registry], async collect() { this.set((await read()).queued); } });
+    new Gauge({ name: 'switchboard_admission_oldest_seconds', help: 'Age of the oldest ticket waiting for admission', registers: [registry], async collect() { this.set((await read()).oldest); } });
+  }
+
+  get enabled(): boolean {
+    return this.maxActive > 0;
+  }
+
+  /**
+   * A new ticket's admission, inside the caller's transaction (which then creates the case when the verdict is `now`,
+   * still holding the tenant's lock): `queued` when the tenant has its maximum of active cases or earlier tickets
+   * waiting — the ticket is then queued (once per case: a duplicate of a queued ticket is absorbed).
+   */
+  async admitIn(tx: PoolClient, envelope: Envelope<TicketEvent>): Promise<AdmissionVerdict> {
+    const tenantId = envelope.payload.tenantId;
+    await lockTenant(tx, tenantId);
+    const { rows } = await tx.query<{ has_case: boolean; backlog: boolean; active: number }>(
+      `SELECT EXISTS (SELECT 1 FROM supervisor.cases WHERE case_id = $1) AS has_case,
+              EXISTS (SELECT 1 FROM supervisor.admission_queue WHERE tenant_id = $2) AS backlog,
+              (SELECT count(*) FROM (SELECT 1 FROM supervisor.cases WHERE tenant_id = $2 AND status = ANY($3::text[]) LIMIT $4) a)::int AS active`,
+      [envelope.caseId, tenantId, ACTIVE_STATUSES, this.maxActive],
+    );
+    const r = rows[0]!;
+    if (r.has_case) return 'has_case';
+    if (!r.backlog && r.active < this.maxActive) return 'now';
+    const inserted = await tx.query(
+      `INSERT INTO supervisor.admission_queue (case_id, tenant_id, envelope) VALUES ($1, $2, $3::jsonb) ON CONFLICT (case_id) DO NOTHING`,
+      [envelope.caseId, tenantId, JSON.stringify(envelope)],
+    );
+    if (inserted.rowCount === 1) {
+      this.queuedTotal?.inc({ tenant: tenantId });
+      this.logger.info('ticket queued: its tenant has its maximum of cases in flight', { tenantId, active: r.active, maxActive: this.maxActive, backlog: r.backlog });
+    } else {
+      this.logger.info('duplicate of a ticket waiting for admission: absorbed', { tenantId });
+    }
+    return 'queued';
+  }
+
+  /**
+   * Admits queued tickets while their tenants have free slots, oldest tenant backlog first and at most each tenant's
+   * free slots per round, so one tenant's backlog never holds up another's. `create` is the ordinary ticket path
+   * (idempotent by message id). Returns how many were admitted. Several replicas may run this at once: a ticket's row
+   * is locked (`SKIP LOCKED`) while its case is created.
+   */
+  async release(create: (envelope: Envelope<TicketEvent>) => Promise<unknown>, maxPerRound = 500): Promise<number> {
+    if (!this.enabled) return 0;
+    const { rows: tenants } = await this.pool.query<{ tenant_id: string }>(
+      'SELECT tenant_id FROM supervisor.admission_queue GROUP BY tenant_id ORDER BY min(seq)',
+    );
+    let admitted = 0;
+    for (const { tenant_id: tenantId } of tenants) {
+      if (admitted >= maxPerRound) break;
+      admitted += await inTransaction(this.pool, async (tx) => {
+        // Under the tenant's lock, as at admission: no new ticket of this tenant is decided while its slots are filled.
+        await lockTenant(tx, tenantId);
+        const { rows } = await tx.query<{ seq: string; envelope: Envelope<TicketEvent>; waited: number }>(
+          `SELECT seq::text, envelope, extract(epoch FROM now() - enqueued_at)::float8 AS waited FROM supervisor.admission_queue
+            WHERE tenant_id = $1 ORDER BY seq
+            LIMIT greatest(0, least($4::int, $2::int - (SELECT count(*) FROM (SELECT 1 FROM supervisor.cases c WHERE c.tenant_id = $1 AND c.status = ANY($3::text[]) LIMIT $2) a)::int))`,
+          [tenantId, this.maxActive, ACTIVE_STATUSES, maxPerRound - admitted],
+        );
+        const done: string[] = [];
+        for (const row of rows) {
+          try {
+            await withLogContext({ caseId: row.envelope.caseId, correlationId: row.envelope.correlationId }, () => create(row.envelope));
+          } catch (error) {
+            // Left queued, in order: the next round tries again (an outage), or an operator sees it in /v1/admission.
+            this.logger.error('admitting a queued ticket failed; it stays queued', { tenantId, error: describeError(error) });
+            break;
+          }
+          done.push(row.seq);
+          this.admittedTotal?.inc({ tenant: tenantId });
+          this.waitSeconds?.observe(row.waited);
+        }
+        if (done.length > 0) await tx.query('DELETE FROM supervisor.admission_queue WHERE seq = ANY($1::bigint[])', [done]);
+        return done.length;
+      });
+    }
+    return admitted;
+  }
+
+  /** Where a queued case stands: its tenant, its place in the tenant's queue (1 = next), since when; undefined when not queued. */
+  async position(caseId: string): Promise<{ caseId: string; tenantId: string; position: number; enqueuedAt: string } | undefined> {
+    const { rows } = await this.pool.query<{ tenant_id: string; position: number; enqueued_at: Date }>(
+      `SELECT q.tenant_id, q.enqueued_at,
+              (SELECT count(*) FROM supervisor.admission_queue o WHERE o.tenant_id = q.tenant_id AND o.seq <= q.seq)::int AS position
+         FROM supervisor.admission_queue q WHERE q.case_id = $1`,
+      [caseId],
+    );
+    const r = rows[0];
+    return r ? { caseId, tenantId: r.tenant_id, position: r.position, enqueuedAt: r.enqueued_at.toISOString() } : undefined;
+  }
+
+  /** Tenants with a backlog: what the admission API and the operations docs show. */
+  async backlog(): Promise<TenantBacklog[]> {
+    const { rows } = await this.pool.query<{ tenant_id: string; queued: number; active: number; oldest: Date }>(
+      `SELECT q.tenant_id, q.queued, q.oldest,
+              (SELECT count(*) FROM supervisor.cases c WHERE c.tenant_id = q.tenant_id AND c.status = ANY($1::text[]))::int AS active
+         FROM (SELECT tenant_id, count(*)::int AS queued, min(enqueued_at) AS oldest FROM supervisor.admission_queue GROUP BY tenant_id) q
+        ORDER BY q.oldest`,
+      [ACTIVE_STATUSES],
+    );
+    return rows.map((r) => ({ tenantId: r.tenant_id, queued: r.queued, active: r.active, oldestEnqueuedAt: r.oldest.toISOString() }));
+  }
+}
+
+/** Serialises admission decisions of one tenant (transaction-scoped advisory lock; other tenants are not held up). */
+async function lockTenant(tx: PoolClient, tenantId: string): Promise<void> {
+  await tx.query(`SELECT pg_advisory_xact_lock(hashtext('switchboard.admission'), hashtext($1))`, [tenantId]);
+}

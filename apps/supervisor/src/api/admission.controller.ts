@@ -1,0 +1,30 @@
+import { Controller, Get, Inject, NotFoundException, Param, UseFilters, UseGuards } from '@nestjs/common';
+import { CaseIdSchema } from '@switchboard/contracts';
+import { ActorGuard } from '../auth/actor.guard';
+import { TenantAdmission, type TenantBacklog } from '../admission/tenant-admission';
+import { SupervisorErrorFilter } from './error.filter';
+import { parseBody } from './parse';
+
+/**
+ * Per-tenant admission (docs/operations.md "Tenant fairness"): which tenants have tickets waiting for a free slot, and
+ * where one queued ticket stands — a queued ticket has no case yet, so `/v1/cases/{id}` answers 404 for it.
+ */
+@Controller('v1/admission')
+@UseGuards(ActorGuard)
+@UseFilters(SupervisorErrorFilter)
+export class AdmissionController {
+  constructor(@Inject(TenantAdmission) private readonly admission: TenantAdmission) {}
+
+  @Get()
+  async backlog(): Promise<{ maxActivePerTenant: number; tenants: TenantBacklog[] }> {
+    return { maxActivePerTenant: this.admission.maxActive, tenants: this.admission.enabled ? await this.admission.backlog() : [] };
+  }
+
+  @Get(':caseId')
+  async position(@Param('caseId') id: string): Promise<{ caseId: string; tenantId: string; position: number; enqueuedAt: string }> {
+    const caseId = parseBody(CaseIdSchema, id);
+    const found = this.admission.enabled ? await this.admission.position(caseId) : undefined;
+    if (!found) throw new NotFoundException({ code: 'SUPERVISOR.NOT_QUEUED', message: `case ${caseId} is not waiting for admission` });
+    return found;
+  }
+}
