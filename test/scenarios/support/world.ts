@@ -35,9 +35,12 @@ export class World {
 
   private constructor(readonly stack: Stack, private readonly observer: Consumer) {}
 
-  static async start(name: string, llm: LlmPort, policyYaml: string, options: { supervisorProcess?: boolean; proceduresDir?: string; resolverEnv?: Record<string, string>; providerKinds?: Record<string, string> } = {}): Promise<World> {
-    const { proceduresDir, ...rest } = options;
-    const stack = await startStack({ name, llm, policyYaml, groupPrefix: 'eval', ...rest, ...(proceduresDir ? { supervisorEnv: { PROCEDURES_DIR: proceduresDir } } : {}) });
+  static async start(
+    name: string, llm: LlmPort, policyYaml: string,
+    options: { supervisorProcess?: boolean; proceduresDir?: string; resolverEnv?: Record<string, string>; providerKinds?: Record<string, string>; supervisorEnv?: Record<string, string> } = {},
+  ): Promise<World> {
+    const { proceduresDir, supervisorEnv, ...rest } = options;
+    const stack = await startStack({ name, llm, policyYaml, groupPrefix: 'eval', ...rest, supervisorEnv: { ...supervisorEnv, ...(proceduresDir ? { PROCEDURES_DIR: proceduresDir } : {}) } });
     const observer = new Kafka({ clientId: `eval-observer-${name}`, brokers: TEST_KAFKA_BROKERS, logLevel: logLevel.NOTHING })
       .consumer({ groupId: `eval-observer-${name}-${Date.now().toString(36)}` });
     const world = new World(stack, observer);
