@@ -1,10 +1,11 @@
-// `npm run eval:triage -- [--model local|scripted|policy] [--out <file>] [--limit <n>]`
+// `npm run eval:triage -- [--model local|scripted|policy] [--set labelled|blind] [--out <file>] [--limit <n>]`
 // Runs the real triage code path (TriageService: screening, entity extraction, the real MiniLM embedding model over the
-// shipped labelled examples, character n-grams, the model with demonstrations, the signal ensemble) over the labelled
-// evaluation set in test/triage/labelled-tickets.json, and prints accuracy overall, per subset and per intent, the
-// calibration at the autonomy threshold, and LLM calls, tokens and time per ticket — next to baselines measured in the
-// same run on the same tickets: the previous behaviour (one zero-shot model call + the English cue-word calibration,
-// kept in ./baseline.ts), the model alone, and the examples signals alone. Needs no Kafka or Postgres.
+// shipped labelled examples, character n-grams, the model with demonstrations, the signal ensemble) over an evaluation
+// set (test/triage/labelled-tickets.json, or with `--set blind` test/triage/blind-tickets.json, never used for tuning),
+// and prints accuracy overall, per subset and per intent, the calibration at the autonomy threshold, and LLM calls,
+// tokens and time per ticket — next to baselines measured in the same run on the same tickets: the previous behaviour
+// (one zero-shot model call + the English cue-word calibration, kept in ./baseline.ts), the model alone, and the
+// examples signals alone. Needs no Kafka or Postgres.
 // `--model policy` uses LLM_POLICY_FILE (or LLM_PROVIDERS + LLM_REGIONS), e.g. an Ollama or Bedrock model.
 // Exit code: 0 when the run completed (targets missed or not), 1 on a crash, 2 when the model is not available.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -53,12 +54,17 @@ const VARIANTS: Array<{ key: string; label: string }> = [
   { key: 'ngram', label: 'examples: n-gram kNN' },
 ];
 
-function args(argv: string[]): { model: 'local' | 'scripted' | 'policy'; out?: string; limit?: number } {
+/** The evaluation sets: `labelled` (the first, scored many times: not blind) and `blind` (never used for tuning). */
+const SETS = { labelled: 'labelled-tickets.json', blind: 'blind-tickets.json' } as const;
+
+function args(argv: string[]): { model: 'local' | 'scripted' | 'policy'; set: keyof typeof SETS; out?: string; limit?: number } {
   const get = (flag: string) => { const i = argv.indexOf(flag); return i >= 0 ? argv[i + 1] : undefined; };
   const model = (get('--model') ?? 'local') as 'local' | 'scripted' | 'policy';
   if (!['local', 'scripted', 'policy'].includes(model)) throw new Error('--model must be local, scripted or policy');
+  const set = (get('--set') ?? 'labelled') as keyof typeof SETS;
+  if (!(set in SETS)) throw new Error(`--set must be one of ${Object.keys(SETS).join(', ')}`);
   const limit = get('--limit');
-  return { model, ...(get('--out') ? { out: get('--out')! } : {}), ...(limit ? { limit: Number(limit) } : {}) };
+  return { model, set, ...(get('--out') ? { out: get('--out')! } : {}), ...(limit ? { limit: Number(limit) } : {}) };
 }
 
 function modelFor(model: 'local' | 'scripted' | 'policy'): { llm: LlmPort; kinds: Record<string, string>; name: string } | string {
@@ -104,7 +110,7 @@ async function main(): Promise<number> {
     console.log(`model ${opts.model} is not available here: ${model}`);
     return 2;
   }
-  const labelled = (JSON.parse(readFileSync(join(__dirname, 'labelled-tickets.json'), 'utf8')) as { tickets: Labelled[] }).tickets.slice(0, opts.limit);
+  const labelled = (JSON.parse(readFileSync(join(__dirname, SETS[opts.set]), 'utf8')) as { tickets: Labelled[] }).tickets.slice(0, opts.limit);
   const config = loadConfig(TriageConfigSchema, {});
   const intents = [...new Set([...config.TRIAGE_INTENTS, 'other'])];
   const embedder = await OnnxMiniLmEmbedder.create(process.env.MEMORY_EMBEDDINGS_DIR ?? DEFAULT_EMBEDDINGS_DIR);
@@ -181,7 +187,7 @@ async function main(): Promise<number> {
     const cleared = rows.filter((r) => (r.verdicts[key]!.confidence ?? -1) >= THRESHOLD);
     return { n: rows.length, correct, accuracy: rows.length ? correct / rows.length : 0, cleared: cleared.length, clearedCorrect: cleared.filter((r) => r.verdicts[key]!.intent === r.intent).length };
   };
-  console.log(`\ntriage eval: ${results.length} labelled tickets, model ${model.name}, examples ${index.size} (${config.TRIAGE_EXAMPLES_FILE.replace(ROOT + '/', '')}), ${Math.round((Date.now() - started) / 1000)} s`);
+  console.log(`\ntriage eval: ${results.length} labelled tickets (${SETS[opts.set]}), model ${model.name}, examples ${index.size} (${config.TRIAGE_EXAMPLES_FILE.replace(ROOT + '/', '')}), ${Math.round((Date.now() - started) / 1000)} s`);
   console.log(`reliability: examples vote (held out, by leading share) ${index.calibration.map(([min, r]) => `≥${min}: ${r.toFixed(3)}`).join(', ')}; model ${JSON.stringify(config.TRIAGE_MODEL_RELIABILITY)}\n`);
   console.log('accuracy by subset, and calibration at the autonomy threshold (confidence ≥ 0.95: how many cleared it, share of those correct)');
   const head = ['variant', 'ALL', ...SUBSETS.map((s) => `${s} (${results.filter((r) => r.subset === s).length})`), '≥0.95', 'correct ≥0.95'];
@@ -228,7 +234,7 @@ async function main(): Promise<number> {
   const cal = summary('ensemble', results);
   console.log(`\nissue targets: accuracy ≥ 95% → ${pct(cal.correct, cal.n)} ${targets.accuracy >= 0.95 ? 'OK' : 'MISS'}; non-English ≥ 90% → ${(100 * targets.nonEnglish).toFixed(1)}% ${targets.nonEnglish >= 0.9 ? 'OK' : 'MISS'}; paraphrase ≥ 90% → ${(100 * targets.paraphrase).toFixed(1)}% ${targets.paraphrase >= 0.9 ? 'OK' : 'MISS'}; correct among ≥ 0.95 ≥ 99% → ${pct(cal.clearedCorrect, cal.cleared)} of ${cal.cleared} ${cal.cleared === 0 || cal.clearedCorrect / cal.cleared >= 0.99 ? 'OK' : 'MISS'}`);
 
-  const outFile = opts.out ?? join(ROOT, 'test', 'triage', 'reports', `${opts.model}.json`);
+  const outFile = opts.out ?? join(ROOT, 'test', 'triage', 'reports', `${opts.model}${opts.set === 'labelled' ? '' : `-${opts.set}`}.json`);
   mkdirSync(dirname(outFile), { recursive: true });
   writeFileSync(outFile, JSON.stringify({ model: model.name, threshold: THRESHOLD, tickets: results.length, results }, null, 2));
   console.log(`\nreport: ${outFile}`);
