@@ -4,6 +4,7 @@ import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { parse } from 'yaml';
 import { HealthController } from '@switchboard/service-kit';
 import { AuthController } from '../auth/auth.controller';
+import { AdmissionController } from './admission.controller';
 import { repoPath } from '../paths';
 import { CasesController } from './cases.controller';
 import { ConsoleController } from './console.controller';
@@ -14,7 +15,7 @@ import { RolloutController } from './rollout.controller';
 import { QuarantineController } from './quarantine.controller';
 import { ViewsController } from './views.controller';
 
-const CONTROLLERS = [HealthController, AuthController, CasesController, ConsoleController, MetricsController, QuarantineController, HelpdeskController, ViewsController, OutcomesController, RolloutController];
+const CONTROLLERS = [HealthController, AuthController, CasesController, ConsoleController, MetricsController, QuarantineController, HelpdeskController, ViewsController, OutcomesController, RolloutController, AdmissionController];
 
 /** Every route the controllers register, as `METHOD /path` with OpenAPI-style `{params}`. */
 function registeredRoutes(): string[] {
