@@ -41,6 +41,7 @@ import { InboxRepository } from './inbox/inbox.repository';
 import { OutcomesRepository } from './outcomes/outcomes.repository';
 import { OutcomesService } from './outcomes/outcomes.service';
 import { DemotionRepository } from './rollout/demotion.repository';
+import { PromotionRepository } from './rollout/promotion.repository';
 import { RolloutService } from './rollout/rollout.service';
 import { supervisorAppPath } from './paths';
 import { RetentionService } from './retention/retention.service';
@@ -194,7 +195,9 @@ export class SupervisorModule {
         },
         {
           provide: RolloutService,
-          useFactory: (pool: Pool, metrics: SupervisorMetrics) => new RolloutService(new DemotionRepository(pool), policy.demotion, { registry: metrics.registry }),
+          useFactory: (pool: Pool, metrics: SupervisorMetrics) => new RolloutService(new DemotionRepository(pool), policy.demotion, {
+            registry: metrics.registry, promotions: { repo: new PromotionRepository(pool), policy, procedures },
+          }),
           inject: [Pool, SupervisorMetrics],
         },
         { provide: CommandSignatures, useFactory: () => new CommandSignatures(config.SUPERVISOR_COMMAND_KEYS, config.SUPERVISOR_COMMAND_MAX_AGE_SECONDS) },

@@ -88,6 +88,21 @@ export const PolicySchema = z
       .strict()
       .refine((d) => d.maxVerificationFailures !== undefined || d.maxReopens !== undefined, 'set maxVerificationFailures, maxReopens or both')
       .optional(),
+    /**
+     * What a promotion by command (POST /v1/rollout/promotions) needs as evidence, over the last `windowDays`: at least
+     * `minRatedCases` of the pair's cases in a lower mode rated by humans (their note, draft or outcome), a share of
+     * thumbs-up of at least `minApproval`, at most `maxVerificationFailures`; to autonomous also every procedure of the
+     * intent with passing simulations (rollout/promotion.ts).
+     */
+    promotion: z
+      .object({
+        windowDays: positiveInt.max(365).default(30),
+        minRatedCases: positiveInt.default(20),
+        minApproval: z.number().min(0).max(1).default(0.9),
+        maxVerificationFailures: z.number().int().min(0).default(0),
+      })
+      .strict()
+      .default({ windowDays: 30, minRatedCases: 20, minApproval: 0.9, maxVerificationFailures: 0 }),
   })
   .strict()
   .superRefine((policy, ctx) => {
@@ -107,7 +122,16 @@ export const PolicySchema = z
 export type Policy = z.infer<typeof PolicySchema> & {
   /** `tenant|intent` pairs demoted to assist (supervisor.demotions), added by the supervisor at run time, never from the file. */
   demoted?: readonly string[];
+  /** `tenant|intent` → mode promoted to by a supervisor with evidence (supervisor.promotions), added at run time. */
+  promoted?: Readonly<Record<string, RolloutMode>>;
 };
+
+const MODE_RANK: Record<RolloutMode, number> = { shadow: 0, assist: 1, autonomous: 2 };
+
+/** True when `a` gives the agents more autonomy than `b`. */
+export function moreAutonomous(a: RolloutMode, b: RolloutMode): boolean {
+  return MODE_RANK[a] > MODE_RANK[b];
+}
 
 /** The policy that applies to one case (tenant, and intent once triage knows it); snapshotted into the case state. */
 export interface ResolvedPolicy {
@@ -149,6 +173,12 @@ export function resolvePolicy(policy: Policy, tenantId: string, intent?: string)
     Object.assign(minConfidence, stripUndefined(o.minConfidence ?? {}));
     Object.assign(budgets, stripUndefined(o.budgets ?? {}));
   });
+  // A promotion only raises autonomy: a policy file that already gives more keeps it.
+  const promoted = intent !== undefined ? policy.promoted?.[demotionKey(tenantId, intent)] : undefined;
+  if (promoted && moreAutonomous(promoted, mode)) {
+    mode = promoted;
+    modeSource = 'promoted';
+  }
   // A demotion only lowers autonomy: an intent already in shadow or assist stays where it is.
   if (intent !== undefined && mode === 'autonomous' && policy.demoted?.includes(demotionKey(tenantId, intent))) {
     mode = 'assist';

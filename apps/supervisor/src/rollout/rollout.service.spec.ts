@@ -3,6 +3,7 @@ import { PolicySchema } from '../policy/policy.schema';
 import type { DemotionCounts } from './demotion';
 import type { DemotionRepository, DemotionRow } from './demotion.repository';
 import { CommandConflictError } from '../console/console.service';
+import { ProcedureSet } from '@switchboard/procedures';
 import { RolloutService } from './rollout.service';
 
 /** Named double of the demotions table: counts are set by the test; demote/restore behave like the unique index. */
@@ -74,5 +75,22 @@ describe('RolloutService', () => {
     expect(await sut.check(state)).toBeUndefined();
     sut.afterDecision({ state: { ...state, policy: { mode: 'autonomous' } } as never, trace: [{ kind: 'breaker', data: { breaker: 'unverified' } }] });
     expect(repo.rows).toEqual([]);
+  });
+});
+
+describe('RolloutService promotions', () => {
+  const shadow = PolicySchema.parse({ version: 1, defaultMode: 'shadow' });
+  const promotionRow = (intent: string, mode: 'assist' | 'autonomous') => ({
+    id: '1', tenantId: 'acme', intent, mode, evidence: {} as never, caseId: 'case_1', promotedBy: 'ana', promotedAt: 'now', revokedAt: null, revokedBy: null,
+  });
+
+  it('hands the machine the promoted modes, but an autonomous promotion whose procedures no longer simulate runs in assist', async () => {
+    const promotions = { active: async () => [promotionRow('refund', 'autonomous'), promotionRow('how_to', 'assist')] };
+    const sut = new RolloutService(new InMemoryDemotions() as unknown as DemotionRepository, undefined, {
+      // No procedures loaded in this process: nothing simulates, so the autonomous promotion cannot stand.
+      promotions: { repo: promotions as never, policy: shadow, procedures: ProcedureSet.empty() },
+    });
+    await sut.refresh();
+    expect(sut.policy(shadow).promoted).toEqual({ 'acme|refund': 'assist', 'acme|how_to': 'assist' });
   });
 });
