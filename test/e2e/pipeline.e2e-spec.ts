@@ -42,6 +42,13 @@ const settled = (caseId: string, statuses = TERMINAL) =>
     return row && statuses.includes(row.status) ? row : undefined;
   }, 60_000);
 
+/** The case's control-verdict ledger from the supervisor API (which reads the real gateway's audit log). */
+async function verdicts(caseId: string): Promise<{ verdicts: Array<Record<string, any>>; gateway: { available: boolean } }> {
+  const res = await fetch(`${stack.supervisorUrl}/v1/cases/${caseId}/verdicts`, { headers: { Authorization: `Bearer ${STACK_KEYS.supervisorApi.split(',')[0]}` } });
+  expect(res.status).toBe(200);
+  return res.json() as Promise<any>;
+}
+
 async function acme(path: string, init: RequestInit = {}) {
   const res = await fetch(`${stack.acmeUrl}${path}`, { ...init, headers: { 'content-type': 'application/json', 'x-api-key': STACK_KEYS.acme, ...init.headers } });
   return res.json() as Promise<any>;
@@ -102,6 +109,13 @@ it('escalates with findings when a tool answers 401', async () => {
   expect(JSON.stringify(row.state)).toContain('BACKEND_UNAUTHORIZED');
   expect((await acme('/tenants/acme-eu/cache')).status).toBe('stale');
   expect(seen.replies.get(caseId)).toBeUndefined();
+  // The verdict ledger names the gateway's check and the supervisor's breaker.
+  const ledger = await verdicts(caseId);
+  expect(ledger.gateway.available).toBe(true);
+  expect(ledger.verdicts).toEqual(expect.arrayContaining([
+    expect.objectContaining({ source: 'gateway', control: 'backend', rule: 'BACKEND_UNAUTHORIZED', agent: 'resolver' }),
+    expect.objectContaining({ source: 'supervisor', control: 'breaker', verdict: 'escalated' }),
+  ]));
 });
 
 it('holds a refund over the threshold until a supervisor approves it, then verifies and replies', async () => {
@@ -123,6 +137,12 @@ it('holds a refund over the threshold until a supervisor approves it, then verif
   const invoice = await acme('/tenants/globex/invoices/inv_globex_1001');
   expect(invoice.refunds).toEqual([expect.objectContaining({ amount: 150 })]);
   await waitFor('the reply', async () => seen.replies.get(caseId));
+  // The ledger, oldest first: the gateway held the refund, ran it once approved, and the verifier's read-back passed.
+  // (The approval was published on supervisor.commands directly; through the console it is a decision-log verdict too.)
+  const ledger = (await verdicts(caseId)).verdicts.map((v) => `${v.source}:${v.control}:${v.verdict}`);
+  const order = ['gateway:approval:held', 'gateway:approval:approved', 'verifier:read_back:passed'].map((x) => ledger.indexOf(x));
+  expect(order.every((i) => i >= 0)).toBe(true);
+  expect([...order].sort((a, b) => a - b)).toEqual(order);
 });
 
 it('a prompt-injection ticket causes no write', async () => {

@@ -5,6 +5,7 @@ import { ApprovalRepository } from './approvals/approval.repository';
 import { ApprovalService } from './approvals/approval.service';
 import { ApprovalsController } from './approvals/approvals.controller';
 import { AuditRepository } from './audit/audit.repository';
+import { VerdictsController } from './verdicts/verdicts.controller';
 import { TaskAuthService } from './auth/task-auth.service';
 import { BackendPort } from './backend/backend.port';
 import { HttpBackendAdapter } from './backend/http.adapter';
@@ -39,7 +40,7 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [ProcessMetricsModule.forRoot({ service: 'gateway', key: config.METRICS_KEY })],
-      controllers: [ToolsController, ApprovalsController, HealthController],
+      controllers: [ToolsController, ApprovalsController, VerdictsController, HealthController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: GATEWAY_POOL, useValue: deps.pool },

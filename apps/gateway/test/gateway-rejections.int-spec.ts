@@ -1,7 +1,7 @@
 // Real: gateway and acme Nest apps over HTTP on ephemeral ports, Postgres switchboard_test + acme_test. Doubles: none.
-import { GatewayClient } from '@switchboard/gateway-client';
+import { GatewayAdminClient, GatewayClient } from '@switchboard/gateway-client';
 import { signForTest } from './token-forgery';
-import { ADMIN_KEY, AGENT_KEYS, startStack, TOKEN_SECRET, type Stack } from './gateway-harness';
+import { ADMIN_KEY, AGENT_KEYS, newCaseId, startStack, TOKEN_SECRET, type Stack } from './gateway-harness';
 
 jest.setTimeout(60_000);
 
@@ -203,5 +203,17 @@ describe('gateway rejections: every refusal is a structured error, never a 500',
     const unknown = await fetch(`${s.url}/v1/approvals/apr_x`, { headers: { 'x-admin-key': ADMIN_KEY } });
     expect(unknown.status).toBe(409);
     expect(((await unknown.json()) as any).error.code).toBe('APPROVAL_INVALID');
+  });
+
+  it('lists a case\'s control verdicts from the audit log to the service key only (GatewayAdminClient.verdicts)', async () => {
+    const caseId = newCaseId();
+    const token = await s.token({ tenantId: 'globex', caseId });
+    expect((await s.invoke('get_invoice', call({ tenantId: 'acme-eu', invoiceId: 'inv_acme_eu_2401' }), token)).status).toBe(403);
+    expect((await s.invoke('get_tenant', call({ tenantId: 'globex' }), token)).status).toBe(200);
+    const admin = new GatewayAdminClient({ baseUrl: s.url, adminKey: ADMIN_KEY });
+    // The refusal is a verdict; the plain allowed read is not.
+    expect(await admin.verdicts(caseId)).toEqual([expect.objectContaining({ tool: 'get_invoice', decision: 'denied', rule: 'TENANT_MISMATCH', agent: 'resolver' })]);
+    expect((await fetch(`${s.url}/v1/verdicts?caseId=${caseId}`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(401);
+    expect((await fetch(`${s.url}/v1/verdicts`, { headers: { 'x-admin-key': ADMIN_KEY } })).status).toBe(400);
   });
 });

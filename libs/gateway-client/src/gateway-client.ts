@@ -41,6 +41,15 @@ const ApprovalSchema = z.object({
 /** An approval as the gateway reports it. */
 export type Approval = z.infer<typeof ApprovalSchema>;
 
+const VerdictsSchema = z.object({
+  verdicts: z.array(z.object({
+    auditId: z.string(), at: z.string(), agent: z.string().nullable(), taskId: z.string().nullable(), tool: z.string(), decision: z.string(),
+    rule: z.string().nullable(), approvalId: z.string().nullable(),
+  })),
+});
+/** A control decision of the gateway on one tool call of a case (`GET /v1/verdicts`, service key). */
+export type GatewayVerdict = z.infer<typeof VerdictsSchema>['verdicts'][number];
+
 function errorResult(tool: string, code: GatewayErrorCode, message: string, retryable: boolean): ToolResult {
   return { status: 'error', tool, error: { code, message, retryable } };
 }
@@ -159,6 +168,26 @@ export class GatewayAdminClient {
 
   reject(approvalId: string, rejectedBy: string, reason?: string): Promise<Approval> {
     return this.post(`/v1/approvals/${encodeURIComponent(approvalId)}/reject`, { rejectedBy, ...(reason ? { reason } : {}) });
+  }
+
+  /** The gateway's control verdicts of a case, from its audit log: refusals, throttling, holds, approvals, replays. */
+  async verdicts(caseId: string): Promise<GatewayVerdict[]> {
+    let res: Response;
+    try {
+      res = await this.fetchFn(`${this.baseUrl}/v1/verdicts?caseId=${encodeURIComponent(caseId)}`, {
+        headers: injectTraceContext({ 'x-admin-key': this.options.adminKey }), signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
+      });
+    } catch (error) {
+      throw new GatewayClientError('BACKEND_UNAVAILABLE', `gateway unreachable: ${(error as Error).message}`, true, { cause: error });
+    }
+    const body: unknown = await res.json().catch(() => undefined);
+    if (!res.ok) {
+      const parsed = ErrorBodySchema.safeParse(body);
+      throw new GatewayClientError(parsed.success ? (parsed.data.error.code as GatewayErrorCode) : 'BACKEND_ERROR', parsed.success ? parsed.data.error.message : `gateway answered ${res.status}`, res.status >= 500);
+    }
+    const parsed = VerdictsSchema.safeParse(body);
+    if (!parsed.success) throw new GatewayClientError('BACKEND_ERROR', 'gateway returned an unexpected verdicts body', false);
+    return parsed.data.verdicts;
   }
 
   get(approvalId: string): Promise<Approval> {

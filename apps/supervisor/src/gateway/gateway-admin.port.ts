@@ -1,3 +1,4 @@
+import type { GatewayVerdict } from '@switchboard/gateway-client';
 import { SwitchboardError } from '@switchboard/observability';
 
 /** The gateway refused or could not take a decision; `retryable` says whether trying again can help. */
@@ -7,8 +8,10 @@ export class GatewayAdminError extends SwitchboardError {
   }
 }
 
-/** Approving / rejecting held writes at the gateway. Implementations must be idempotent for a repeated decision. */
+/** Approving / rejecting held writes at the gateway, and reading its control verdicts. Implementations must be idempotent for a repeated decision. */
 export abstract class GatewayAdminPort {
   abstract approve(approvalId: string, by: string): Promise<void>;
   abstract reject(approvalId: string, by: string, reason: string): Promise<void>;
+  /** The gateway's control verdicts of a case (refusals, throttling, holds, approvals, replays), oldest first. */
+  abstract verdicts(caseId: string): Promise<GatewayVerdict[]>;
 }

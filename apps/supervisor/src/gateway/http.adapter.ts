@@ -1,7 +1,7 @@
-import { GatewayAdminClient, GatewayClientError } from '@switchboard/gateway-client';
+import { GatewayAdminClient, GatewayClientError, type GatewayVerdict } from '@switchboard/gateway-client';
 import { GatewayAdminError, GatewayAdminPort } from './gateway-admin.port';
 
-/** The gateway's admin endpoints over HTTP (`POST /v1/approvals/:id/approve|reject`, `X-Admin-Key`). */
+/** The gateway's admin endpoints over HTTP (`POST /v1/approvals/:id/approve|reject`, `GET /v1/verdicts`, `X-Admin-Key`). */
 export class HttpGatewayAdminAdapter extends GatewayAdminPort {
   private readonly client: GatewayAdminClient;
 
@@ -18,9 +18,13 @@ export class HttpGatewayAdminAdapter extends GatewayAdminPort {
     await this.call(() => this.client.reject(approvalId, by, reason));
   }
 
-  private async call(fn: () => Promise<unknown>): Promise<void> {
+  async verdicts(caseId: string): Promise<GatewayVerdict[]> {
+    return this.call(() => this.client.verdicts(caseId));
+  }
+
+  private async call<T>(fn: () => Promise<T>): Promise<T> {
     try {
-      await fn();
+      return await fn();
     } catch (error) {
       if (error instanceof GatewayClientError) throw new GatewayAdminError(`${error.gatewayCode}: ${error.message}`, error.retryable, { cause: error });
       throw new GatewayAdminError(`gateway admin call failed: ${(error as Error).message}`, true, { cause: error });

@@ -1,3 +1,4 @@
+import type { GatewayVerdict } from '@switchboard/gateway-client';
 import { GatewayAdminError, GatewayAdminPort } from '../../src/gateway/gateway-admin.port';
 
 /** Named double of the gateway admin API: records decisions; can refuse an approval id or be unavailable. */
@@ -16,6 +17,14 @@ export class FakeGatewayAdmin extends GatewayAdminPort {
 
   async reject(approvalId: string, by: string): Promise<void> {
     this.decide('reject', approvalId, by);
+  }
+
+  /** The verdicts a test planted per case (the real gateway's are tested in test/e2e). */
+  readonly plantedVerdicts = new Map<string, GatewayVerdict[]>();
+
+  async verdicts(caseId: string): Promise<GatewayVerdict[]> {
+    if (this.unavailable) throw new GatewayAdminError('gateway unavailable', true);
+    return this.plantedVerdicts.get(caseId) ?? [];
   }
 
   private decide(decision: 'approve' | 'reject', approvalId: string, by: string): void {

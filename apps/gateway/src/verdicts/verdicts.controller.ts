@@ -1,0 +1,47 @@
+import { Controller, Get, Query, Req } from '@nestjs/common';
+import type { Request } from 'express';
+import { z } from 'zod';
+import { AuditRepository } from '../audit/audit.repository';
+import { TaskAuthService } from '../auth/task-auth.service';
+import { zodIssues } from '../catalog/schema-validator';
+import { GatewayFailure } from '../invoke/gateway-failure';
+
+const QuerySchema = z.strictObject({ caseId: z.string().min(1).max(200) });
+
+/** One control decision of the gateway on a tool call: what the supervisor's verdict ledger shows for it. */
+export interface GatewayVerdict {
+  auditId: string;
+  at: string;
+  agent: string | null;
+  taskId: string | null;
+  tool: string;
+  /** denied, throttled, held, approved, rejected, replayed — or allowed with a backend/output error. */
+  decision: string;
+  /** The rule or check that decided (the gateway error code), when one did. */
+  rule: string | null;
+  approvalId: string | null;
+}
+
+/**
+ * The gateway's control verdicts of a case, read from its hash-chained audit log (service key only): every call that
+ * was not simply allowed — refused by token, scope, tenant, schema or mode; throttled; held for approval; approved or
+ * rejected; replayed from the write ledger — and allowed calls that failed a check after the backend. Arguments and
+ * results stay in the audit log.
+ */
+@Controller('v1/verdicts')
+export class VerdictsController {
+  constructor(private readonly audit: AuditRepository, private readonly auth: TaskAuthService) {}
+
+  @Get()
+  async list(@Query() query: unknown, @Req() req: Request): Promise<{ verdicts: GatewayVerdict[] }> {
+    if (!this.auth.isAdmin(req.headers as { 'x-admin-key'?: string | string[] })) throw new GatewayFailure('TOKEN_INVALID', 'verdicts need the gateway service key (X-Admin-Key)');
+    const parsed = QuerySchema.safeParse(query);
+    if (!parsed.success) throw new GatewayFailure('ARGUMENTS_INVALID', 'invalid verdicts query', { issues: zodIssues(parsed.error) });
+    const rows = await this.audit.byCase(parsed.data.caseId);
+    return {
+      verdicts: rows.filter((r) => r.decision !== 'allowed' || r.errorCode !== null).map((r) => ({
+        auditId: r.id, at: r.at, agent: r.agent, taskId: r.taskId, tool: r.tool, decision: r.decision, rule: r.errorCode, approvalId: r.approvalId,
+      })),
+    };
+  }
+}
