@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, UseFilters, UseGuards } from '@nestjs/common';
-import { CaseIdSchema, CaseStatusSchema } from '@switchboard/contracts';
+import { CaseIdSchema, CaseStatusSchema, MAX_HUMAN_REPLY_CHARS } from '@switchboard/contracts';
 import { z } from 'zod';
 import { CurrentActor, RequireSupervisor, type Actor } from '../auth/actor';
 import { ActorGuard } from '../auth/actor.guard';
@@ -42,6 +42,8 @@ const CommandBodySchema = z.discriminatedUnion('command', [
   z.object({ command: z.literal('claim') }).strict(),
   z.object({ command: z.literal('release') }).strict(),
   z.object({ command: z.literal('reassign'), to: label }).strict(),
+  /** The reply to send (the agents' draft, edited); `run`: the run the console showed, so a re-run in between is a 409. */
+  z.object({ command: z.literal('send_reply'), body: z.string().trim().min(1).max(MAX_HUMAN_REPLY_CHARS), run: z.number().int().positive().optional() }).strict(),
 ]);
 const NoActorInBody = z.custom((v) => !(v && typeof v === 'object' && 'by' in v), { message: '`by` is taken from your session or API key; remove it from the body' });
 

@@ -1,15 +1,15 @@
 import { Catch, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Response } from 'express';
-import { AssignedToOtherError, CaseNotFoundError, CommandConflictError, UnknownAssigneeError } from '../console/console.service';
+import { AssignedToOtherError, CaseNotFoundError, CommandConflictError, UnknownAssigneeError, UnsupportedClaimError } from '../console/console.service';
 
-type DomainError = CaseNotFoundError | CommandConflictError | AssignedToOtherError | UnknownAssigneeError;
+type DomainError = CaseNotFoundError | CommandConflictError | AssignedToOtherError | UnknownAssigneeError | UnsupportedClaimError;
 
 /** The HTTP edge of the console's domain errors (domain code never throws HTTP exceptions). */
-@Catch(CaseNotFoundError, CommandConflictError, AssignedToOtherError, UnknownAssigneeError)
+@Catch(CaseNotFoundError, CommandConflictError, AssignedToOtherError, UnknownAssigneeError, UnsupportedClaimError)
 export class SupervisorErrorFilter implements ExceptionFilter {
   catch(error: DomainError, host: ArgumentsHost): void {
-    const status = error instanceof CaseNotFoundError ? 404 : error instanceof UnknownAssigneeError ? 400 : 409;
-    const extra = error instanceof AssignedToOtherError ? { assignee: error.assignee } : {};
+    const status = error instanceof CaseNotFoundError ? 404 : error instanceof UnknownAssigneeError ? 400 : error instanceof UnsupportedClaimError ? 422 : 409;
+    const extra = error instanceof AssignedToOtherError ? { assignee: error.assignee } : error instanceof UnsupportedClaimError ? { claims: error.claims } : {};
     host.switchToHttp().getResponse<Response>().status(status).json({ statusCode: status, code: error.code, message: error.message, ...extra });
   }
 }
