@@ -585,6 +585,52 @@ function assignmentPanel(c, reload, banner) {
     result);
 }
 
+// The reply a supervisor sends on an escalated case: the agents' draft to edit, checked by the server with the
+// verifier's claim rules before anything is sent. Edits survive the live reloads of the page (kept per case and run).
+const replyDrafts = new Map();
+
+function replyPanel(c, reload, banner) {
+  if (c.status !== 'ESCALATED' || !c.draft) return null;
+  const canAct = state.me.role === 'supervisor';
+  const key = `${c.case_id}:${c.draft.run}`;
+  const result = h('div');
+  const refused = h('div', { id: 'reply-refused' });
+  const body = h('textarea', {
+    id: 'reply-body', rows: 8, maxlength: 10000, 'aria-label': 'reply to the customer', disabled: !canAct,
+    placeholder: 'Write the reply to the customer', oninput: (e) => replyDrafts.set(key, e.target.value),
+  });
+  body.value = replyDrafts.get(key) ?? c.draft.proposed ?? '';
+  const send = commandSender(c, result, reload, (err) => {
+    if (err.body?.code === 'SUPERVISOR.ASSIGNED_TO_OTHER') banner.replaceChildren(assigneeWarning(err.body.assignee));
+    if (err.body?.code === 'SUPERVISOR.UNSUPPORTED_CLAIM') {
+      refused.replaceChildren(h('div', { class: 'card warning', role: 'alert' }, h('strong', {}, 'Not sent: the evidence does not support'),
+        h('ul', {}, ...(err.body.claims ?? []).map((claim) => h('li', { class: 'unsupported-claim' }, claim)))));
+    }
+  });
+  const ev = c.draft.evidence;
+  return h('section', { class: 'card', id: 'reply-panel' }, h('h2', {}, 'Reply to the customer'),
+    h('p', { class: 'muted' }, c.draft.proposed ? 'Prefilled with the agents\' draft. ' : 'The agents proposed no reply. ',
+      `Before it is sent, each sentence is checked against this run's verified evidence (${ev.actions} verified write${ev.actions === 1 ? '' : 's'}, ${ev.checks} passed check${ev.checks === 1 ? '' : 's'}); a sentence it does not support is refused and nothing is sent. Sending closes the case.`),
+    body,
+    h('div', { class: 'actions' },
+      h('button', { id: 'send-reply', class: 'primary', disabled: !canAct, title: canAct ? undefined : 'only a supervisor may do this', onclick: () => {
+        refused.replaceChildren();
+        if (!body.value.trim()) return result.replaceChildren(message('error', 'Write the reply first.'));
+        return send({ command: 'send_reply', body: body.value, run: c.draft.run }, 'Send this reply to the customer? The case closes.');
+      } }, 'Send reply'),
+      c.draft.proposed ? h('button', { id: 'reply-reset', disabled: !canAct, onclick: () => { body.value = c.draft.proposed; replyDrafts.delete(key); } }, 'Back to the agents\' draft') : null),
+    refused, result);
+}
+
+/** The human reply of the run, from the trace (`reply_sent`): what the agents proposed beside what was sent, and by whom. */
+function sentReply(c) {
+  const row = [...c.trace].reverse().find((r) => r.kind === 'event' && r.data?.event === 'reply_sent');
+  if (!row) return null;
+  const d = row.data;
+  return h('div', { id: 'reply-sent' }, h('h3', {}, `Reply sent by ${d.by}${d.edited ? ' (edited)' : ' (the agents\' draft as is)'}`), h('pre', {}, d.sent),
+    d.edited && d.proposed ? [h('h3', {}, 'The agents proposed'), h('pre', { class: 'muted' }, d.proposed)] : null);
+}
+
 async function showCase(caseId) {
   const root = h('div', {}, h('p', { class: 'muted' }, 'Loading case…'));
   app.replaceChildren(root);
@@ -628,10 +674,12 @@ async function showCase(caseId) {
                 row.kind === 'dispatch' ? null : traceBody(row)))))),
         h('div', {},
           assignmentPanel(c, reload, banner),
+          replyPanel(c, reload, banner),
           actionPanel(c, reload),
           h('section', { class: 'card', id: 'outcome' }, h('h2', {}, 'Outcome'),
             lastOutcome ? h('p', {}, statusBadge(lastOutcome.status), ` run ${lastOutcome.run} · ${fmtTime(lastOutcome.at)}`) : h('p', { class: 'muted' }, 'none yet'),
             h('h3', {}, 'Tier and its evidence'), tierEvidence(h, c.outcome),
+            sentReply(c),
             c.state.resolution?.draftReply ? [h('h3', {}, c.mode === 'autonomous' ? 'Reply' : `Draft (${c.mode} mode)`), h('pre', {}, c.state.resolution.draftReply),
               feedbackControls(c.case_id, { kind: c.mode === 'autonomous' ? 'outcome' : 'note', ref: String(c.state.run) }, reload)] : null,
             lastOutcome && !c.state.resolution?.draftReply ? feedbackControls(c.case_id, { kind: 'outcome', ref: String(lastOutcome.run) }, reload) : null),
