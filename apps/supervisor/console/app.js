@@ -60,11 +60,44 @@ function fmtDuration(seconds) {
 }
 const statusBadge = (status, id) => h('span', { class: `badge status-${status}`, id }, status);
 
-function slaBadge(createdAt) {
-  const ageMin = (Date.now() - Date.parse(createdAt)) / 60000;
-  const sla = state.me?.slaMinutes ?? 60;
-  const cls = ageMin >= sla ? 'sla-over' : ageMin >= sla * 0.75 ? 'sla-warn' : 'sla-ok';
-  return h('span', { class: `badge sla ${cls}`, title: `age since the ticket arrived; SLA ${sla} min` }, fmtDuration(ageMin * 60));
+// Ticking timers: every element with data-due (an SLA) or data-expires (a held approval) is rewritten once a second
+// from the clock, so the inbox and the case page count down without asking the server.
+function fmtLeft(ms) {
+  const s = Math.max(0, Math.round(Math.abs(ms) / 1000));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+  return `${Math.floor(s / 86400)}d ${Math.floor((s % 86400) / 3600)}h`;
+}
+
+function tickTimer(el) {
+  const now = Date.now();
+  if (el.dataset.due) {
+    const left = Date.parse(el.dataset.due) - now;
+    const allowance = Number(el.dataset.minutes) * 60000;
+    el.classList.remove('sla-ok', 'sla-warn', 'sla-over');
+    el.classList.add(left <= 0 ? 'sla-over' : left <= allowance * 0.25 ? 'sla-warn' : 'sla-ok');
+    el.textContent = left <= 0 ? `SLA breached ${fmtLeft(left)} ago` : `${fmtLeft(left)} left`;
+  } else if (el.dataset.expires) {
+    const left = Date.parse(el.dataset.expires) - now;
+    el.classList.toggle('expired', left <= 0);
+    el.textContent = left <= 0 ? `approval expired ${fmtLeft(left)} ago` : `approval expires in ${fmtLeft(left)}`;
+  }
+  return el;
+}
+setInterval(() => document.querySelectorAll('[data-due], [data-expires]').forEach(tickTimer), 1000);
+
+/** The case's SLA (`{minutes, dueAt}` from the server: its priority's and tenant's allowance from arrival), ticking. */
+function slaBadge(sla, status) {
+  if (!sla) return h('span', { class: 'muted' }, '–');
+  const title = `SLA ${sla.minutes} min from the ticket's arrival; due ${fmtTime(sla.dueAt)}`;
+  if (status === 'RESOLVED' || status === 'CLOSED') return h('span', { class: 'badge sla', title }, 'answered');
+  return tickTimer(h('span', { class: 'badge sla sla-timer', title, 'data-due': sla.dueAt, 'data-minutes': String(sla.minutes) }));
+}
+
+/** A held approval's remaining time (the gateway refuses it after `expiresAt`), ticking. */
+function expiryBadge(expiresAt, id) {
+  return expiresAt ? tickTimer(h('span', { class: 'badge expiry', id, title: `expires ${fmtTime(expiresAt)}`, 'data-expires': expiresAt })) : null;
 }
 
 function message(kind, text) {
@@ -205,11 +238,11 @@ function inboxRow(c) {
   return h('tr', { 'data-case-id': c.case_id, tabindex: '-1', onclick: () => { location.hash = `#/case/${c.case_id}`; } },
     h('td', {}, h('span', { class: `badge prio-${c.priority}` }, c.priority)),
     h('td', {}, statusBadge(c.status), c.helpdesk?.undelivered ? [' ', h('span', { class: 'badge undelivered', title: 'a reply, note or escalation never reached the helpdesk' }, 'not delivered')] : null),
-    h('td', {}, slaBadge(c.created_at)),
+    h('td', {}, slaBadge(c.sla, c.status)),
     h('td', {}, h('a', { href: `#/case/${c.case_id}` }, c.subject || '(no subject)'), c.requester ? h('div', { class: 'muted' }, c.requester) : null),
     h('td', { class: 'assignee-cell' }, assigneeCell(c)),
     h('td', {}, c.tenant_id), h('td', {}, c.intent ?? '–'), h('td', {}, c.region),
-    h('td', {}, c.approval && c.status === 'AWAITING_APPROVAL' ? `approve ${c.approval.tool}?` : c.escalation ? `${c.escalation.breaker ?? 'escalated'}: ${c.escalation.reason}` : ''));
+    h('td', {}, c.approval && c.status === 'AWAITING_APPROVAL' ? [`approve ${c.approval.tool}? `, expiryBadge(c.approval.expiresAt)] : c.escalation ? `${c.escalation.breaker ?? 'escalated'}: ${c.escalation.reason}` : ''));
 }
 
 async function showInbox() {
@@ -335,7 +368,7 @@ async function showInbox() {
     h('p', { class: 'muted keys', id: 'inbox-keys' }, 'Keys: j / k next / previous · o or Enter open · c claim · a approve · r reject · / search'),
     note,
     h('table', { id: 'inbox', 'aria-label': 'cases' },
-      h('thead', {}, h('tr', {}, ...['Priority', 'Status', 'Age', 'Subject', 'Assignee', 'Tenant', 'Intent', 'Region', 'Reason / held action'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('thead', {}, h('tr', {}, ...['Priority', 'Status', 'SLA', 'Subject', 'Assignee', 'Tenant', 'Intent', 'Region', 'Reason / held action'].map((t) => h('th', { scope: 'col' }, t)))),
       body),
     pager);
   const move = (delta) => {
@@ -489,7 +522,7 @@ function actionPanel(c, reload) {
       h('h2', {}, 'Held action: approval needed'),
       h('p', {}, 'Approving runs exactly this call through the gateway:'),
       h('dl', { class: 'kv' }, h('dt', {}, 'tool'), h('dd', { id: 'approval-tool' }, a.tool), h('dt', {}, 'approval'), h('dd', {}, a.approvalId),
-        h('dt', {}, 'why held'), h('dd', {}, a.reason), a.expiresAt ? [h('dt', {}, 'expires'), h('dd', {}, fmtTime(a.expiresAt))] : null),
+        h('dt', {}, 'why held'), h('dd', {}, a.reason), a.expiresAt ? [h('dt', {}, 'expires'), h('dd', {}, fmtTime(a.expiresAt), ' ', expiryBadge(a.expiresAt, 'approval-expiry'))] : null),
       h('pre', { id: 'approval-args' }, fmtJson(a.arguments)),
       comment,
       h('div', { class: 'actions' },
@@ -650,6 +683,7 @@ async function showCase(caseId) {
     root.replaceChildren(
       h('p', {}, h('a', { href: '#/inbox' }, '← Inbox')),
       h('h1', {}, ticket.subject, ' ', statusBadge(c.status, 'case-status'), ' ', tierBadge(h, c.outcome)),
+      h('p', { id: 'case-sla' }, c.sla ? `SLA ${c.sla.minutes} min from arrival (${c.sla.priority ?? ticket.priority}): ` : 'SLA: ', slaBadge(c.sla, c.status)),
       banner,
       h('div', { class: 'grid' },
         h('div', {},

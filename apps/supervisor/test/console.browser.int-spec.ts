@@ -336,6 +336,12 @@ it('a supervisor edits the reply of a case they took over: a claim the evidence 
   const page = await signIn('supervisor');
   await page.goto(`${baseUrl}/console/#/case/${caseId}`);
   await page.waitForSelector('#approval-panel');
+  // Ticking timers: the case's SLA and the held approval's expiry count down in the page, without the server.
+  const sla = page.locator('#case-sla .sla-timer');
+  const first = (await sla.textContent())!;
+  expect(first).toMatch(/ left$/);
+  await page.waitForFunction(`document.querySelector('#case-sla .sla-timer')?.textContent !== ${JSON.stringify(first)}`, undefined, { timeout: 5_000 });
+  await expect(page.locator('#approval-expiry').textContent()).resolves.toMatch(/^approval expires in /);
   await page.click('#take-over');
   await page.waitForSelector('#reply-panel', { timeout: 30_000 });
   expect(await seriousViolations(page)).toEqual([]);

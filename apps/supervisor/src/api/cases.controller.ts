@@ -6,7 +6,8 @@ import { ActorGuard } from '../auth/actor.guard';
 import { QUEUE_STATUSES } from '../case/case.types';
 import { ConsoleService, type CommandRequest, type FeedbackRequest } from '../console/console.service';
 import { decodeCursor, searchOf } from '../inbox/inbox.query';
-import { InboxRepository, type InboxPage } from '../inbox/inbox.repository';
+import { InboxRepository, type InboxRow } from '../inbox/inbox.repository';
+import { SlaClock, type CaseSla, type SlaPriority } from '../sla/sla.policy';
 import { SupervisorErrorFilter } from './error.filter';
 import { parseBody } from './parse';
 
@@ -65,26 +66,34 @@ const FeedbackBodySchema = z.object({
 @UseGuards(ActorGuard)
 @UseFilters(SupervisorErrorFilter)
 export class CasesController {
-  constructor(@Inject(InboxRepository) private readonly inbox: InboxRepository, @Inject(ConsoleService) private readonly console: ConsoleService) {}
+  constructor(
+    @Inject(InboxRepository) private readonly inbox: InboxRepository,
+    @Inject(ConsoleService) private readonly console: ConsoleService,
+    @Inject(SlaClock) private readonly sla: SlaClock,
+  ) {}
 
   /**
    * The inbox, one page in queue order (most urgent, then most recently changed); `nextCursor` fetches the next.
    * Default: the human queue (ESCALATED, AWAITING_APPROVAL, FAILED). `ids` narrows to given cases (live updates).
    */
   @Get()
-  list(@Query() query: unknown, @CurrentActor() actor: Actor): Promise<InboxPage> {
+  async list(@Query() query: unknown, @CurrentActor() actor: Actor): Promise<{ cases: Array<InboxRow & { sla: CaseSla }>; nextCursor: string | null }> {
     const { status, limit, q, assignee, cursor: after, ids, tenant, intent, region, reason } = parseBody(ListQuerySchema, query);
-    return this.inbox.page({
+    const page = await this.inbox.page({
       statuses: status, limit, tenant, intent, region, reason, ids, after,
       ...(q ? { search: searchOf(q) } : {}),
       ...(assignee ? { assignee: assignee === 'me' ? actor.userId : assignee === 'none' ? null : assignee } : {}),
     });
+    // Each row's SLA (its tenant's and priority's allowance from arrival): the console ticks it down.
+    return { ...page, cases: page.cases.map((c) => ({ ...c, sla: this.sla.of(c.tenant_id, c.priority, c.created_at) })) };
   }
 
   /** Case, ticket, context, transitions, trace, outcomes, handoff packet, decisions and feedback. */
   @Get(':id')
-  get(@Param('id') id: string): Promise<Record<string, unknown>> {
-    return this.console.caseView(parseBody(CaseIdSchema, id));
+  async get(@Param('id') id: string): Promise<Record<string, unknown>> {
+    const view = await this.console.caseView(parseBody(CaseIdSchema, id));
+    const priority = ((view['context'] as { triage?: { priority?: SlaPriority } } | null)?.triage?.priority ?? (view['ticket'] as { priority: SlaPriority }).priority);
+    return { ...view, sla: { ...this.sla.of(view['tenant_id'] as string, priority, view['created_at'] as Date), priority } };
   }
 
   @Post(':id/commands')
