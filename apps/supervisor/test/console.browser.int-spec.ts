@@ -340,7 +340,7 @@ it('a supervisor edits the reply of a case they took over: a claim the evidence 
   const sla = page.locator('#case-sla .sla-timer');
   const first = (await sla.textContent())!;
   expect(first).toMatch(/ left$/);
-  await page.waitForFunction(`document.querySelector('#case-sla .sla-timer')?.textContent !== ${JSON.stringify(first)}`, undefined, { timeout: 5_000 });
+  await page.locator('#case-sla .sla-timer', { hasNotText: first }).waitFor({ timeout: 5_000 });
   await expect(page.locator('#approval-expiry').textContent()).resolves.toMatch(/^approval expires in /);
   await page.click('#take-over');
   await page.waitForSelector('#reply-panel', { timeout: 30_000 });
