@@ -60,11 +60,44 @@ function fmtDuration(seconds) {
 }
 const statusBadge = (status, id) => h('span', { class: `badge status-${status}`, id }, status);
 
-function slaBadge(createdAt) {
-  const ageMin = (Date.now() - Date.parse(createdAt)) / 60000;
-  const sla = state.me?.slaMinutes ?? 60;
-  const cls = ageMin >= sla ? 'sla-over' : ageMin >= sla * 0.75 ? 'sla-warn' : 'sla-ok';
-  return h('span', { class: `badge sla ${cls}`, title: `age since the ticket arrived; SLA ${sla} min` }, fmtDuration(ageMin * 60));
+// Ticking timers: every element with data-due (an SLA) or data-expires (a held approval) is rewritten once a second
+// from the clock, so the inbox and the case page count down without asking the server.
+function fmtLeft(ms) {
+  const s = Math.max(0, Math.round(Math.abs(ms) / 1000));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+  return `${Math.floor(s / 86400)}d ${Math.floor((s % 86400) / 3600)}h`;
+}
+
+function tickTimer(el) {
+  const now = Date.now();
+  if (el.dataset.due) {
+    const left = Date.parse(el.dataset.due) - now;
+    const allowance = Number(el.dataset.minutes) * 60000;
+    el.classList.remove('sla-ok', 'sla-warn', 'sla-over');
+    el.classList.add(left <= 0 ? 'sla-over' : left <= allowance * 0.25 ? 'sla-warn' : 'sla-ok');
+    el.textContent = left <= 0 ? `SLA breached ${fmtLeft(left)} ago` : `${fmtLeft(left)} left`;
+  } else if (el.dataset.expires) {
+    const left = Date.parse(el.dataset.expires) - now;
+    el.classList.toggle('expired', left <= 0);
+    el.textContent = left <= 0 ? `approval expired ${fmtLeft(left)} ago` : `approval expires in ${fmtLeft(left)}`;
+  }
+  return el;
+}
+setInterval(() => document.querySelectorAll('[data-due], [data-expires]').forEach(tickTimer), 1000);
+
+/** The case's SLA (`{minutes, dueAt}` from the server: its priority's and tenant's allowance from arrival), ticking. */
+function slaBadge(sla, status) {
+  if (!sla) return h('span', { class: 'muted' }, '–');
+  const title = `SLA ${sla.minutes} min from the ticket's arrival; due ${fmtTime(sla.dueAt)}`;
+  if (status === 'RESOLVED' || status === 'CLOSED') return h('span', { class: 'badge sla', title }, 'answered');
+  return tickTimer(h('span', { class: 'badge sla sla-timer', title, 'data-due': sla.dueAt, 'data-minutes': String(sla.minutes) }));
+}
+
+/** A held approval's remaining time (the gateway refuses it after `expiresAt`), ticking. */
+function expiryBadge(expiresAt, id) {
+  return expiresAt ? tickTimer(h('span', { class: 'badge expiry', id, title: `expires ${fmtTime(expiresAt)}`, 'data-expires': expiresAt })) : null;
 }
 
 function message(kind, text) {
@@ -205,11 +238,11 @@ function inboxRow(c) {
   return h('tr', { 'data-case-id': c.case_id, tabindex: '-1', onclick: () => { location.hash = `#/case/${c.case_id}`; } },
     h('td', {}, h('span', { class: `badge prio-${c.priority}` }, c.priority)),
     h('td', {}, statusBadge(c.status), c.helpdesk?.undelivered ? [' ', h('span', { class: 'badge undelivered', title: 'a reply, note or escalation never reached the helpdesk' }, 'not delivered')] : null),
-    h('td', {}, slaBadge(c.created_at)),
+    h('td', {}, slaBadge(c.sla, c.status)),
     h('td', {}, h('a', { href: `#/case/${c.case_id}` }, c.subject || '(no subject)'), c.requester ? h('div', { class: 'muted' }, c.requester) : null),
     h('td', { class: 'assignee-cell' }, assigneeCell(c)),
     h('td', {}, c.tenant_id), h('td', {}, c.intent ?? '–'), h('td', {}, c.region),
-    h('td', {}, c.approval && c.status === 'AWAITING_APPROVAL' ? `approve ${c.approval.tool}?` : c.escalation ? `${c.escalation.breaker ?? 'escalated'}: ${c.escalation.reason}` : ''));
+    h('td', {}, c.approval && c.status === 'AWAITING_APPROVAL' ? [`approve ${c.approval.tool}? `, expiryBadge(c.approval.expiresAt)] : c.escalation ? `${c.escalation.breaker ?? 'escalated'}: ${c.escalation.reason}` : ''));
 }
 
 async function showInbox() {
@@ -335,7 +368,7 @@ async function showInbox() {
     h('p', { class: 'muted keys', id: 'inbox-keys' }, 'Keys: j / k next / previous · o or Enter open · c claim · a approve · r reject · / search'),
     note,
     h('table', { id: 'inbox', 'aria-label': 'cases' },
-      h('thead', {}, h('tr', {}, ...['Priority', 'Status', 'Age', 'Subject', 'Assignee', 'Tenant', 'Intent', 'Region', 'Reason / held action'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('thead', {}, h('tr', {}, ...['Priority', 'Status', 'SLA', 'Subject', 'Assignee', 'Tenant', 'Intent', 'Region', 'Reason / held action'].map((t) => h('th', { scope: 'col' }, t)))),
       body),
     pager);
   const move = (delta) => {
@@ -489,7 +522,7 @@ function actionPanel(c, reload) {
       h('h2', {}, 'Held action: approval needed'),
       h('p', {}, 'Approving runs exactly this call through the gateway:'),
       h('dl', { class: 'kv' }, h('dt', {}, 'tool'), h('dd', { id: 'approval-tool' }, a.tool), h('dt', {}, 'approval'), h('dd', {}, a.approvalId),
-        h('dt', {}, 'why held'), h('dd', {}, a.reason), a.expiresAt ? [h('dt', {}, 'expires'), h('dd', {}, fmtTime(a.expiresAt))] : null),
+        h('dt', {}, 'why held'), h('dd', {}, a.reason), a.expiresAt ? [h('dt', {}, 'expires'), h('dd', {}, fmtTime(a.expiresAt), ' ', expiryBadge(a.expiresAt, 'approval-expiry'))] : null),
       h('pre', { id: 'approval-args' }, fmtJson(a.arguments)),
       comment,
       h('div', { class: 'actions' },
@@ -585,6 +618,52 @@ function assignmentPanel(c, reload, banner) {
     result);
 }
 
+// The reply a supervisor sends on an escalated case: the agents' draft to edit, checked by the server with the
+// verifier's claim rules before anything is sent. Edits survive the live reloads of the page (kept per case and run).
+const replyDrafts = new Map();
+
+function replyPanel(c, reload, banner) {
+  if (c.status !== 'ESCALATED' || !c.draft) return null;
+  const canAct = state.me.role === 'supervisor';
+  const key = `${c.case_id}:${c.draft.run}`;
+  const result = h('div');
+  const refused = h('div', { id: 'reply-refused' });
+  const body = h('textarea', {
+    id: 'reply-body', rows: 8, maxlength: 10000, 'aria-label': 'reply to the customer', disabled: !canAct,
+    placeholder: 'Write the reply to the customer', oninput: (e) => replyDrafts.set(key, e.target.value),
+  });
+  body.value = replyDrafts.get(key) ?? c.draft.proposed ?? '';
+  const send = commandSender(c, result, reload, (err) => {
+    if (err.body?.code === 'SUPERVISOR.ASSIGNED_TO_OTHER') banner.replaceChildren(assigneeWarning(err.body.assignee));
+    if (err.body?.code === 'SUPERVISOR.UNSUPPORTED_CLAIM') {
+      refused.replaceChildren(h('div', { class: 'card warning', role: 'alert' }, h('strong', {}, 'Not sent: the evidence does not support'),
+        h('ul', {}, ...(err.body.claims ?? []).map((claim) => h('li', { class: 'unsupported-claim' }, claim)))));
+    }
+  });
+  const ev = c.draft.evidence;
+  return h('section', { class: 'card', id: 'reply-panel' }, h('h2', {}, 'Reply to the customer'),
+    h('p', { class: 'muted' }, c.draft.proposed ? 'Prefilled with the agents\' draft. ' : 'The agents proposed no reply. ',
+      `Before it is sent, each sentence is checked against this run's verified evidence (${ev.actions} verified write${ev.actions === 1 ? '' : 's'}, ${ev.checks} passed check${ev.checks === 1 ? '' : 's'}); a sentence it does not support is refused and nothing is sent. Sending closes the case.`),
+    body,
+    h('div', { class: 'actions' },
+      h('button', { id: 'send-reply', class: 'primary', disabled: !canAct, title: canAct ? undefined : 'only a supervisor may do this', onclick: () => {
+        refused.replaceChildren();
+        if (!body.value.trim()) return result.replaceChildren(message('error', 'Write the reply first.'));
+        return send({ command: 'send_reply', body: body.value, run: c.draft.run }, 'Send this reply to the customer? The case closes.');
+      } }, 'Send reply'),
+      c.draft.proposed ? h('button', { id: 'reply-reset', disabled: !canAct, onclick: () => { body.value = c.draft.proposed; replyDrafts.delete(key); } }, 'Back to the agents\' draft') : null),
+    refused, result);
+}
+
+/** The human reply of the run, from the trace (`reply_sent`): what the agents proposed beside what was sent, and by whom. */
+function sentReply(c) {
+  const row = [...c.trace].reverse().find((r) => r.kind === 'event' && r.data?.event === 'reply_sent');
+  if (!row) return null;
+  const d = row.data;
+  return h('div', { id: 'reply-sent' }, h('h3', {}, `Reply sent by ${d.by}${d.edited ? ' (edited)' : ' (the agents\' draft as is)'}`), h('pre', {}, d.sent),
+    d.edited && d.proposed ? [h('h3', {}, 'The agents proposed'), h('pre', { class: 'muted' }, d.proposed)] : null);
+}
+
 async function showCase(caseId) {
   const root = h('div', {}, h('p', { class: 'muted' }, 'Loading case…'));
   app.replaceChildren(root);
@@ -604,6 +683,7 @@ async function showCase(caseId) {
     root.replaceChildren(
       h('p', {}, h('a', { href: '#/inbox' }, '← Inbox')),
       h('h1', {}, ticket.subject, ' ', statusBadge(c.status, 'case-status'), ' ', tierBadge(h, c.outcome)),
+      h('p', { id: 'case-sla' }, c.sla ? `SLA ${c.sla.minutes} min from arrival (${c.sla.priority ?? ticket.priority}): ` : 'SLA: ', slaBadge(c.sla, c.status)),
       banner,
       h('div', { class: 'grid' },
         h('div', {},
@@ -628,10 +708,12 @@ async function showCase(caseId) {
                 row.kind === 'dispatch' ? null : traceBody(row)))))),
         h('div', {},
           assignmentPanel(c, reload, banner),
+          replyPanel(c, reload, banner),
           actionPanel(c, reload),
           h('section', { class: 'card', id: 'outcome' }, h('h2', {}, 'Outcome'),
             lastOutcome ? h('p', {}, statusBadge(lastOutcome.status), ` run ${lastOutcome.run} · ${fmtTime(lastOutcome.at)}`) : h('p', { class: 'muted' }, 'none yet'),
             h('h3', {}, 'Tier and its evidence'), tierEvidence(h, c.outcome),
+            sentReply(c),
             c.state.resolution?.draftReply ? [h('h3', {}, c.mode === 'autonomous' ? 'Reply' : `Draft (${c.mode} mode)`), h('pre', {}, c.state.resolution.draftReply),
               feedbackControls(c.case_id, { kind: c.mode === 'autonomous' ? 'outcome' : 'note', ref: String(c.state.run) }, reload)] : null,
             lastOutcome && !c.state.resolution?.draftReply ? feedbackControls(c.case_id, { kind: 'outcome', ref: String(lastOutcome.run) }, reload) : null),

@@ -6,6 +6,7 @@ import { StoreConfigSchema } from '@switchboard/store';
 import { TenantRegistryConfigSchema } from '@switchboard/tenancy';
 import { CommandKeysSchema } from './commands/command-signature';
 import { repoPath, supervisorAppPath } from './paths';
+import { SlaPolicyEnvSchema } from './sla/sla.policy';
 
 /** A console user: scrypt hash from `node dist/apps/supervisor/src/cli/hash-password.js`. */
 export const ConsoleUserSchema = z.object({
@@ -98,8 +99,10 @@ export const SupervisorConfigSchema = BusConfigSchema.extend(StoreConfigSchema.s
     SUPERVISOR_METRICS_KEY: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16, 'SUPERVISOR_METRICS_KEY must be at least 16 characters').optional()),
     /** A /metrics render (which runs the KPI queries) is reused for this long; scrapes in between cost no SQL. */
     SUPERVISOR_METRICS_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(15),
-    /** Age after which a waiting case shows as over SLA in the inbox. */
+    /** SLA of a case (minutes from the ticket's arrival) whose priority and tenant SUPERVISOR_SLA does not name. */
     SUPERVISOR_SLA_MINUTES: z.coerce.number().int().positive().default(60),
+    /** SLA per priority and per tenant, JSON: `{"priorities":{"urgent":15,"high":60},"tenants":{"acme":{"urgent":5}}}` (minutes); see docs/console.md. */
+    SUPERVISOR_SLA: SlaPolicyEnvSchema,
     /** Window of the KPI gauges on /metrics. */
     SUPERVISOR_METRICS_WINDOW_HOURS: z.coerce.number().int().positive().max(24 * 90).default(24),
     /** Memory the case-state cache may hold, in bytes of serialised case state (ticket and context included); least recently used cases are dropped beyond it. */

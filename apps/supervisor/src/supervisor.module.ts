@@ -34,6 +34,7 @@ import { ticketIntake } from './intake/ticket-intake';
 import { CaseEventsHub } from './console/case-events.hub';
 import { ConsoleRepository } from './console/console.repository';
 import { ConsoleService } from './console/console.service';
+import { SlaClock } from './sla/sla.policy';
 import { SupervisorMetrics } from './console/metrics.service';
 import { GatewayAdminPort } from './gateway/gateway-admin.port';
 import { HttpGatewayAdminAdapter } from './gateway/http.adapter';
@@ -153,6 +154,7 @@ export class SupervisorModule {
         { provide: KafkaBus, useFactory: () => new KafkaBus(config, 'supervisor') },
         { provide: CaseRepository, useFactory: (pool: Pool) => new CaseRepository(pool), inject: [Pool] },
         { provide: InboxRepository, useFactory: (pool: Pool) => new InboxRepository(pool), inject: [Pool] },
+        { provide: SlaClock, useFactory: () => new SlaClock(config.SUPERVISOR_SLA, config.SUPERVISOR_SLA_MINUTES) },
         { provide: TaskTokenIssuer, useFactory: () => new TaskTokenIssuer(config.GATEWAY_TOKEN_SECRET) },
         {
           provide: GatewayAdminPort,
@@ -237,12 +239,12 @@ export class SupervisorModule {
         { provide: CaseEventsHub, useFactory: (repo: ConsoleRepository) => new CaseEventsHub(repo), inject: [ConsoleRepository] },
         {
           provide: SupervisorMetrics,
-          useFactory: (repo: ConsoleRepository, hub: CaseEventsHub, pool: Pool, outcomes: OutcomesRepository) => {
-            const metrics = new SupervisorMetrics(repo, config.SUPERVISOR_METRICS_WINDOW_HOURS, () => hub.listeners, config.SUPERVISOR_METRICS_CACHE_SECONDS * 1000, Date.now, outcomes);
+          useFactory: (repo: ConsoleRepository, hub: CaseEventsHub, pool: Pool, outcomes: OutcomesRepository, sla: SlaClock) => {
+            const metrics = new SupervisorMetrics(repo, config.SUPERVISOR_METRICS_WINDOW_HOURS, () => hub.listeners, config.SUPERVISOR_METRICS_CACHE_SECONDS * 1000, Date.now, outcomes, sla);
             outboxGauges(metrics.registry, pool);
             return metrics;
           },
-          inject: [ConsoleRepository, CaseEventsHub, Pool, OutcomesRepository],
+          inject: [ConsoleRepository, CaseEventsHub, Pool, OutcomesRepository, SlaClock],
         },
         {
           provide: ConsoleService,

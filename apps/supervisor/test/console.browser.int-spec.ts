@@ -329,3 +329,41 @@ it('keyboard only: j/k select a row, c claims it, a approves it (after a confirm
   const { rows: decisions } = await stack!.db.query('SELECT actor_id, command FROM supervisor.decisions WHERE case_id = $1 ORDER BY id', [caseId]);
   expect(decisions).toEqual([{ actor_id: 'ana', command: 'claim' }, { actor_id: 'ana', command: 'approve' }]);
 });
+
+it('a supervisor edits the reply of a case they took over: a claim the evidence does not back is refused and named, the corrected reply is sent once', async () => {
+  const caseId = caseIdFor(await stack!.publish(refundTicket(`rita.${run}@globex.example`)));
+  await reaches(caseId, ['AWAITING_APPROVAL']);
+  const page = await signIn('supervisor');
+  await page.goto(`${baseUrl}/console/#/case/${caseId}`);
+  await page.waitForSelector('#approval-panel');
+  // Ticking timers: the case's SLA and the held approval's expiry count down in the page, without the server.
+  const sla = page.locator('#case-sla .sla-timer');
+  const first = (await sla.textContent())!;
+  expect(first).toMatch(/ left$/);
+  await page.locator('#case-sla .sla-timer', { hasNotText: first }).waitFor({ timeout: 5_000 });
+  await expect(page.locator('#approval-expiry').textContent()).resolves.toMatch(/^approval expires in /);
+  await page.click('#take-over');
+  await page.waitForSelector('#reply-panel', { timeout: 30_000 });
+  expect(await seriousViolations(page)).toEqual([]);
+
+  // Nothing was refunded (the write was held, never approved): saying so is refused, with the sentence named.
+  page.on('dialog', (dialog) => void dialog.accept());
+  await page.fill('#reply-body', 'We refunded $150 on invoice inv_globex_1001. Thanks for your patience.');
+  await page.click('#send-reply');
+  await page.locator('#reply-refused .unsupported-claim').first().waitFor({ timeout: 15_000 });
+  await expect(page.locator('#reply-refused').textContent()).resolves.toContain('We refunded $150 on invoice inv_globex_1001.');
+  await page.screenshot({ path: join(SCREENSHOTS, 'reply-refused.png'), fullPage: true });
+  await expect(page.locator('#case-status').textContent()).resolves.toBe('ESCALATED');
+
+  const reply = 'Thanks for your patience; our billing team is reviewing the double charge and will reply today.';
+  await page.fill('#reply-body', reply);
+  await page.click('#send-reply');
+  await page.locator('#case-status').filter({ hasText: /^CLOSED$/ }).waitFor({ timeout: 60_000 });
+  await expect(page.locator('#reply-sent pre').first().textContent()).resolves.toBe(reply);
+  await page.screenshot({ path: join(SCREENSHOTS, 'reply-sent.png'), fullPage: true });
+
+  const { rows: decisions } = await stack!.db.query('SELECT actor_id, command, arguments FROM supervisor.decisions WHERE case_id = $1 ORDER BY id', [caseId]);
+  expect(decisions).toEqual([{ actor_id: 'ana', command: 'take_over', arguments: {} }, { actor_id: 'ana', command: 'send_reply', arguments: expect.objectContaining({ body: reply, run: 1 }) }]);
+  const { rows: replies } = await stack!.db.query(`SELECT value FROM outbox WHERE topic = 'tickets.replies' AND key = $1`, [caseId]);
+  expect(replies.map((r) => JSON.parse(r.value).payload.body)).toEqual([reply]);
+});

@@ -1,12 +1,13 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, UseFilters, UseGuards } from '@nestjs/common';
-import { CaseIdSchema, CaseStatusSchema } from '@switchboard/contracts';
+import { CaseIdSchema, CaseStatusSchema, MAX_HUMAN_REPLY_CHARS } from '@switchboard/contracts';
 import { z } from 'zod';
 import { CurrentActor, RequireSupervisor, type Actor } from '../auth/actor';
 import { ActorGuard } from '../auth/actor.guard';
 import { QUEUE_STATUSES } from '../case/case.types';
 import { ConsoleService, type CommandRequest, type FeedbackRequest } from '../console/console.service';
 import { decodeCursor, searchOf } from '../inbox/inbox.query';
-import { InboxRepository, type InboxPage } from '../inbox/inbox.repository';
+import { InboxRepository, type InboxRow } from '../inbox/inbox.repository';
+import { SlaClock, type CaseSla, type SlaPriority } from '../sla/sla.policy';
 import { SupervisorErrorFilter } from './error.filter';
 import { parseBody } from './parse';
 
@@ -42,6 +43,8 @@ const CommandBodySchema = z.discriminatedUnion('command', [
   z.object({ command: z.literal('claim') }).strict(),
   z.object({ command: z.literal('release') }).strict(),
   z.object({ command: z.literal('reassign'), to: label }).strict(),
+  /** The reply to send (the agents' draft, edited); `run`: the run the console showed, so a re-run in between is a 409. */
+  z.object({ command: z.literal('send_reply'), body: z.string().trim().min(1).max(MAX_HUMAN_REPLY_CHARS), run: z.number().int().positive().optional() }).strict(),
 ]);
 const NoActorInBody = z.custom((v) => !(v && typeof v === 'object' && 'by' in v), { message: '`by` is taken from your session or API key; remove it from the body' });
 
@@ -63,26 +66,34 @@ const FeedbackBodySchema = z.object({
 @UseGuards(ActorGuard)
 @UseFilters(SupervisorErrorFilter)
 export class CasesController {
-  constructor(@Inject(InboxRepository) private readonly inbox: InboxRepository, @Inject(ConsoleService) private readonly console: ConsoleService) {}
+  constructor(
+    @Inject(InboxRepository) private readonly inbox: InboxRepository,
+    @Inject(ConsoleService) private readonly console: ConsoleService,
+    @Inject(SlaClock) private readonly sla: SlaClock,
+  ) {}
 
   /**
    * The inbox, one page in queue order (most urgent, then most recently changed); `nextCursor` fetches the next.
    * Default: the human queue (ESCALATED, AWAITING_APPROVAL, FAILED). `ids` narrows to given cases (live updates).
    */
   @Get()
-  list(@Query() query: unknown, @CurrentActor() actor: Actor): Promise<InboxPage> {
+  async list(@Query() query: unknown, @CurrentActor() actor: Actor): Promise<{ cases: Array<InboxRow & { sla: CaseSla }>; nextCursor: string | null }> {
     const { status, limit, q, assignee, cursor: after, ids, tenant, intent, region, reason } = parseBody(ListQuerySchema, query);
-    return this.inbox.page({
+    const page = await this.inbox.page({
       statuses: status, limit, tenant, intent, region, reason, ids, after,
       ...(q ? { search: searchOf(q) } : {}),
       ...(assignee ? { assignee: assignee === 'me' ? actor.userId : assignee === 'none' ? null : assignee } : {}),
     });
+    // Each row's SLA (its tenant's and priority's allowance from arrival): the console ticks it down.
+    return { ...page, cases: page.cases.map((c) => ({ ...c, sla: this.sla.of(c.tenant_id, c.priority, c.created_at) })) };
   }
 
   /** Case, ticket, context, transitions, trace, outcomes, handoff packet, decisions and feedback. */
   @Get(':id')
-  get(@Param('id') id: string): Promise<Record<string, unknown>> {
-    return this.console.caseView(parseBody(CaseIdSchema, id));
+  async get(@Param('id') id: string): Promise<Record<string, unknown>> {
+    const view = await this.console.caseView(parseBody(CaseIdSchema, id));
+    const priority = ((view['context'] as { triage?: { priority?: SlaPriority } } | null)?.triage?.priority ?? (view['ticket'] as { priority: SlaPriority }).priority);
+    return { ...view, sla: { ...this.sla.of(view['tenant_id'] as string, priority, view['created_at'] as Date), priority } };
   }
 
   @Post(':id/commands')

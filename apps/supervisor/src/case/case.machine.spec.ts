@@ -476,6 +476,89 @@ describe('case machine', () => {
   });
 });
 
+describe('human replies (send_reply)', () => {
+  const bob = { userId: 'bob', role: 'supervisor' as const };
+  const events = (sut: Run) => sut.last.trace.filter((t) => t.kind === 'event').map((t) => t.data);
+  const reply = (body: string, over: Partial<{ run: number; by: typeof by }> = {}, id = `cmd-reply-${body.length}`) =>
+    cmd({ command: 'send_reply', body, run: over.run ?? 1, by: over.by ?? by }, id);
+  /** Escalated as unverified: the reset's read-back passed and the cache check passed, the dashboard check failed. */
+  function unverified(): Run {
+    const sut = new Run(policyOf()).toResolving();
+    sut.apply((s) => ok(s, resolverOut({
+      draftReply: 'We reset your tenant cache. Your dashboard renders again.', procedure: { id: 'dashboard-cache-reset', version: 1 }, slots: {},
+      actions: [{ toolCallId: 'c1', tool: 'reset_tenant_cache', arguments: { tenantId: 'acme' }, executed: true }],
+    })));
+    sut.apply((s) => ok(s, verifierOut({
+      verified: false, reason: 'the dashboard still renders blank',
+      evidence: [
+        { tool: 'get_cache_status', arguments: { tenantId: 'acme' }, expected: 'fresh', observed: { status: 'fresh' }, passed: true, forAction: 'c1' },
+        { tool: 'get_cache_status', arguments: { tenantId: 'acme' }, expected: 'fresh', observed: { status: 'fresh' }, passed: true, check: 'cache-rebuilt' },
+        { tool: 'get_tenant', arguments: { tenantId: 'acme' }, expected: 'ok', observed: { dashboard: 'blank' }, passed: false, check: 'dashboard-renders' },
+      ],
+    })));
+    expect(sut.state).toMatchObject({ status: 'ESCALATED', escalation: { breaker: 'unverified' } });
+    return sut;
+  }
+
+  it('keeps what the verifier proved on the case: verified writes and passed checks with their topics', () => {
+    expect(unverified().state.verification!.proof).toEqual({
+      verifiedActions: [{ tool: 'reset_tenant_cache', arguments: { tenantId: 'acme' } }],
+      passedChecks: [{ id: 'cache-rebuilt', tool: 'get_cache_status', topics: ['cache', 'fixed'], observed: { status: 'fresh' } }],
+    });
+  });
+
+  it('ignores a reply that claims more than the evidence, and sends a corrected one once, closing the case', () => {
+    const sut = unverified();
+    sut.apply(reply('We reset your tenant cache. We also refunded your last invoice.'));
+    expect(sut.state.status).toBe('ESCALATED');
+    expect(sut.last.emit).toEqual([]);
+    expect(events(sut)).toEqual([expect.objectContaining({ event: 'command_ignored', command: 'send_reply', why: expect.stringContaining('"We also refunded your last invoice."') })]);
+
+    const fixed = 'We reset your tenant cache. If anything still looks wrong, just reply to this message.';
+    sut.apply(reply(fixed));
+    expect(sut.state).toMatchObject({ status: 'CLOSED', assignee: 'ana' });
+    expect(sut.last.transitions).toEqual([{ from: 'ESCALATED', to: 'CLOSED', reason: 'reply sent by ana' }]);
+    expect(sut.topics()).toEqual(['tickets.replies']);
+    expect(sut.last.emit[0]!.payload).toEqual({ source: 'zendesk', externalId: 'ZD-1', to: 'ops@acme.example', subject: 'Re: Dashboard blank', body: fixed, evidenceCount: 2 });
+    expect(events(sut)).toContainEqual({ event: 'reply_sent', by: 'ana', run: 1, proposed: 'We reset your tenant cache. Your dashboard renders again.', sent: fixed, edited: true });
+    expect(sut.last.trace[0]).toEqual({ kind: 'command', data: { command: 'send_reply', body: fixed, run: 1, by } });
+
+    sut.apply(reply(fixed, {}, 'cmd-reply-again'));
+    expect(sut.last.emit).toEqual([]);
+    expect(events(sut)).toEqual([expect.objectContaining({ event: 'command_ignored', why: 'case is CLOSED' })]);
+  });
+
+  it('allows only neutral sentences where no verifier ran (shadow / assist), and an unedited draft is recorded as such', () => {
+    const sut = new Run(policyOf({ defaultMode: 'shadow' })).toResolving();
+    sut.apply((s) => ok(s, resolverOut({ actions: [] })));
+    expect(sut.state.status).toBe('ESCALATED');
+    sut.apply(reply('We flushed your cache; please reload.'));
+    expect(sut.state.status).toBe('ESCALATED');
+    const neutral = 'Thanks for your patience; an engineer is looking into this and will reply today.';
+    sut.apply(reply(neutral));
+    expect(sut.state.status).toBe('CLOSED');
+    expect(events(sut)).toContainEqual(expect.objectContaining({ event: 'reply_sent', proposed: 'We flushed your cache; please reload.', edited: true }));
+  });
+
+  it('honours the assignee, the run and the status', () => {
+    const sut = unverified();
+    sut.apply(cmd({ command: 'claim', by: bob }));
+    const ok1 = 'We reset your tenant cache.';
+    sut.apply(reply(ok1));
+    expect(events(sut)).toEqual([expect.objectContaining({ event: 'command_ignored', why: 'assigned to bob' })]);
+    sut.apply(reply(ok1, { by: bob, run: 2 }));
+    expect(events(sut)).toEqual([expect.objectContaining({ why: 'the reply was checked against run 2; the case is at run 1' })]);
+    sut.apply(reply(ok1, { by: bob }));
+    expect(sut.state.status).toBe('CLOSED');
+    expect(events(sut)).toContainEqual(expect.objectContaining({ event: 'reply_sent', by: 'bob', edited: true }));
+
+    const held = new Run(policyOf()).toResolving();
+    held.apply(reply('Thanks, we are on it.'));
+    expect(held.state.status).toBe('RESOLVING');
+    expect(events(held)).toEqual([expect.objectContaining({ why: 'only an escalated case is answered from the console (status RESOLVING)' })]);
+  });
+});
+
 describe('models of a case', () => {
   it('keeps the distinct models the agents report, in order of first use, capped', () => {
     const sut = new Run(policyOf());

@@ -6,6 +6,7 @@ import type {
 } from '@switchboard/contracts';
 import { SwitchboardError } from '@switchboard/observability';
 import { ProcedureSet } from '@switchboard/procedures';
+import { provenFacts, replyBlocker, reviewDraft } from '../draft/draft-reply';
 import { applyHelpdeskEvent } from '../helpdesk/case-helpdesk';
 import { outcomeTier } from '../outcomes/outcome-tier';
 import { resolvePolicy, type Policy } from '../policy/policy.schema';
@@ -244,6 +245,8 @@ class Machine {
       case 'reassign':
         if (s.assignee === command.to) return ignore(`already assigned to ${command.to}`);
         return this.assign(command.to, 'reassign', by);
+      case 'send_reply':
+        return this.sendReply(command.body, command.run, by);
       case 'close': {
         s.outstanding = undefined;
         s.retry = undefined;
@@ -266,6 +269,34 @@ class Machine {
         return this.dispatch('resolver', { status: 'RESOLVING', reason });
       }
     }
+  }
+
+  /**
+   * A human's reply on an escalated case: decided again on the case as the command finds it (status, assignee, run) and
+   * against the run's proof with the verifier's claim rules, whoever signed the command. Sent like a verified reply,
+   * on `tickets.replies` (one per run), and the case closes; the trace keeps the agents' draft beside what was sent.
+   */
+  private sendReply(body: string, run: number, by: string): void {
+    const s = this.s;
+    const ignore = (why: string) => this.note('command_ignored', { command: 'send_reply', by, why });
+    const blocked = replyBlocker(s, by, run);
+    if (blocked) return ignore(blocked.why);
+    const review = reviewDraft(s, body);
+    if (review.unsupported.length > 0) return ignore(`unsupported claims: ${review.unsupported.join('; ')}`.slice(0, 2000));
+    const proposed = s.resolution?.draftReply.trim() ? s.resolution.draftReply : null;
+    s.assignee = by;
+    s.escalation = { ...s.escalation!, assignee: by };
+    this.note('reply_sent', { by, run: s.run, proposed, sent: body, edited: proposed !== body });
+    this.emit.push({
+      topic: 'tickets.replies', attempt: 0,
+      payload: {
+        source: s.ticket.source, externalId: s.ticket.externalId, to: s.ticket.requester.email, subject: `Re: ${s.ticket.subject}`,
+        body, evidenceCount: s.verification?.passed ?? 0,
+      },
+    });
+    const reason = `reply sent by ${by}`;
+    this.to('CLOSED', reason);
+    this.outcome('CLOSED', reason, false);
   }
 
   // ---------------------------------------------------------------- agent outputs
@@ -343,7 +374,9 @@ class Machine {
   private afterVerifier(out: VerifierOutput): void {
     const s = this.s;
     const passed = out.evidence.filter((e) => e.passed).length;
-    s.verification = { verified: out.verified, reason: out.reason, evidence: out.evidence.length, passed };
+    const procedure = s.resolution?.procedure ? this.procedures.find(s.resolution.procedure.id, s.resolution.procedure.version) : undefined;
+    const proof = provenFacts(s.resolution?.actions ?? [], out, s.intent ? this.procedures.successChecks(s.intent, procedure) : []);
+    s.verification = { verified: out.verified, reason: out.reason, evidence: out.evidence.length, passed, proof };
     // No evidence, no resolution: a change needs at least one passing check (the verifier says so too).
     const evidenced = passed > 0 || s.resolution?.decision === 'no_action';
     const confirmed = out.verified && evidenced && passed === out.evidence.length && out.unsupportedClaims.length === 0;

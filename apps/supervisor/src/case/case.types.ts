@@ -10,6 +10,12 @@ import type { ResolvedPolicy } from '../policy/policy.schema';
 export const TERMINAL_STATUSES: readonly CaseStatus[] = ['RESOLVED', 'FAILED', 'CLOSED'];
 export const QUEUE_STATUSES: readonly CaseStatus[] = ['ESCALATED', 'AWAITING_APPROVAL', 'FAILED'];
 
+/** What the verifier proved in a run, in the claim checker's terms (writes whose read-backs passed, passed checks). */
+export interface ProvenFacts {
+  verifiedActions: Array<{ tool: string; arguments: Record<string, unknown> }>;
+  passedChecks: Array<{ id: string; tool: string; topics: string[]; observed?: Record<string, unknown> }>;
+}
+
 export interface OutstandingTask {
   taskId: string;
   agent: AgentName;
@@ -76,7 +82,8 @@ export interface CaseCore {
   approval?: PendingApproval & { approvedBy?: string };
   /** Held writes a human approved, with the run they were approved in (capped): evidence of the outcome tier. */
   approvals?: Array<{ approvalId: string; tool: string; by: string; at: string; run: number }>;
-  verification?: { verified: boolean; reason?: string; evidence: number; passed: number };
+  /** The run's verifier verdict; `proof` is what it proved, the only facts a human's reply may state (draft/draft-reply.ts). */
+  verification?: { verified: boolean; reason?: string; evidence: number; passed: number; proof?: ProvenFacts };
   hint?: string;
   findings: Array<{ agent: string; summary: string }>;
   tried: Array<{ tool: string; arguments: Record<string, unknown>; outcome: string }>;

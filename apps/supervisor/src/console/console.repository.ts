@@ -179,6 +179,25 @@ export class ConsoleRepository {
   }
 
   /** Cases by current status (bounded label set), for /metrics. */
+  /**
+   * Open cases (status not in `stopped`) per priority, and how many of them are past their SLA now: `sla` lists each
+   * allowance in minutes, tenant '' for the default of a priority. One aggregate query; no case leaves the database.
+   */
+  async slaCounts(sla: Array<{ tenantId: string; urgency: number; minutes: number }>, stopped: readonly string[]): Promise<Array<{ urgency: number; open: number; breached: number }>> {
+    const { rows } = await this.pool.query(
+      `WITH sla AS (SELECT * FROM unnest($1::text[], $2::smallint[], $3::int[]) AS s(tenant_id, urgency, minutes))
+       SELECT c.urgency::int AS urgency, count(*)::int AS open,
+              count(*) FILTER (WHERE c.created_at + make_interval(mins => coalesce(t.minutes, d.minutes)) <= now())::int AS breached
+         FROM supervisor.cases c
+         LEFT JOIN sla t ON t.tenant_id = c.tenant_id AND t.urgency = c.urgency
+         LEFT JOIN sla d ON d.tenant_id = '' AND d.urgency = c.urgency
+        WHERE NOT (c.status = ANY($4::text[]))
+        GROUP BY c.urgency`,
+      [sla.map((s) => s.tenantId), sla.map((s) => s.urgency), sla.map((s) => s.minutes), stopped],
+    );
+    return rows;
+  }
+
   async statusCounts(): Promise<Array<{ status: string; count: number }>> {
     return (await this.pool.query('SELECT status, count(*)::int AS count FROM supervisor.cases GROUP BY status')).rows;
   }

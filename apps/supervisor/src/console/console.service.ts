@@ -7,11 +7,17 @@ import type { Actor } from '../auth/actor';
 import { handoffPacket } from '../case/case.machine';
 import type { CaseRepository } from '../case/case.repository';
 import type { CommandSignatures } from '../commands/command-signature';
+import { draftView, replyBlocker, reviewDraft } from '../draft/draft-reply';
 import { outcomeTier, type TierTraceRow } from '../outcomes/outcome-tier';
 import type { ConsoleRepository, KpiGroupBy, KpiRow } from './console.repository';
 
-/** A command as a console user or API client sends it: everything but `by`, which comes from the credentials. */
-export type CommandRequest = SupervisorCommand extends infer C ? (C extends unknown ? Omit<C, 'by'> : never) : never;
+/**
+ * A command as a console user or API client sends it: everything but `by`, which comes from the credentials; a reply's
+ * `run` defaults to the case's current run.
+ */
+export type CommandRequest = SupervisorCommand extends infer C
+  ? C extends { command: 'send_reply' } ? Omit<C, 'by' | 'run'> & { run?: number } : C extends unknown ? Omit<C, 'by'> : never
+  : never;
 
 export class CaseNotFoundError extends SwitchboardError {
   constructor(caseId: string) {
@@ -37,6 +43,16 @@ export class AssignedToOtherError extends SwitchboardError {
 export class UnknownAssigneeError extends SwitchboardError {
   constructor(to: string) {
     super('SUPERVISOR.UNKNOWN_ASSIGNEE', 'user', `${to} is not a console user with role supervisor`);
+  }
+}
+
+/**
+ * A reply that states what the case's verified evidence does not support: nothing is sent. `claims` has one line per
+ * unsupported sentence (the sentence and why), as the verifier reports them.
+ */
+export class UnsupportedClaimError extends SwitchboardError {
+  constructor(readonly claims: string[]) {
+    super('SUPERVISOR.UNSUPPORTED_CLAIM', 'user', `not sent: the reply states what this case's verified evidence does not support: ${claims.join('; ')}`.slice(0, 4000));
   }
 }
 
@@ -87,7 +103,7 @@ export class ConsoleService {
     const handoff = s.escalation && (s.status === 'ESCALATED' || s.status === 'FAILED') ? handoffPacket(s, s.escalation.reason, s.escalation.breaker) : null;
     // The run's tier with the evidence it rests on, each piece linked to its trace row.
     const outcome = outcomeTier(s, found['trace'] as TierTraceRow[]);
-    return { ...found, handoff, decisions, feedback, outcome };
+    return { ...found, handoff, decisions, feedback, outcome, draft: draftView(s) };
   }
 
   async command(caseId: string, request: CommandRequest, actor: Actor): Promise<{ messageId: string; decisionId: string }> {
@@ -102,13 +118,22 @@ export class ConsoleService {
       throw new CommandConflictError(`only an escalated or failed case can be re-run (status ${s.status})`);
     }
     this.checkAssignment(request, s.assignee, actor.userId);
-    const command = { ...request, by: { userId: actor.userId, role: actor.role } } as SupervisorCommand;
+    if (request.command === 'send_reply') {
+      const blocked = replyBlocker(s, actor.userId, request.run);
+      if (blocked?.assignee) throw new AssignedToOtherError(blocked.assignee);
+      if (blocked) throw new CommandConflictError(blocked.why);
+      const unsupported = reviewDraft(s, request.body).unsupported;
+      if (unsupported.length > 0) throw new UnsupportedClaimError(unsupported);
+    }
+    const sent = request.command === 'send_reply' ? { ...request, run: s.run } : request;
+    const command = { ...sent, by: { userId: actor.userId, role: actor.role } } as SupervisorCommand;
     const envelope = this.bus.envelope('supervisor.commands', command, {
       caseId, tenantId: s.tenantId, region: s.region, correlationId: s.correlationId, causationId: null,
     });
-    const { command: name, ...args } = request;
-    // What will run on approval is recorded with the decision, as the approver saw it.
-    const audited = name === 'approve' && s.approval ? { ...args, tool: s.approval.tool, toolArguments: s.approval.arguments } : args;
+    const { command: name, ...args } = sent;
+    // What will run on approval is recorded with the decision, as the approver saw it; a reply beside the agents' draft.
+    const audited = name === 'approve' && s.approval ? { ...args, tool: s.approval.tool, toolArguments: s.approval.arguments }
+      : name === 'send_reply' ? { ...args, proposed: draftView(s).proposed } : args;
     const decisionId = await inTransaction(this.pool, async (tx) => {
       const id = await this.repo.recordDecision(tx, { caseId, actorId: actor.userId, actorRole: actor.role, via: actor.via, command: name, arguments: audited, messageId: envelope.id });
       await Outbox.add(tx, [{ topic: 'supervisor.commands', key: caseId, value: envelope, headers: this.signatures.sign(envelope) }]);

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { OutcomeGroupBy, OutcomesRepository } from '../outcomes/outcomes.repository';
+import { SLA_PRIORITIES, SLA_STOPPED, slaRows, URGENCY, type SlaClock } from '../sla/sla.policy';
 import type { ConsoleRepository, KpiGroupBy, KpiRow } from './console.repository';
 
 const KPI_GAUGES: Array<[keyof KpiRow, string, string]> = [
@@ -28,6 +29,8 @@ export class SupervisorMetrics {
   private readonly tiers = new Gauge({ name: 'switchboard_supervisor_kpi_outcome_tier_cases', help: 'Cases created in the window by outcome tier (in_progress: no tier yet)', labelNames: ['window', 'tier'], registers: [this.registry] });
   private readonly tierCost = new Gauge({ name: 'switchboard_supervisor_kpi_outcome_tier_cost_usd', help: 'LLM cost in USD of the cases of each outcome tier in the window', labelNames: ['window', 'tier'], registers: [this.registry] });
   private readonly costPerVerified = new Gauge({ name: 'switchboard_supervisor_kpi_cost_per_verified_resolution_usd', help: 'LLM cost of all cases over their verified resolutions in the window', labelNames: ['window', 'group_by', 'group'], registers: [this.registry] });
+  private readonly slaOpen = new Gauge({ name: 'switchboard_supervisor_sla_open_cases', help: 'Open cases (not resolved or closed) by priority', labelNames: ['priority'], registers: [this.registry] });
+  private readonly slaBreached = new Gauge({ name: 'switchboard_supervisor_sla_breached_cases', help: 'Open cases past their SLA (SUPERVISOR_SLA: minutes from arrival per priority and tenant) by priority', labelNames: ['priority'], registers: [this.registry] });
   private rendering: Promise<string> = Promise.resolve('');
   private renderedAt = -Infinity;
 
@@ -38,6 +41,7 @@ export class SupervisorMetrics {
     private readonly cacheMs = 0,
     private readonly clock: () => number = Date.now,
     private readonly outcomes?: OutcomesRepository,
+    private readonly sla?: SlaClock,
   ) {
     new Gauge({ name: 'switchboard_supervisor_console_streams', help: 'Open live-update streams', registers: [this.registry], collect() { this.set(streams()); } });
   }
@@ -81,7 +85,18 @@ export class SupervisorMetrics {
       }
     }
     if (this.outcomes) await this.refreshOutcomes(this.outcomes, from, to, window);
+    if (this.sla) await this.refreshSla(this.sla);
     return this.registry.metrics();
+  }
+
+  // Every priority is exported (0 when none is open), so an alert on breached > 0 sees the series from the start.
+  private async refreshSla(sla: SlaClock): Promise<void> {
+    const rows = await this.repo.slaCounts(slaRows(sla), SLA_STOPPED);
+    for (const p of SLA_PRIORITIES) {
+      const row = rows.find((r) => r.urgency === URGENCY[p]);
+      this.slaOpen.set({ priority: p }, row?.open ?? 0);
+      this.slaBreached.set({ priority: p }, row?.breached ?? 0);
+    }
   }
 
   // Labels stay low-cardinality: tiers, and groups by intent or region only (never a tenant).

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { ActorSchema, RolloutModeSchema, TicketRefSchema } from './common';
 
+/** Longest reply a human may send from the console (a support reply is a few hundred words). */
+export const MAX_HUMAN_REPLY_CHARS = 10_000;
+
 /**
  * Commands that drive a case from outside (console, API, any client): all go through `supervisor.commands`.
  *
@@ -17,6 +20,12 @@ export const SupervisorCommandSchema = z.discriminatedUnion('command', [
   z.object({ command: z.literal('claim'), by: ActorSchema }),
   z.object({ command: z.literal('release'), by: ActorSchema }),
   z.object({ command: z.literal('reassign'), by: ActorSchema, to: z.string().min(1).max(200) }),
+  /**
+   * A human's reply on an escalated case (the agents' draft, edited or not), sent to the customer on `tickets.replies`
+   * and closing the case. `run` is the run whose evidence the text was checked against; a command for another run is
+   * ignored. The supervisor checks the text against that evidence again before it sends anything.
+   */
+  z.object({ command: z.literal('send_reply'), by: ActorSchema, body: z.string().trim().min(1).max(MAX_HUMAN_REPLY_CHARS), run: z.number().int().positive() }),
 ]);
 export type SupervisorCommand = z.infer<typeof SupervisorCommandSchema>;
 
