@@ -127,7 +127,8 @@ export class GatewayClient {
   }
 }
 
-async function requestApproval(fetchFn: typeof fetch, url: string, init: RequestInit, timeoutMs: number): Promise<Approval> {
+/** One JSON request to the gateway: its error body becomes a GatewayClientError, its answer is parsed by `schema`. */
+async function requestJson<T>(fetchFn: typeof fetch, url: string, init: RequestInit, timeoutMs: number, schema: z.ZodType<T>, what: string): Promise<T> {
   let res: Response;
   try {
     res = await fetchFn(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
@@ -139,9 +140,13 @@ async function requestApproval(fetchFn: typeof fetch, url: string, init: Request
     const parsed = ErrorBodySchema.safeParse(body);
     throw new GatewayClientError(parsed.success ? (parsed.data.error.code as GatewayErrorCode) : 'BACKEND_ERROR', parsed.success ? parsed.data.error.message : `gateway answered ${res.status}`, res.status >= 500);
   }
-  const approval = ApprovalSchema.safeParse(body);
-  if (!approval.success) throw new GatewayClientError('BACKEND_ERROR', 'gateway returned an unexpected approval body', false);
-  return approval.data;
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) throw new GatewayClientError('BACKEND_ERROR', `gateway returned an unexpected ${what} body`, false);
+  return parsed.data;
+}
+
+function requestApproval(fetchFn: typeof fetch, url: string, init: RequestInit, timeoutMs: number): Promise<Approval> {
+  return requestJson(fetchFn, url, init, timeoutMs, ApprovalSchema, 'approval');
 }
 
 /**
@@ -172,22 +177,9 @@ export class GatewayAdminClient {
 
   /** The gateway's control verdicts of a case, from its audit log: refusals, throttling, holds, approvals, replays. */
   async verdicts(caseId: string): Promise<GatewayVerdict[]> {
-    let res: Response;
-    try {
-      res = await this.fetchFn(`${this.baseUrl}/v1/verdicts?caseId=${encodeURIComponent(caseId)}`, {
-        headers: injectTraceContext({ 'x-admin-key': this.options.adminKey }), signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
-      });
-    } catch (error) {
-      throw new GatewayClientError('BACKEND_UNAVAILABLE', `gateway unreachable: ${(error as Error).message}`, true, { cause: error });
-    }
-    const body: unknown = await res.json().catch(() => undefined);
-    if (!res.ok) {
-      const parsed = ErrorBodySchema.safeParse(body);
-      throw new GatewayClientError(parsed.success ? (parsed.data.error.code as GatewayErrorCode) : 'BACKEND_ERROR', parsed.success ? parsed.data.error.message : `gateway answered ${res.status}`, res.status >= 500);
-    }
-    const parsed = VerdictsSchema.safeParse(body);
-    if (!parsed.success) throw new GatewayClientError('BACKEND_ERROR', 'gateway returned an unexpected verdicts body', false);
-    return parsed.data.verdicts;
+    const url = `${this.baseUrl}/v1/verdicts?caseId=${encodeURIComponent(caseId)}`;
+    const init = { headers: injectTraceContext({ 'x-admin-key': this.options.adminKey }) };
+    return (await requestJson(this.fetchFn, url, init, this.options.timeoutMs ?? 10_000, VerdictsSchema, 'verdicts')).verdicts;
   }
 
   get(approvalId: string): Promise<Approval> {
