@@ -1,5 +1,9 @@
 // Real: gateway and acme Nest apps over HTTP on ephemeral ports, Postgres switchboard_test + acme_test. Doubles: none.
-import { startStack, type Stack } from './gateway-harness';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gatewayAppPath } from '../src/paths';
+import { newCaseId, startStack, type Stack } from './gateway-harness';
 
 jest.setTimeout(60_000);
 
@@ -38,5 +42,29 @@ describe('gateway rate limits per (agent, tenant, tool)', () => {
     expect(verifier.status).toBe(200);
     const initech = await s.invoke('get_login_attempts', { toolCallId: 'i', step: 1, arguments: { tenantId: 'initech' } }, await s.token({ tenantId: 'initech' }));
     expect(initech.status).toBe(200);
+  });
+
+  it('a limit in report-only mode lets every call through and records a reported verdict for each call over it', async () => {
+    await s.acme.reseed();
+    // The shipped catalogue with get_login_attempts' limit switched to report: the same gateway otherwise.
+    const catalog = readFileSync(gatewayAppPath('catalog', 'acme.tools.yaml'), 'utf8');
+    const limit = 'rateLimit: { capacity: 5, refillPerSecond: 0.5 }';
+    expect(catalog).toContain(limit);
+    const path = join(mkdtempSync(join(tmpdir(), 'gw-report-')), 'tools.yaml');
+    writeFileSync(path, catalog.replace(limit, 'rateLimit: { capacity: 5, refillPerSecond: 0.5, mode: report }'));
+    const reporting = await s.startGateway({ GATEWAY_CATALOG_PATH: path });
+    const caseId = newCaseId();
+    const token = await s.token({ tenantId: 'globex', agent: 'resolver', caseId });
+    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => fetch(`${reporting.url}/v1/tools/get_login_attempts/invoke`, {
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ toolCallId: `r_${i}`, step: i, arguments: { tenantId: 'globex' } }),
+    }).then((r) => r.status)));
+    expect(results).toEqual(Array(12).fill(200));
+    expect((await s.acme.call('GET', '/admin/stats')).body.calls.getLoginAttempts).toBe(12);
+    const verdicts = await s.admin.verdicts(caseId);
+    // At most 5 fit the burst (plus what refilled meanwhile): each call over it is a reported RATE_LIMITED verdict.
+    expect(verdicts.length).toBeGreaterThanOrEqual(12 - 5 - 2);
+    expect(verdicts.length).toBeLessThanOrEqual(12 - 5);
+    for (const v of verdicts) expect(v).toMatchObject({ tool: 'get_login_attempts', decision: 'reported', rule: 'RATE_LIMITED', agent: 'resolver' });
   });
 });

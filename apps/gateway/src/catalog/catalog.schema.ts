@@ -6,6 +6,11 @@ export const RateLimitSchema = z.strictObject({
   capacity: z.number().int().positive(),
   /** Sustained rate the bucket refills at. */
   refillPerSecond: z.number().positive(),
+  /**
+   * `enforce` (default) refuses a call over the limit with RATE_LIMITED; `report` lets it through and appends a
+   * `reported` verdict to the audit log, so a new or tightened limit can be watched before it enforces.
+   */
+  mode: z.enum(['enforce', 'report']).default('enforce'),
 });
 export type RateLimit = z.infer<typeof RateLimitSchema>;
 
@@ -75,7 +80,7 @@ export type ToolDefinitionInput = z.input<typeof ToolDefinitionSchema>;
 
 export const CatalogFileSchema = z.strictObject({
   version: z.literal(1),
-  defaults: z.strictObject({ rateLimit: RateLimitSchema }).default({ rateLimit: { capacity: 20, refillPerSecond: 2 } }),
+  defaults: z.strictObject({ rateLimit: RateLimitSchema }).default({ rateLimit: { capacity: 20, refillPerSecond: 2, mode: 'enforce' } }),
   /** OpenAPI 3 documents whose operations become tools (paths relative to the catalogue file). */
   imports: z.array(z.strictObject({ openapi: z.string().min(1), backend: z.string().min(1), include: z.array(z.string()).optional() })).default([]),
   tools: z.array(z.unknown()).default([]),

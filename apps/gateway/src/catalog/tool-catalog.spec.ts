@@ -42,7 +42,7 @@ describe('tool catalogue', () => {
     ];
     let error: CatalogError | undefined;
     try {
-      compileCatalog(bad, { backends: ['acme'], defaultRateLimit: { capacity: 1, refillPerSecond: 1 } });
+      compileCatalog(bad, { backends: ['acme'], defaultRateLimit: { capacity: 1, refillPerSecond: 1, mode: 'enforce' } });
     } catch (e) {
       error = e as CatalogError;
     }
@@ -68,7 +68,7 @@ describe('tool catalogue', () => {
   const reader = { name: 'get_tenant', description: 'reads a tenant', backend: 'acme', scope: 'read', risk: 'low', http: { method: 'GET', path: '/t/{tenantId}' }, input: { type: 'object', required: ['tenantId'], properties: { tenantId: { type: 'string' } } } };
   const problemsOf = (entries: unknown[]): string[] => {
     try {
-      compileCatalog(entries, { backends: ['acme'], defaultRateLimit: { capacity: 1, refillPerSecond: 1 } });
+      compileCatalog(entries, { backends: ['acme'], defaultRateLimit: { capacity: 1, refillPerSecond: 1, mode: 'enforce' } });
       return [];
     } catch (e) {
       return (e as CatalogError).problems;

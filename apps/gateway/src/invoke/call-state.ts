@@ -1,7 +1,8 @@
 import type { TaskTokenClaims, ToolInvocation, ToolResult } from '@switchboard/contracts';
 import type { AuditEntry } from '../audit/audit.repository';
 
-export type Decision = 'denied' | 'throttled' | 'allowed' | 'replayed' | 'held' | 'approved';
+/** `reported`: a rule in report-only mode would have refused the call; its own audit row, the call goes on. */
+export type Decision = 'denied' | 'throttled' | 'allowed' | 'replayed' | 'held' | 'approved' | 'reported';
 
 /** What is known about a call so far; grows as the pipeline passes each check (feeds the audit row). */
 export interface CallState {

@@ -91,7 +91,12 @@ export class InvokeService {
       // Never skipped: the catalogue guarantees every tool requires a string tenant argument.
       if (args[tenantArg] !== claims.tenantId) throw mismatch();
       const permit = this.limiter.take(`${claims.agent}|${claims.tenantId}|${tool.def.name}`, tool.rateLimit);
-      if (!permit.allowed) {
+      if (!permit.allowed && tool.rateLimit.mode === 'report') {
+        // Report-only: the verdict is recorded (its own audit row, listed by /v1/verdicts) and the call goes on.
+        const would = new GatewayFailure('RATE_LIMITED', `report-only: rate limit for "${tool.def.name}" would have refused this call`).toResult(tool.def.name);
+        await this.appendAudit({ ...state, decision: 'reported' }, would);
+        this.logger.warn('report-only rate limit passed; the call goes on', { tool: tool.def.name, capacity: tool.rateLimit.capacity });
+      } else if (!permit.allowed) {
         state.decision = 'throttled';
         throw new GatewayFailure('RATE_LIMITED', `rate limit for "${tool.def.name}" reached (${tool.rateLimit.capacity} calls, refilling ${tool.rateLimit.refillPerSecond}/s); wait before retrying`, { retryAfterMs: permit.retryAfterMs });
       }

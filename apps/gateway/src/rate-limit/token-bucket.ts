@@ -14,7 +14,7 @@ export class TokenBucketLimiter {
 
   constructor(private readonly now: () => number = Date.now, private readonly maxKeys = 100_000) {}
 
-  take(key: string, limit: RateLimit): { allowed: true; remaining: number } | { allowed: false; retryAfterMs: number } {
+  take(key: string, limit: Pick<RateLimit, 'capacity' | 'refillPerSecond'>): { allowed: true; remaining: number } | { allowed: false; retryAfterMs: number } {
     const now = this.now();
     const bucket = this.buckets.get(key) ?? { tokens: limit.capacity, updatedMs: now };
     const elapsedSeconds = Math.max(0, now - bucket.updatedMs) / 1000;
