@@ -24,7 +24,7 @@ describe('tool catalogue', () => {
       expect(t.def.effectKey).not.toContain('reason');
     }
     for (const t of acme.all()) expect(t.def.tenantArgument).toBe('tenantId');
-    expect(acme.get('get_tenant')!.rateLimit).toEqual({ capacity: 20, refillPerSecond: 2 });
+    expect(acme.get('get_tenant')!.rateLimit).toEqual({ capacity: 20, refillPerSecond: 2, mode: 'enforce' });
   });
 
   it('lists the tools a token names, callable only within its scopes', () => {
