@@ -72,7 +72,7 @@ describe('importOpenApi', () => {
   it('produces tools the catalogue loader accepts (imports: in a catalogue file) and that validate calls', () => {
     const catalog = loadCatalog(join(FIXTURES, 'imported.tools.yaml'), { backends: ['acme'] });
     const refund = catalog.get('issue_refund')!;
-    expect(refund.rateLimit).toEqual({ capacity: 2, refillPerSecond: 0.1 });
+    expect(refund.rateLimit).toEqual({ capacity: 2, refillPerSecond: 0.1, mode: 'enforce' });
     expect(refund.input.validate({ tenantId: 'g', invoiceId: 'i', amount: 5, reason: null })).toEqual({ ok: true });
     expect(refund.input.validate({ tenantId: 'g', invoiceId: 'i', amount: -5, reason: 'x' }).ok).toBe(false);
     // OpenAPI 3.0 `minimum: 0, exclusiveMinimum: true`: zero itself is refused (the hand-written converter accepted it).
