@@ -664,6 +664,20 @@ function sentReply(c) {
     d.edited && d.proposed ? [h('h3', {}, 'The agents proposed'), h('pre', { class: 'muted' }, d.proposed)] : null);
 }
 
+/** The case's control-verdict ledger: every guardrail decision, the supervisor's and the gateway's, oldest first. */
+function verdictsCard(v) {
+  const body = v.error ? message('error', `verdicts: ${v.error}`) : [
+    v.gateway && !v.gateway.available ? h('p', { class: 'muted' }, `The gateway's verdicts could not be read: ${v.gateway.error ?? 'unavailable'}`) : null,
+    v.verdicts.length
+      ? h('ul', { id: 'verdict-list' }, ...v.verdicts.map((x) => h('li', { 'data-verdict': x.verdict },
+        h('strong', {}, `${x.source} · ${x.control} · ${x.rule} → ${x.verdict}`),
+        x.detail ? h('span', { class: 'muted' }, ` — ${x.detail}`) : null,
+        h('span', { class: 'muted' }, ` ${fmtTime(x.at)}${x.agent ? ` · ${x.agent}` : ''}`))))
+      : h('p', { class: 'muted' }, 'none'),
+  ];
+  return h('section', { class: 'card', id: 'verdicts' }, h('h2', {}, 'Control verdicts'), body);
+}
+
 async function showCase(caseId) {
   const root = h('div', {}, h('p', { class: 'muted' }, 'Loading case…'));
   app.replaceChildren(root);
@@ -675,6 +689,8 @@ async function showCase(caseId) {
       if (err.status !== 401) root.replaceChildren(h('p', {}, h('a', { href: '#/inbox' }, '← Inbox')), message('error', err.message));
       return;
     }
+    // The ledger is its own request: a gateway that cannot be read must not keep the case page from showing.
+    const verdicts = await api(`/v1/cases/${caseId}/verdicts`).catch((err) => ({ error: err.message }));
     const ticket = c.ticket;
     const totals = c.trace.reduce((t, r) => ({ tokens: t.tokens + (r.input_tokens ?? 0) + (r.output_tokens ?? 0), cost: t.cost + (r.cost_usd ?? 0) }), { tokens: 0, cost: 0 });
     const lastOutcome = c.outcomes.at(-1);
@@ -722,6 +738,7 @@ async function showCase(caseId) {
             h('ol', {}, ...c.transitions.map((t) => h('li', {}, `${t.from_status} → ${t.to_status}`, h('span', { class: 'muted' }, ` ${fmtTime(t.at)} — ${t.reason}`))))),
           h('section', { class: 'card', id: 'decisions' }, h('h2', {}, 'Decisions (audit)'),
             c.decisions.length ? h('ul', {}, ...c.decisions.map((d) => h('li', {}, `${d.command} by ${d.actor_id} (${d.actor_role}, ${d.via})`, h('span', { class: 'muted' }, ` ${fmtTime(d.at)}`)))) : h('p', { class: 'muted' }, 'none')),
+          verdictsCard(verdicts),
           h('section', { class: 'card', id: 'feedback-list' }, h('h2', {}, 'Feedback'),
             c.feedback.length ? h('ul', {}, ...c.feedback.map((f) => h('li', {}, `${f.rating === 'up' ? '▲' : '▼'} ${f.target_kind}${f.target_ref ? ` ${f.target_ref}` : ''} by ${f.actor_id}${f.comment ? `: ${f.comment}` : ''}`))) : h('p', { class: 'muted' }, 'none')))));
   };

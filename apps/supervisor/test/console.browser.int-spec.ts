@@ -146,6 +146,10 @@ it('a supervisor signs in, finds the held refund in the inbox, reads its trace a
   await page.locator('#case-status').filter({ hasText: /^RESOLVED$/ }).waitFor({ timeout: 60_000 });
   // Its outcome tier, from the evidence: the held write was approved by a human, then verified.
   await expect(page.locator('#case-tier').textContent()).resolves.toBe('resolved after approval');
+  // The control-verdict ledger, from the supervisor and the real gateway's audit log: held, approved by ana, run, proven.
+  await page.locator('#verdict-list').filter({ hasText: 'verifier · read_back · verification → passed' }).waitFor({ timeout: 15_000 });
+  const ledger = (await page.locator('#verdict-list li strong').allTextContents());
+  expect(ledger).toEqual(expect.arrayContaining(['gateway · approval · held → held', 'console · approval · issue_refund → approved', 'gateway · approval · approved → approved']));
   await page.screenshot({ path: join(SCREENSHOTS, 'case-resolved.png'), fullPage: true });
 
   const { rows: decisions } = await stack!.db.query('SELECT actor_id, actor_role, via, command, arguments FROM supervisor.decisions WHERE case_id = $1', [caseId]);
