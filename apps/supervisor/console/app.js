@@ -810,14 +810,37 @@ async function showKpis() {
       if (err.status !== 401) out.replaceChildren(message('error', err.message));
     }
     await outcomes.reload();
+    rollout.replaceChildren(await rolloutCard());
   };
+  const rollout = h('div');
   const outcomes = outcomesSection(h, api, () => ({ from: from.value, to: to.value }));
   for (const el of [from, to, groupBy]) el.addEventListener('change', reload);
   app.replaceChildren(h('h1', {}, 'KPIs'),
     h('div', { class: 'filters' }, h('label', {}, 'From', from), h('label', {}, 'To', to), h('label', {}, 'Group by', groupBy), links),
-    h('p', { class: 'muted' }, 'Cases created in the period. Auto-resolved: resolved and verified with no human command.'), out, outcomes.section);
+    h('p', { class: 'muted' }, 'Cases created in the period. Auto-resolved: resolved and verified with no human command.'), out, outcomes.section, rollout);
   state.view = { name: 'kpis', reload: () => undefined };
   await reload();
+}
+
+/** Rollout as it stands: active demotions and promotions (with the evidence behind each), and tenants waiting for admission. */
+async function rolloutCard() {
+  try {
+    const [dem, pro, adm] = await Promise.all([api('/v1/rollout/demotions'), api('/v1/rollout/promotions'), api('/v1/admission')]);
+    const active = (rows, at) => rows.filter((r) => !r[at]);
+    const list = (id, rows, line) => (rows.length ? h('ul', { id }, ...rows.map((r) => h('li', {}, line(r)))) : h('p', { class: 'muted', id }, 'none'));
+    return h('section', { class: 'card', id: 'rollout' }, h('h2', {}, 'Rollout and admission'),
+      h('h3', {}, 'Demoted to assist (automatic)'),
+      list('demotions', active(dem.demotions, 'restoredAt'), (d) => `${d.tenantId} · ${d.intent} — ${d.reason} (${fmtTime(d.demotedAt)})`),
+      h('h3', {}, 'Promoted by a supervisor, on evidence'),
+      list('promotions', active(pro.promotions, 'revokedAt'), (p) => {
+        const r = p.evidence?.ratings?.[p.mode];
+        return `${p.tenantId} · ${p.intent} → ${p.mode} by ${p.promotedBy} (${fmtTime(p.promotedAt)}; ${r ? `${r.approvedCases}/${r.ratedCases} rated cases approved` : 'evidence stored'})`;
+      }),
+      h('h3', {}, `Waiting for admission (at most ${adm.maxActivePerTenant || '∞'} cases per tenant in the agents' hands)`),
+      list('admission', adm.tenants, (t) => `${t.tenantId}: ${t.queued} queued, ${t.active} active, oldest since ${fmtTime(t.oldestEnqueuedAt)}`));
+  } catch (err) {
+    return err.status === 401 ? h('div') : message('error', `rollout: ${err.message}`);
+  }
 }
 
 /** The resolution procedures the supervisor runs (read-only): steps, success checks, reply, and every version loaded. */

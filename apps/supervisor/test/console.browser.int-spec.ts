@@ -162,6 +162,9 @@ it('a supervisor signs in, finds the held refund in the inbox, reads its trace a
 
   await page.click('#nav-kpis');
   await page.waitForSelector('#kpi-overall');
+  // Rollout and admission as they stand (this stack: admission off, so no tenant waits).
+  await page.waitForSelector('#rollout');
+  await expect(page.locator('#admission').textContent()).resolves.toBe('none');
   expect(await page.locator('svg.chart').count()).toBeGreaterThanOrEqual(4);
   await expect(page.locator('svg.chart text', { hasText: 'refund' }).first().isVisible()).resolves.toBe(true);
   await page.waitForSelector('#cpvr-table');
