@@ -21,7 +21,7 @@ export class RetrievalService extends AgentHandler<'retrieval'> {
     const query = [task.triage.intent.replace(/_/g, ' '), task.triage.summary, task.query].join('\n');
     const found = await this.memory.search({ query, tenantId: ctx.tenantId, limit: task.limit, mode: 'hybrid' });
     const passages: Passage[] = found.map((p) => ({
-      chunkId: p.chunkId, documentId: p.documentId, title: p.title, section: p.section, text: p.text, score: p.score, source: p.source,
+      chunkId: p.chunkId, documentId: p.documentId, title: p.title, section: p.section, text: p.text, score: p.score, source: p.source, audience: p.audience,
     }));
     this.logger.info('retrieved', { passages: passages.length, top: passages[0]?.documentId });
     return { output: { passages }, usage: { llmCalls: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 } };

@@ -60,6 +60,22 @@ describe('TriageService', () => {
     ]);
   });
 
+  it('replaces a summary the model copied from a demonstration by the ticket’s first line, and keeps its own otherwise', async () => {
+    // The demonstration's summary is the first 120 characters of its text (model-prompt.ts): copy the one shown.
+    const probe = new ScriptedLlm({ triage: [answer('how_to')] });
+    await new TriageService(probe, config, index).handle(task('How do I invite a new member to our workspace?', 'Inviting people'), ctx);
+    const shown = (probe.chatCallsOf('triage')[0]!.messages.find((m) => m.role === 'assistant')!.content as string);
+    const copied = (JSON.parse(shown) as { summary: string }).summary;
+    const llm = new ScriptedLlm({ triage: [answer('how_to', { summary: copied }), answer('how_to', { summary: 'Asks how to invite a new workspace member' })] });
+    const sut = new TriageService(llm, config, index);
+
+    const first = (await sut.handle(task('How do I invite a new member to our workspace?', 'Inviting people'), ctx)).output;
+    const second = (await sut.handle(task('How do I invite a new member to our workspace?', 'Inviting people'), ctx)).output;
+
+    expect(first).toMatchObject({ summary: 'Inviting people: How do I invite a new member to our workspace?', summarySource: 'ticket' });
+    expect(second).toMatchObject({ summary: 'Asks how to invite a new workspace member', summarySource: 'model' });
+  });
+
   it('stays below the threshold when the model disagrees with the examples, and the examples decide', async () => {
     const llm = new ScriptedLlm({ triage: [answer('how_to')] });
     const sut = new TriageService(llm, config, index);

@@ -7,8 +7,9 @@ import { extractEntities } from './classification/entities';
 import { ExampleIndex } from './classification/example-index';
 import { capForInjection, combineIntentSignals, oneHot } from './classification/intent-ensemble';
 import { triageModelSchema, triagePrompt } from './classification/model-prompt';
+import { groundSummary } from './classification/summary';
 import { assessInjection } from './screening/injection';
-import { screenText } from './screening/redaction';
+import { screenText, withoutRedactionMarkers } from './screening/redaction';
 import { modelReliabilityFor, TRIAGE_CONFIG, type TriageConfig } from './triage.config';
 
 /** DI token: provider name → kind (`llama-cpp`, `ollama`, `bedrock`) of the LLM policy, for `TRIAGE_MODEL_RELIABILITY`. */
@@ -46,11 +47,12 @@ export class TriageService extends AgentHandler<'triage'> {
     const screening = screenText(raw, [ticket.requester.email]);
     const injection = assessInjection(raw);
     const entities = extractEntities(raw, screening.redacted);
-    const votes = await this.examples.vote(screening.redacted, intents);
+    const votes = await this.examples.vote(withoutRedactionMarkers(screening.redacted), intents);
+    const demonstrations = votes.nearest.slice(0, DEMONSTRATIONS);
 
     const { value, usage, attempts, provider, model } = await generateObject(
       this.llm,
-      { ...triagePrompt(screening.redacted, intents, this.examples.descriptions, votes.nearest.slice(0, DEMONSTRATIONS)), maxTokens: 200, temperature: 0 },
+      { ...triagePrompt(screening.redacted, intents, this.examples.descriptions, demonstrations), maxTokens: 200, temperature: 0 },
       triageModelSchema(intents),
       { caseId: ctx.caseId, region: ctx.region, agent: 'triage', tenantId: ctx.tenantId },
       { maxRepairs: this.config.TRIAGE_MAX_REPAIRS },
@@ -64,6 +66,7 @@ export class TriageService extends AgentHandler<'triage'> {
     const views = [summarise('examples:embedding', votes.embedding), summarise('examples:ngram', votes.ngram)].filter((v) => v !== undefined);
     const risk = value.injectionSuspected && injection.risk === 'none' ? 'suspected' : injection.risk;
     // The model only sees redacted text, so an address it names must also be in the ticket to be believed.
+    const summary = groundSummary(screenText(value.summary, [ticket.requester.email]).redacted, screening.redacted, demonstrations.map((d) => d.text));
     const userEmail = value.userEmail && entities.emails.includes(value.userEmail.toLowerCase()) ? value.userEmail.toLowerCase() : entities.emails[0];
     const output: TriageOutput = {
       intent: ensemble.intent,
@@ -77,11 +80,12 @@ export class TriageService extends AgentHandler<'triage'> {
       },
       pii: { found: screening.found.length > 0, kinds: screening.found },
       injectionRisk: risk,
-      summary: screenText(value.summary, [ticket.requester.email]).redacted,
+      summary: summary.summary,
+      summarySource: summary.source,
       redactedBody: screenText(ticket.body, [ticket.requester.email]).redacted,
       signals: [...views, ...ensemble.signals],
     };
-    this.logger.info('triaged', { intent: output.intent, confidence: output.confidence, margin: ensemble.margin, signals: ensemble.signals, injectionRisk: risk, injectionSignals: injection.signals, attempts });
+    this.logger.info('triaged', { intent: output.intent, confidence: output.confidence, summarySource: summary.source, margin: ensemble.margin, signals: ensemble.signals, injectionRisk: risk, injectionSignals: injection.signals, attempts });
     return {
       output,
       usage: { llmCalls: attempts, inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, costUsd: usage.costUsd, models: [model] },

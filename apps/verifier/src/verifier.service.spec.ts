@@ -13,11 +13,29 @@ const tools: ToolDescriptor[] = [
 const ctx = { caseId: 'case_000000000000000000000003', tenantId: 'globex', region: 'us-east-1', correlationId: 'c', attempt: 0 };
 const reset: Action = { toolCallId: 'c1', tool: 'reset_tenant_cache', arguments: { tenantId: 'globex' }, executed: true };
 const task = (actions: Action[], draftReply = 'We reset your cache; the dashboard loads again.', extra: Partial<VerifierTask> = {}): VerifierTask =>
-  ({ taskId: 'v1', actions, draftReply, summary: 's', mode: 'autonomous', gatewayToken: 'read-token', decision: 'resolved', success: [], context: { entities: {}, slots: {} }, ...extra });
+  ({ taskId: 'v1', actions, draftReply, summary: 's', mode: 'autonomous', gatewayToken: 'read-token', decision: 'resolved', success: [], context: { entities: {}, slots: {} }, sources: [], ...extra });
 const cacheFresh: SuccessCheck = { id: 'cache-fresh', read: 'get_cache_status', with: { tenantId: 'ticket.tenantId' }, expect: 'result.status == "fresh"', says: 'the cache is ${result.status}', topics: ['cache'] };
 const facts = { tenantId: 'globex', region: 'us-east-1', source: 'api', externalId: 'T-1', receivedAt: '2026-01-01T00:00:00Z', requesterEmail: 'a@globex.example', priority: 'normal' as const };
 
 describe('VerifierService', () => {
+  it('passes an answer that quotes a help-centre article retrieved for the case, and fails one quoting an internal runbook', async () => {
+    const gateway = new FakeToolGateway(tools, (tool) => ({ status: 'ok', tool, result: {}, replayed: false }));
+    const sut = new VerifierService(gateway);
+    const article = 'Each member uses one seat of your plan: when every seat is taken the invite\nis refused with "Seat limit reached".';
+    const runbook = '2. Look at the recent login attempts (`get_login_attempts { userId }`). Many attempts from unfamiliar IP addresses suggest credential stuffing.';
+    const sources = [{ id: 'help/invite-users.md', audience: 'customer' as const, text: article }, { id: 'runbooks/unlock-account.md', audience: 'internal' as const, text: runbook }];
+
+    const quoted = await sut.handle(task([], `Hello,\n\n${article}\n\nReply to this message if this does not answer your question.`, { decision: 'no_action', sources }), ctx);
+    const unquoted = await sut.handle(task([], `Hello,\n\n${article}`, { decision: 'no_action' }), ctx);
+    const leaked = await sut.handle(task([], `Hello,\n\n${runbook}`, { decision: 'no_action', sources }), ctx);
+
+    expect(quoted.output).toMatchObject({ verified: true, unsupportedClaims: [] });
+    expect(unquoted.output.verified).toBe(false);
+    expect(unquoted.output.reason).toContain('states subscription but no evidence shows it');
+    expect(leaked.output.verified).toBe(false);
+    expect(leaked.output.reason).toContain('quotes runbooks/unlock-account.md, an internal document not written for customers');
+  });
+
   it('verifies a write whose read-back shows the promised state', async () => {
     const gateway = new FakeToolGateway(tools, (tool) => ({ status: 'ok', tool, result: { status: 'fresh' }, replayed: false }));
     const sut = new VerifierService(gateway);

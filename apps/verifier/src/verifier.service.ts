@@ -80,8 +80,9 @@ export class VerifierService extends AgentHandler<'verifier'> {
   }
 
   /**
-   * What the reply may claim: the verified writes, the passed success checks with the topics they prove, and the
-   * identifiers of this case (its tenant, requester, ticket and the entities triage found). Nothing the resolver said.
+   * What the reply may claim: the verified writes, the passed success checks with the topics they prove, the
+   * identifiers of this case (its tenant, requester, ticket and the entities triage found), and the passages retrieved
+   * for it (customer documents it may quote). Nothing the resolver said.
    */
   private facts(task: TaskOf<'verifier'>, evidence: Evidence[], verified: ReadonlySet<string>): EvidenceFacts {
     const topics = new Map(task.success.map((c) => [c.id, c.topics]));
@@ -99,6 +100,7 @@ export class VerifierService extends AgentHandler<'verifier'> {
         ...strings(entities.emails), ...strings(entities.ids), ...strings(entities.userEmail),
         ...Object.values(task.context.slots).flatMap(strings),
       ],
+      sources: task.sources,
     };
   }
 }

@@ -5,7 +5,7 @@ import { AgentHandler, AgentWorker, type AgentStepResult, type TaskOf } from './
 import { boundResult } from './result-limits';
 
 const usage = { llmCalls: 2, inputTokens: 900, outputTokens: 300, costUsd: 0.01 };
-const passage = (text: string): Passage => ({ chunkId: 'c1', documentId: 'kb.md', title: 'KB', section: 'S', text, score: 0.5, source: 'runbook' });
+const passage = (text: string): Passage => ({ chunkId: 'c1', documentId: 'kb.md', title: 'KB', section: 'S', text, score: 0.5, source: 'runbook', audience: 'internal' });
 
 /** Named double: a retrieval step that returns whatever passages the test gives it. */
 class ScriptedRetrieval extends AgentHandler<'retrieval'> {

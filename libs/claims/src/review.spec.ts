@@ -169,3 +169,26 @@ describe('reviewReply', () => {
     ]);
   });
 });
+
+describe('reviewReply with the case’s knowledge sources', () => {
+  const article = 'Admins invite people from Settings → Users → Invite. Each member uses one seat of your plan: when every seat\nis taken the invite is refused.';
+  const runbook = '`unlock_account { userId }` clears `lockedUntil` and resets `failedAttempts` to 0. It is a low-risk write.';
+  const facts: EvidenceFacts = { ...none, sources: [{ id: 'help/invite-users.md', audience: 'customer', text: article }, { id: 'runbooks/unlock-account.md', audience: 'internal', text: runbook }] };
+
+  it('takes a verbatim quote of a customer document as documentation, re-wrapped or not', () => {
+    const review = reviewReply('Each member uses one seat of your plan: when every seat is taken the invite is refused.', facts, { decision: 'no_action' });
+    expect(review.unsupported).toEqual([]);
+    expect(review.verdicts[0]).toMatchObject({ kind: 'neutral', supported: true, quotedFrom: 'help/invite-users.md' });
+  });
+
+  it('still checks a sentence that only resembles the document, and any sentence next to the quote', () => {
+    expect(reviewReply('Each member uses one seat of your plan: we upgraded your plan so the invite is no longer refused.', facts, { decision: 'no_action' }).unsupported).toHaveLength(1);
+    const review = reviewReply('Admins invite people from Settings → Users → Invite. We refunded your last invoice.', facts, { decision: 'no_action' });
+    expect(review.verdicts.map((v) => v.supported)).toEqual([true, false]);
+  });
+
+  it('refuses a verbatim quote of an internal document', () => {
+    expect(reviewReply('`unlock_account { userId }` clears `lockedUntil` and resets `failedAttempts` to 0.', facts, { decision: 'no_action' }).unsupported)
+      .toEqual([expect.stringContaining('quotes runbooks/unlock-account.md, an internal document not written for customers')]);
+  });
+});

@@ -9,6 +9,22 @@ export const MAX_REPLY_CHARS = 20_000;
 /** A "sentence" longer than this is not prose a customer reads; it is unsupported rather than scanned. */
 export const MAX_SENTENCE_CHARS = 1_500;
 
+/** Shortest sentence taken as a quote of a customer document (shorter ones are too common to say where they come from). */
+const MIN_QUOTE_CHARS = 12;
+/** Shortest sentence refused as a quote of an internal document ("Start a new one." is no leak). */
+const MIN_INTERNAL_QUOTE_CHARS = 40;
+
+/** Whitespace- and case-insensitive form for finding a sentence inside a source (replies re-wrap lines). */
+const flat = (s: string): string => s.replace(/\s+/g, ' ').trim().toLowerCase();
+
+/** The source a sentence quotes verbatim: a customer document first, else an internal one; undefined for neither. */
+function quotedSource(sentence: string, sources: ReadonlyArray<{ id: string; audience: 'customer' | 'internal'; flat: string }>) {
+  const f = flat(sentence);
+  if (f.length < MIN_QUOTE_CHARS) return undefined;
+  return sources.find((s) => s.audience === 'customer' && s.flat.includes(f))
+    ?? (f.length >= MIN_INTERNAL_QUOTE_CHARS ? sources.find((s) => s.audience === 'internal' && s.flat.includes(f)) : undefined);
+}
+
 /** One piece of evidence that proves some topics: a verified write (its arguments) or a passed check (what it observed). */
 interface Proof { topics: string[]; fields: Record<string, unknown>; change: boolean }
 
@@ -88,7 +104,9 @@ function resolveAnaphora(analysis: SentenceAnalysis, previous: string[]): Senten
  * or a state is supported only when every topic it asserts is proven (a change by a verified write, a state by a
  * write or a passed check), the flags, identifiers, numbers and dates it states match that evidence, and — for a
  * `no_action` answer — it claims no change at all. Identifiers (emails, `inv_…`, `GX-1001`, "tenant x") not known to
- * the case make a sentence unsupported wherever they appear. Deterministic, no I/O.
+ * the case make a sentence unsupported wherever they appear. A sentence quoted verbatim from a customer document
+ * retrieved for the case (`facts.sources`) is documentation and supported; one quoted from an internal document is
+ * not (runbooks name tools, thresholds and security checks). Deterministic, no I/O.
  *
  * @example
  * const facts = { verifiedActions: [{ tool: 'reset_tenant_cache', arguments: { tenantId: 'acme-eu' } }], passedChecks: [], knownIdentifiers: ['acme-eu'] };
@@ -106,11 +124,15 @@ export function reviewReply(reply: string, facts: EvidenceFacts, options: Review
     const problem = `the reply is ${reply.length} characters long; replies over ${MAX_REPLY_CHARS} are not checked`;
     return { verdicts: [{ sentence: reply.slice(0, 200), kind: 'state', topics: [], supported: false, problem }], unsupported: [problem] };
   }
+  const sources = (facts.sources ?? []).map((s) => ({ id: s.id, audience: s.audience, flat: flat(s.text) }));
   let previousTopics: string[] = [];
   const verdicts = splitSentences(reply).map((sentence): ClaimVerdict => {
     if (sentence.length > MAX_SENTENCE_CHARS) {
       return { sentence, kind: 'state', topics: [], supported: false, problem: `a sentence of ${sentence.length} characters is not checked (over ${MAX_SENTENCE_CHARS})` };
     }
+    const source = quotedSource(sentence, sources);
+    if (source?.audience === 'customer') return { sentence, kind: 'neutral', topics: [], supported: true, quotedFrom: source.id };
+    if (source) return { sentence, kind: 'state', topics: [], supported: false, problem: `quotes ${source.id}, an internal document not written for customers` };
     const analysis = resolveAnaphora(analyseSentence(sentence, rules, { answer: decision === 'no_action' }), previousTopics);
     if (analysis.kind !== 'neutral') previousTopics = analysis.topics;
     const problems: string[] = [];

@@ -11,6 +11,12 @@ export interface EvidenceFacts {
    * sign-in attempts"). Their numbers and dates back stated numbers; they never prove a topic.
    */
   readValues?: unknown;
+  /**
+   * Optional: the knowledge passages retrieved for this case (given by the supervisor, not by whoever wrote the reply).
+   * A sentence quoted verbatim from a `customer` passage (a help-centre article) is documentation, not a claim about the
+   * customer's systems; one quoted from an `internal` passage (a runbook) is refused: it was not written for customers.
+   */
+  sources?: Array<{ id: string; audience: 'customer' | 'internal'; text: string }>;
 }
 
 /** The checker's view of one sentence of the reply. */
@@ -21,6 +27,8 @@ export interface ClaimVerdict {
   topics: string[];
   supported: boolean;
   problem?: string;
+  /** The customer document the sentence quotes verbatim (then it is documentation, `neutral`). */
+  quotedFrom?: string;
 }
 
 /** A topic of the lexicon: what a claim is about, recognised by any of its patterns (matched on folded text). */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { EmbeddingPort } from './embeddings/embedding.port';
-import { chunkId, type KnowledgeSource } from './ingest/markdown-chunker';
+import { chunkId, type KnowledgeAudience, type KnowledgeSource } from './ingest/markdown-chunker';
 import { REMEMBERED_PREFIX } from './ingest/knowledge-ingestor';
 import { MemoryInputError } from './memory.errors';
 import type { SearchMode, VectorStore } from './store/vector-store.port';
@@ -14,6 +14,8 @@ export interface Passage {
   text: string;
   score: number;
   source: KnowledgeSource;
+  /** Only `customer` passages may be quoted to a customer (front matter `audience`, see parseDocument). */
+  audience: KnowledgeAudience;
   docType: string;
 }
 
@@ -84,6 +86,8 @@ export class MemoryService {
       text: h.text,
       score: h.score,
       source: h.payload.source === 'resolution' ? 'resolution' : 'runbook',
+      // Points stored before `audience` existed are internal: only a document marked `customer` may be quoted.
+      audience: h.payload.audience === 'customer' ? 'customer' : 'internal',
       docType: h.payload.docType,
     }));
   }

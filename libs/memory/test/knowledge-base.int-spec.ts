@@ -75,6 +75,15 @@ describe.each([
     expect(resolution).toMatchObject({ source: 'resolution', docType: 'resolution', title: 'Dashboard empty after new-dashboard rollout (case 1042)' });
   });
 
+  it('finds the help-centre article for a how-to question, marked for customers; runbooks stay internal', async () => {
+    // The query the retrieval agent builds: intent, triage summary, redacted ticket.
+    const passages = await memory.search({ query: 'how to\nInviting people: How do I invite a new member to our workspace?\nHow do I invite a new member to our workspace?', tenantId: 'globex' });
+
+    const forCustomers = passages.filter((p) => p.audience === 'customer');
+    expect(forCustomers[0]).toMatchObject({ documentId: 'help/invite-users.md', section: 'Invite a new member', docType: 'help-article' });
+    expect(passages.filter((p) => p.documentId.startsWith('runbooks/')).every((p) => p.audience === 'internal')).toBe(true);
+  });
+
   it('finds a remembered resolution for the next similar ticket of that tenant only', async () => {
     await memory.rememberResolution({
       caseId: `c-${randomUUID().slice(0, 6)}`,

@@ -499,6 +499,8 @@ class Machine {
             success: this.procedures.successChecks(intent, procedure),
             context: { ticket: ticketFacts(s), entities: { ...triage().entities }, slots: r.slots ?? {} },
             ...(r.procedure ? { procedure: r.procedure } : {}),
+            // Cases stored before passages had an audience hold none: internal, never quotable.
+            sources: s.passages.map((p) => ({ id: p.documentId, audience: p.audience ?? 'internal', text: p.text })),
           },
         };
       }

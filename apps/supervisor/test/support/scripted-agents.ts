@@ -40,7 +40,7 @@ export const happy = {
   }),
   retrieval: (): AgentReply => ({
     status: 'ok',
-    output: { passages: [{ chunkId: 'c1', documentId: 'runbook-cache', title: 'Dashboard cache', section: 'Flush', text: 'Flush the tenant cache.', score: 0.9, source: 'runbook' }] } satisfies RetrievalOutput,
+    output: { passages: [{ chunkId: 'c1', documentId: 'runbook-cache', title: 'Dashboard cache', section: 'Flush', text: 'Flush the tenant cache.', score: 0.9, source: 'runbook', audience: 'internal' }] } satisfies RetrievalOutput,
   }),
   resolver: (over: Partial<ResolverOutput> = {}): AgentReply => ({
     status: 'ok',

@@ -50,3 +50,15 @@ export function screenText(text: string, keep: readonly string[] = []): Screenin
   }
   return { redacted, found: [...found], secretsRemoved: secrets.count };
 }
+
+/**
+ * The text without redaction markers, for the labelled-examples vote: a marker is screening's artefact, not the
+ * customer's words, and the examples carry none, so `[REDACTED:card_number]` must not pull a lockout ticket towards
+ * billing. The model still sees the markers (it is told something was removed).
+ *
+ * @example
+ * withoutRedactionMarkers('locked. My card is [REDACTED:card_number].'); // 'locked. My card is .'
+ */
+export function withoutRedactionMarkers(text: string): string {
+  return text.replace(MARKER, '').replace(/[ \t]{2,}/g, ' ');
+}

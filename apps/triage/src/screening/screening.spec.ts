@@ -1,5 +1,5 @@
 import { assessInjection } from './injection';
-import { screenText } from './redaction';
+import { screenText, withoutRedactionMarkers } from './redaction';
 
 describe('screenText', () => {
   it('removes secrets and PII but keeps the requester address', () => {
@@ -77,5 +77,13 @@ describe('assessInjection in other languages', () => {
     for (const text of ['Mon compte est bloqué après plusieurs essais.', 'Bitte verlängern Sie unsere Testphase um zwei Wochen.', 'Nos cobraron dos veces la factura inv_1.']) {
       expect(assessInjection(text).risk).toBe('none');
     }
+  });
+});
+
+describe('withoutRedactionMarkers', () => {
+  it('drops the markers screening left, so they do not vote on the intent', () => {
+    const { redacted } = screenText('hank@globex.example is locked. For billing, my card is 4111 1111 1111 1111.', ['hank@globex.example']);
+    expect(redacted).toContain('[REDACTED:card_number]');
+    expect(withoutRedactionMarkers(redacted)).toBe('hank@globex.example is locked. For billing, my card is .');
   });
 });

@@ -18,6 +18,11 @@ export const PassageSchema = z.object({
   text: z.string(),
   score: z.number(),
   source: z.enum(['runbook', 'resolution']),
+  /**
+   * `customer`: a help-centre article a reply may quote; `internal`: runbooks and remembered resolutions (the default,
+   * also for messages from older retrieval versions), context for agents and humans only.
+   */
+  audience: z.enum(['customer', 'internal']).default('internal'),
 });
 export type Passage = z.infer<typeof PassageSchema>;
 

@@ -35,6 +35,11 @@ export const TriageOutputSchema = z.object({
   pii: z.object({ found: z.boolean(), kinds: z.array(z.string()).default([]) }),
   injectionRisk: InjectionRiskSchema,
   summary: z.string().max(2000),
+  /**
+   * `model`: the model's summary; `ticket`: the ticket's own first line, because the model's summary was not about the
+   * ticket (a small model copying a demonstration). Absent on messages from older triage versions.
+   */
+  summarySource: z.enum(['model', 'ticket']).optional(),
   /** Ticket body with secrets and PII redacted: the only text passed on to later agents. */
   redactedBody: z.string(),
   /**

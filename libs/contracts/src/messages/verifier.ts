@@ -23,6 +23,11 @@ export const VerifierTaskSchema = z.object({
     })
     .default({ entities: {}, slots: {} }),
   procedure: ProcedureRefSchema.optional(),
+  /**
+   * The knowledge passages the supervisor holds for this case (from the retrieval agent): the reply may quote `customer`
+   * ones verbatim as documentation; a verbatim quote of an `internal` one fails verification.
+   */
+  sources: z.array(z.object({ id: z.string().min(1), audience: z.enum(['customer', 'internal']), text: z.string().max(20_000) })).max(50).default([]),
 });
 export type VerifierTask = z.infer<typeof VerifierTaskSchema>;
 

@@ -117,6 +117,7 @@ function toPoint(doc: SourceDocument, chunk: Chunk, vector: number[], modelId: s
       ...(doc.product ? { product: doc.product } : {}),
       ...(doc.language ? { language: doc.language } : {}),
       source: doc.source,
+      audience: doc.audience,
       title: doc.title,
       section: chunk.sectionPath.join(' › '),
       chunkIndex: chunk.index,

@@ -80,6 +80,20 @@ describe('chunkDocument', () => {
     expect(chunkId('t-1', 'a', [], 0, 'x')).not.toBe(chunkId('t-2', 'a', [], 0, 'x'));
   });
 
+  it('reads the audience: internal by default, customer when the front matter says so, anything else refused', () => {
+    expect(parseDocument('runbooks/cache.md', RUNBOOK).audience).toBe('internal');
+    const article = RUNBOOK.replace('docType: runbook', 'docType: help-article\naudience: customer');
+    expect(parseDocument('help/cache.md', article)).toMatchObject({ audience: 'customer', docType: 'help-article' });
+    expect(() => parseDocument('help/cache.md', RUNBOOK.replace('docType: runbook', 'audience: public'))).toThrow('help/cache.md: front matter audience must be customer or internal, not "public"');
+  });
+
+  it('changes every chunk id when only the front matter changes, so a re-ingest stores the new metadata', () => {
+    const internal = chunkDocument(parseDocument('runbooks/cache.md', RUNBOOK));
+    const customer = chunkDocument(parseDocument('runbooks/cache.md', RUNBOOK.replace('docType: runbook', 'docType: runbook\naudience: customer')));
+    expect(customer.map((c) => c.text)).toEqual(internal.map((c) => c.text));
+    for (const [i, c] of customer.entries()) expect(c.id).not.toBe(internal[i]!.id);
+  });
+
   it('chunks plain text as one section', () => {
     const sut = chunkDocument(parseDocument('notes/plain.txt', 'Just text.\n# not a heading in txt'));
     expect(sut).toHaveLength(1);

@@ -7,6 +7,12 @@ import { GLOBAL_TENANT } from '../store/vector-store.port';
 /** Where a passage comes from: curated runbooks/KB pages, or past resolved tickets. */
 export type KnowledgeSource = 'runbook' | 'resolution';
 
+/**
+ * Who may read a document: `customer` (help-centre articles a reply may quote) or `internal` (runbooks with tool names,
+ * thresholds and security checks; the default). Only `customer` passages may be sent to a customer.
+ */
+export type KnowledgeAudience = 'customer' | 'internal';
+
 /** A knowledge-base file after front matter is read. */
 export interface SourceDocument {
   /** Relative path with `/` separators, e.g. `runbooks/tenant-cache-reset.md`. */
@@ -17,6 +23,7 @@ export interface SourceDocument {
   docType: string;
   product?: string;
   language?: string;
+  audience: KnowledgeAudience;
   format: 'markdown' | 'text';
   body: string;
 }
@@ -44,7 +51,7 @@ const FRONT_MATTER = /^---\r?\n([\s\S]*?)\r?\n---\r?\n?/;
 
 /**
  * Reads a Markdown or text file of the knowledge base. Optional YAML front matter sets `title`, `tenant`,
- * `docType`, `product`, `language`; otherwise the first `# H1` is the title and the top folder decides the source
+ * `docType`, `product`, `language`, `audience` (`customer` or `internal`, the default); otherwise the first `# H1` is the title and the top folder decides the source
  * (`resolutions/…` → resolution, anything else → runbook). Documents are global unless `tenant:` says otherwise.
  *
  * @example
@@ -65,6 +72,10 @@ export function parseDocument(documentId: string, content: string): SourceDocume
   const h1 = format === 'markdown' ? /^#\s+(.+?)\s*#*\s*$/m.exec(body)?.[1] : undefined;
   const source: KnowledgeSource = meta.source === 'resolution' || (meta.source === undefined && documentId.split('/')[0] === 'resolutions') ? 'resolution' : 'runbook';
   const str = (key: string) => (typeof meta[key] === 'string' && (meta[key] as string).trim() ? (meta[key] as string).trim() : undefined);
+  const audience = meta.audience ?? 'internal';
+  if (audience !== 'customer' && audience !== 'internal') {
+    throw new MemoryInputError(`${documentId}: front matter audience must be customer or internal, not ${JSON.stringify(audience)}`);
+  }
   return {
     documentId,
     title: str('title') ?? h1 ?? basename(documentId, extname(documentId)).replace(/[-_]+/g, ' '),
@@ -73,6 +84,7 @@ export function parseDocument(documentId: string, content: string): SourceDocume
     docType: str('docType') ?? source,
     product: str('product'),
     language: str('language') ?? 'en',
+    audience,
     format,
     body,
   };
@@ -81,8 +93,9 @@ export function parseDocument(documentId: string, content: string): SourceDocume
 /**
  * Splits a document by Markdown headings (ignoring `#` inside code fences); sections longer than `maxChars` are cut
  * on paragraph, then sentence, boundaries into windows that repeat the previous window's last `overlapChars`.
- * Chunk ids are stable: a UUID from sha256(tenant, documentId, section path, chunk index, text), so an unchanged
- * file yields the same ids and any edit changes the ids of exactly the chunks it touches (and later indexes).
+ * Chunk ids are stable: a UUID from sha256(tenant, documentId, section path, chunk index, text, and the front matter
+ * stored with each chunk), so an unchanged file yields the same ids and any edit changes the ids of exactly the chunks
+ * it touches (and later indexes); a front-matter edit (say, `audience`) changes them all, so re-ingesting re-stores them.
  *
  * @example
  * const chunks = chunkDocument(parseDocument('runbooks/unlock-account.md', content), { maxChars: 1200, overlapChars: 200 });
@@ -92,13 +105,14 @@ export function chunkDocument(doc: SourceDocument, options: ChunkingOptions = {}
   const overlapChars = Math.min(options.overlapChars ?? 200, Math.floor(maxChars / 2));
   const sections = doc.format === 'markdown' ? splitSections(doc.body, doc.title) : [{ path: [], body: doc.body.trim() }];
   const chunks: Chunk[] = [];
+  const meta = JSON.stringify([doc.source, doc.docType, doc.product ?? null, doc.language ?? null, doc.audience]);
   for (const section of sections) {
     if (!section.body) continue;
     for (const body of windows(section.body, maxChars, overlapChars)) {
       const heading = [doc.title, ...section.path].join(' › ');
       const text = `${heading}\n\n${body}`;
       const index = chunks.length;
-      chunks.push({ id: chunkId(doc.tenantId, doc.documentId, section.path, index, text), documentId: doc.documentId, title: doc.title, sectionPath: section.path, index, text });
+      chunks.push({ id: chunkId(doc.tenantId, doc.documentId, section.path, index, text, meta), documentId: doc.documentId, title: doc.title, sectionPath: section.path, index, text });
     }
   }
   return chunks;
@@ -110,8 +124,8 @@ export function chunkDocument(doc: SourceDocument, options: ChunkingOptions = {}
  * @example
  * chunkId(GLOBAL_TENANT, 'runbooks/a.md', ['Fix'], 0, 'text'); // 'xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx'
  */
-export function chunkId(tenantId: string, documentId: string, sectionPath: string[], index: number, text: string): string {
-  const hex = createHash('sha256').update(JSON.stringify([tenantId, documentId, sectionPath, index, text])).digest('hex');
+export function chunkId(tenantId: string, documentId: string, sectionPath: string[], index: number, text: string, meta?: string): string {
+  const hex = createHash('sha256').update(JSON.stringify(meta === undefined ? [tenantId, documentId, sectionPath, index, text] : [tenantId, documentId, sectionPath, index, text, meta])).digest('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
