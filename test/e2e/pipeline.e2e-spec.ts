@@ -127,6 +127,12 @@ it('holds a refund over the threshold until a supervisor approves it, then verif
   expect((await acme('/tenants/globex/invoices/inv_globex_1001')).refunds).toHaveLength(0);
   const { rows } = await stack.db.query(`SELECT id FROM gateway.approvals WHERE case_id = $1`, [caseId]);
   expect(rows).toHaveLength(1);
+  // What approving changes, read now by the real gateway and relayed by the supervisor (it holds no backend credential).
+  const previewed = await fetch(`${stack.supervisorUrl}/v1/cases/${caseId}/approval/preview`, { headers: { Authorization: `Bearer ${STACK_KEYS.supervisorApi.split(',')[0]}` } });
+  expect(previewed.status).toBe(200);
+  const preview = await previewed.json() as { approvalId: string; fields: Array<{ path: string; before: unknown; after: unknown; changes: boolean }> };
+  expect(preview.approvalId).toBe(rows[0].id);
+  expect(preview.fields.find((f) => f.path === 'remaining')).toEqual(expect.objectContaining({ before: 250, after: 100, changes: true }));
 
   const approve = stack.bus.envelope(TOPICS.supervisorCommands, { command: 'approve', approvalId: rows[0].id, by: { userId: 'ana', role: 'supervisor' } }, {
     caseId, tenantId: 'globex', region: 'us-east-1', correlationId: caseId, causationId: null,
@@ -136,6 +142,8 @@ it('holds a refund over the threshold until a supervisor approves it, then verif
   expect((await settled(caseId)).status).toBe('RESOLVED');
   const invoice = await acme('/tenants/globex/invoices/inv_globex_1001');
   expect(invoice.refunds).toEqual([expect.objectContaining({ amount: 150 })]);
+  const after = await fetch(`${stack.supervisorUrl}/v1/cases/${caseId}/approval/preview`, { headers: { Authorization: `Bearer ${STACK_KEYS.supervisorApi.split(',')[0]}` } });
+  expect(after.status).toBe(409);
   await waitFor('the reply', async () => seen.replies.get(caseId));
   // The ledger, oldest first: the gateway held the refund, ran it once approved, and the verifier's read-back passed.
   // (The approval was published on supervisor.commands directly; through the console it is a decision-log verdict too.)

@@ -2,6 +2,7 @@ import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutd
 import type { Pool } from 'pg';
 import { HealthController, HealthService, PostgresReadiness, ProcessMetricsModule, READINESS_CHECKS } from '@switchboard/service-kit';
 import { ApprovalRepository } from './approvals/approval.repository';
+import { ApprovalPreviewService } from './approvals/approval-preview';
 import { ApprovalService } from './approvals/approval.service';
 import { ApprovalsController } from './approvals/approvals.controller';
 import { AuditRepository } from './audit/audit.repository';
@@ -56,6 +57,7 @@ export class GatewayModule {
         AuditRepository,
         TaskSequenceRepository,
         ApprovalService,
+        ApprovalPreviewService,
         WriteService,
         InvokeService,
       ],

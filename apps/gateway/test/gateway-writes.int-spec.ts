@@ -124,6 +124,32 @@ describe('gateway writes: exactly once, approval holds', () => {
     expect(invoice.refunds.map((r: { amount: number }) => r.amount)).toEqual([100, 150]);
   });
 
+  it('previews a held refund: the invoice read now beside what it will read after, audited; only while pending, only with the service key', async () => {
+    const caseId = newCaseId();
+    const token = await s.token({ caseId });
+    await s.invoke('issue_refund', { toolCallId: 'part', step: 1, arguments: refundArgs(40) }, token);
+    const held = await s.invoke('issue_refund', { toolCallId: 'big', step: 2, arguments: refundArgs(150) }, token);
+    const approvalId: string = held.body.approvalId;
+
+    const preview = await s.admin.preview(approvalId);
+
+    expect(preview).toMatchObject({ approvalId, tool: 'issue_refund', caseId, tenantId: 'globex', arguments: refundArgs(150), read: { tool: 'get_invoice', arguments: { tenantId: 'globex', invoiceId: 'inv_globex_1001' } } });
+    expect(preview.fields).toEqual([
+      { path: 'amount', label: 'Invoice amount', before: 250, after: 250, changes: false },
+      { path: 'status', label: 'Invoice status', before: 'paid', after: 'paid', changes: false },
+      { path: 'refundedTotal', label: 'Refunded so far', before: 40, after: 190, changes: true },
+      { path: 'remaining', label: 'Refundable amount', before: 210, after: 60, changes: true },
+    ]);
+    const { rows } = await s.db.query(`SELECT agent, tool, decision, outcome, approval_id FROM gateway.audit_log WHERE case_id = $1 AND agent = 'approval-preview'`, [caseId]);
+    expect(rows).toEqual([{ agent: 'approval-preview', tool: 'get_invoice', decision: 'allowed', outcome: 'ok', approval_id: approvalId }]);
+    expect(await backendCalls('issueRefund')).toBe(1);
+
+    const asAgent = await fetch(`${s.url}/v1/approvals/${approvalId}/preview`, { headers: { authorization: `Bearer ${token}` } });
+    expect(asAgent.status).toBe(401);
+    await s.admin.reject(approvalId, 'bob@support', 'not eligible');
+    await expect(s.admin.preview(approvalId)).rejects.toMatchObject({ gatewayCode: 'APPROVAL_INVALID', message: expect.stringContaining('only a pending approval has a preview') });
+  });
+
   it('a rejected approval never executes; a decided approval cannot be re-decided', async () => {
     const caseId = newCaseId();
     const token = await s.token({ caseId });

@@ -507,7 +507,21 @@ function commandSender(c, result, reload, onError = () => undefined) {
   };
 }
 
-function actionPanel(c, reload) {
+/** A held write's before/after, read by the gateway now (GET /v1/cases/{id}/approval/preview); a failure is shown, not fatal. */
+function previewTable(p) {
+  if (!p) return null;
+  if (p.error) return message('error', `What approving changes could not be read: ${p.error}`);
+  const show = (v) => (v === null || v === undefined ? 'unknown' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+  return h('div', { id: 'approval-preview' },
+    h('h3', {}, 'What approving changes'),
+    h('p', { class: 'muted' }, `${p.read.tool} read by the gateway at ${fmtTime(p.readAt)}`),
+    h('table', {},
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'field'), h('th', { scope: 'col' }, 'now'), h('th', { scope: 'col' }, 'after approval'))),
+      h('tbody', {}, ...p.fields.map((f) => h('tr', { class: f.changes ? 'changes' : '', 'data-field': f.path },
+        h('th', { scope: 'row' }, f.label), h('td', {}, show(f.before)), h('td', {}, f.changes ? h('strong', {}, show(f.after)) : show(f.after)))))));
+}
+
+function actionPanel(c, reload, preview) {
   const canAct = state.me.role === 'supervisor';
   const result = h('div');
   const send = commandSender(c, result, reload);
@@ -523,6 +537,8 @@ function actionPanel(c, reload) {
       h('p', {}, 'Approving runs exactly this call through the gateway:'),
       h('dl', { class: 'kv' }, h('dt', {}, 'tool'), h('dd', { id: 'approval-tool' }, a.tool), h('dt', {}, 'approval'), h('dd', {}, a.approvalId),
         h('dt', {}, 'why held'), h('dd', {}, a.reason), a.expiresAt ? [h('dt', {}, 'expires'), h('dd', {}, fmtTime(a.expiresAt), ' ', expiryBadge(a.expiresAt, 'approval-expiry'))] : null),
+      previewTable(preview),
+      h('h3', {}, 'Exact arguments'),
       h('pre', { id: 'approval-args' }, fmtJson(a.arguments)),
       comment,
       h('div', { class: 'actions' },
@@ -691,6 +707,7 @@ async function showCase(caseId) {
     }
     // The ledger is its own request: a gateway that cannot be read must not keep the case page from showing.
     const verdicts = await api(`/v1/cases/${caseId}/verdicts`).catch((err) => ({ error: err.message }));
+    const preview = c.status === 'AWAITING_APPROVAL' && c.state.approval ? await api(`/v1/cases/${caseId}/approval/preview`).catch((err) => ({ error: err.message })) : undefined;
     const ticket = c.ticket;
     const totals = c.trace.reduce((t, r) => ({ tokens: t.tokens + (r.input_tokens ?? 0) + (r.output_tokens ?? 0), cost: t.cost + (r.cost_usd ?? 0) }), { tokens: 0, cost: 0 });
     const lastOutcome = c.outcomes.at(-1);
@@ -725,7 +742,7 @@ async function showCase(caseId) {
         h('div', {},
           assignmentPanel(c, reload, banner),
           replyPanel(c, reload, banner),
-          actionPanel(c, reload),
+          actionPanel(c, reload, preview),
           h('section', { class: 'card', id: 'outcome' }, h('h2', {}, 'Outcome'),
             lastOutcome ? h('p', {}, statusBadge(lastOutcome.status), ` run ${lastOutcome.run} · ${fmtTime(lastOutcome.at)}`) : h('p', { class: 'muted' }, 'none yet'),
             h('h3', {}, 'Tier and its evidence'), tierEvidence(h, c.outcome),

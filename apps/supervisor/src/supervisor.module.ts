@@ -11,6 +11,7 @@ import { CasesController } from './api/cases.controller';
 import { ViewsController } from './api/views.controller';
 import { AdmissionController } from './api/admission.controller';
 import { VerdictsController } from './api/verdicts.controller';
+import { ApprovalPreviewController } from './api/approval-preview.controller';
 import { ConsoleController } from './api/console.controller';
 import { HelpdeskController } from './api/helpdesk.controller';
 import { MetricsController } from './api/metrics.controller';
@@ -144,7 +145,7 @@ export class SupervisorModule {
     let slotFreed = (): void => undefined;
     return {
       module: SupervisorModule,
-      controllers: [HealthController, AuthController, CasesController, ConsoleController, MetricsController, ProceduresController, QuarantineController, HelpdeskController, ViewsController, OutcomesController, RolloutController, AdmissionController, VerdictsController],
+      controllers: [HealthController, AuthController, CasesController, ConsoleController, MetricsController, ProceduresController, QuarantineController, HelpdeskController, ViewsController, OutcomesController, RolloutController, AdmissionController, VerdictsController, ApprovalPreviewController],
       providers: [
         { provide: SUPERVISOR_CONFIG, useValue: config },
         { provide: SUPERVISOR_POLICY, useValue: policy },

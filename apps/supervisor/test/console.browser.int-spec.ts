@@ -138,6 +138,15 @@ it('a supervisor signs in, finds the held refund in the inbox, reads its trace a
   }
   expect(JSON.parse((await page.locator('#approval-args').textContent())!)).toEqual({ tenantId: 'globex', invoiceId: 'inv_globex_1001', amount: 150, reason: expect.stringMatching(/^refund requested in ticket CONSOLE-/) });
   await expect(page.locator('#approval-tool').textContent()).resolves.toBe('issue_refund');
+  // The held refund as the approver sees it: the invoice read now by the real gateway, beside what it reads after.
+  const cells = async (path: string) => page.locator(`#approval-preview tr[data-field="${path}"] td`).allTextContents();
+  const [remainingNow, remainingAfter] = (await cells('remaining')).map(Number);
+  const [refundedNow, refundedAfter] = (await cells('refundedTotal')).map(Number);
+  expect(remainingNow).toBeGreaterThanOrEqual(150);
+  expect(remainingAfter).toBeCloseTo(remainingNow! - 150, 6);
+  expect(refundedAfter).toBeCloseTo(refundedNow! + 150, 6);
+  await expect(page.locator('#approval-preview tr[data-field="status"] td').allTextContents()).resolves.toEqual(['paid', 'paid']);
+  await expect(page.locator('#approval-preview tr.changes').count()).resolves.toBe(2);
   await page.screenshot({ path: join(SCREENSHOTS, 'case-view.png'), fullPage: true });
 
   await page.click('#approve');

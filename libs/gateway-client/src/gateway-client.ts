@@ -47,6 +47,14 @@ const VerdictsSchema = z.object({
     rule: z.string().nullable(), approvalId: z.string().nullable(),
   })),
 });
+const ApprovalPreviewSchema = z.object({
+  approvalId: z.string(), tool: z.string(), arguments: z.record(z.string(), z.unknown()), caseId: z.string(), tenantId: z.string(), expiresAt: z.string(),
+  read: z.object({ tool: z.string(), arguments: z.record(z.string(), z.unknown()) }), readAt: z.string(),
+  fields: z.array(z.object({ path: z.string(), label: z.string(), before: z.unknown(), after: z.unknown(), changes: z.boolean() })).max(50),
+});
+/** What a held write would change (`GET /v1/approvals/:id/preview`, service key): each field now and after. */
+export type ApprovalPreview = z.infer<typeof ApprovalPreviewSchema>;
+
 /** A control decision of the gateway on one tool call of a case (`GET /v1/verdicts`, service key). */
 export type GatewayVerdict = z.infer<typeof VerdictsSchema>['verdicts'][number];
 
@@ -180,6 +188,12 @@ export class GatewayAdminClient {
     const url = `${this.baseUrl}/v1/verdicts?caseId=${encodeURIComponent(caseId)}`;
     const init = { headers: injectTraceContext({ 'x-admin-key': this.options.adminKey }) };
     return (await requestJson(this.fetchFn, url, init, this.options.timeoutMs ?? 10_000, VerdictsSchema, 'verdicts')).verdicts;
+  }
+
+  /** A pending approval's preview: the state the held write would change, read now, beside what it will read after. */
+  async preview(approvalId: string): Promise<ApprovalPreview> {
+    const url = `${this.baseUrl}/v1/approvals/${encodeURIComponent(approvalId)}/preview`;
+    return requestJson(this.fetchFn, url, { headers: injectTraceContext({ 'x-admin-key': this.options.adminKey }) }, this.options.timeoutMs ?? 10_000, ApprovalPreviewSchema, 'approval preview');
   }
 
   get(approvalId: string): Promise<Approval> {

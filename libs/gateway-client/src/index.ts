@@ -1,2 +1,2 @@
 export { GatewayAdminClient, GatewayClient, GatewayClientError } from './gateway-client';
-export type { Approval, GatewayClientOptions, GatewayVerdict } from './gateway-client';
+export type { Approval, ApprovalPreview, GatewayClientOptions, GatewayVerdict } from './gateway-client';

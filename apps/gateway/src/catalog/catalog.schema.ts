@@ -44,6 +44,33 @@ export type ApprovalPolicy = z.infer<typeof ApprovalPolicySchema>;
 
 const JsonSchemaObject = z.record(z.string(), z.unknown());
 
+/**
+ * One field of a held write's preview: a path into the read tool's result, a label for the approver, and what the
+ * field will read after the write — a constant (`equals`), an argument (`equalsArgument`), or the current value plus or
+ * minus an argument (`plusArgument`, `minusArgument`; numbers). No `after`: shown as context, unchanged.
+ */
+export const PreviewFieldSchema = z.strictObject({
+  path: z.string().min(1).max(200),
+  label: z.string().min(1).max(80).optional(),
+  after: z
+    .strictObject({ equals: z.unknown().optional(), equalsArgument: z.string().optional(), plusArgument: z.string().optional(), minusArgument: z.string().optional() })
+    .refine((a) => Object.values(a).filter((v) => v !== undefined).length === 1, 'give exactly one of equals / equalsArgument / plusArgument / minusArgument')
+    .optional(),
+});
+export type PreviewField = z.infer<typeof PreviewFieldSchema>;
+
+/**
+ * What an approver is shown for a held write (`GET /v1/approvals/:id/preview`): the state it would change, read now
+ * through a read tool, beside what it will read afterwards. Without one, a write's preview is its readBack check.
+ */
+export const PreviewSchema = z.strictObject({
+  tool: z.string().min(1),
+  /** Maps read-tool argument names to write-argument names, like readBack. */
+  arguments: z.record(z.string(), z.string()),
+  fields: z.array(PreviewFieldSchema).min(1).max(20),
+});
+export type Preview = z.infer<typeof PreviewSchema>;
+
 /** One tool as written in a catalogue file (or produced by the OpenAPI importer). */
 export const ToolDefinitionSchema = z.strictObject({
   name: z.string().regex(/^[a-z][a-z0-9_]{1,63}$/, 'tool names are snake_case'),
@@ -74,6 +101,8 @@ export const ToolDefinitionSchema = z.strictObject({
   rateLimit: RateLimitSchema.optional(),
   /** How the verifier proves a write took effect: a read tool and what its result must show. */
   readBack: ToolDescriptorSchema.shape.readBack,
+  /** Write tools (optional): what an approver sees of a held call; defaults to the readBack check's fields. */
+  preview: PreviewSchema.optional(),
 });
 export type ToolDefinition = z.infer<typeof ToolDefinitionSchema>;
 export type ToolDefinitionInput = z.input<typeof ToolDefinitionSchema>;

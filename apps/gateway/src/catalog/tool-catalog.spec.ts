@@ -93,6 +93,17 @@ describe('tool catalogue', () => {
     expect(problems).toContain(problem);
   });
 
+  it('accepts a preview over a read tool and refuses one naming unknown tools or arguments, or on a read tool', () => {
+    const preview = (over: Record<string, unknown>) => ({ tool: 'get_tenant', arguments: { tenantId: 'tenantId' }, fields: [{ path: 'balance', label: 'Balance', after: { minusArgument: 'amount' } }], ...over });
+    expect(problemsOf([reader, write({ preview: preview({}) })])).toEqual([]);
+    expect(problemsOf([reader, write({ preview: preview({ tool: 'get_nothing' }) })])).toContain('tool pay: preview tool "get_nothing" does not exist');
+    expect(problemsOf([reader, write({ preview: preview({ tool: 'pay' }) })])).toContain('tool pay: preview tool "pay" must be a read tool');
+    expect(problemsOf([reader, write({ preview: preview({ arguments: { tenantId: 'nope' } }) })])).toContain('tool pay: preview argument "tenantId" refers to unknown argument "nope"');
+    expect(problemsOf([reader, write({ preview: preview({ fields: [{ path: 'balance', after: { plusArgument: 'fee' } }] }) })])).toContain('tool pay: preview field "balance" refers to unknown argument "fee"');
+    expect(problemsOf([reader, write({ preview: preview({ fields: [{ path: 'balance', after: { plusArgument: 'amount', equals: 1 } }] }) })]).join('\n')).toContain('give exactly one of equals / equalsArgument / plusArgument / minusArgument');
+    expect(problemsOf([{ ...reader, preview: preview({}) }])).toContain('tool get_tenant: only write tools have a preview');
+  });
+
   it('refuses an effect key on a read tool, and a tenant argument that is missing, optional or not a string', () => {
     expect(problemsOf([{ ...reader, effectKey: ['tenantId'] }])).toEqual(['tool get_tenant: only write tools have an effectKey']);
     expect(problemsOf([{ ...reader, input: { type: 'object', properties: { tenantId: { type: 'string' } } } }])).toEqual([

@@ -161,6 +161,22 @@ export function compileCatalog(entries: unknown[], options: { backends: string[]
         }
       }
     } else if (def.readBack) problems.push(`${where}: only write tools have a readBack`);
+    if (def.preview && def.scope !== 'write') problems.push(`${where}: only write tools have a preview`);
+    else if (def.preview) {
+      const reader = byName.get(def.preview.tool);
+      if (!reader) problems.push(`${where}: preview tool "${def.preview.tool}" does not exist`);
+      else if (reader.scope !== 'read') problems.push(`${where}: preview tool "${def.preview.tool}" must be a read tool`);
+      const readerProps = (reader?.input.properties ?? {}) as Record<string, unknown>;
+      for (const [readArg, writeArg] of Object.entries(def.preview.arguments)) {
+        if (!props[writeArg]) problems.push(`${where}: preview argument "${readArg}" refers to unknown argument "${writeArg}"`);
+        if (reader && !readerProps[readArg]) problems.push(`${where}: preview tool has no argument "${readArg}"`);
+      }
+      for (const f of def.preview.fields) {
+        for (const arg of [f.after?.equalsArgument, f.after?.plusArgument, f.after?.minusArgument]) {
+          if (arg !== undefined && !props[arg]) problems.push(`${where}: preview field "${f.path}" refers to unknown argument "${arg}"`);
+        }
+      }
+    }
     try {
       const input = compile(def.input, `${where}/input`);
       const output = compile(def.output, `${where}/output`);

@@ -1,4 +1,4 @@
-import type { GatewayVerdict } from '@switchboard/gateway-client';
+import type { ApprovalPreview, GatewayVerdict } from '@switchboard/gateway-client';
 import { SwitchboardError } from '@switchboard/observability';
 
 /** The gateway refused or could not take a decision; `retryable` says whether trying again can help. */
@@ -14,4 +14,6 @@ export abstract class GatewayAdminPort {
   abstract reject(approvalId: string, by: string, reason: string): Promise<void>;
   /** The gateway's control verdicts of a case (refusals, throttling, holds, approvals, replays), oldest first. */
   abstract verdicts(caseId: string): Promise<GatewayVerdict[]>;
+  /** What a pending held write would change: the gateway's read of the state now, each field before and after. */
+  abstract preview(approvalId: string): Promise<ApprovalPreview>;
 }

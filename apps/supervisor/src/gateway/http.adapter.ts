@@ -1,4 +1,4 @@
-import { GatewayAdminClient, GatewayClientError, type GatewayVerdict } from '@switchboard/gateway-client';
+import { GatewayAdminClient, GatewayClientError, type ApprovalPreview, type GatewayVerdict } from '@switchboard/gateway-client';
 import { GatewayAdminError, GatewayAdminPort } from './gateway-admin.port';
 
 /** The gateway's admin endpoints over HTTP (`POST /v1/approvals/:id/approve|reject`, `GET /v1/verdicts`, `X-Admin-Key`). */
@@ -20,6 +20,10 @@ export class HttpGatewayAdminAdapter extends GatewayAdminPort {
 
   async verdicts(caseId: string): Promise<GatewayVerdict[]> {
     return this.call(() => this.client.verdicts(caseId));
+  }
+
+  async preview(approvalId: string): Promise<ApprovalPreview> {
+    return this.call(() => this.client.preview(approvalId));
   }
 
   private async call<T>(fn: () => Promise<T>): Promise<T> {

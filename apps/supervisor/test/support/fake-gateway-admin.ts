@@ -1,4 +1,4 @@
-import type { GatewayVerdict } from '@switchboard/gateway-client';
+import type { ApprovalPreview, GatewayVerdict } from '@switchboard/gateway-client';
 import { GatewayAdminError, GatewayAdminPort } from '../../src/gateway/gateway-admin.port';
 
 /** Named double of the gateway admin API: records decisions; can refuse an approval id or be unavailable. */
@@ -25,6 +25,16 @@ export class FakeGatewayAdmin extends GatewayAdminPort {
   async verdicts(caseId: string): Promise<GatewayVerdict[]> {
     if (this.unavailable) throw new GatewayAdminError('gateway unavailable', true);
     return this.plantedVerdicts.get(caseId) ?? [];
+  }
+
+  /** Previews a test planted per approval id (the real gateway's are tested in apps/gateway and test/e2e). */
+  readonly plantedPreviews = new Map<string, ApprovalPreview>();
+
+  async preview(approvalId: string): Promise<ApprovalPreview> {
+    if (this.unavailable) throw new GatewayAdminError('gateway unavailable', true);
+    const planted = this.plantedPreviews.get(approvalId);
+    if (!planted) throw new GatewayAdminError(`APPROVAL_INVALID: approval "${approvalId}" does not exist`, false);
+    return planted;
   }
 
   private decide(decision: 'approve' | 'reject', approvalId: string, by: string): void {

@@ -51,14 +51,18 @@ export function screenText(text: string, keep: readonly string[] = []): Screenin
   return { redacted, found: [...found], secretsRemoved: secrets.count };
 }
 
+/** What a redacted value reads as in the examples vote: PII keeps its shape (examples name addresses and numbers). */
+const STAND_INS: Partial<Record<string, string>> = { email: 'someone@example.com', phone: '+1 555 0100' };
+
 /**
- * The text without redaction markers, for the labelled-examples vote: a marker is screening's artefact, not the
- * customer's words, and the examples carry none, so `[REDACTED:card_number]` must not pull a lockout ticket towards
- * billing. The model still sees the markers (it is told something was removed).
+ * The text as the labelled examples are written, for their vote: a marker is screening's artefact, not the customer's
+ * words. An address or phone number becomes one of the same shape (the examples name them: "unlock peter@…"); a
+ * credential, card number or IBAN is dropped (no example holds one, so `[REDACTED:card_number]` would only pull a
+ * lockout ticket towards billing). The model still sees the markers (it is told something was removed).
  *
  * @example
- * withoutRedactionMarkers('locked. My card is [REDACTED:card_number].'); // 'locked. My card is .'
+ * withoutRedactionMarkers('unlock [REDACTED:email]. My card is [REDACTED:card_number].'); // 'unlock someone@example.com. My card is .'
  */
 export function withoutRedactionMarkers(text: string): string {
-  return text.replace(MARKER, '').replace(/[ \t]{2,}/g, ' ');
+  return text.replace(MARKER, (_m, kind: string) => STAND_INS[kind] ?? '').replace(/[ \t]{2,}/g, ' ');
 }

@@ -81,9 +81,9 @@ describe('assessInjection in other languages', () => {
 });
 
 describe('withoutRedactionMarkers', () => {
-  it('drops the markers screening left, so they do not vote on the intent', () => {
-    const { redacted } = screenText('hank@globex.example is locked. For billing, my card is 4111 1111 1111 1111.', ['hank@globex.example']);
-    expect(redacted).toContain('[REDACTED:card_number]');
-    expect(withoutRedactionMarkers(redacted)).toBe('hank@globex.example is locked. For billing, my card is .');
+  it('drops credential markers and gives PII markers a stand-in of the same shape, as the examples are written', () => {
+    const { redacted } = screenText('Unlock peter@initech.example. For billing, my card is 4111 1111 1111 1111.', ['hank@globex.example']);
+    expect(redacted).toBe('Unlock [REDACTED:email]. For billing, my card is [REDACTED:card_number].');
+    expect(withoutRedactionMarkers(redacted)).toBe('Unlock someone@example.com. For billing, my card is .');
   });
 });
