@@ -234,8 +234,11 @@ function assigneeCell(c) {
   return h('span', { class: `badge assignee${c.assignee === state.me.userId ? ' mine' : ''}` }, c.assignee === state.me.userId ? `${c.assignee} (you)` : c.assignee);
 }
 
-function inboxRow(c) {
+function inboxRow(c, picked) {
+  const pick = h('input', { type: 'checkbox', class: 'pick', 'aria-label': `select "${c.subject || c.case_id}" for a bulk action`, checked: picked.has(c.case_id),
+    onclick: (e) => { e.stopPropagation(); if (e.target.checked) picked.add(c.case_id); else picked.delete(c.case_id); picked.onChange?.(); } });
   return h('tr', { 'data-case-id': c.case_id, tabindex: '-1', onclick: () => { location.hash = `#/case/${c.case_id}`; } },
+    h('td', { onclick: (e) => e.stopPropagation() }, pick),
     h('td', {}, h('span', { class: `badge prio-${c.priority}` }, c.priority)),
     h('td', {}, statusBadge(c.status), c.helpdesk?.undelivered ? [' ', h('span', { class: 'badge undelivered', title: 'a reply, note or escalation never reached the helpdesk' }, 'not delivered')] : null),
     h('td', {}, slaBadge(c.sla, c.status)),
@@ -253,6 +256,48 @@ async function showInbox() {
   const viewName = h('input', { id: 'view-name', placeholder: 'name this view', 'aria-label': 'name of the view to save', maxlength: 60 });
   const viewNote = h('span', { class: 'muted', role: 'status' });
   const page = { rows: [], nextCursor: null, trs: new Map(), selected: null };
+  // Cases ticked for a bulk action (kept across live updates; dropped when they leave the page).
+  const picked = new Set();
+  const bulkCount = h('span', { id: 'bulk-count', class: 'muted', role: 'status' });
+  const bulkResults = h('div', { id: 'bulk-results' });
+  const reassignTo = h('input', { id: 'bulk-reassign-to', placeholder: 'username', 'aria-label': 'reassign the selected cases to', maxlength: 200, size: 12 });
+  const pickAll = h('input', { type: 'checkbox', id: 'pick-all', 'aria-label': 'select every case on this page', onclick: (e) => {
+    for (const c of page.rows) if (e.target.checked) picked.add(c.case_id); else picked.delete(c.case_id);
+    for (const { tr } of page.trs.values()) tr.querySelector('input.pick').checked = e.target.checked;
+    picked.onChange();
+  } });
+  picked.onChange = () => {
+    bulkCount.textContent = picked.size ? `${picked.size} selected` : 'none selected';
+    pickAll.checked = page.rows.length > 0 && page.rows.every((c) => picked.has(c.case_id));
+  };
+  const canBulk = state.me.role === 'supervisor';
+  const bulk = async (command, label) => {
+    if (!canBulk) return bulkResults.replaceChildren(message('error', 'You are signed in as a viewer: you can read and give feedback, not decide.'));
+    const caseIds = page.rows.map((c) => c.case_id).filter((id) => picked.has(id));
+    if (!caseIds.length) return bulkResults.replaceChildren(message('error', 'Tick the cases first.'));
+    if (command.command === 'reassign' && !command.to) return bulkResults.replaceChildren(message('error', 'Name who gets the cases.'));
+    if (!window.confirm(`${label} ${caseIds.length} case(s)?`)) return;
+    try {
+      const { results } = await api('/v1/cases/commands', { method: 'POST', body: { caseIds, command } });
+      const subject = (id) => page.rows.find((c) => c.case_id === id)?.subject || id;
+      for (const r of results) if (r.ok) picked.delete(r.caseId);
+      const failed = results.filter((r) => !r.ok).length;
+      bulkResults.replaceChildren(message(failed ? 'error' : 'notice', `${label}: ${results.length - failed} sent, ${failed} refused; the cases update live.`),
+        h('ul', {}, ...results.map((r) => h('li', { 'data-case-id': r.caseId, 'data-ok': String(r.ok) }, r.ok ? `✓ ${subject(r.caseId)}` : `✗ ${subject(r.caseId)} — ${r.message}`))));
+      for (const { tr } of page.trs.values()) tr.querySelector('input.pick').checked = picked.has(tr.dataset.caseId);
+      picked.onChange();
+    } catch (err) {
+      if (err.status !== 401) bulkResults.replaceChildren(message('error', err.message));
+    }
+  };
+  const bulkButton = (id, label, command) => h('button', { type: 'button', id, disabled: !canBulk, title: canBulk ? undefined : 'only a supervisor may do this', onclick: () => bulk(command(), label) }, label);
+  const bulkBar = h('div', { class: 'actions bulk', id: 'bulk-bar', role: 'group', 'aria-label': 'bulk actions on the selected cases' },
+    bulkCount,
+    bulkButton('bulk-claim', 'Claim', () => ({ command: 'claim' })),
+    bulkButton('bulk-release', 'Release', () => ({ command: 'release' })),
+    bulkButton('bulk-rerun', 'Re-run', () => ({ command: 'rerun' })),
+    bulkButton('bulk-close', 'Close', () => ({ command: 'close' })),
+    reassignTo, bulkButton('bulk-reassign', 'Reassign', () => ({ command: 'reassign', to: reassignTo.value.trim() })));
   const refilter = () => { inboxPaging.cursors = []; scheduleReload(); };
   const input = (name, label, attrs = {}) => h('label', {}, label, h('input', { name, id: `filter-${name}`, value: inboxFilters[name], placeholder: 'any', ...attrs, oninput: (e) => { inboxFilters[name] = e.target.value.trim(); refilter(); } }));
   const select = (name, label, options) => h('label', {}, label, h('select', { id: `filter-${name}`, onchange: (e) => { inboxFilters[name] = e.target.value; refilter(); } },
@@ -269,11 +314,13 @@ async function showInbox() {
       : message('muted', 'No case matches.'));
     const trs = new Map();
     body.replaceChildren(...page.rows.map((c) => {
-      const tr = page.trs.get(c.case_id)?.row === c ? page.trs.get(c.case_id).tr : inboxRow(c);
+      const tr = page.trs.get(c.case_id)?.row === c ? page.trs.get(c.case_id).tr : inboxRow(c, picked);
       trs.set(c.case_id, { row: c, tr });
       return tr;
     }));
     page.trs = trs;
+    for (const id of [...picked]) if (!trs.has(id)) picked.delete(id);
+    picked.onChange();
     state.queue = page.rows.map((c) => c.case_id);
     if (page.selected && !trs.has(page.selected)) page.selected = null;
     for (const [id, { tr }] of trs) {
@@ -365,10 +412,11 @@ async function showInbox() {
       input('q', 'Search', { type: 'search', id: 'inbox-search', placeholder: 'subject, requester, id, tool, reason…', size: 32 }),
       statusSelect, assigneeSelect, input('tenant', 'Tenant'), input('intent', 'Intent'), input('region', 'Region'), input('reason', 'Reason'),
       h('label', {}, 'Views', views), h('label', {}, 'Save as', viewName), h('button', { type: 'button', id: 'save-view', onclick: saveView }, 'Save view'), viewNote),
-    h('p', { class: 'muted keys', id: 'inbox-keys' }, 'Keys: j / k next / previous · o or Enter open · c claim · a approve · r reject · / search'),
+    h('p', { class: 'muted keys', id: 'inbox-keys' }, 'Keys: j / k next / previous · o or Enter open · x tick for a bulk action · c claim · a approve · r reject · / search'),
     note,
+    bulkBar, bulkResults,
     h('table', { id: 'inbox', 'aria-label': 'cases' },
-      h('thead', {}, h('tr', {}, ...['Priority', 'Status', 'SLA', 'Subject', 'Assignee', 'Tenant', 'Intent', 'Region', 'Reason / held action'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, pickAll), ...['Priority', 'Status', 'SLA', 'Subject', 'Assignee', 'Tenant', 'Intent', 'Region', 'Reason / held action'].map((t) => h('th', { scope: 'col' }, t)))),
       body),
     pager);
   const move = (delta) => {
@@ -386,6 +434,7 @@ async function showInbox() {
     o: () => { if (page.selected) location.hash = `#/case/${page.selected}`; },
     Enter: () => { if (page.selected) location.hash = `#/case/${page.selected}`; },
     c: () => { const c = selectedRow(); if (c) keyCommand(c.case_id, { command: 'claim' }, note); },
+    x: () => { const tr = page.selected && page.trs.get(page.selected)?.tr; if (tr) tr.querySelector('input.pick').click(); },
     a: () => {
       const c = selectedRow();
       if (!c) return;

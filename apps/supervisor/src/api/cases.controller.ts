@@ -8,7 +8,7 @@ import { ConsoleService, type CommandRequest, type FeedbackRequest } from '../co
 import { decodeCursor, searchOf } from '../inbox/inbox.query';
 import { InboxRepository, type InboxRow } from '../inbox/inbox.repository';
 import { SlaClock, type CaseSla, type SlaPriority } from '../sla/sla.policy';
-import { SupervisorErrorFilter } from './error.filter';
+import { domainErrorStatus, SupervisorErrorFilter } from './error.filter';
 import { parseBody } from './parse';
 
 const label = z.string().min(1).max(200);
@@ -46,6 +46,22 @@ const CommandBodySchema = z.discriminatedUnion('command', [
   /** The reply to send (the agents' draft, edited); `run`: the run the console showed, so a re-run in between is a 409. */
   z.object({ command: z.literal('send_reply'), body: z.string().trim().min(1).max(MAX_HUMAN_REPLY_CHARS), run: z.number().int().positive().optional() }).strict(),
 ]);
+/** Commands that may be sent to many cases at once; approvals and replies are decided case by case, after a look. */
+const BulkCommandSchema = z.discriminatedUnion('command', [
+  z.object({ command: z.literal('close'), note: z.string().max(4000).optional() }).strict(),
+  z.object({ command: z.literal('rerun'), hint: z.string().max(4000).optional() }).strict(),
+  z.object({ command: z.literal('claim') }).strict(),
+  z.object({ command: z.literal('release') }).strict(),
+  z.object({ command: z.literal('reassign'), to: label }).strict(),
+]);
+const BulkBodySchema = z.object({
+  caseIds: z.array(CaseIdSchema).min(1).max(100).refine((ids) => new Set(ids).size === ids.length, 'caseIds: each case once'),
+  command: BulkCommandSchema,
+}).strict();
+
+/** One case's answer to a bulk command: as if the command had been sent to it alone. */
+export type BulkResult = { caseId: string; ok: true; decisionId: string } | { caseId: string; ok: false; status: number; code: string; message: string };
+
 const NoActorInBody = z.custom((v) => !(v && typeof v === 'object' && 'by' in v), { message: '`by` is taken from your session or API key; remove it from the body' });
 
 const FeedbackBodySchema = z.object({
@@ -94,6 +110,30 @@ export class CasesController {
     const view = await this.console.caseView(parseBody(CaseIdSchema, id));
     const priority = ((view['context'] as { triage?: { priority?: SlaPriority } } | null)?.triage?.priority ?? (view['ticket'] as { priority: SlaPriority }).priority);
     return { ...view, sla: { ...this.sla.of(view['tenant_id'] as string, priority, view['created_at'] as Date), priority } };
+  }
+
+  /**
+   * One command (close, re-run, claim, release, reassign) to up to 100 cases, each decided on its own as if sent
+   * alone — its own checks, decision-log entry and outbox message — with a result per case: a case that refuses
+   * (already closed, claimed by someone else) does not stop the others. 200 with the results, in the order given.
+   */
+  @Post('commands')
+  @HttpCode(200)
+  @RequireSupervisor()
+  async bulk(@Body() body: unknown, @CurrentActor() actor: Actor): Promise<{ results: BulkResult[] }> {
+    const { caseIds, command } = parseBody(NoActorInBody.pipe(BulkBodySchema), body);
+    const results: BulkResult[] = [];
+    for (const caseId of caseIds) {
+      try {
+        const { decisionId } = await this.console.command(caseId, command as CommandRequest, actor);
+        results.push({ caseId, ok: true, decisionId });
+      } catch (error) {
+        const status = domainErrorStatus(error);
+        if (status === undefined) throw error;
+        results.push({ caseId, ok: false, status, code: (error as { code: string }).code, message: (error as Error).message });
+      }
+    }
+    return { results };
   }
 
   @Post(':id/commands')
