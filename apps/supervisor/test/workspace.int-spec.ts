@@ -143,6 +143,38 @@ describe('send_reply', () => {
     expect(await db.status(cases.other)).toBe('ESCALATED');
     expect(recorder.distinct(cases.other, 'tickets.replies')).toEqual([]);
   });
+
+  it('bulk: one result per case (bob\'s case refused with the code it answers alone, an unknown case 404), and bad bodies 400', async () => {
+    const bulk = async (body: unknown): Promise<{ status: number; json: any }> => {
+      const res = await fetch(`${baseUrl}/v1/cases/commands`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Requested-With': 'test', Cookie: cookies.ana! }, body: JSON.stringify(body) });
+      return { status: res.status, json: await res.json() };
+    };
+    const script: Script = { ...HAPPY, resolver: () => happy.resolver({ draftReply: DRAFT, actions: [] }) };
+    const [bobs, free] = [await start(T.shadow, script), await start(T.shadow, script)];
+    await Promise.all([settled(bobs, 'ESCALATED'), settled(free, 'ESCALATED')]);
+    expect((await send('bob', bobs, { command: 'claim' })).status).toBe(202);
+    await waitFor('bob on his case', async () => (await db.caseRow(bobs))?.state['assignee'] === 'bob');
+    const unknown = 'case_0123456789abcdef01234567';
+    const answer = await bulk({ caseIds: [bobs, free, unknown], command: { command: 'claim' } });
+    expect(answer.status).toBe(200);
+    expect(answer.json.results).toEqual([
+      { caseId: bobs, ok: false, status: 409, code: 'SUPERVISOR.ASSIGNED_TO_OTHER', message: expect.stringContaining('bob is on this case') },
+      { caseId: free, ok: true, decisionId: expect.any(String) },
+      { caseId: unknown, ok: false, status: 404, code: expect.any(String), message: expect.stringContaining(unknown) },
+    ]);
+    await waitFor('ana on the free case', async () => (await db.caseRow(free))?.state['assignee'] === 'ana');
+    for (const bad of [
+      { caseIds: [], command: { command: 'claim' } },
+      { caseIds: [free, free], command: { command: 'claim' } },
+      { caseIds: [free], command: { command: 'approve', approvalId: 'apr_1' } },
+      { caseIds: [free], command: { command: 'send_reply', body: NEUTRAL } },
+      { caseIds: Array.from({ length: 101 }, (_, i) => `case_${i.toString(16).padStart(24, '0')}`), command: { command: 'close' } },
+      { caseIds: ['not-a-case'], command: { command: 'close' } },
+      { caseIds: [free], command: { command: 'claim' }, by: 'bob' },
+    ]) expect((await bulk(bad)).status).toBe(400);
+    const { rows } = await db.pool.query(`SELECT case_id FROM supervisor.decisions WHERE actor_id = 'ana' AND command = 'claim' AND case_id = ANY($1::text[])`, [[bobs, free, unknown]]);
+    expect(rows).toEqual([{ case_id: free }]);
+  });
 });
 
 describe('SLA', () => {
