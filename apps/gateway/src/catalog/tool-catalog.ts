@@ -146,14 +146,7 @@ export function compileCatalog(entries: unknown[], options: { backends: string[]
     if (def.scope === 'write') {
       if (!def.readBack) problems.push(`${where}: write tools need a readBack check for the verifier`);
       else {
-        const reader = byName.get(def.readBack.tool);
-        if (!reader) problems.push(`${where}: readBack tool "${def.readBack.tool}" does not exist`);
-        else if (reader.scope !== 'read') problems.push(`${where}: readBack tool "${def.readBack.tool}" must be a read tool`);
-        const readerProps = (reader?.input.properties ?? {}) as Record<string, unknown>;
-        for (const [readArg, writeArg] of Object.entries(def.readBack.arguments)) {
-          if (!props[writeArg]) problems.push(`${where}: readBack argument "${readArg}" refers to unknown argument "${writeArg}"`);
-          if (reader && !readerProps[readArg]) problems.push(`${where}: readBack tool has no argument "${readArg}"`);
-        }
+        problems.push(...readMappingProblems(where, 'readBack', def.readBack, props, byName));
         if (def.readBack.expect.length === 0) problems.push(`${where}: readBack needs at least one expectation`);
         for (const e of def.readBack.expect) {
           if ((e.equals === undefined) === (e.equalsArgument === undefined)) problems.push(`${where}: readBack expectation "${e.path}" needs exactly one of equals / equalsArgument`);
@@ -163,14 +156,7 @@ export function compileCatalog(entries: unknown[], options: { backends: string[]
     } else if (def.readBack) problems.push(`${where}: only write tools have a readBack`);
     if (def.preview && def.scope !== 'write') problems.push(`${where}: only write tools have a preview`);
     else if (def.preview) {
-      const reader = byName.get(def.preview.tool);
-      if (!reader) problems.push(`${where}: preview tool "${def.preview.tool}" does not exist`);
-      else if (reader.scope !== 'read') problems.push(`${where}: preview tool "${def.preview.tool}" must be a read tool`);
-      const readerProps = (reader?.input.properties ?? {}) as Record<string, unknown>;
-      for (const [readArg, writeArg] of Object.entries(def.preview.arguments)) {
-        if (!props[writeArg]) problems.push(`${where}: preview argument "${readArg}" refers to unknown argument "${writeArg}"`);
-        if (reader && !readerProps[readArg]) problems.push(`${where}: preview tool has no argument "${readArg}"`);
-      }
+      problems.push(...readMappingProblems(where, 'preview', def.preview, props, byName));
       for (const f of def.preview.fields) {
         for (const arg of [f.after?.equalsArgument, f.after?.plusArgument, f.after?.minusArgument]) {
           if (arg !== undefined && !props[arg]) problems.push(`${where}: preview field "${f.path}" refers to unknown argument "${arg}"`);
@@ -201,4 +187,21 @@ export function compileCatalog(entries: unknown[], options: { backends: string[]
   }
   if (problems.length > 0) throw new CatalogError(problems);
   return new ToolCatalog(tools);
+}
+
+/**
+ * Problems of a read a write tool names (its readBack check or its preview): the read tool exists and is a read tool,
+ * and each read argument is mapped from an argument the write tool has, to an argument the read tool takes.
+ */
+function readMappingProblems(where: string, what: 'readBack' | 'preview', read: { tool: string; arguments: Record<string, string> }, writeProps: Record<string, unknown>, byName: ReadonlyMap<string, ToolDefinition>): string[] {
+  const problems: string[] = [];
+  const reader = byName.get(read.tool);
+  if (!reader) problems.push(`${where}: ${what} tool "${read.tool}" does not exist`);
+  else if (reader.scope !== 'read') problems.push(`${where}: ${what} tool "${read.tool}" must be a read tool`);
+  const readerProps = (reader?.input.properties ?? {}) as Record<string, unknown>;
+  for (const [readArg, writeArg] of Object.entries(read.arguments)) {
+    if (!writeProps[writeArg]) problems.push(`${where}: ${what} argument "${readArg}" refers to unknown argument "${writeArg}"`);
+    if (reader && !readerProps[readArg]) problems.push(`${where}: ${what} tool has no argument "${readArg}"`);
+  }
+  return problems;
 }
