@@ -214,7 +214,8 @@ async function keyCommand(caseId, body, out) {
 // ------------------------------------------------------------------ inbox
 
 const PAGE_SIZE = 50;
-const inboxFilters = { status: 'ESCALATED,AWAITING_APPROVAL,FAILED', q: '', assignee: '', tenant: '', intent: '', region: '', reason: '' };
+const ALL_STATUSES = 'RECEIVED,TRIAGED,CONTEXT_READY,RESOLVING,VERIFYING,AWAITING_APPROVAL,ESCALATED,FAILED,RESOLVED,CLOSED';
+const inboxFilters = { status: 'ESCALATED,AWAITING_APPROVAL,FAILED', q: '', assignee: '', tenant: '', intent: '', region: '', reason: '', createdFrom: '', createdTo: '' };
 const inboxPaging = { cursors: [] }; // the cursor of each page after the first, as walked
 
 // Queue order, as the server sorts: urgency, then most recently changed, then case id (all descending).
@@ -303,7 +304,12 @@ async function showInbox() {
   const select = (name, label, options) => h('label', {}, label, h('select', { id: `filter-${name}`, onchange: (e) => { inboxFilters[name] = e.target.value; refilter(); } },
     ...options.map(([value, text]) => h('option', { value, selected: value === inboxFilters[name] }, text))));
   const statusSelect = select('status', 'Status', [['ESCALATED,AWAITING_APPROVAL,FAILED', 'Waiting for a human'], ['AWAITING_APPROVAL', 'Pending approvals'], ['ESCALATED', 'Escalated'], ['FAILED', 'Failed'],
-    ['RECEIVED,TRIAGED,CONTEXT_READY,RESOLVING,VERIFYING', 'In progress'], ['RESOLVED,CLOSED', 'Done']]);
+    ['RECEIVED,TRIAGED,CONTEXT_READY,RESOLVING,VERIFYING', 'In progress'], ['RESOLVED,CLOSED', 'Done'], [ALL_STATUSES, 'Any status']]);
+  // A KPI drill-down narrows the inbox to the cases that arrived in a period; shown, and removable.
+  const arrived = inboxFilters.createdFrom
+    ? h('span', { class: 'badge', id: 'filter-arrived' }, `arrived ${inboxFilters.createdFrom.slice(0, 10)}${inboxFilters.createdTo ? ` – ${new Date(Date.parse(inboxFilters.createdTo) - 1).toISOString().slice(0, 10)}` : ''} `,
+      h('button', { type: 'button', class: 'link', 'aria-label': 'remove the arrival filter', onclick: () => { inboxFilters.createdFrom = ''; inboxFilters.createdTo = ''; inboxPaging.cursors = []; showInbox(); } }, '✕'))
+    : null;
   const assigneeSelect = select('assignee', 'Assignee', [['', 'anyone'], ['me', 'me'], ['none', 'unassigned']]);
 
   const render = () => {
@@ -410,7 +416,7 @@ async function showInbox() {
     h('h1', {}, 'Inbox'),
     h('form', { class: 'filters', role: 'search', onsubmit: (e) => e.preventDefault() },
       input('q', 'Search', { type: 'search', id: 'inbox-search', placeholder: 'subject, requester, id, tool, reason…', size: 32 }),
-      statusSelect, assigneeSelect, input('tenant', 'Tenant'), input('intent', 'Intent'), input('region', 'Region'), input('reason', 'Reason'),
+      statusSelect, assigneeSelect, arrived, input('tenant', 'Tenant'), input('intent', 'Intent'), input('region', 'Region'), input('reason', 'Reason'),
       h('label', {}, 'Views', views), h('label', {}, 'Save as', viewName), h('button', { type: 'button', id: 'save-view', onclick: saveView }, 'Save view'), viewNote),
     h('p', { class: 'muted keys', id: 'inbox-keys' }, 'Keys: j / k next / previous · o or Enter open · x tick for a bulk action · c claim · a approve · r reject · / search'),
     note,
@@ -842,12 +848,35 @@ function barChart(title, rows, value, format) {
       })) : h('p', { class: 'muted' }, 'no data'));
 }
 
+/** Opens the inbox on the cases that arrived on one UTC day (any status): a KPI trend's drill-down. */
+function drillToDay(day) {
+  const start = new Date(`${day}T00:00:00Z`);
+  for (const k of Object.keys(inboxFilters)) inboxFilters[k] = '';
+  inboxFilters.status = ALL_STATUSES;
+  inboxFilters.createdFrom = start.toISOString();
+  inboxFilters.createdTo = new Date(start.getTime() + 86400000).toISOString();
+  inboxPaging.cursors = [];
+  location.hash = '#/inbox';
+}
+
+/** The KPIs per UTC day of arrival, oldest first, with percentiles; each day opens its cases in the inbox. */
+function trendTable(days) {
+  if (!days.length) return h('p', { class: 'muted', id: 'kpi-trend' }, 'No case arrived in the period.');
+  return h('section', { class: 'card' }, h('h2', {}, 'Trend by day of arrival (UTC)'),
+    h('table', { id: 'kpi-trend' },
+      h('thead', {}, h('tr', {}, ...['day', 'cases', 'verified auto-resolution', 'escalation rate', 'time to resolution p50', 'p90', 'cost per case', ''].map((t) => h('th', { scope: 'col' }, t)))),
+      h('tbody', {}, ...days.map((d) => h('tr', { 'data-day': d.group },
+        h('th', { scope: 'row' }, d.group), h('td', {}, String(d.cases)), h('td', {}, fmtPct(d.autoResolutionRate)), h('td', {}, fmtPct(d.escalationRate)),
+        h('td', {}, fmtDuration(d.ttrP50Seconds)), h('td', {}, fmtDuration(d.ttrP90Seconds)), h('td', {}, fmtUsd(d.costUsdPerCase)),
+        h('td', {}, h('button', { type: 'button', class: 'link', onclick: () => drillToDay(d.group) }, `open ${d.cases} case(s)`)))))));
+}
+
 async function showKpis() {
   const today = new Date();
   const iso = (d) => d.toISOString().slice(0, 10);
   const from = h('input', { type: 'date', id: 'kpi-from', value: iso(new Date(today.getTime() - 7 * 86400000)) });
   const to = h('input', { type: 'date', id: 'kpi-to', value: iso(new Date(today.getTime() + 86400000)) });
-  const groupBy = h('select', { id: 'kpi-group' }, h('option', { value: 'intent' }, 'intent'), h('option', { value: 'region' }, 'region'));
+  const groupBy = h('select', { id: 'kpi-group' }, h('option', { value: 'intent' }, 'intent'), h('option', { value: 'region' }, 'region'), h('option', { value: 'day' }, 'day (trend)'));
   const out = h('div');
   const exportLink = (format) => h('a', { href: `/v1/feedback/export?format=${format}&from=${from.value}&to=${to.value}`, download: '' }, format.toUpperCase());
   const links = h('span');
@@ -859,9 +888,10 @@ async function showKpis() {
       const stat = (label, value) => h('div', { class: 'card stat' }, h('div', { class: 'value' }, value), h('div', { class: 'label' }, label));
       out.replaceChildren(
         h('div', { class: 'stats', id: 'kpi-overall' }, stat('cases', String(o.cases)), stat('verified auto-resolution', fmtPct(o.autoResolutionRate)), stat('escalation rate', fmtPct(o.escalationRate)),
-          stat('mean time to resolution', fmtDuration(o.mttrSeconds)), stat('approval turnaround', fmtDuration(o.approvalTurnaroundSeconds)), stat('tokens per case', o.tokensPerCase === null ? '–' : Math.round(o.tokensPerCase).toString()),
+          stat('mean time to resolution', fmtDuration(o.mttrSeconds)), stat('time to resolution p50 / p90', `${fmtDuration(o.ttrP50Seconds)} / ${fmtDuration(o.ttrP90Seconds)}`), stat('approval turnaround', fmtDuration(o.approvalTurnaroundSeconds)), stat('tokens per case', o.tokensPerCase === null ? '–' : Math.round(o.tokensPerCase).toString()),
           stat('cost per case', fmtUsd(o.costUsdPerCase)), stat('verified resolution, not reopened', fmtPct(o.verifiedResolutionRate)),
           stat('reopened after resolution', String(o.reopened ?? 0)), stat('not delivered to the helpdesk', String(o.undelivered ?? 0))),
+        k.groupBy === 'day' ? trendTable(k.groups) : null,
         h('div', { class: 'charts' },
           barChart(`Cases by ${k.groupBy}`, k.groups, (r) => r.cases, String),
           barChart(`Verified auto-resolution rate by ${k.groupBy}`, k.groups, (r) => r.autoResolutionRate, fmtPct),

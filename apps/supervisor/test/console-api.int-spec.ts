@@ -452,6 +452,23 @@ describe('KPIs and metrics', () => {
     expect(dash.tokensPerCase).toBeGreaterThan(0);
     expect(dash.costUsdPerCase).toBeGreaterThan(0);
 
+    // The trend: one group per UTC day of arrival, oldest first, adding up to the period; percentiles in order.
+    const trend = await json(await call('ana', `/v1/kpis?groupBy=day&from=${encodeURIComponent(suiteStart)}`));
+    const days = trend.groups.map((g: any) => g.group);
+    expect(days).toEqual([...days].sort());
+    for (const d of days) expect(d).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(trend.groups.reduce((n: number, g: any) => n + g.cases, 0)).toBe(own.overall.cases);
+    const withResolved = trend.groups.find((g: any) => g.resolved > 0);
+    expect(withResolved.ttrP50Seconds).toBeGreaterThanOrEqual(0);
+    expect(withResolved.ttrP90Seconds).toBeGreaterThanOrEqual(withResolved.ttrP50Seconds);
+    // Its drill-down: the inbox narrowed to the cases that arrived in a period, any status.
+    const all = 'RECEIVED,TRIAGED,CONTEXT_READY,RESOLVING,VERIFYING,AWAITING_APPROVAL,ESCALATED,FAILED,RESOLVED,CLOSED';
+    const arrived = await json(await call('ana', `/v1/cases?status=${all}&limit=500&createdFrom=${encodeURIComponent(suiteStart)}&createdTo=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`));
+    expect(arrived.cases.length).toBeGreaterThan(0);
+    for (const c of arrived.cases) expect(Date.parse(c.created_at)).toBeGreaterThanOrEqual(Date.parse(suiteStart));
+    expect((await json(await call('ana', `/v1/cases?status=${all}&createdTo=2020-01-01`))).cases).toEqual([]);
+    expect((await call('ana', '/v1/cases?createdFrom=nope')).status).toBe(400);
+
     const empty = await json(await call('ana', '/v1/kpis?from=2020-01-01&to=2020-01-02&groupBy=none'));
     expect(empty).toMatchObject({ overall: { cases: 0, autoResolutionRate: null }, groups: [], escalationReasons: [] });
     expect((await call('anon', '/v1/kpis')).status).toBe(401);

@@ -179,6 +179,23 @@ it('a supervisor signs in, finds the held refund in the inbox, reads its trace a
   await page.waitForSelector('#cpvr-table');
   await page.screenshot({ path: join(SCREENSHOTS, 'kpis.png'), fullPage: true });
 
+  // The trend by day of arrival, with percentiles; today's row opens its cases in the inbox (the drill-down).
+  await page.selectOption('#kpi-group', 'day');
+  const today = new Date().toISOString().slice(0, 10);
+  const dayRow = page.locator(`#kpi-trend tr[data-day="${today}"]`);
+  await dayRow.waitFor({ timeout: 15_000 });
+  const dayCells = await dayRow.locator('td').allTextContents();
+  expect(Number(dayCells[0])).toBeGreaterThanOrEqual(1);
+  expect(dayCells[3]).not.toBe('–'); // time to resolution p50: this case resolved today
+  await page.screenshot({ path: join(SCREENSHOTS, 'kpi-trend.png'), fullPage: true });
+  await dayRow.locator('button').click();
+  await page.waitForSelector('#filter-arrived');
+  await expect(page.locator('#filter-arrived').textContent()).resolves.toContain(today);
+  await page.fill('#inbox-search', caseId);
+  await page.locator(`tr[data-case-id="${caseId}"]`, { hasText: 'RESOLVED' }).waitFor({ timeout: 15_000 });
+  await page.click('#filter-arrived button');
+  await expect(page.locator('#filter-arrived').count()).resolves.toBe(0);
+
   // The procedures the case ran: readable in the console, with every version the supervisor has loaded.
   await page.click('#nav-procedures');
   await page.waitForSelector('[data-procedure="refund-paid-invoice@1"]');

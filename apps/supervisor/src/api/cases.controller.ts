@@ -8,6 +8,7 @@ import { ConsoleService, type CommandRequest, type FeedbackRequest } from '../co
 import { decodeCursor, searchOf } from '../inbox/inbox.query';
 import { InboxRepository, type InboxRow } from '../inbox/inbox.repository';
 import { SlaClock, type CaseSla, type SlaPriority } from '../sla/sla.policy';
+import { instant } from './console.controller';
 import { domainErrorStatus, SupervisorErrorFilter } from './error.filter';
 import { parseBody } from './parse';
 
@@ -25,6 +26,9 @@ export const InboxFilterSchema = z.object({
   assignee: label.optional(),
   /** Words (prefix matches over subject, body, requester, tenant, tools, escalation, assignee, ids) or an exact case / ticket id. */
   q: z.string().trim().max(200).optional(),
+  /** Cases that arrived in [createdFrom, createdTo): ISO dates or date-times (a KPI's drill-down). */
+  createdFrom: instant.optional(),
+  createdTo: instant.optional(),
 }).strict();
 
 const ListQuerySchema = InboxFilterSchema.extend({
@@ -94,9 +98,9 @@ export class CasesController {
    */
   @Get()
   async list(@Query() query: unknown, @CurrentActor() actor: Actor): Promise<{ cases: Array<InboxRow & { sla: CaseSla }>; nextCursor: string | null }> {
-    const { status, limit, q, assignee, cursor: after, ids, tenant, intent, region, reason } = parseBody(ListQuerySchema, query);
+    const { status, limit, q, assignee, cursor: after, ids, tenant, intent, region, reason, createdFrom, createdTo } = parseBody(ListQuerySchema, query);
     const page = await this.inbox.page({
-      statuses: status, limit, tenant, intent, region, reason, ids, after,
+      statuses: status, limit, tenant, intent, region, reason, ids, after, createdFrom, createdTo,
       ...(q ? { search: searchOf(q) } : {}),
       ...(assignee ? { assignee: assignee === 'me' ? actor.userId : assignee === 'none' ? null : assignee } : {}),
     });

@@ -8,7 +8,7 @@ import { parseBody } from './parse';
 
 const DAY = 86_400_000;
 export const instant = z.string().max(40).refine((s) => !Number.isNaN(Date.parse(s)), 'an ISO date or date-time').transform((s) => new Date(s));
-const KpiQuerySchema = z.object({ from: instant.optional(), to: instant.optional(), groupBy: z.enum(['intent', 'region', 'none']).default('intent') }).strict();
+const KpiQuerySchema = z.object({ from: instant.optional(), to: instant.optional(), groupBy: z.enum(['intent', 'region', 'day', 'none']).default('intent') }).strict();
 const ExportQuerySchema = z.object({ from: instant.optional(), to: instant.optional(), format: z.enum(['jsonl', 'csv']).default('jsonl') }).strict();
 const PeriodSchema = z.object({ from: z.date(), to: z.date() })
   .refine((p) => p.from < p.to, { path: ['from'], message: 'from must be before to' })
@@ -35,7 +35,7 @@ function csvCell(value: unknown): string {
 export class ConsoleController {
   constructor(@Inject(ConsoleService) private readonly console: ConsoleService, @Inject(CaseEventsHub) private readonly hub: CaseEventsHub) {}
 
-  /** `?from=&to=&groupBy=intent|region|none` (default: the last 7 days by intent). */
+  /** `?from=&to=&groupBy=intent|region|day|none` (default: the last 7 days by intent; `day`: per UTC day of arrival, oldest first). */
   @Get('kpis')
   kpis(@Query() query: unknown): Promise<KpiReport> {
     const q = parseBody(KpiQuerySchema, query);

@@ -21,7 +21,7 @@ export interface FeedbackInput {
   actorRole: string;
 }
 
-export type KpiGroupBy = 'intent' | 'region' | 'none';
+export type KpiGroupBy = 'intent' | 'region' | 'day' | 'none';
 
 export interface KpiRow {
   group: string;
@@ -32,6 +32,9 @@ export interface KpiRow {
   autoResolutionRate: number | null;
   escalationRate: number | null;
   mttrSeconds: number | null;
+  /** Median and 90th percentile of the time from arrival to the first RESOLVED, over the resolved cases. */
+  ttrP50Seconds: number | null;
+  ttrP90Seconds: number | null;
   approvals: number;
   approvalTurnaroundSeconds: number | null;
   tokensPerCase: number | null;
@@ -55,7 +58,10 @@ export interface CaseChange {
   updatedAt: string;
 }
 
-const GROUP_COLUMN: Record<KpiGroupBy, string> = { intent: "COALESCE(c.intent, 'unknown')", region: 'c.region', none: "'all'" };
+const GROUP_COLUMN: Record<KpiGroupBy, string> = {
+  intent: "COALESCE(c.intent, 'unknown')", region: 'c.region', none: "'all'",
+  day: `to_char(date_trunc('day', c.created_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD')`,
+};
 
 // Cases created in [from, to). "Auto-resolved": RESOLVED (the verifier passed) with no human command on the case.
 // Approval turnaround: from entering AWAITING_APPROVAL to the next transition (approved → RESOLVING, rejected → ESCALATED).
@@ -85,6 +91,8 @@ SELECT ${group} AS "group",
        count(r.case_id) FILTER (WHERE h.case_id IS NULL)::int AS "autoResolved",
        count(e.case_id)::int AS escalated,
        AVG(EXTRACT(EPOCH FROM (r.at - c.created_at)))::float8 AS "mttrSeconds",
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM (r.at - c.created_at)))::float8 AS "ttrP50Seconds",
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM (r.at - c.created_at)))::float8 AS "ttrP90Seconds",
        COALESCE(SUM(a.n), 0)::int AS approvals,
        (SUM(a.secs) / NULLIF(SUM(a.n), 0))::float8 AS "approvalTurnaroundSeconds",
        AVG(COALESCE(u.tokens, 0))::float8 AS "tokensPerCase",
@@ -166,6 +174,8 @@ export class ConsoleRepository {
 
   async kpis(from: Date, to: Date, groupBy: KpiGroupBy): Promise<KpiRow[]> {
     const { rows } = await this.pool.query(kpiSql(GROUP_COLUMN[groupBy]), [from, to]);
+    // A trend reads oldest first; other groupings stay biggest first.
+    if (groupBy === 'day') rows.sort((a, b) => String(a.group).localeCompare(String(b.group)));
     return rows.map((r) => ({
       ...r,
       autoResolutionRate: r.cases ? r.autoResolved / r.cases : null,

@@ -72,7 +72,7 @@ export interface KpiReport {
 }
 
 const EMPTY_KPI: KpiRow = {
-  group: 'all', cases: 0, resolved: 0, autoResolved: 0, escalated: 0, autoResolutionRate: null, escalationRate: null, mttrSeconds: null,
+  group: 'all', cases: 0, resolved: 0, autoResolved: 0, escalated: 0, autoResolutionRate: null, escalationRate: null, mttrSeconds: null, ttrP50Seconds: null, ttrP90Seconds: null,
   approvals: 0, approvalTurnaroundSeconds: null, tokensPerCase: null, costUsdPerCase: null, reopened: 0, verifiedResolutionRate: null, undelivered: 0,
 };
 

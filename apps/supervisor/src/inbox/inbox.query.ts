@@ -19,6 +19,9 @@ export interface InboxQuery {
   reason?: string;
   /** A user id, or null for unassigned cases. */
   assignee?: string | null;
+  /** Cases that arrived in [createdFrom, createdTo) (a KPI's drill-down). */
+  createdFrom?: Date;
+  createdTo?: Date;
   search?: InboxSearch;
   after?: InboxCursor;
   /** Only these cases (the console's live updates: which changed cases still match, and where they sort). */

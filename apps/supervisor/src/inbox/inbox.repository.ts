@@ -55,6 +55,8 @@ export class InboxRepository {
     }
     if (q.assignee !== undefined) where.push(q.assignee === null ? 'c.assignee IS NULL' : `c.assignee = ${p(q.assignee)}`);
     if (q.ids !== undefined) where.push(`c.case_id = ANY(${p(q.ids)}::text[])`);
+    if (q.createdFrom !== undefined) where.push(`c.created_at >= ${p(q.createdFrom)}`);
+    if (q.createdTo !== undefined) where.push(`c.created_at < ${p(q.createdTo)}`);
     if (q.search) {
       const s = q.search;
       where.push('caseId' in s ? `c.case_id = ${p(s.caseId)}`
