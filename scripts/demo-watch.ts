@@ -98,7 +98,7 @@ async function main(): Promise<void> {
     const last = c.row?.transitions.at(-1);
     const seconds = last ? ((Date.parse(last.at) - c.publishedAt) / 1000).toFixed(1) : '-';
     return [
-      c.label, c.row?.intent ?? '-', c.row?.mode ?? '-', c.status, v ? `${v.verified ? 'yes' : 'no'} ${v.passed}/${v.evidence}` : '-',
+      c.label, c.row?.intent ?? '-', c.row?.mode ?? '-', c.status, v ? (v.evidence === 0 ? `${v.verified ? 'yes' : 'no'}, no write` : `${v.verified ? 'yes' : 'no'} ${v.passed}/${v.evidence}`) : '-',
       procedure ? `${procedure.id}@${procedure.version}` : '-', String(c.row?.state.counters?.llmCalls ?? 0), String(tokens), seconds, (last?.reason ?? '').slice(0, 60),
     ];
   });
