@@ -18,6 +18,7 @@ export {
 } from './llm.config';
 export { RegionRouter, type RegionRouterOptions, type RoutedCallOptions, type ShadowRecord } from './region-router';
 export { createLlm, type CreateLlmOptions } from './create-llm';
+export { compareShadow, recordShadowComparison, shadowComparisons, type ShadowComparison, type ShadowOutcome } from './shadow-comparison';
 export { ProviderAdapter, type ProviderKind, type RoleModels } from './adapters/provider-adapter';
 export { BedrockAdapter, type BedrockAdapterOptions } from './adapters/bedrock.adapter';
 export { OllamaAdapter, type OllamaAdapterOptions } from './adapters/ollama.adapter';

@@ -5,6 +5,7 @@ import { LlmProviderUnavailableError, LlmRegionForbiddenError } from './llm.erro
 import { LlmPort, type ChatRequest, type ChatResponse, type EmbedResponse, type LlmCallContext, type LlmCallOptions } from './llm.port';
 import type { RegionPolicy } from './llm.config';
 import type { ProviderAdapter } from './adapters/provider-adapter';
+import { recordShadowComparison, type ShadowRecord } from './shadow-comparison';
 import { UsageMeter } from './usage-meter';
 
 /** Router call options: the port's, plus an optional preferred provider (still checked against the region). */
@@ -12,15 +13,7 @@ export interface RoutedCallOptions extends LlmCallOptions {
   provider?: string;
 }
 
-/** A shadow A/B pair: the primary answer the caller got and the shadow model's answer (or its error). */
-export interface ShadowRecord {
-  caseId: string;
-  agent: string;
-  region: string;
-  request: ChatRequest;
-  primary: Pick<ChatResponse, 'provider' | 'model' | 'text' | 'toolCalls' | 'stopReason' | 'usage' | 'latencyMs'>;
-  shadow: Pick<ChatResponse, 'provider' | 'model' | 'text' | 'toolCalls' | 'stopReason' | 'usage' | 'latencyMs'> | { provider: string; error: { code: string; message: string } };
-}
+export type { ShadowRecord };
 
 /** Options of {@link RegionRouter}. */
 export interface RegionRouterOptions {
@@ -146,12 +139,13 @@ export class RegionRouter extends LlmPort {
         const e = error as { code?: string; message?: string };
         record = { caseId: ctx.caseId, agent: ctx.agent, region: ctx.region, request: req, primary: pick(primary), shadow: { provider: adapter.name, error: { code: e.code ?? 'INTERNAL', message: e.message ?? String(error) } } };
       }
+      const comparison = recordShadowComparison(record);
       try {
         this.options.onShadow?.(record);
       } catch (error) {
         this.logger.warn('shadow listener failed', { error });
       }
-      this.logger.info('llm shadow compared', { caseId: ctx.caseId, agent: ctx.agent, primary: `${primary.provider}/${primary.model}`, shadow: record.shadow.provider, same: 'text' in record.shadow && record.shadow.text === primary.text });
+      this.logger.info('llm shadow compared', { caseId: ctx.caseId, agent: ctx.agent, primary: `${primary.provider}/${primary.model}`, shadow: record.shadow.provider, outcome: comparison.outcome, differs: comparison.differs, intent: comparison.intent });
     })();
     this.pendingShadows.add(run);
     void run.finally(() => this.pendingShadows.delete(run));

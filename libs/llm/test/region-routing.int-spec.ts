@@ -6,6 +6,7 @@ import {
   createLlm,
   LlmPolicySchema,
   LlmRegionForbiddenError,
+  shadowComparisons,
   UsageMeter,
   type LlmCallContext,
   type RegionRouter,
@@ -116,6 +117,25 @@ describe('Region routing', () => {
 
     expect(res.provider).toBe('ollama-eu');
     expect(meter.forCase('case-eu').calls).toBe(1);
+  });
+
+  it('counts each shadow pair by agreement on decisions, per agent, model pair and the primary\'s intent (the model-comparison KPI)', async () => {
+    await sut.close();
+    sut = build({ 'us-east-1': { providers: ['bedrock-us', 'ollama-eu'], shadow: { provider: 'ollama-eu' } } });
+    const count = async (outcome: string) => ((await shadowComparisons.get()).values.find((v) => v.labels.agent === 'triage' && v.labels.intent === 'refund' && v.labels.outcome === outcome)?.value ?? 0);
+    const before = { agree: await count('agree'), disagree: await count('disagree') };
+    // Same decision in other words: agree. Another intent: disagree.
+    bedrock.reply({ kind: 'message', content: [{ text: '{"intent":"refund","priority":"normal","summary":"Customer wants money back"}' }] });
+    ollama.reply({ kind: 'message', content: '```json\n{"intent": "refund", "priority": "normal", "summary": "Refund request for a duplicate charge"}\n```' });
+    await sut.chat(hello, us);
+    bedrock.reply({ kind: 'message', content: [{ text: '{"intent":"refund","priority":"normal","summary":"x"}' }] });
+    ollama.reply({ kind: 'message', content: '{"intent":"how_to","priority":"normal","summary":"x"}' });
+    await sut.chat(hello, us);
+    await sut.flushShadows();
+
+    expect(await count('agree')).toBe(before.agree + 1);
+    expect(await count('disagree')).toBe(before.disagree + 1);
+    expect((await shadowComparisons.get()).values.find((v) => v.labels.outcome === 'agree')!.labels).toMatchObject({ primary: `bedrock-us/${HAIKU}`, shadow: 'ollama-eu/qwen3:8b' });
   });
 
   it('runs a shadow model on the same prompt, records both answers, and returns the primary', async () => {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { shadowComparisons } from '@switchboard/llm';
 import { enableProcessMetrics, processMetrics } from '@switchboard/observability';
 import type { ConsoleRepository } from './console.repository';
 import { DemotionRepository } from '../rollout/demotion.repository';
@@ -17,7 +18,9 @@ async function exported(): Promise<Set<string>> {
   const supervisor = new SupervisorMetrics({} as ConsoleRepository, 24, () => 0);
   // The rollout service registers its demotion counter on the supervisor's registry, as supervisor.module.ts wires it.
   new RolloutService({} as DemotionRepository, undefined, { registry: supervisor.registry });
-  const names = [...(await processMetrics.getMetricsAsJSON()), ...(await supervisor.registry.getMetricsAsJSON())].map((m) => m.name);
+  // The LLM port's model-comparison counter lives in the triage and resolver processes (libs/llm registers it).
+  const llm = (await shadowComparisons.get()).name;
+  const names = [llm, ...(await processMetrics.getMetricsAsJSON()).map((m) => m.name), ...(await supervisor.registry.getMetricsAsJSON()).map((m) => m.name)];
   return new Set(names);
 }
 
