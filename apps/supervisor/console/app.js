@@ -918,6 +918,60 @@ async function showKpis() {
   await reload();
 }
 
+/** Withdraws a promotion after a confirm; the pair resolves by the policy file again. */
+async function revokePromotion(p) {
+  if (!window.confirm(`Withdraw the promotion of ${p.tenantId} · ${p.intent} to ${p.mode}? New cases resolve by the policy file again.`)) return;
+  try {
+    await api('/v1/rollout/promotions/revoke', { method: 'POST', body: { tenant: p.tenantId, intent: p.intent } });
+  } catch (err) {
+    if (err.status !== 401) window.alert(err.message);
+  }
+  const card = document.getElementById('rollout');
+  if (card) card.replaceWith(await rolloutCard());
+}
+
+/**
+ * The evidence for promoting a tenant + intent (rated shadow/assist cases, verification failures, procedure
+ * simulations) and, for a supervisor, one button per mode it would raise the pair to — enabled only when the evidence
+ * is there; the server decides again and records the promotion with its evidence in the decision log.
+ */
+function promotionForm() {
+  const tenant = h('input', { id: 'promote-tenant', placeholder: 'tenant', 'aria-label': 'tenant to promote', maxlength: 200, size: 14 });
+  const intent = h('input', { id: 'promote-intent', placeholder: 'intent', 'aria-label': 'intent to promote', maxlength: 200, size: 14 });
+  const out = h('div', { id: 'promotion-evidence' });
+  const check = async () => {
+    if (!tenant.value.trim() || !intent.value.trim()) return out.replaceChildren(message('error', 'Name the tenant and the intent.'));
+    try {
+      const e = await api(`/v1/rollout/evidence?${new URLSearchParams({ tenant: tenant.value.trim(), intent: intent.value.trim() })}`);
+      const verdict = (to) => {
+        const v = e.verdicts[to];
+        const canPromote = state.me.role === 'supervisor' && v.ready;
+        return h('li', { 'data-to': to, 'data-ready': String(v.ready) }, `${to}: `, v.ready ? 'the evidence is there ' : `missing — ${v.missing.join('; ')} `,
+          h('button', { type: 'button', id: `promote-${to}`, disabled: !canPromote, title: canPromote ? undefined : state.me.role !== 'supervisor' ? 'only a supervisor may do this' : 'the evidence is not there yet',
+            onclick: async () => {
+              if (!window.confirm(`Promote ${e.tenantId} · ${e.intent} to ${to}?`)) return;
+              try {
+                await api('/v1/rollout/promotions', { method: 'POST', body: { tenant: e.tenantId, intent: e.intent, to } });
+                const card = document.getElementById('rollout');
+                if (card) card.replaceWith(await rolloutCard());
+              } catch (err) {
+                if (err.status !== 401) out.append(message('error', err.message));
+              }
+            } }, `Promote to ${to}`));
+      };
+      out.replaceChildren(
+        h('p', {}, `${e.tenantId} · ${e.intent} runs `, h('strong', { id: 'evidence-mode' }, e.mode), ` (${e.modeSource}); last ${e.windowDays} days: `,
+          `${e.cases.shadow} shadow, ${e.cases.assist} assist, ${e.cases.autonomous} autonomous cases; ${e.verificationFailures} verification failure(s); `,
+          `simulations ${e.simulations.map((x) => `${x.procedure} ${x.passed}/${x.tests}`).join(', ') || 'none'}`),
+        h('ul', {}, verdict('assist'), verdict('autonomous')));
+    } catch (err) {
+      if (err.status !== 401) out.replaceChildren(message('error', err.message));
+    }
+  };
+  return h('div', { id: 'promotion-form' }, h('h3', {}, 'Promote a tenant + intent on its evidence'),
+    h('div', { class: 'actions' }, tenant, intent, h('button', { type: 'button', id: 'check-evidence', onclick: check }, 'Check the evidence')), out);
+}
+
 /** Rollout as it stands: active demotions and promotions (with the evidence behind each), and tenants waiting for admission. */
 async function rolloutCard() {
   try {
@@ -930,8 +984,10 @@ async function rolloutCard() {
       h('h3', {}, 'Promoted by a supervisor, on evidence'),
       list('promotions', active(pro.promotions, 'revokedAt'), (p) => {
         const r = p.evidence?.ratings?.[p.mode];
-        return `${p.tenantId} · ${p.intent} → ${p.mode} by ${p.promotedBy} (${fmtTime(p.promotedAt)}; ${r ? `${r.approvedCases}/${r.ratedCases} rated cases approved` : 'evidence stored'})`;
+        return [`${p.tenantId} · ${p.intent} → ${p.mode} by ${p.promotedBy} (${fmtTime(p.promotedAt)}; ${r ? `${r.approvedCases}/${r.ratedCases} rated cases approved` : 'evidence stored'}) `,
+          state.me.role === 'supervisor' ? h('button', { type: 'button', class: 'link', onclick: () => revokePromotion(p) }, 'revoke') : null];
       }),
+      promotionForm(),
       h('h3', {}, `Waiting for admission (at most ${adm.maxActivePerTenant || '∞'} cases per tenant in the agents' hands)`),
       list('admission', adm.tenants, (t) => `${t.tenantId}: ${t.queued} queued, ${t.active} active, oldest since ${fmtTime(t.oldestEnqueuedAt)}`));
   } catch (err) {

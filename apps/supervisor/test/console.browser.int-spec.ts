@@ -179,6 +179,17 @@ it('a supervisor signs in, finds the held refund in the inbox, reads its trace a
   await page.waitForSelector('#cpvr-table');
   await page.screenshot({ path: join(SCREENSHOTS, 'kpis.png'), fullPage: true });
 
+  // Promotion on evidence: the pair's mode and what is missing; the promote buttons stay off without the evidence.
+  await page.fill('#promote-tenant', 'globex');
+  await page.fill('#promote-intent', 'refund');
+  await page.click('#check-evidence');
+  await page.waitForSelector('#evidence-mode');
+  await expect(page.locator('#evidence-mode').textContent()).resolves.toBe('autonomous');
+  await expect(page.locator('#promotion-evidence li[data-to="assist"]').getAttribute('data-ready')).resolves.toBe('false');
+  await expect(page.locator('#promotion-evidence li[data-to="assist"]').textContent()).resolves.toContain('rated shadow cases');
+  await expect(page.locator('#promote-assist').isDisabled()).resolves.toBe(true);
+  await page.locator('#promotion-form').screenshot({ path: join(SCREENSHOTS, 'promotion-evidence.png') });
+
   // The trend by day of arrival, with percentiles; today's row opens its cases in the inbox (the drill-down).
   await page.selectOption('#kpi-group', 'day');
   const today = new Date().toISOString().slice(0, 10);
