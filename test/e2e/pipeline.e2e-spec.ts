@@ -23,6 +23,7 @@ let stack: Stack;
 let observer: Consumer;
 const seen = { replies: new Map<string, unknown[]>(), outcomes: new Map<string, unknown[]>() };
 let n = 0;
+const suiteStart = new Date().toISOString();
 
 function ticket(tenantId: string, region: string, subject: string, body: string): TicketEventInput {
   return {
@@ -184,5 +185,29 @@ it('does not reply when the read-back check fails', async () => {
     expect(seen.replies.get(caseId)).toBeUndefined();
   } finally {
     await stack.acmeDb.query('DROP TRIGGER IF EXISTS e2e_restale ON acme.tenant_cache');
+  }
+});
+
+it('lists the control verdicts of every case in the period, each with its case, from the supervisor and the real gateway', async () => {
+  const auth = { headers: { Authorization: `Bearer ${STACK_KEYS.supervisorApi.split(',')[0]}` } };
+  const ledger = async (q: string) => {
+    const res = await fetch(`${stack.supervisorUrl}/v1/verdicts?from=${encodeURIComponent(suiteStart)}${q}`, auth);
+    expect(res.status).toBe(200);
+    return res.json() as Promise<{ verdicts: Array<{ caseId?: string; source: string; control: string; verdict: string }>; gateway: { available: boolean } }>;
+  };
+  const all = await ledger('');
+  expect(all.gateway.available).toBe(true);
+  expect(all.verdicts.every((v) => typeof v.caseId === 'string' && v.caseId.startsWith('case_'))).toBe(true);
+  // This suite held a refund at the gateway and screened an injection ticket at triage.
+  expect(all.verdicts).toEqual(expect.arrayContaining([
+    expect.objectContaining({ source: 'gateway', control: 'approval', verdict: 'held' }),
+    expect.objectContaining({ source: 'triage', control: 'injection_screen' }),
+  ]));
+  const gatewayOnly = await ledger('&source=gateway');
+  expect(gatewayOnly.verdicts.length).toBeGreaterThan(0);
+  expect(gatewayOnly.verdicts.every((v) => v.source === 'gateway')).toBe(true);
+  expect((await ledger('&control=approval')).verdicts.every((v) => v.control === 'approval')).toBe(true);
+  for (const bad of ['&control=Not-A-Control', '&limit=5000', '&source=elsewhere', '&from=nope']) {
+    expect((await fetch(`${stack.supervisorUrl}/v1/verdicts?from=${encodeURIComponent(suiteStart)}${bad}`, auth)).status).toBe(400);
   }
 });

@@ -18,6 +18,8 @@ describe('gateway rejections: every refusal is a structured error, never a 500',
   });
   beforeEach(async () => {
     await s.acme.reseed();
+    // Cumulative approval limits sum the tenant's refunds of the last 24 hours, across runs on this database.
+    await s.resetWriteHistory();
     s.resetRateLimits();
   });
 
@@ -215,5 +217,25 @@ describe('gateway rejections: every refusal is a structured error, never a 500',
     expect(await admin.verdicts(caseId)).toEqual([expect.objectContaining({ tool: 'get_invoice', decision: 'denied', rule: 'TENANT_MISMATCH', agent: 'resolver' })]);
     expect((await fetch(`${s.url}/v1/verdicts?caseId=${caseId}`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(401);
     expect((await fetch(`${s.url}/v1/verdicts`, { headers: { 'x-admin-key': ADMIN_KEY } })).status).toBe(400);
+  });
+
+  it('lists the verdicts of every case in a period, newest first, by tenant, rule or decision (GatewayAdminClient.verdictsSince)', async () => {
+    const since = new Date(Date.now() - 1000).toISOString();
+    const [a, b] = [newCaseId(), newCaseId()];
+    await s.invoke('get_invoice', call({ tenantId: 'acme-eu', invoiceId: 'inv_acme_eu_2401' }), await s.token({ tenantId: 'globex', caseId: a }));
+    await s.invoke('get_tenant', call({ tenantId: 'initech', extra: 1 }), await s.token({ tenantId: 'initech', caseId: b }));
+    await s.invoke('get_tenant', call({ tenantId: 'initech' }), await s.token({ tenantId: 'initech', caseId: b }));
+    const admin = new GatewayAdminClient({ baseUrl: s.url, adminKey: ADMIN_KEY });
+
+    const all = (await admin.verdictsSince({ since })).filter((v) => v.caseId === a || v.caseId === b);
+    expect(all.map((v) => [v.caseId, v.rule])).toEqual([[b, 'ARGUMENTS_INVALID'], [a, 'TENANT_MISMATCH']]);
+    expect(all[1]).toMatchObject({ tenantId: 'globex', tool: 'get_invoice', decision: 'denied' });
+    expect((await admin.verdictsSince({ since, rule: 'TENANT_MISMATCH' })).map((v) => v.caseId)).toContain(a);
+    expect((await admin.verdictsSince({ since, rule: 'TENANT_MISMATCH' })).map((v) => v.caseId)).not.toContain(b);
+    expect((await admin.verdictsSince({ since, tenantId: 'initech' })).every((v) => v.tenantId === 'initech')).toBe(true);
+    expect(await admin.verdictsSince({ since: '2020-01-01', until: '2020-01-02' })).toEqual([]);
+    for (const q of ['since=nope', `since=${since}&limit=5000`, `since=${since}&rule=nope`, `since=${since}&caseId=${a}`, `since=${since}&until=${since}`]) {
+      expect((await fetch(`${s.url}/v1/verdicts?${q}`, { headers: { 'x-admin-key': ADMIN_KEY } })).status).toBe(400);
+    }
   });
 });

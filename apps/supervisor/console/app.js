@@ -906,16 +906,44 @@ async function showKpis() {
       if (err.status !== 401) out.replaceChildren(message('error', err.message));
     }
     await outcomes.reload();
+    await ledger.reload();
     rollout.replaceChildren(await rolloutCard());
   };
   const rollout = h('div');
   const outcomes = outcomesSection(h, api, () => ({ from: from.value, to: to.value }));
+  const ledger = verdictLedgerSection(() => ({ from: from.value, to: to.value }));
   for (const el of [from, to, groupBy]) el.addEventListener('change', reload);
   app.replaceChildren(h('h1', {}, 'KPIs'),
     h('div', { class: 'filters' }, h('label', {}, 'From', from), h('label', {}, 'To', to), h('label', {}, 'Group by', groupBy), links),
-    h('p', { class: 'muted' }, 'Cases created in the period. Auto-resolved: resolved and verified with no human command.'), out, outcomes.section, rollout);
+    h('p', { class: 'muted' }, 'Cases created in the period. Auto-resolved: resolved and verified with no human command.'), out, outcomes.section, ledger.section, rollout);
   state.view = { name: 'kpis', reload: () => undefined };
   await reload();
+}
+
+/** The guardrails' verdicts across cases in the KPI period (GET /v1/verdicts), newest first, each linking to its case. */
+function verdictLedgerSection(period) {
+  const control = h('select', { id: 'ledger-control', 'aria-label': 'control' }, ...['', 'breaker', 'approval', 'injection_screen', 'redaction', 'read_back', 'rollout_mode', 'task_token', 'scope', 'tenant', 'schema', 'rate_limit', 'write_ledger', 'backend']
+    .map((c) => h('option', { value: c }, c || 'every control')));
+  const body = h('div');
+  const reload = async () => {
+    const { from, to } = period();
+    try {
+      const r = await api(`/v1/verdicts?${new URLSearchParams({ from, to, limit: '100', ...(control.value ? { control: control.value } : {}) })}`);
+      body.replaceChildren(
+        r.gateway.available ? null : h('p', { class: 'muted' }, `The gateway's verdicts could not be read: ${r.gateway.error ?? 'unavailable'}`),
+        r.verdicts.length ? h('table', { id: 'ledger' },
+          h('thead', {}, h('tr', {}, ...['when', 'source · control', 'rule', 'verdict', 'case'].map((t) => h('th', { scope: 'col' }, t)))),
+          h('tbody', {}, ...r.verdicts.map((v) => h('tr', { 'data-case-id': v.caseId ?? '', 'data-verdict': `${v.source}:${v.control}:${v.verdict}` },
+            h('td', {}, fmtTime(v.at)), h('td', {}, `${v.source} · ${v.control}`), h('td', {}, v.rule), h('td', {}, v.verdict, v.detail ? h('span', { class: 'muted' }, ` — ${v.detail}`) : null),
+            h('td', {}, v.caseId ? h('a', { href: `#/case/${v.caseId}` }, v.caseId) : '–')))))
+          : h('p', { class: 'muted', id: 'ledger' }, 'No verdict in the period.'));
+    } catch (err) {
+      if (err.status !== 401) body.replaceChildren(message('error', `verdicts: ${err.message}`));
+    }
+  };
+  control.addEventListener('change', reload);
+  return { section: h('section', { class: 'card', id: 'verdict-ledger' }, h('h2', {}, 'Control verdicts in the period'),
+    h('p', { class: 'muted' }, 'What the guardrails refused, capped, held or escalated, newest first (at most 100).'), h('label', {}, 'Control ', control), body), reload };
 }
 
 /** Withdraws a promotion after a confirm; the pair resolves by the policy file again. */

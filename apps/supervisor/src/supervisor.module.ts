@@ -10,7 +10,7 @@ import type { TenantRegistry } from '@switchboard/tenancy';
 import { CasesController } from './api/cases.controller';
 import { ViewsController } from './api/views.controller';
 import { AdmissionController } from './api/admission.controller';
-import { VerdictsController } from './api/verdicts.controller';
+import { VerdictLedgerController, VerdictsController } from './api/verdicts.controller';
 import { ApprovalPreviewController } from './api/approval-preview.controller';
 import { ConsoleController } from './api/console.controller';
 import { HelpdeskController } from './api/helpdesk.controller';
@@ -145,7 +145,7 @@ export class SupervisorModule {
     let slotFreed = (): void => undefined;
     return {
       module: SupervisorModule,
-      controllers: [HealthController, AuthController, CasesController, ConsoleController, MetricsController, ProceduresController, QuarantineController, HelpdeskController, ViewsController, OutcomesController, RolloutController, AdmissionController, VerdictsController, ApprovalPreviewController],
+      controllers: [HealthController, AuthController, CasesController, ConsoleController, MetricsController, ProceduresController, QuarantineController, HelpdeskController, ViewsController, OutcomesController, RolloutController, AdmissionController, VerdictsController, VerdictLedgerController, ApprovalPreviewController],
       providers: [
         { provide: SUPERVISOR_CONFIG, useValue: config },
         { provide: SUPERVISOR_POLICY, useValue: policy },

@@ -179,6 +179,11 @@ it('a supervisor signs in, finds the held refund in the inbox, reads its trace a
   await page.waitForSelector('#cpvr-table');
   await page.screenshot({ path: join(SCREENSHOTS, 'kpis.png'), fullPage: true });
 
+  // The verdict ledger across cases: this case's hold at the gateway is there, linking to the case.
+  await page.locator(`#ledger tr[data-case-id="${caseId}"][data-verdict="gateway:approval:held"]`).waitFor({ timeout: 15_000 });
+  await page.selectOption('#ledger-control', 'breaker');
+  await waitFor('the ledger filtered to breakers', async () => ((await page.locator('#ledger tr[data-verdict^="gateway:"]').count()) === 0 ? true : undefined), 15_000);
+
   // Promotion on evidence: the pair's mode and what is missing; the promote buttons stay off without the evidence.
   await page.fill('#promote-tenant', 'globex');
   await page.fill('#promote-intent', 'refund');

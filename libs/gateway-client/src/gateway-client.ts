@@ -43,7 +43,8 @@ export type Approval = z.infer<typeof ApprovalSchema>;
 
 const VerdictsSchema = z.object({
   verdicts: z.array(z.object({
-    auditId: z.string(), at: z.string(), agent: z.string().nullable(), taskId: z.string().nullable(), tool: z.string(), decision: z.string(),
+    auditId: z.string(), caseId: z.string().nullable().default(null), tenantId: z.string().nullable().default(null),
+    at: z.string(), agent: z.string().nullable(), taskId: z.string().nullable(), tool: z.string(), decision: z.string(),
     rule: z.string().nullable(), approvalId: z.string().nullable(),
   })),
 });
@@ -186,6 +187,14 @@ export class GatewayAdminClient {
   /** The gateway's control verdicts of a case, from its audit log: refusals, throttling, holds, approvals, replays. */
   async verdicts(caseId: string): Promise<GatewayVerdict[]> {
     const url = `${this.baseUrl}/v1/verdicts?caseId=${encodeURIComponent(caseId)}`;
+    const init = { headers: injectTraceContext({ 'x-admin-key': this.options.adminKey }) };
+    return (await requestJson(this.fetchFn, url, init, this.options.timeoutMs ?? 10_000, VerdictsSchema, 'verdicts')).verdicts;
+  }
+
+  /** The gateway's control verdicts of every case in a period, newest first (`since` required; at most `limit`, ≤ 1000). */
+  async verdictsSince(q: { since: string; until?: string; tenantId?: string; rule?: string; decision?: string; limit?: number }): Promise<GatewayVerdict[]> {
+    const params = new URLSearchParams(Object.entries(q).filter(([, v]) => v !== undefined).map(([k, v]): [string, string] => [k, String(v)]));
+    const url = `${this.baseUrl}/v1/verdicts?${params}`;
     const init = { headers: injectTraceContext({ 'x-admin-key': this.options.adminKey }) };
     return (await requestJson(this.fetchFn, url, init, this.options.timeoutMs ?? 10_000, VerdictsSchema, 'verdicts')).verdicts;
   }

@@ -83,6 +83,20 @@ export class AuditRepository {
     return rows.map(toRecord);
   }
 
+  /**
+   * Verdict rows (not simply allowed) of every case in [since, until), newest first, at most `limit`; optionally one
+   * tenant and one rule (error code) or decision.
+   */
+  async verdicts(q: { since: Date; until: Date; tenantId?: string; rule?: string; decision?: string; limit: number }): Promise<Array<AuditRecord & { prevHash: string; hash: string }>> {
+    const params: unknown[] = [q.since, q.until];
+    const where = ['at >= $1', 'at < $2', "(decision <> 'allowed' OR error_code IS NOT NULL)"];
+    if (q.tenantId !== undefined) where.push(`tenant_id = $${params.push(q.tenantId)}`);
+    if (q.rule !== undefined) where.push(`error_code = $${params.push(q.rule)}`);
+    if (q.decision !== undefined) where.push(`decision = $${params.push(q.decision)}`);
+    const { rows } = await this.pool.query(`${SELECT_ROWS} WHERE ${where.join(' AND ')} ORDER BY at DESC, id DESC LIMIT $${params.push(q.limit)}`, params);
+    return rows.map(toRecord);
+  }
+
   /** Re-computes the whole chain in id order, in pages; reports the first broken row. */
   async verify(pageSize = 1000): Promise<ChainVerdict> {
     return verifyAuditChain(this.pool, pageSize);

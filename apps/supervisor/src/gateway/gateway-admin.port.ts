@@ -14,6 +14,8 @@ export abstract class GatewayAdminPort {
   abstract reject(approvalId: string, by: string, reason: string): Promise<void>;
   /** The gateway's control verdicts of a case (refusals, throttling, holds, approvals, replays), oldest first. */
   abstract verdicts(caseId: string): Promise<GatewayVerdict[]>;
+  /** The gateway's control verdicts of every case in a period, newest first. */
+  abstract verdictsSince(q: { since: string; until?: string; tenantId?: string; limit?: number }): Promise<GatewayVerdict[]>;
   /** What a pending held write would change: the gateway's read of the state now, each field before and after. */
   abstract preview(approvalId: string): Promise<ApprovalPreview>;
 }

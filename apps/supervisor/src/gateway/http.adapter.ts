@@ -22,6 +22,10 @@ export class HttpGatewayAdminAdapter extends GatewayAdminPort {
     return this.call(() => this.client.verdicts(caseId));
   }
 
+  async verdictsSince(q: { since: string; until?: string; tenantId?: string; limit?: number }): Promise<GatewayVerdict[]> {
+    return this.call(() => this.client.verdictsSince(q));
+  }
+
   async preview(approvalId: string): Promise<ApprovalPreview> {
     return this.call(() => this.client.preview(approvalId));
   }

@@ -14,11 +14,14 @@ export interface ControlVerdict {
   taskId: string | null;
   detail?: string;
   ref: { trace?: string; decision?: string; auditId?: string };
+  /** The case (in cross-case answers; a case's own ledger omits it). */
+  caseId?: string;
 }
 
 /** A trace row as stored (supervisor.trace). */
 export interface TraceRow {
   id: string;
+  caseId?: string;
   kind: string;
   agent: string | null;
   taskId: string | null;
@@ -29,6 +32,7 @@ export interface TraceRow {
 /** A decision-log row (supervisor.decisions). */
 export interface DecisionRow {
   id: string;
+  caseId?: string;
   command: string;
   actorId: string;
   arguments: Record<string, unknown>;
@@ -45,7 +49,7 @@ export interface DecisionRow {
 export function verdictsFromRecords(trace: readonly TraceRow[], decisions: readonly DecisionRow[]): ControlVerdict[] {
   const out: ControlVerdict[] = [];
   for (const t of trace) {
-    const base = { at: t.at, agent: t.agent, taskId: t.taskId, ref: { trace: t.id } };
+    const base = { at: t.at, agent: t.agent, taskId: t.taskId, ref: { trace: t.id }, ...(t.caseId ? { caseId: t.caseId } : {}) };
     const d = t.data as {
       breaker?: string; reason?: string; event?: string; why?: string; tools?: string[];
       triage?: { injectionRisk?: string; pii?: { found?: boolean; kinds?: string[] } };
@@ -76,6 +80,7 @@ export function verdictsFromRecords(trace: readonly TraceRow[], decisions: reado
     out.push({
       at: d.at, source: 'console', control: 'approval', rule: String(d.arguments['tool'] ?? 'held write'), verdict: d.command === 'approve' ? 'approved' : 'rejected',
       agent: null, taskId: null, detail: `by ${d.actorId}${d.arguments['reason'] ? `: ${String(d.arguments['reason'])}` : ''}`, ref: { decision: d.id },
+      ...(d.caseId ? { caseId: d.caseId } : {}),
     });
   }
   return out;
@@ -93,7 +98,7 @@ export function verdictsFromGateway(verdicts: readonly GatewayVerdict[]): Contro
     const control = (v.rule && GATEWAY_CONTROLS.find(([re]) => re.test(v.rule!))?.[1]) ?? byDecision;
     return {
       at: v.at, source: 'gateway', control, rule: v.rule ?? v.decision, verdict: v.decision, agent: v.agent, taskId: v.taskId,
-      detail: v.tool, ref: { auditId: v.auditId },
+      detail: v.tool, ref: { auditId: v.auditId }, ...(v.caseId ? { caseId: v.caseId } : {}),
     };
   });
 }

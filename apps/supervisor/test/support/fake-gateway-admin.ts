@@ -27,6 +27,11 @@ export class FakeGatewayAdmin extends GatewayAdminPort {
     return this.plantedVerdicts.get(caseId) ?? [];
   }
 
+  async verdictsSince(): Promise<GatewayVerdict[]> {
+    if (this.unavailable) throw new GatewayAdminError('gateway unavailable', true);
+    return [...this.plantedVerdicts.values()].flat();
+  }
+
   /** Previews a test planted per approval id (the real gateway's are tested in apps/gateway and test/e2e). */
   readonly plantedPreviews = new Map<string, ApprovalPreview>();
 
