@@ -10,8 +10,7 @@ import type { TenantRegistry } from '@switchboard/tenancy';
 import { CasesController } from './api/cases.controller';
 import { ViewsController } from './api/views.controller';
 import { AdmissionController } from './api/admission.controller';
-import { VerdictLedgerController, VerdictsController } from './api/verdicts.controller';
-import { ApprovalPreviewController } from './api/approval-preview.controller';
+import { VerdictsController } from './api/verdicts.controller';
 import { ConsoleController } from './api/console.controller';
 import { HelpdeskController } from './api/helpdesk.controller';
 import { MetricsController } from './api/metrics.controller';
@@ -145,7 +144,7 @@ export class SupervisorModule {
     let slotFreed = (): void => undefined;
     return {
       module: SupervisorModule,
-      controllers: [HealthController, AuthController, CasesController, ConsoleController, MetricsController, ProceduresController, QuarantineController, HelpdeskController, ViewsController, OutcomesController, RolloutController, AdmissionController, VerdictsController, VerdictLedgerController, ApprovalPreviewController],
+      controllers: [HealthController, AuthController, CasesController, ConsoleController, MetricsController, ProceduresController, QuarantineController, HelpdeskController, ViewsController, OutcomesController, RolloutController, AdmissionController, VerdictsController],
       providers: [
         { provide: SUPERVISOR_CONFIG, useValue: config },
         { provide: SUPERVISOR_POLICY, useValue: policy },

@@ -5,8 +5,7 @@ import { parse } from 'yaml';
 import { HealthController } from '@switchboard/service-kit';
 import { AuthController } from '../auth/auth.controller';
 import { AdmissionController } from './admission.controller';
-import { VerdictLedgerController, VerdictsController } from './verdicts.controller';
-import { ApprovalPreviewController } from './approval-preview.controller';
+import { VerdictsController } from './verdicts.controller';
 import { repoPath } from '../paths';
 import { CasesController } from './cases.controller';
 import { ConsoleController } from './console.controller';
@@ -17,7 +16,7 @@ import { RolloutController } from './rollout.controller';
 import { QuarantineController } from './quarantine.controller';
 import { ViewsController } from './views.controller';
 
-const CONTROLLERS = [HealthController, AuthController, CasesController, ConsoleController, MetricsController, QuarantineController, HelpdeskController, ViewsController, OutcomesController, RolloutController, AdmissionController, VerdictsController, VerdictLedgerController, ApprovalPreviewController];
+const CONTROLLERS = [HealthController, AuthController, CasesController, ConsoleController, MetricsController, QuarantineController, HelpdeskController, ViewsController, OutcomesController, RolloutController, AdmissionController, VerdictsController];
 
 /** Every route the controllers register, as `METHOD /path` with OpenAPI-style `{params}`. */
 function registeredRoutes(): string[] {

@@ -1,7 +1,8 @@
-import { Controller, Get, Inject, Param, Query, UseFilters, UseGuards } from '@nestjs/common';
+import { BadGatewayException, ConflictException, Controller, Get, Inject, Param, Query, UseFilters, UseGuards } from '@nestjs/common';
 import { Pool } from 'pg';
 import { z } from 'zod';
 import { CaseIdSchema } from '@switchboard/contracts';
+import type { ApprovalPreview } from '@switchboard/gateway-client';
 import { describeError, JsonLogger } from '@switchboard/observability';
 import { ActorGuard } from '../auth/actor.guard';
 import { CaseNotFoundError } from '../console/console.service';
@@ -23,11 +24,12 @@ const LedgerQuerySchema = z.object({
 const AT = `to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at`;
 
 /**
- * The control-verdict ledger of a case (docs/supervisor.md "Control verdicts"): every guardrail decision on it, from
- * the supervisor's trace and decision log and from the gateway's hash-chained audit log, oldest first. When the
- * gateway cannot be read the supervisor's verdicts are still answered, with `gateway.available: false` and why.
+ * What the guardrails decided, read from the supervisor's records and, through the gateway's service-key API, from the
+ * gateway's (the supervisor holds no backend credential): the control-verdict ledger of a case and across cases
+ * (docs/supervisor.md "Control verdicts"), and the preview of a held write. When the gateway cannot be read, the
+ * ledgers still answer the supervisor's verdicts with `gateway.available: false` and why; a preview answers 502.
  */
-@Controller('v1/cases')
+@Controller('v1')
 @UseGuards(ActorGuard)
 @UseFilters(SupervisorErrorFilter)
 export class VerdictsController {
@@ -35,7 +37,8 @@ export class VerdictsController {
 
   constructor(@Inject(Pool) private readonly pool: Pool, @Inject(GatewayAdminPort) private readonly gateway: GatewayAdminPort) {}
 
-  @Get(':id/verdicts')
+  /** The ledger of a case: every guardrail decision on it, oldest first. */
+  @Get('cases/:id/verdicts')
   async verdicts(@Param('id') id: string): Promise<{ caseId: string; verdicts: ControlVerdict[]; gateway: { available: boolean; error?: string } }> {
     const caseId = parseBody(CaseIdSchema, id);
     const { rowCount } = await this.pool.query('SELECT 1 FROM supervisor.cases WHERE case_id = $1', [caseId]);
@@ -60,24 +63,13 @@ export class VerdictsController {
     verdicts.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
     return { caseId, verdicts, gateway };
   }
-}
 
-/**
- * The control-verdict ledger across cases (docs/supervisor.md "Control verdicts"): what the guardrails refused,
- * capped, held or escalated in a period, newest first — breakers, rollout-mode violations, injection caps, redactions,
- * failed verifications, approval decisions, and the gateway's refusals, throttles, holds and replays — each with its
- * case. Passed verifications and plain allowed calls are not listed here (they are on each case's own ledger).
- */
-@Controller('v1/verdicts')
-@UseGuards(ActorGuard)
-@UseFilters(SupervisorErrorFilter)
-export class VerdictLedgerController {
-  private readonly logger = new JsonLogger(VerdictLedgerController.name);
-
-  constructor(@Inject(Pool) private readonly pool: Pool, @Inject(GatewayAdminPort) private readonly gateway: GatewayAdminPort) {}
-
-  /** `?from=&to=&source=&control=&tenant=&limit=` (default: the last 24 hours, 200 verdicts). */
-  @Get()
+  /**
+   * The ledger across cases: what the guardrails refused, capped, held or escalated in a period, newest first, each
+   * with its case. Passed verifications and plain allowed calls are only on each case's own ledger.
+   * `?from=&to=&source=&control=&tenant=&limit=` (default: the last 24 hours, 200 verdicts).
+   */
+  @Get('verdicts')
   async list(@Query() query: unknown): Promise<{ from: string; to: string; verdicts: ControlVerdict[]; gateway: { available: boolean; error?: string } }> {
     const q = parseBody(LedgerQuerySchema, query);
     const { from, to } = period(q, 1);
@@ -116,5 +108,23 @@ export class VerdictLedgerController {
     const kept = verdicts.filter((v) => (!q.source || v.source === q.source) && (!q.control || v.control === q.control));
     kept.sort((a, b) => Date.parse(b.at) - Date.parse(a.at));
     return { from: from.toISOString(), to: to.toISOString(), verdicts: kept.slice(0, q.limit), gateway };
+  }
+
+  /** What approving the case's held write would change: 409 when nothing is held, 502 when the gateway cannot answer. */
+  @Get('cases/:id/approval/preview')
+  async preview(@Param('id') id: string): Promise<ApprovalPreview> {
+    const caseId = parseBody(CaseIdSchema, id);
+    const { rows } = await this.pool.query<{ status: string; approvalId: string | null }>(
+      `SELECT status, state->'approval'->>'approvalId' AS "approvalId" FROM supervisor.cases WHERE case_id = $1`, [caseId]);
+    const row = rows[0];
+    if (!row) throw new CaseNotFoundError(caseId);
+    if (row.status !== 'AWAITING_APPROVAL' || !row.approvalId) throw new ConflictException(`case ${caseId} is ${row.status}: it holds no action awaiting approval`);
+    try {
+      return await this.gateway.preview(row.approvalId);
+    } catch (error) {
+      const info = describeError(error);
+      this.logger.warn('the gateway could not preview the held action', { caseId, approvalId: row.approvalId, error: info });
+      throw new BadGatewayException(`the gateway could not preview the held action: ${info.message}`);
+    }
   }
 }
