@@ -4,7 +4,7 @@
 // Real: Kafka, Postgres, the supervisor app (in process, HTTP on an ephemeral port), outbox relay.
 // Doubles: ScriptedAgents (the four agents, on the real broker), FakeGatewayAdmin (gateway approval endpoints).
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { TicketEvent } from '@switchboard/contracts';
+import type { TicketEvent, TicketSignal } from '@switchboard/contracts';
 import { configureLogging } from '@switchboard/observability';
 import { PolicySchema } from '../src/policy/policy.schema';
 import { FakeGatewayAdmin } from './support/fake-gateway-admin';
@@ -16,10 +16,12 @@ jest.setTimeout(120_000);
 const run = runId();
 const TENANT = `dem-${run}`;
 const OTHER = `dem-other-${run}`;
+/** A tenant whose cases all verify, and whose customers rate two of them bad. */
+const RATED = `dem-rated-${run}`;
 const INTENT = `demote_${run}`;
 const policy = PolicySchema.parse({
   version: 1, defaultMode: 'autonomous', retry: { maxAttempts: 3, baseMs: 200, factor: 2 }, budgets: { stepTimeoutMs: 30_000 },
-  demotion: { windowMinutes: 60, maxVerificationFailures: 2 },
+  demotion: { windowMinutes: 60, maxVerificationFailures: 2, maxNegativeRatings: 2 },
 });
 
 let releaseLock: () => Promise<void>;
@@ -43,6 +45,13 @@ async function open(tenant: string, pass = false): Promise<string> {
   await agents.publishTicket(ticket);
   return caseOf(ticket);
 }
+/** Publishes a helpdesk satisfaction rating of the ticket on tickets.signals, as the helpdesk connector does. */
+async function rate(ticket: TicketEvent, score: 'good' | 'bad'): Promise<void> {
+  const bus = agents.kafkaBus;
+  const caseId = caseOf(ticket);
+  const signal: TicketSignal = { signal: 'satisfaction_rated', eventId: `csat-${caseId}-${score}`, ticket: { source: ticket.source, externalId: ticket.externalId }, at: new Date().toISOString(), score };
+  await bus.publish('tickets.signals', bus.envelope('tickets.signals', signal as never, { caseId, tenantId: ticket.tenantId, region: ticket.region, correlationId: caseId, causationId: null }));
+}
 const settled = (caseId: string, status: string) => waitFor(`${caseId} ${status}`, async () => (await db.status(caseId)) === status, 60_000);
 const demotions = async () => (await db.pool.query('SELECT tenant_id, intent, reason, counts, case_id, restored_at, restored_by FROM supervisor.demotions WHERE tenant_id = $1', [TENANT])).rows;
 const decisions = async (caseId: string) => (await db.pool.query('SELECT actor_id, actor_role, via, command, arguments FROM supervisor.decisions WHERE case_id = $1 ORDER BY id', [caseId])).rows;
@@ -53,6 +62,7 @@ beforeAll(async () => {
   await agents.start();
   agents.script(TENANT, script);
   agents.script(OTHER, { ...script, verifier: () => happy.verifier() });
+  agents.script(RATED, { ...script, verifier: () => happy.verifier() });
   const config = supervisorConfig(`dem-${run}`);
   ({ app, baseUrl } = await listenSupervisor(config, { policy, gatewayAdmin: new FakeGatewayAdmin() }));
 }, 300_000);
@@ -116,5 +126,25 @@ describe('automatic demotion', () => {
     await settled(next, 'RESOLVED');
     expect((await db.caseRow(next))!.state.mode).toBe('autonomous');
     expect((await demotions()).filter((d) => d.restored_at === null)).toEqual([]);
+  });
+
+  it('customers\' bad ratings of resolved cases demote the pair too: one is not enough, a second is, a good one never counts', async () => {
+    const tickets = [ticketFor(RATED), ticketFor(RATED), ticketFor(RATED)];
+    for (const t of tickets) await agents.publishTicket(t);
+    for (const t of tickets) await settled(caseOf(t), 'RESOLVED');
+    const active = async () => (await db.pool.query('SELECT reason, counts, case_id FROM supervisor.demotions WHERE tenant_id = $1 AND restored_at IS NULL', [RATED])).rows;
+
+    await rate(tickets[0]!, 'good');
+    await rate(tickets[1]!, 'bad');
+    await waitFor('the bad rating recorded', async () => (await db.caseRow(caseOf(tickets[1]!)))?.state.helpdesk?.satisfaction?.score === 'bad', 30_000);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(await active()).toEqual([]);
+
+    await rate(tickets[2]!, 'bad');
+    await waitFor('the pair demoted', async () => ((await active()).length === 1 ? true : undefined), 30_000);
+    expect((await active())[0]).toMatchObject({ reason: '2 bad customer ratings in 60 min (threshold 2)', counts: { verificationFailures: 0, reopens: 0, negativeRatings: 2 }, case_id: caseOf(tickets[2]!) });
+    const next = await open(RATED, true);
+    await settled(next, 'ESCALATED');
+    expect((await db.caseRow(next))!.state).toMatchObject({ mode: 'assist', policy: { modeSource: 'demoted' } });
   });
 });

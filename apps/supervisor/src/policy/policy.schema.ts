@@ -81,12 +81,13 @@ export const PolicySchema = z
     overrides: z.array(OverrideSchema).default([]),
     /**
      * Automatic demotion of an autonomous tenant + intent to assist when, within `windowMinutes`, its verification
-     * failures or reopens reach a threshold (rollout/demotion.ts). Absent: never demoted automatically.
+     * failures, reopens or bad customer ratings (helpdesk satisfaction signals) reach a threshold (rollout/demotion.ts).
+     * Absent: never demoted automatically.
      */
     demotion: z
-      .object({ windowMinutes: positiveInt.default(60), maxVerificationFailures: positiveInt.optional(), maxReopens: positiveInt.optional() })
+      .object({ windowMinutes: positiveInt.default(60), maxVerificationFailures: positiveInt.optional(), maxReopens: positiveInt.optional(), maxNegativeRatings: positiveInt.optional() })
       .strict()
-      .refine((d) => d.maxVerificationFailures !== undefined || d.maxReopens !== undefined, 'set maxVerificationFailures, maxReopens or both')
+      .refine((d) => d.maxVerificationFailures !== undefined || d.maxReopens !== undefined || d.maxNegativeRatings !== undefined, 'set maxVerificationFailures, maxReopens, maxNegativeRatings or several')
       .optional(),
     /**
      * What a promotion by command (POST /v1/rollout/promotions) needs as evidence, over the last `windowDays`: at least

@@ -16,14 +16,16 @@ export interface DemotionRow {
 
 const COLUMNS = `id::text, tenant_id AS "tenantId", intent, reason, counts, case_id AS "caseId", demoted_at AS "demotedAt", restored_at AS "restoredAt", restored_by AS "restoredBy"`;
 
-// Verification failures (the `unverified` breaker) and reopens after resolution of the tenant + intent's autonomous
-// cases since $3: the later of the window start and the last restore, so a human's restore starts a clean slate.
+// Verification failures (the `unverified` breaker), reopens after resolution and bad customer ratings of the tenant +
+// intent's autonomous cases since $3: the later of the window start and the last restore, so a human's restore starts
+// a clean slate. A case a customer rated bad twice counts once.
 const COUNTS_SQL = `
 SELECT count(*) FILTER (WHERE t.kind = 'breaker' AND t.data->>'breaker' = 'unverified')::int AS "verificationFailures",
-       count(*) FILTER (WHERE t.kind = 'event' AND t.data->>'event' = 'helpdesk_reopened' AND t.data->>'afterResolved' = 'true')::int AS reopens
+       count(*) FILTER (WHERE t.kind = 'event' AND t.data->>'event' = 'helpdesk_reopened' AND t.data->>'afterResolved' = 'true')::int AS reopens,
+       count(DISTINCT t.case_id) FILTER (WHERE t.kind = 'event' AND t.data->>'event' = 'satisfaction_rated' AND t.data->>'score' = 'bad')::int AS "negativeRatings"
   FROM supervisor.trace t JOIN supervisor.cases c USING (case_id)
  WHERE c.tenant_id = $1 AND c.intent = $2 AND c.state->'policy'->>'mode' = 'autonomous' AND t.at >= $3
-   AND ((t.kind = 'breaker' AND t.data->>'breaker' = 'unverified') OR (t.kind = 'event' AND t.data->>'event' = 'helpdesk_reopened'))`;
+   AND ((t.kind = 'breaker' AND t.data->>'breaker' = 'unverified') OR (t.kind = 'event' AND t.data->>'event' IN ('helpdesk_reopened', 'satisfaction_rated')))`;
 
 /** Demotions of tenant + intent pairs (schema `supervisor`), each written with its decision-log row. */
 export class DemotionRepository {

@@ -9,6 +9,10 @@ describe('automatic demotion', () => {
     expect(demotionVerdict({ verificationFailures: 3, reopens: 0 }, t)).toEqual({ demote: true, reason: '3 verification failures in 30 min (threshold 3)' });
     expect(demotionVerdict({ verificationFailures: 4, reopens: 2 }, t)).toEqual({ demote: true, reason: '4 verification failures in 30 min (threshold 3); 2 reopened resolutions in 30 min (threshold 2)' });
     expect(demotionVerdict({ verificationFailures: 99, reopens: 0 }, { windowMinutes: 30, maxReopens: 1 })).toEqual({ demote: false });
+    const ratings = { windowMinutes: 60, maxNegativeRatings: 2 };
+    expect(demotionVerdict({ verificationFailures: 0, reopens: 0, negativeRatings: 1 }, ratings)).toEqual({ demote: false });
+    expect(demotionVerdict({ verificationFailures: 0, reopens: 0, negativeRatings: 2 }, ratings)).toEqual({ demote: true, reason: '2 bad customer ratings in 60 min (threshold 2)' });
+    expect(demotionVerdict({ verificationFailures: 0, reopens: 0 }, ratings)).toEqual({ demote: false });
   });
 
   it('checks only after a failed verification or a reopen of an autonomous case with an intent', () => {
@@ -20,6 +24,9 @@ describe('automatic demotion', () => {
     expect(countsTowardDemotion({ state: state('autonomous', 'refund'), trace: [reopen(false), breaker('low_confidence')] })).toBe(false);
     expect(countsTowardDemotion({ state: state('assist', 'refund'), trace: [breaker('unverified')] })).toBe(false);
     expect(countsTowardDemotion({ state: state('autonomous'), trace: [breaker('unverified')] })).toBe(false);
+    const rated = (score: string): TraceEntry => ({ kind: 'event', data: { event: 'satisfaction_rated', score } });
+    expect(countsTowardDemotion({ state: state('autonomous', 'refund'), trace: [rated('bad')] })).toBe(true);
+    expect(countsTowardDemotion({ state: state('autonomous', 'refund'), trace: [rated('good')] })).toBe(false);
   });
 
   it('a demoted tenant + intent resolves to assist; others, and intents already below autonomous, are untouched', () => {
@@ -34,5 +41,6 @@ describe('automatic demotion', () => {
     expect(PolicySchema.parse({ version: 1, demotion: { maxReopens: 2 } }).demotion).toEqual({ windowMinutes: 60, maxReopens: 2 });
     expect(PolicySchema.safeParse({ version: 1, demotion: { windowMinutes: 10 } }).success).toBe(false);
     expect(PolicySchema.safeParse({ version: 1, demotion: { maxReopens: 0 } }).success).toBe(false);
+    expect(PolicySchema.parse({ version: 1, demotion: { maxNegativeRatings: 3 } }).demotion).toEqual({ windowMinutes: 60, maxNegativeRatings: 3 });
   });
 });

@@ -7,6 +7,8 @@ export type DemotionThresholds = NonNullable<Policy['demotion']>;
 export interface DemotionCounts {
   verificationFailures: number;
   reopens: number;
+  /** Customers' bad satisfaction ratings of the pair's autonomous cases (helpdesk signals; absent in older rows). */
+  negativeRatings?: number;
 }
 
 export type DemotionVerdict = { demote: false } | { demote: true; reason: string };
@@ -26,12 +28,16 @@ export function demotionVerdict(counts: DemotionCounts, t: DemotionThresholds): 
   if (t.maxReopens !== undefined && counts.reopens >= t.maxReopens) {
     reasons.push(`${counts.reopens} reopened resolutions in ${t.windowMinutes} min (threshold ${t.maxReopens})`);
   }
+  const negative = counts.negativeRatings ?? 0;
+  if (t.maxNegativeRatings !== undefined && negative >= t.maxNegativeRatings) {
+    reasons.push(`${negative} bad customer ratings in ${t.windowMinutes} min (threshold ${t.maxNegativeRatings})`);
+  }
   return reasons.length > 0 ? { demote: true, reason: reasons.join('; ') } : { demote: false };
 }
 
 /**
- * Whether a decision recorded something a demotion counts (a failed verification, a reopen after resolution) on an
- * autonomous case with an intent: only then is the tenant + intent checked.
+ * Whether a decision recorded something a demotion counts (a failed verification, a reopen after resolution, a bad
+ * customer rating) on an autonomous case with an intent: only then is the tenant + intent checked.
  *
  * @example
  * if (countsTowardDemotion(decision)) await rollout.check(decision.state);
@@ -40,5 +46,6 @@ export function countsTowardDemotion(decision: Pick<Decision, 'state' | 'trace'>
   const s = decision.state;
   if (!s.intent || s.policy.mode !== 'autonomous') return false;
   return decision.trace.some((t) => (t.kind === 'breaker' && t.data['breaker'] === 'unverified')
-    || (t.kind === 'event' && t.data['event'] === 'helpdesk_reopened' && t.data['afterResolved'] === true));
+    || (t.kind === 'event' && t.data['event'] === 'helpdesk_reopened' && t.data['afterResolved'] === true)
+    || (t.kind === 'event' && t.data['event'] === 'satisfaction_rated' && t.data['score'] === 'bad'));
 }
