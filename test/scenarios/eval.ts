@@ -89,23 +89,9 @@ async function migrate(): Promise<void> {
     }
     // As in test/support/global-setup.ts: each run records the procedures as it finds them.
     await main.query('DELETE FROM supervisor.procedures');
-    await parkLeftovers(main);
   } finally {
     await Promise.all([main.end(), acme.end()]);
   }
-}
-
-/**
- * Cases an earlier run left unfinished in the test database (a test suite or CI stopped mid-case) would be resumed by
- * this run's supervisor — its due-case scanner, its admission queue, its outbox relay — and their gateway calls would
- * be graded against this run's scenarios. They are parked: no due time, no queue entry, nothing left to relay.
- */
-async function parkLeftovers(db: Pool): Promise<void> {
-  const due = await db.query(`UPDATE supervisor.cases SET due_at = NULL WHERE due_at IS NOT NULL AND status NOT IN ('RESOLVED', 'ESCALATED', 'FAILED', 'CLOSED')`);
-  const queued = await db.query('DELETE FROM supervisor.admission_queue');
-  const unsent = await db.query('UPDATE public.outbox SET sent_at = now() WHERE sent_at IS NULL');
-  const parked = (due.rowCount ?? 0) + (queued.rowCount ?? 0) + (unsent.rowCount ?? 0);
-  if (parked > 0) process.stderr.write(`parked what earlier runs left in the test database: ${due.rowCount} unfinished cases, ${queued.rowCount} queued, ${unsent.rowCount} unsent outbox rows\n`);
 }
 
 async function main(): Promise<number> {

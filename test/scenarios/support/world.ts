@@ -1,9 +1,10 @@
 // One running pipeline (test/support/stack.ts) plus what grading needs around it: an observer of replies and outcomes on the real
 // topics, the reference backend's admin API, case rows, and the approval command path a human uses.
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import { Pool } from 'pg';
 import { caseIdFor, TOPICS, type TicketEventInput } from '@switchboard/contracts';
 import type { LlmPort } from '@switchboard/llm';
-import { TEST_KAFKA_BROKERS } from '../../support/env';
+import { assertTestDatabase, TEST_DATABASE_URL, TEST_KAFKA_BROKERS } from '../../support/env';
 import { STACK_KEYS, startStack, waitFor, type Stack } from '../../support/stack';
 
 export const SETTLED = ['RESOLVED', 'ESCALATED', 'FAILED', 'CLOSED', 'AWAITING_APPROVAL'];
@@ -27,6 +28,20 @@ export interface ObservedNote {
   proposedActions: Array<{ tool: string }>;
 }
 
+/**
+ * Cases an earlier run left unfinished in the test database (a test suite or CI stopped mid-case) would be resumed by
+ * this run's supervisor — its due-case scanner, its admission queue, its outbox relay — and their gateway calls would
+ * be graded against this run's scenarios (seen in CI: a case an earlier suite left in flight, resumed by the scenario
+ * suite's due-case scanner). They are parked: no due time, no queue entry, nothing left to relay. Test databases only.
+ */
+export async function parkLeftovers(db: Pool): Promise<void> {
+  const due = await db.query(`UPDATE supervisor.cases SET due_at = NULL WHERE due_at IS NOT NULL AND status NOT IN ('RESOLVED', 'ESCALATED', 'FAILED', 'CLOSED')`);
+  const queued = await db.query('DELETE FROM supervisor.admission_queue');
+  const unsent = await db.query('UPDATE public.outbox SET sent_at = now() WHERE sent_at IS NULL');
+  const parked = (due.rowCount ?? 0) + (queued.rowCount ?? 0) + (unsent.rowCount ?? 0);
+  if (parked > 0) process.stderr.write(`parked what earlier runs left in the test database: ${due.rowCount} unfinished cases, ${queued.rowCount} queued, ${unsent.rowCount} unsent outbox rows\n`);
+}
+
 export class World {
   readonly replies = new Map<string, Array<{ body: string }>>();
   readonly outcomes = new Map<string, Array<{ status: string; reason: string }>>();
@@ -40,6 +55,13 @@ export class World {
     options: { supervisorProcess?: boolean; proceduresDir?: string; resolverEnv?: Record<string, string>; providerKinds?: Record<string, string>; supervisorEnv?: Record<string, string> } = {},
   ): Promise<World> {
     const { proceduresDir, supervisorEnv, ...rest } = options;
+    assertTestDatabase(TEST_DATABASE_URL);
+    const db = new Pool({ connectionString: TEST_DATABASE_URL, max: 1 });
+    try {
+      await parkLeftovers(db);
+    } finally {
+      await db.end();
+    }
     const stack = await startStack({ name, llm, policyYaml, groupPrefix: 'eval', ...rest, supervisorEnv: { ...supervisorEnv, ...(proceduresDir ? { PROCEDURES_DIR: proceduresDir } : {}) } });
     const observer = new Kafka({ clientId: `eval-observer-${name}`, brokers: TEST_KAFKA_BROKERS, logLevel: logLevel.NOTHING })
       .consumer({ groupId: `eval-observer-${name}-${Date.now().toString(36)}` });
