@@ -72,11 +72,11 @@ export function compareShadow(record: ShadowRecord): ShadowComparison {
     return withIntent({ outcome: differs.length ? 'disagree' : 'agree', differs });
   }
   const calls = (r: { toolCalls?: Array<{ name: string; arguments: unknown }> }) => (r.toolCalls ?? []).map((c) => [c.name, c.arguments]);
-  if (calls(record.primary).length || calls(record.shadow).length) {
-    return { outcome: same(calls(record.primary), calls(record.shadow)) ? 'agree' : 'disagree', differs: same(calls(record.primary), calls(record.shadow)) ? [] : ['toolCalls'] };
-  }
-  if (!record.primary.text.trim() || !record.shadow.text.trim()) return { outcome: 'incomparable', differs: [] };
-  return { outcome: record.primary.text.trim() === record.shadow.text.trim() ? 'agree' : 'disagree', differs: record.primary.text.trim() === record.shadow.text.trim() ? [] : ['text'] };
+  const [callsA, callsB] = [calls(record.primary), calls(record.shadow)];
+  if (callsA.length || callsB.length) return same(callsA, callsB) ? { outcome: 'agree', differs: [] } : { outcome: 'disagree', differs: ['toolCalls'] };
+  const [textA, textB] = [record.primary.text.trim(), record.shadow.text.trim()];
+  if (!textA || !textB) return { outcome: 'incomparable', differs: [] };
+  return textA === textB ? { outcome: 'agree', differs: [] } : { outcome: 'disagree', differs: ['text'] };
 }
 
 /** Counts one pair in {@link shadowComparisons}; returns the comparison for the caller's log. */

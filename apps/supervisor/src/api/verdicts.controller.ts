@@ -21,7 +21,8 @@ const LedgerQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(200),
 }).strict();
 
-const AT = `to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at`;
+/** A timestamp column as an ISO-8601 UTC string with milliseconds, named `at`. */
+const atIso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at`;
 
 /**
  * What the guardrails decided, read from the supervisor's records and, through the gateway's service-key API, from the
@@ -45,10 +46,10 @@ export class VerdictsController {
     if (!rowCount) throw new CaseNotFoundError(caseId);
     const [trace, decisions] = await Promise.all([
       this.pool.query<TraceRow>(
-        `SELECT id::text, kind, agent, task_id AS "taskId", data, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at
+        `SELECT id::text, kind, agent, task_id AS "taskId", data, ${atIso('at')}
            FROM supervisor.trace WHERE case_id = $1 AND kind IN ('breaker', 'event', 'result') ORDER BY id`, [caseId]),
       this.pool.query<DecisionRow>(
-        `SELECT id::text, command, actor_id AS "actorId", arguments, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at
+        `SELECT id::text, command, actor_id AS "actorId", arguments, ${atIso('at')}
            FROM supervisor.decisions WHERE case_id = $1 AND command IN ('approve', 'reject') ORDER BY id`, [caseId]),
     ]);
     const verdicts = verdictsFromRecords(trace.rows, decisions.rows);
@@ -79,7 +80,7 @@ export class VerdictsController {
       const params = [from, to, q.limit, ...(q.tenant ? [q.tenant] : [])];
       const [trace, decisions] = await Promise.all([
         this.pool.query<TraceRow>(
-          `SELECT t.id::text, t.case_id AS "caseId", t.kind, t.agent, t.task_id AS "taskId", t.data, ${AT.replace('at AT', 't.at AT')}
+          `SELECT t.id::text, t.case_id AS "caseId", t.kind, t.agent, t.task_id AS "taskId", t.data, ${atIso('t.at')}
              FROM supervisor.trace t JOIN supervisor.cases c ON c.case_id = t.case_id
             WHERE t.at >= $1 AND t.at < $2 ${tenant}
               AND (t.kind = 'breaker'
@@ -88,7 +89,7 @@ export class VerdictsController {
                 OR (t.kind = 'result' AND t.agent = 'triage' AND (t.data->'triage'->>'injectionRisk' <> 'none' OR t.data->'triage'->'pii'->>'found' = 'true')))
             ORDER BY t.at DESC, t.id DESC LIMIT $3`, params),
         this.pool.query<DecisionRow>(
-          `SELECT d.id::text, d.case_id AS "caseId", d.command, d.actor_id AS "actorId", d.arguments, ${AT.replace('at AT', 'd.at AT')}
+          `SELECT d.id::text, d.case_id AS "caseId", d.command, d.actor_id AS "actorId", d.arguments, ${atIso('d.at')}
              FROM supervisor.decisions d JOIN supervisor.cases c ON c.case_id = d.case_id
             WHERE d.at >= $1 AND d.at < $2 ${tenant} AND d.command IN ('approve', 'reject') ORDER BY d.at DESC, d.id DESC LIMIT $3`, params),
       ]);
