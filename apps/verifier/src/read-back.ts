@@ -1,29 +1,6 @@
-import type { Action, Evidence, ToolDescriptor } from '@switchboard/contracts';
+import { valueAt, type Action, type Evidence, type ToolDescriptor } from '@switchboard/contracts';
 
 type ReadBack = NonNullable<ToolDescriptor['readBack']>;
-
-/**
- * Reads a value at a dot path (`invoice.refunds.0.amount`, `flags.new-dashboard`); `length` works on arrays and
- * `-1` picks the last element.
- *
- * @example
- * valueAt({ a: { b: [1, 2] } }, 'a.b.-1'); // 2
- */
-export function valueAt(root: unknown, path: string): unknown {
-  let cur: unknown = root;
-  for (const part of path.split('.').filter(Boolean)) {
-    if (cur === null || cur === undefined) return undefined;
-    if (Array.isArray(cur)) {
-      if (part === 'length') cur = cur.length;
-      else cur = cur.at(Number(part));
-    } else if (typeof cur === 'object') {
-      cur = (cur as Record<string, unknown>)[part];
-    } else {
-      return undefined;
-    }
-  }
-  return cur;
-}
 
 function same(a: unknown, b: unknown): boolean {
   if (typeof a === 'number' || typeof b === 'number') return Number(a) === Number(b);

@@ -1,6 +1,7 @@
 import type { Action, ToolDescriptor } from '@switchboard/contracts';
 import { unsupportedClaims } from '@switchboard/claims';
-import { compare, readArguments, valueAt } from './read-back';
+import { valueAt } from '@switchboard/contracts';
+import { compare, readArguments } from './read-back';
 
 const refund: Action = { toolCallId: 'c1', tool: 'issue_refund', arguments: { tenantId: 'globex', invoiceId: 'INV-1', amount: 40 }, executed: true };
 const check: NonNullable<ToolDescriptor['readBack']> = {

@@ -15,3 +15,4 @@ export * from './messages/dead-letter';
 export * from './messages/gateway';
 export * from './messages/helpdesk';
 export * from './json-schemas';
+export * from './value-at';

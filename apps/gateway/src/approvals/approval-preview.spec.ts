@@ -1,4 +1,5 @@
-import { previewOf, previewRows, valueAt } from './approval-preview';
+import { valueAt } from '@switchboard/contracts';
+import { previewOf, previewRows } from './approval-preview';
 
 describe('approval previews', () => {
   it('computes each field before and after from the state read now and the held arguments', () => {

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { valueAt } from '@switchboard/contracts';
 import { JsonLogger } from '@switchboard/observability';
 import { AuditRepository } from '../audit/audit.repository';
 import { TaskAuthService } from '../auth/task-auth.service';
@@ -17,24 +18,6 @@ export interface PreviewRow {
   before: unknown;
   after: unknown;
   changes: boolean;
-}
-
-/**
- * Reads a value at a dot path (`refunds.-1.amount`, `flags.new-dashboard`); `length` works on arrays and `-1` picks
- * the last element (as the verifier's read-back checks read it).
- *
- * @example
- * valueAt({ a: { b: [1, 2] } }, 'a.b.-1'); // 2
- */
-export function valueAt(root: unknown, path: string): unknown {
-  let cur: unknown = root;
-  for (const part of path.split('.').filter(Boolean)) {
-    if (cur === null || cur === undefined) return undefined;
-    if (Array.isArray(cur)) cur = part === 'length' ? cur.length : cur.at(Number(part));
-    else if (typeof cur === 'object') cur = (cur as Record<string, unknown>)[part];
-    else return undefined;
-  }
-  return cur;
 }
 
 /** A write's preview definition: its own, or else its readBack check's fields (each with the value it promises). */
