@@ -27,7 +27,7 @@ import { ReferenceZendesk } from './support/reference-zendesk';
 jest.setTimeout(180_000);
 
 const run = runId();
-const T = Object.fromEntries(['auto', 'shadow', 'assist', 'escalate', 'deleted', 'closed', 'reopen', 'assigned', 'console'].map((n) => [n, `loop-${n}-${run}`])) as Record<string, string>;
+const T = Object.fromEntries(['auto', 'shadow', 'assist', 'escalate', 'deleted', 'closed', 'reopen', 'assigned', 'console', 'edited'].map((n) => [n, `loop-${n}-${run}`])) as Record<string, string>;
 const INTENT = `loop_intent_${run.replace(/-/g, '')}`;
 const policy = PolicySchema.parse({
   version: 1, defaultMode: 'autonomous', retry: { maxAttempts: 3, baseMs: 200, factor: 2 }, budgets: { stepTimeoutMs: 30_000 },
@@ -111,6 +111,25 @@ const deliveryState = (caseId: string, kind: string, status: string) =>
     return Object.values((h?.deliveries ?? {}) as Record<string, { kind: string; status: string }>).some((d) => d.kind === kind && d.status === status) && h;
   }, 30_000);
 const SCRIPTED = (tenant: string): Script => ({ ...HAPPY, triage: () => happy.triage({ intent: INTENT }), resolver: () => happy.resolver({ actions: [{ toolCallId: 'call_1', tool: 'flush_cache', arguments: { tenantId: tenant }, executed: true }] }) });
+
+const SHOTS = join(__dirname, '..', '..', '..', 'test-output', 'screenshots');
+
+/** A signed-in console page in headless Chromium (one browser for the file, a fresh context per page). */
+async function consolePage() {
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is missing at ${CHROMIUM}: apt-get install -y chromium (scripts/setup installs it)`);
+  mkdirSync(SHOTS, { recursive: true });
+  if (!browser) {
+    profileDir = mkdtempSync(join(tmpdir(), 'hd-console-chromium-'));
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--disk-cache-dir=${profileDir}`] });
+  }
+  const page = await (await browser.newContext({ viewport: { width: 1400, height: 1000 } })).newPage();
+  await page.goto(`${supervisorUrl}/console/`);
+  await page.fill('#username', USER.username);
+  await page.fill('#password', USER.password);
+  await page.click('#sign-in');
+  await page.waitForSelector('#inbox');
+  return page;
+}
 
 describe('the loop through the helpdesk', () => {
   it('a resolved case yields one public comment and the configured status, and the case shows where and that it landed', async () => {
@@ -223,19 +242,11 @@ describe('the loop through the helpdesk', () => {
   });
 
   it('the console shows the helpdesk link and each delivery\'s state, and re-sends a reply that was not delivered', async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium is missing at ${CHROMIUM}: apt-get install -y chromium (scripts/setup installs it)`);
     const { z, caseId } = await startCase(T.console, SCRIPTED(T.console));
     zendesk.setStatus(z.id, 'closed');
     await settled(caseId, 'RESOLVED');
     await deliveryState(caseId, 'reply', 'failed');
-    profileDir = mkdtempSync(join(tmpdir(), 'hd-console-chromium-'));
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--disk-cache-dir=${profileDir}`] });
-    const page = await (await browser.newContext({ viewport: { width: 1400, height: 1000 } })).newPage();
-    await page.goto(`${supervisorUrl}/console/`);
-    await page.fill('#username', USER.username);
-    await page.fill('#password', USER.password);
-    await page.click('#sign-in');
-    await page.waitForSelector('#inbox');
+    const page = await consolePage();
     await page.selectOption('#filter-status', 'RESOLVED,CLOSED');
     await page.fill('#filter-tenant', T.console);
     const row = page.locator(`tr[data-case-id="${caseId}"]`);
@@ -254,10 +265,39 @@ describe('the loop through the helpdesk', () => {
     await page.locator(`#deliveries tr[data-status="delivered"]`).waitFor({ timeout: 30_000 });
     await expect(page.locator('#helpdesk-link').getAttribute('href')).resolves.toBe(`${zendesk.url}/agent/tickets/${z.id}`);
     expect(zendesk.agentComments(z.id)).toHaveLength(1);
-    const shots = join(__dirname, '..', '..', '..', 'test-output', 'screenshots');
-    mkdirSync(shots, { recursive: true });
-    await page.screenshot({ path: join(shots, 'case-helpdesk.png'), fullPage: true });
+    await page.screenshot({ path: join(SHOTS, 'case-helpdesk.png'), fullPage: true });
     const { rows } = await db.pool.query('SELECT actor_id, via, command FROM supervisor.decisions WHERE case_id = $1', [caseId]);
     expect(rows).toEqual([{ actor_id: 'ana', via: 'session', command: 'resend_delivery' }]);
+  });
+
+  it('an edited reply on an escalated case: a claim the evidence does not back is refused in the console, the corrected one lands on the ticket once', async () => {
+    const { z, caseId } = await startCase(T.edited, { ...SCRIPTED(T.edited), verifier: () => happy.verifier({ verified: false, reason: 'dashboard still blank', evidence: [] }) });
+    await settled(caseId, 'ESCALATED');
+    await deliveryState(caseId, 'escalation', 'delivered');
+    const page = await consolePage();
+    await page.goto(`${supervisorUrl}/console/#/case/${caseId}`);
+    await page.waitForSelector('#reply-panel', { timeout: 30_000 });
+
+    // The flush ran but its read-back failed, so "fixed" is not proven: refused, the sentence named, nothing sent.
+    page.on('dialog', (dialog) => void dialog.accept());
+    await page.fill('#reply-body', 'We flushed the cache and your dashboard loads again. Sorry for the trouble.');
+    await page.click('#send-reply');
+    await page.locator('#reply-refused .unsupported-claim').first().waitFor({ timeout: 15_000 });
+    await expect(page.locator('#reply-refused').textContent()).resolves.toContain('We flushed the cache and your dashboard loads again.');
+    expect(zendesk.agentComments(z.id).filter((c) => c.public)).toEqual([]);
+
+    const reply = 'Thanks for your patience; our team is looking into this and will reply today.';
+    await page.fill('#reply-body', reply);
+    await page.click('#send-reply');
+    await page.locator('#case-status').filter({ hasText: /^CLOSED$/ }).waitFor({ timeout: 60_000 });
+    await deliveryState(caseId, 'reply', 'delivered');
+    await page.screenshot({ path: join(SHOTS, 'reply-sent-helpdesk.png'), fullPage: true });
+
+    // On the reference Zendesk: the handoff note from the escalation, then exactly one public comment, the edited text.
+    const comments = zendesk.agentComments(z.id);
+    expect(comments.filter((c) => !c.public)).toHaveLength(1);
+    expect(comments.filter((c) => c.public).map((c) => c.body)).toEqual([reply]);
+    const { rows } = await db.pool.query('SELECT actor_id, command FROM supervisor.decisions WHERE case_id = $1 ORDER BY id', [caseId]);
+    expect(rows).toEqual([{ actor_id: 'ana', command: 'send_reply' }]);
   });
 });
