@@ -134,6 +134,13 @@ it('holds a refund over the threshold until a supervisor approves it, then verif
   const preview = await previewed.json() as { approvalId: string; fields: Array<{ path: string; before: unknown; after: unknown; changes: boolean }> };
   expect(preview.approvalId).toBe(rows[0].id);
   expect(preview.fields.find((f) => f.path === 'remaining')).toEqual(expect.objectContaining({ before: 250, after: 100, changes: true }));
+  // The backend refusing the gateway's read: the supervisor answers 502 naming the read, and the held write is untouched.
+  await acme('/admin/faults', { method: 'POST', body: JSON.stringify({ operation: 'getInvoice', mode: 'unauthorized' }) });
+  const failed = await fetch(`${stack.supervisorUrl}/v1/cases/${caseId}/approval/preview`, { headers: { Authorization: `Bearer ${STACK_KEYS.supervisorApi.split(',')[0]}` } });
+  await acme('/admin/faults', { method: 'DELETE' });
+  expect(failed.status).toBe(502);
+  expect(((await failed.json()) as { message: string }).message).toMatch(/could not preview the held action: .*get_invoice/);
+  expect((await caseRow(caseId))!.status).toBe('AWAITING_APPROVAL');
 
   const approve = stack.bus.envelope(TOPICS.supervisorCommands, { command: 'approve', approvalId: rows[0].id, by: { userId: 'ana', role: 'supervisor' } }, {
     caseId, tenantId: 'globex', region: 'us-east-1', correlationId: caseId, causationId: null,
