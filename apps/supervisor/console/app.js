@@ -215,7 +215,7 @@ async function keyCommand(caseId, body, out) {
 
 const PAGE_SIZE = 50;
 const ALL_STATUSES = 'RECEIVED,TRIAGED,CONTEXT_READY,RESOLVING,VERIFYING,AWAITING_APPROVAL,ESCALATED,FAILED,RESOLVED,CLOSED';
-const inboxFilters = { status: 'ESCALATED,AWAITING_APPROVAL,FAILED', q: '', assignee: '', tenant: '', intent: '', region: '', reason: '', createdFrom: '', createdTo: '' };
+const inboxFilters = { status: 'ESCALATED,AWAITING_APPROVAL,FAILED', q: '', assignee: '', tenant: '', intent: '', region: '', reason: '', createdFrom: '', createdTo: '', tier: '' };
 const inboxPaging = { cursors: [] }; // the cursor of each page after the first, as walked
 
 // Queue order, as the server sorts: urgency, then most recently changed, then case id (all descending).
@@ -305,10 +305,14 @@ async function showInbox() {
     ...options.map(([value, text]) => h('option', { value, selected: value === inboxFilters[name] }, text))));
   const statusSelect = select('status', 'Status', [['ESCALATED,AWAITING_APPROVAL,FAILED', 'Waiting for a human'], ['AWAITING_APPROVAL', 'Pending approvals'], ['ESCALATED', 'Escalated'], ['FAILED', 'Failed'],
     ['RECEIVED,TRIAGED,CONTEXT_READY,RESOLVING,VERIFYING', 'In progress'], ['RESOLVED,CLOSED', 'Done'], [ALL_STATUSES, 'Any status']]);
-  // A KPI drill-down narrows the inbox to the cases that arrived in a period; shown, and removable.
-  const arrived = inboxFilters.createdFrom
-    ? h('span', { class: 'badge', id: 'filter-arrived' }, `arrived ${inboxFilters.createdFrom.slice(0, 10)}${inboxFilters.createdTo ? ` – ${new Date(Date.parse(inboxFilters.createdTo) - 1).toISOString().slice(0, 10)}` : ''} `,
-      h('button', { type: 'button', class: 'link', 'aria-label': 'remove the arrival filter', onclick: () => { inboxFilters.createdFrom = ''; inboxFilters.createdTo = ''; inboxPaging.cursors = []; showInbox(); } }, '✕'))
+  // A KPI drill-down narrows the inbox to the cases that arrived in a period, and to outcome tiers; shown, removable.
+  const period = inboxFilters.createdFrom
+    ? `arrived ${inboxFilters.createdFrom.slice(0, 10)}${inboxFilters.createdTo ? ` – ${new Date(Date.parse(inboxFilters.createdTo) - 1).toISOString().slice(0, 10)}` : ''}`
+    : '';
+  const tiers = inboxFilters.tier ? `outcome ${inboxFilters.tier.split(',').map((t) => t.replaceAll('_', ' ')).join(' or ')}` : '';
+  const arrived = period || tiers
+    ? h('span', { class: 'badge', id: 'filter-arrived' }, `${[period, tiers].filter(Boolean).join(' · ')} `,
+      h('button', { type: 'button', class: 'link', 'aria-label': 'remove the drill-down filter', onclick: () => { inboxFilters.createdFrom = ''; inboxFilters.createdTo = ''; inboxFilters.tier = ''; inboxPaging.cursors = []; showInbox(); } }, '✕'))
     : null;
   const assigneeSelect = select('assignee', 'Assignee', [['', 'anyone'], ['me', 'me'], ['none', 'unassigned']]);
 
@@ -848,27 +852,77 @@ function barChart(title, rows, value, format) {
       })) : h('p', { class: 'muted' }, 'no data'));
 }
 
-/** Opens the inbox on the cases that arrived on one UTC day (any status): a KPI trend's drill-down. */
-function drillToDay(day) {
+/**
+ * Opens the inbox on the cases that arrived on one UTC day (any status), optionally only those of some outcome tiers:
+ * a KPI trend's drill-down to exactly the cases behind a figure.
+ */
+function drillToDay(day, tiers = []) {
   const start = new Date(`${day}T00:00:00Z`);
   for (const k of Object.keys(inboxFilters)) inboxFilters[k] = '';
   inboxFilters.status = ALL_STATUSES;
   inboxFilters.createdFrom = start.toISOString();
   inboxFilters.createdTo = new Date(start.getTime() + 86400000).toISOString();
+  inboxFilters.tier = tiers.join(',');
   inboxPaging.cursors = [];
   location.hash = '#/inbox';
 }
 
-/** The KPIs per UTC day of arrival, oldest first, with percentiles; each day opens its cases in the inbox. */
+// Each KPI of the trend and the outcome tiers whose cases it counts (outcomes/outcome-tier.ts).
+const DRILLS = [
+  ['verified', 'verified auto-resolution', ['verified_autonomous']],
+  ['verified-held', 'verified resolution, not reopened', ['verified_autonomous', 'resolved_after_approval']],
+  ['escalated', 'escalated', ['escalated']],
+  ['reopened', 'reopened', ['reopened']],
+  ['undelivered', 'not delivered', ['undelivered']],
+];
+
+/** The KPIs per UTC day of arrival, oldest first, with percentiles; each figure opens its own cases in the inbox. */
 function trendTable(days) {
   if (!days.length) return h('p', { class: 'muted', id: 'kpi-trend' }, 'No case arrived in the period.');
+  const drill = (d, [key, label, tiers], text) => h('button', {
+    type: 'button', class: `link drill-${key}`, 'aria-label': `open the ${label} cases that arrived on ${d.group}`, onclick: () => drillToDay(d.group, tiers),
+  }, text);
   return h('section', { class: 'card' }, h('h2', {}, 'Trend by day of arrival (UTC)'),
+    h('p', { class: 'muted' }, 'Each figure opens the cases behind it in the inbox.'),
     h('table', { id: 'kpi-trend' },
-      h('thead', {}, h('tr', {}, ...['day', 'cases', 'verified auto-resolution', 'escalation rate', 'time to resolution p50', 'p90', 'cost per case', ''].map((t) => h('th', { scope: 'col' }, t)))),
+      h('thead', {}, h('tr', {}, ...['day', 'cases', 'verified auto-resolution', 'verified, not reopened', 'escalation rate', 'reopened', 'not delivered', 'time to resolution p50', 'p90', 'cost per case'].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, ...days.map((d) => h('tr', { 'data-day': d.group },
-        h('th', { scope: 'row' }, d.group), h('td', {}, String(d.cases)), h('td', {}, fmtPct(d.autoResolutionRate)), h('td', {}, fmtPct(d.escalationRate)),
-        h('td', {}, fmtDuration(d.ttrP50Seconds)), h('td', {}, fmtDuration(d.ttrP90Seconds)), h('td', {}, fmtUsd(d.costUsdPerCase)),
-        h('td', {}, h('button', { type: 'button', class: 'link', onclick: () => drillToDay(d.group) }, `open ${d.cases} case(s)`)))))));
+        h('th', { scope: 'row' }, d.group),
+        h('td', {}, h('button', { type: 'button', class: 'link drill-all', 'aria-label': `open the ${d.cases} case(s) that arrived on ${d.group}`, onclick: () => drillToDay(d.group) }, String(d.cases))),
+        h('td', {}, drill(d, DRILLS[0], fmtPct(d.autoResolutionRate))), h('td', {}, drill(d, DRILLS[1], fmtPct(d.verifiedResolutionRate))),
+        h('td', {}, drill(d, DRILLS[2], fmtPct(d.escalationRate))), h('td', {}, drill(d, DRILLS[3], String(d.reopened ?? 0))), h('td', {}, drill(d, DRILLS[4], String(d.undelivered ?? 0))),
+        h('td', {}, fmtDuration(d.ttrP50Seconds)), h('td', {}, fmtDuration(d.ttrP90Seconds)), h('td', {}, fmtUsd(d.costUsdPerCase)))))),
+    h('div', { class: 'charts' },
+      lineChart('Time to resolution by day: p50 and p90', 'kpi-trend-ttr', days, [['p50', (d) => d.ttrP50Seconds], ['p90', (d) => d.ttrP90Seconds]], fmtDuration),
+      lineChart('Verified auto-resolution and escalation rate by day', 'kpi-trend-rates', days, [['verified auto-resolution', (d) => d.autoResolutionRate], ['escalation rate', (d) => d.escalationRate]], fmtPct)));
+}
+
+/**
+ * A time series as lines, one per series, over the days in order; a day without a value breaks the line there.
+ * SVG built with DOM calls (the page's CSP allows no inline script or style). Each point has a <title> with its value.
+ */
+function lineChart(title, id, days, series, format) {
+  const width = 460, height = 200, left = 64, right = 16, top = 12, bottom = 40;
+  const values = series.flatMap(([, get]) => days.map(get)).filter((v) => v !== null && v !== undefined);
+  const max = Math.max(0, ...values) || 1;
+  const x = (i) => left + (days.length === 1 ? (width - left - right) / 2 : (i * (width - left - right)) / (days.length - 1));
+  const y = (v) => top + (height - top - bottom) * (1 - v / max);
+  const lines = series.flatMap(([name, get], k) => {
+    const segments = [[]];
+    days.forEach((d, i) => { const v = get(d); if (v === null || v === undefined) segments.push([]); else segments.at(-1).push([x(i), y(v), d.group, v]); });
+    return [
+      ...segments.filter((seg) => seg.length > 1).map((seg) => s('polyline', { class: `line series-${k}`, points: seg.map(([px, py]) => `${px},${py}`).join(' ') })),
+      ...segments.flat().map(([px, py, day, v]) => s('circle', { class: `point series-${k}`, cx: px, cy: py, r: 3, 'data-series': name, 'data-day': day }, s('title', {}, `${name} ${day}: ${format(v)}`))),
+    ];
+  });
+  const legend = series.map(([name], k) => s('text', { class: `legend series-${k}`, x: left + k * 150, y: height - 6 }, `— ${name}`));
+  const axis = [
+    s('line', { class: 'axis', x1: left, y1: top, x2: left, y2: height - bottom }), s('line', { class: 'axis', x1: left, y1: height - bottom, x2: width - right, y2: height - bottom }),
+    s('text', { x: left - 6, y: top + 4, 'text-anchor': 'end' }, format(max)), s('text', { x: left - 6, y: height - bottom, 'text-anchor': 'end' }, format(0)),
+    s('text', { x: left, y: height - bottom + 14 }, days[0].group), days.length > 1 ? s('text', { x: width - right, y: height - bottom + 14, 'text-anchor': 'end' }, days.at(-1).group) : null,
+  ].filter(Boolean);
+  return h('figure', { class: 'card', id }, h('figcaption', {}, h('strong', {}, title)),
+    values.length ? s('svg', { class: 'chart', width, height, viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': title }, ...axis, ...lines, ...legend) : h('p', { class: 'muted' }, 'no data'));
 }
 
 async function showKpis() {

@@ -468,6 +468,15 @@ describe('KPIs and metrics', () => {
     for (const c of arrived.cases) expect(Date.parse(c.created_at)).toBeGreaterThanOrEqual(Date.parse(suiteStart));
     expect((await json(await call('ana', `/v1/cases?status=${all}&createdTo=2020-01-01`))).cases).toEqual([]);
     expect((await call('ana', '/v1/cases?createdFrom=nope')).status).toBe(400);
+    // A KPI's own cases: the period narrowed to outcome tiers (the escalated ones, the verified resolutions).
+    const period = `status=${all}&limit=500&createdFrom=${encodeURIComponent(suiteStart)}`;
+    for (const tiers of [['escalated'], ['verified_autonomous', 'resolved_after_approval']]) {
+      const listed = await json(await call('ana', `/v1/cases?${period}&tier=${tiers.join(',')}`));
+      const { rows } = await db.pool.query(`SELECT case_id FROM supervisor.cases WHERE created_at >= $1 AND state->>'tier' = ANY($2::text[]) ORDER BY case_id`, [suiteStart, tiers]);
+      expect(rows.length).toBeGreaterThan(0);
+      expect(listed.cases.map((c: any) => c.case_id).sort()).toEqual(rows.map((r) => r.case_id).sort());
+    }
+    for (const bad of ['tier=', 'tier=resolved', 'tier=escalated,nope']) expect((await call('ana', `/v1/cases?${bad}`)).status).toBe(400);
 
     const empty = await json(await call('ana', '/v1/kpis?from=2020-01-01&to=2020-01-02&groupBy=none'));
     expect(empty).toMatchObject({ overall: { cases: 0, autoResolutionRate: null }, groups: [], escalationReasons: [] });

@@ -202,15 +202,37 @@ it('a supervisor signs in, finds the held refund in the inbox, reads its trace a
   await dayRow.waitFor({ timeout: 15_000 });
   const dayCells = await dayRow.locator('td').allTextContents();
   expect(Number(dayCells[0])).toBeGreaterThanOrEqual(1);
-  expect(dayCells[3]).not.toBe('–'); // time to resolution p50: this case resolved today
+  expect(dayCells[6]).not.toBe('–'); // time to resolution p50: this case resolved today
+  // The same series as lines: a p50 and a p90 point for today, each titled with its value.
+  await expect(page.locator(`#kpi-trend-ttr circle[data-series="p50"][data-day="${today}"] title`).textContent()).resolves.toMatch(new RegExp(`^p50 ${today}: `));
+  await expect(page.locator(`#kpi-trend-ttr circle[data-series="p90"][data-day="${today}"]`).count()).resolves.toBe(1);
   await page.screenshot({ path: join(SCREENSHOTS, 'kpi-trend.png'), fullPage: true });
-  await dayRow.locator('button').click();
+  await dayRow.locator('button.drill-all').click();
   await page.waitForSelector('#filter-arrived');
   await expect(page.locator('#filter-arrived').textContent()).resolves.toContain(today);
   await page.fill('#inbox-search', caseId);
   await page.locator(`tr[data-case-id="${caseId}"]`, { hasText: 'RESOLVED' }).waitFor({ timeout: 15_000 });
   await page.click('#filter-arrived button');
   await expect(page.locator('#filter-arrived').count()).resolves.toBe(0);
+  // From one figure to exactly its cases: the approved refund is among the day's verified resolutions, not its escalations.
+  const drillFromTrend = async (key: string) => {
+    await page.click('#nav-kpis');
+    await page.selectOption('#kpi-group', 'day');
+    await page.locator(`#kpi-trend tr[data-day="${today}"] button.drill-${key}`).click();
+    await page.waitForSelector('#filter-arrived');
+    // The search's own answer, narrowed to the tiers: the list is judged after it, never on a page still loading.
+    const answered = page.waitForResponse((r) => r.url().includes('/v1/cases?') && r.url().includes(`q=${caseId}`) && r.url().includes('tier='));
+    await page.fill('#inbox-search', caseId);
+    await answered;
+  };
+  await drillFromTrend('verified-held');
+  await expect(page.locator('#filter-arrived').textContent()).resolves.toContain('outcome verified autonomous or resolved after approval');
+  await page.locator(`tr[data-case-id="${caseId}"]`, { hasText: 'RESOLVED' }).waitFor({ timeout: 15_000 });
+  await drillFromTrend('escalated');
+  await expect(page.locator('#filter-arrived').textContent()).resolves.toContain('outcome escalated');
+  await page.getByText('No case matches.').waitFor({ timeout: 15_000 });
+  await expect(page.locator(`tr[data-case-id="${caseId}"]`).count()).resolves.toBe(0);
+  await page.click('#filter-arrived button');
 
   // The procedures the case ran: readable in the console, with every version the supervisor has loaded.
   await page.click('#nav-procedures');

@@ -7,6 +7,7 @@ import { QUEUE_STATUSES } from '../case/case.types';
 import { ConsoleService, type CommandRequest, type FeedbackRequest } from '../console/console.service';
 import { decodeCursor, searchOf } from '../inbox/inbox.query';
 import { InboxRepository, type InboxRow } from '../inbox/inbox.repository';
+import { OUTCOME_TIERS } from '../outcomes/outcome-tier.types';
 import { SlaClock, type CaseSla, type SlaPriority } from '../sla/sla.policy';
 import { instant } from './console.controller';
 import { domainErrorStatus, SupervisorErrorFilter } from './error.filter';
@@ -29,6 +30,8 @@ export const InboxFilterSchema = z.object({
   /** Cases that arrived in [createdFrom, createdTo): ISO dates or date-times (a KPI's drill-down). */
   createdFrom: instant.optional(),
   createdTo: instant.optional(),
+  /** Outcome tiers, comma-separated (a KPI's drill-down: the verified resolutions, the escalations … of a day). */
+  tier: z.string().max(200).transform((s) => s.split(',')).pipe(z.array(z.enum(OUTCOME_TIERS)).min(1)).optional(),
 }).strict();
 
 const ListQuerySchema = InboxFilterSchema.extend({
@@ -98,9 +101,9 @@ export class CasesController {
    */
   @Get()
   async list(@Query() query: unknown, @CurrentActor() actor: Actor): Promise<{ cases: Array<InboxRow & { sla: CaseSla }>; nextCursor: string | null }> {
-    const { status, limit, q, assignee, cursor: after, ids, tenant, intent, region, reason, createdFrom, createdTo } = parseBody(ListQuerySchema, query);
+    const { status, limit, q, assignee, cursor: after, ids, tenant, intent, region, reason, createdFrom, createdTo, tier } = parseBody(ListQuerySchema, query);
     const page = await this.inbox.page({
-      statuses: status, limit, tenant, intent, region, reason, ids, after, createdFrom, createdTo,
+      statuses: status, limit, tenant, intent, region, reason, ids, after, createdFrom, createdTo, tiers: tier,
       ...(q ? { search: searchOf(q) } : {}),
       ...(assignee ? { assignee: assignee === 'me' ? actor.userId : assignee === 'none' ? null : assignee } : {}),
     });

@@ -22,6 +22,8 @@ export interface InboxQuery {
   /** Cases that arrived in [createdFrom, createdTo) (a KPI's drill-down). */
   createdFrom?: Date;
   createdTo?: Date;
+  /** Cases whose stored outcome tier is one of these (outcomes/outcome-tier.ts). */
+  tiers?: readonly string[];
   search?: InboxSearch;
   after?: InboxCursor;
   /** Only these cases (the console's live updates: which changed cases still match, and where they sort). */

@@ -57,6 +57,7 @@ export class InboxRepository {
     if (q.ids !== undefined) where.push(`c.case_id = ANY(${p(q.ids)}::text[])`);
     if (q.createdFrom !== undefined) where.push(`c.created_at >= ${p(q.createdFrom)}`);
     if (q.createdTo !== undefined) where.push(`c.created_at < ${p(q.createdTo)}`);
+    if (q.tiers !== undefined) where.push(`c.state->>'tier' = ANY(${p(q.tiers)}::text[])`);
     if (q.search) {
       const s = q.search;
       where.push('caseId' in s ? `c.case_id = ${p(s.caseId)}`
