@@ -42,7 +42,7 @@ module.exports = {
       severity: 'error',
       comment: 'health, readiness and process guards for every HTTP service: nothing of Kafka, agents, tokens or storage',
       from: { path: '^libs/service-kit/' },
-      to: { dependencyTypesNot: ['core'], pathNot: ['^libs/service-kit/', '^libs/observability/', '^node_modules/@nestjs/', '^node_modules/@types/express/', '^node_modules/express/'] },
+      to: { dependencyTypesNot: ['core'], pathNot: ['^libs/service-kit/', '^libs/observability/', '^node_modules/@nestjs/', '^node_modules/@types/express/', '^node_modules/express/', '^node_modules/rxjs/'] },
     },
     {
       name: 'non-agents-not-to-agent-kit',

@@ -4,7 +4,7 @@ import { JsonLogger } from '@switchboard/observability';
 import { createPool, runMigrations } from '@switchboard/store';
 import type { AcmeConfig } from './acme.config';
 import { AcmeModule } from './acme.module';
-import { HttpErrorFilter } from './http-error.filter';
+import { acmeErrorFilter } from './http-error.filter';
 import { acmeMigrationsDir } from './paths';
 import { acmeHasData, seedAcme } from './seed';
 
@@ -24,7 +24,7 @@ export async function createAcmeApp(config: AcmeConfig): Promise<NestExpressAppl
   }
   const app = await NestFactory.create<NestExpressApplication>(AcmeModule.forRoot(config, pool), { logger: new JsonLogger('nest') });
   app.useBodyParser('json', { limit: config.ACME_MAX_BODY_BYTES });
-  app.useGlobalFilters(new HttpErrorFilter());
+  app.useGlobalFilters(acmeErrorFilter());
   app.enableShutdownHooks();
   return app;
 }

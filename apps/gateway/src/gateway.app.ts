@@ -7,7 +7,7 @@ import type { BackendPort } from './backend/backend.port';
 import { loadCatalog } from './catalog/tool-catalog';
 import type { GatewayConfig } from './gateway.config';
 import { backendEndpoints, GatewayModule } from './gateway.module';
-import { HttpErrorFilter } from './http-error.filter';
+import { gatewayErrorFilter } from './http-error.filter';
 import { gatewayAppPath } from './paths';
 
 /**
@@ -35,7 +35,7 @@ export async function createGatewayApp(config: GatewayConfig, options: { backend
     logger: new JsonLogger('nest'),
   });
   app.useBodyParser('json', { limit: config.GATEWAY_MAX_BODY_BYTES });
-  app.useGlobalFilters(new HttpErrorFilter());
+  app.useGlobalFilters(gatewayErrorFilter());
   app.enableShutdownHooks();
   logger.info('tool catalogue loaded', { tools: catalog.all().map((t) => t.def.name) });
   return app;

@@ -1,41 +1,33 @@
-import { ArgumentsHost, Catch, HttpException, HttpStatus, type ExceptionFilter } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { Request } from 'express';
 import type { GatewayErrorCode } from '@switchboard/contracts';
-import { JsonLogger } from '@switchboard/observability';
+import { HttpErrorFilter, type GenericHttpError, type HttpErrorResponse } from '@switchboard/service-kit';
 import { GatewayFailure } from './invoke/gateway-failure';
 
-/**
- * Every failure leaves as a structured error body: a ToolResult (`status: 'error'`) on the invoke route, the same
- * `{ status, error }` shape elsewhere. Body-parser failures (malformed JSON, oversized body) become 400 / 413.
- */
-@Catch()
-export class HttpErrorFilter implements ExceptionFilter {
-  private readonly logger = new JsonLogger(HttpErrorFilter.name);
+/** The tool the request was for, on the invoke route; '' elsewhere. */
+const toolOf = (req: Request): string => {
+  const tool = /^\/v1\/tools\/([^/]+)\/invoke/.exec(req.path)?.[1];
+  return tool ? decodeURIComponent(tool) : '';
+};
 
-  catch(error: unknown, host: ArgumentsHost): void {
-    const req = host.switchToHttp().getRequest<Request>();
-    const res = host.switchToHttp().getResponse<Response>();
-    const tool = /^\/v1\/tools\/([^/]+)\/invoke/.exec(req.path)?.[1];
-    const failure = this.toFailure(error);
-    const body = failure.toResult(tool ? decodeURIComponent(tool) : '');
-    if (failure.extra.retryAfterMs !== undefined) res.setHeader('retry-after', String(Math.ceil(failure.extra.retryAfterMs / 1000)));
-    res.status(failure.httpStatus).json(body);
-  }
+const respond = (failure: GatewayFailure, req: Request): HttpErrorResponse => ({
+  status: failure.httpStatus,
+  body: failure.toResult(toolOf(req)),
+  ...(failure.extra.retryAfterMs !== undefined ? { headers: { 'retry-after': String(Math.ceil(failure.extra.retryAfterMs / 1000)) } } : {}),
+});
 
-  private toFailure(error: unknown): GatewayFailure {
-    if (error instanceof GatewayFailure) return error;
-    const parserError = error as { type?: string; limit?: number; message?: string };
-    if (parserError.type === 'entity.parse.failed') return new GatewayFailure('ARGUMENTS_INVALID', `body is not valid JSON: ${parserError.message}`);
-    if (parserError.type === 'entity.too.large') return new GatewayFailure('ARGUMENTS_INVALID', `body exceeds ${parserError.limit} bytes`, { httpStatus: 413 });
-    if (parserError.type === 'encoding.unsupported' || parserError.type === 'charset.unsupported') return new GatewayFailure('ARGUMENTS_INVALID', parserError.message ?? 'unsupported encoding');
-    if (error instanceof HttpException) {
-      const status = error.getStatus();
-      const code: GatewayErrorCode = status === HttpStatus.NOT_FOUND ? 'TOOL_NOT_FOUND' : status === HttpStatus.UNAUTHORIZED ? 'TOKEN_INVALID' : 'ARGUMENTS_INVALID';
-      // Nest turns body-parser SyntaxErrors into a plain 400 BadRequestException.
-      const message = status === 400 ? `request is malformed (body must be JSON): ${error.message}` : error.message;
-      return new GatewayFailure(code, message, { httpStatus: status >= 500 ? 503 : status });
-    }
-    this.logger.error('unhandled error', { error });
-    return new GatewayFailure('BACKEND_UNAVAILABLE', 'the gateway could not complete the request; retry later');
-  }
+/** A failure outside the gateway's own checks (body parser, unknown route, a bug), as the gateway's error codes. */
+function asFailure(error: GenericHttpError): GatewayFailure {
+  if (error.kind === 'INTERNAL') return new GatewayFailure('BACKEND_UNAVAILABLE', 'the gateway could not complete the request; retry later');
+  const code: GatewayErrorCode = error.status === 404 ? 'TOOL_NOT_FOUND' : error.status === 401 ? 'TOKEN_INVALID' : 'ARGUMENTS_INVALID';
+  return new GatewayFailure(code, error.message, { httpStatus: error.status >= 500 ? 503 : error.status });
 }
+
+/**
+ * The gateway's error edge: the shared filter (libs/service-kit) rendering every failure as a ToolResult
+ * (`status: 'error'`) on the invoke route and the same `{ status, error }` shape elsewhere, with `retry-after` when
+ * throttled.
+ */
+export const gatewayErrorFilter = (): HttpErrorFilter => new HttpErrorFilter({
+  domain: (error, req) => (error instanceof GatewayFailure ? respond(error, req) : undefined),
+  render: (error, req) => respond(asFailure(error), req),
+});

@@ -3,7 +3,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { JsonLogger } from '@switchboard/observability';
 import type { HelpdeskConfig } from './helpdesk.config';
 import { HelpdeskModule } from './helpdesk.module';
-import { HttpErrorFilter } from './http-error.filter';
+import { HttpErrorFilter } from '@switchboard/service-kit';
 import { loadRoutingFile } from './routing/routing.loader';
 import type { Routing } from './routing/routing.schema';
 
@@ -12,7 +12,7 @@ export async function createHelpdeskApp(config: HelpdeskConfig, overrides: { rou
   const routing = overrides.routing ?? loadRoutingFile(config.HELPDESK_ROUTING_FILE);
   const app = await NestFactory.create<NestExpressApplication>(HelpdeskModule.forRoot({ config, routing }), { rawBody: true, logger: new JsonLogger('nest') });
   app.useBodyParser('json', { limit: config.HELPDESK_MAX_BODY_BYTES });
-  app.useGlobalFilters(new HttpErrorFilter());
+  app.useGlobalFilters(new HttpErrorFilter({ codePrefix: 'HELPDESK' }));
   app.enableShutdownHooks();
   return app;
 }

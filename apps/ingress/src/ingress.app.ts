@@ -2,7 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { JsonLogger } from '@switchboard/observability';
 import { loadTenantRegistry, type TenantRegistry } from '@switchboard/tenancy';
-import { HttpErrorFilter } from './http-error.filter';
+import { HttpErrorFilter } from '@switchboard/service-kit';
 import type { IngressConfig } from './ingress.config';
 import { IngressModule } from './ingress.module';
 
@@ -13,7 +13,7 @@ export async function createIngressApp(config: IngressConfig, tenants: TenantReg
     logger: new JsonLogger('nest'),
   });
   app.useBodyParser('json', { limit: config.INGRESS_MAX_BODY_BYTES });
-  app.useGlobalFilters(new HttpErrorFilter());
+  app.useGlobalFilters(new HttpErrorFilter({ codePrefix: 'INGRESS' }));
   app.enableShutdownHooks();
   return app;
 }

@@ -934,10 +934,14 @@ async function showKpis() {
   const out = h('div');
   const exportLink = (format) => h('a', { href: `/v1/feedback/export?format=${format}&from=${from.value}&to=${to.value}`, download: '' }, format.toUpperCase());
   const links = h('span');
+  // A change while the previous answer is on its way (the page's first load, then "day") must not be overwritten by it.
+  let asked = 0;
   const reload = async () => {
+    const mine = ++asked;
     links.replaceChildren('Export feedback: ', exportLink('jsonl'), ' · ', exportLink('csv'));
     try {
       const k = await api(`/v1/kpis?${new URLSearchParams({ from: from.value, to: to.value, groupBy: groupBy.value })}`);
+      if (mine !== asked) return;
       const o = k.overall;
       const stat = (label, value) => h('div', { class: 'card stat' }, h('div', { class: 'value' }, value), h('div', { class: 'label' }, label));
       out.replaceChildren(
@@ -957,7 +961,7 @@ async function showKpis() {
           barChart(`Cost per case by ${k.groupBy}`, k.groups, (r) => r.costUsdPerCase, fmtUsd),
           barChart(`Tokens per case by ${k.groupBy}`, k.groups, (r) => r.tokensPerCase, (v) => (v === null ? '–' : String(Math.round(v))))));
     } catch (err) {
-      if (err.status !== 401) out.replaceChildren(message('error', err.message));
+      if (mine === asked && err.status !== 401) out.replaceChildren(message('error', err.message));
     }
     await outcomes.reload();
     await ledger.reload();

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
 import { Pool } from 'pg';
 import { KafkaBus, type ConsumerHandle } from '@switchboard/bus';
 import { HealthController, HealthService, READINESS_CHECKS, ReadinessCheck } from '@switchboard/service-kit';
@@ -7,6 +8,7 @@ import { describeError, JsonLogger } from '@switchboard/observability';
 import { ProcedureSet } from '@switchboard/procedures';
 import { createPool, outboxGauges, OutboxLeasePublisher, OutboxRelay, runMigrations, storeMigrationsDir } from '@switchboard/store';
 import type { TenantRegistry } from '@switchboard/tenancy';
+import { supervisorErrorFilter } from './api/error.filter';
 import { CasesController } from './api/cases.controller';
 import { ViewsController } from './api/views.controller';
 import { AdmissionController } from './api/admission.controller';
@@ -146,6 +148,8 @@ export class SupervisorModule {
       module: SupervisorModule,
       controllers: [HealthController, AuthController, CasesController, ConsoleController, MetricsController, ProceduresController, QuarantineController, HelpdeskController, ViewsController, OutcomesController, RolloutController, AdmissionController, VerdictsController],
       providers: [
+        // Every HTTP error of the API and the console (domain errors, validation, body parser) in one shape.
+        { provide: APP_FILTER, useFactory: supervisorErrorFilter },
         { provide: SUPERVISOR_CONFIG, useValue: config },
         { provide: SUPERVISOR_POLICY, useValue: policy },
         { provide: ProcedureSet, useValue: procedures },

@@ -1,8 +1,7 @@
-import { Controller, Get, Inject, NotFoundException, Param, UseFilters, UseGuards } from '@nestjs/common';
+import { Controller, Get, Inject, NotFoundException, Param, UseGuards } from '@nestjs/common';
 import { CaseIdSchema } from '@switchboard/contracts';
 import { ActorGuard } from '../auth/actor.guard';
 import { TenantAdmission, type TenantBacklog } from '../admission/tenant-admission';
-import { SupervisorErrorFilter } from './error.filter';
 import { parseBody } from './parse';
 
 /**
@@ -11,7 +10,6 @@ import { parseBody } from './parse';
  */
 @Controller('v1/admission')
 @UseGuards(ActorGuard)
-@UseFilters(SupervisorErrorFilter)
 export class AdmissionController {
   constructor(@Inject(TenantAdmission) private readonly admission: TenantAdmission) {}
 

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, UseFilters, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { CaseIdSchema, CaseStatusSchema, MAX_HUMAN_REPLY_CHARS } from '@switchboard/contracts';
 import { z } from 'zod';
 import { CurrentActor, RequireSupervisor, type Actor } from '../auth/actor';
@@ -10,7 +10,7 @@ import { InboxRepository, type InboxRow } from '../inbox/inbox.repository';
 import { OUTCOME_TIERS } from '../outcomes/outcome-tier.types';
 import { SlaClock, type CaseSla, type SlaPriority } from '../sla/sla.policy';
 import { instant } from './console.controller';
-import { domainErrorStatus, SupervisorErrorFilter } from './error.filter';
+import { domainErrorStatus } from './error.filter';
 import { parseBody } from './parse';
 
 const label = z.string().min(1).max(200);
@@ -87,7 +87,6 @@ const FeedbackBodySchema = z.object({
  */
 @Controller('v1/cases')
 @UseGuards(ActorGuard)
-@UseFilters(SupervisorErrorFilter)
 export class CasesController {
   constructor(
     @Inject(InboxRepository) private readonly inbox: InboxRepository,

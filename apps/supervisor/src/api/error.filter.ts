@@ -1,5 +1,4 @@
-import { Catch, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import type { Response } from 'express';
+import { HttpErrorFilter } from '@switchboard/service-kit';
 import { AssignedToOtherError, CaseNotFoundError, CommandConflictError, UnknownAssigneeError, UnsupportedClaimError } from '../console/console.service';
 import { PromotionEvidenceError } from '../rollout/rollout.service';
 
@@ -16,15 +15,20 @@ export function domainErrorStatus(error: unknown): number | undefined {
         : 409;
 }
 
-/** The HTTP edge of the console's domain errors (domain code never throws HTTP exceptions). */
-@Catch(CaseNotFoundError, CommandConflictError, AssignedToOtherError, UnknownAssigneeError, UnsupportedClaimError, PromotionEvidenceError)
-export class SupervisorErrorFilter implements ExceptionFilter {
-  catch(error: DomainError, host: ArgumentsHost): void {
-    const status = domainErrorStatus(error) ?? 500;
-    const extra = error instanceof AssignedToOtherError ? { assignee: error.assignee }
-      : error instanceof UnsupportedClaimError ? { claims: error.claims }
-        : error instanceof PromotionEvidenceError ? { missing: error.missing }
+/**
+ * The supervisor's error edge (global, supervisor.app.ts): the shared filter of libs/service-kit with the console's
+ * domain errors mapped to their statuses (domain code never throws HTTP exceptions) and `SUPERVISOR.*` codes for the rest.
+ */
+export const supervisorErrorFilter = (): HttpErrorFilter => new HttpErrorFilter({
+  codePrefix: 'SUPERVISOR',
+  domain: (error) => {
+    const status = domainErrorStatus(error);
+    if (status === undefined) return undefined;
+    const e = error as DomainError;
+    const extra = e instanceof AssignedToOtherError ? { assignee: e.assignee }
+      : e instanceof UnsupportedClaimError ? { claims: e.claims }
+        : e instanceof PromotionEvidenceError ? { missing: e.missing }
           : {};
-    host.switchToHttp().getResponse<Response>().status(status).json({ statusCode: status, code: error.code, message: error.message, ...extra });
-  }
-}
+    return { status, body: { statusCode: status, code: e.code, message: e.message, ...extra } };
+  },
+});

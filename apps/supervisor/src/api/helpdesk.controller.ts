@@ -1,15 +1,13 @@
-import { Controller, HttpCode, Inject, Param, Post, UseFilters, UseGuards } from '@nestjs/common';
+import { Controller, HttpCode, Inject, Param, Post, UseGuards } from '@nestjs/common';
 import { CaseIdSchema, DeliveryIdSchema } from '@switchboard/contracts';
 import { CurrentActor, RequireSupervisor, type Actor } from '../auth/actor';
 import { ActorGuard } from '../auth/actor.guard';
 import { HelpdeskConsoleService } from '../helpdesk/helpdesk-console.service';
-import { SupervisorErrorFilter } from './error.filter';
 import { parseBody } from './parse';
 
 /** Helpdesk actions on a case; the delivery states themselves are part of `GET /v1/cases/{id}` (`state.helpdesk`). */
 @Controller('v1/cases')
 @UseGuards(ActorGuard)
-@UseFilters(SupervisorErrorFilter)
 export class HelpdeskController {
   constructor(@Inject(HelpdeskConsoleService) private readonly helpdesk: HelpdeskConsoleService) {}
 

@@ -1,9 +1,8 @@
-import { Controller, Get, Inject, NotFoundException, Param, Query, UseFilters, UseGuards } from '@nestjs/common';
+import { Controller, Get, Inject, NotFoundException, Param, Query, UseGuards } from '@nestjs/common';
 import { z } from 'zod';
 import { ProcedureSet } from '@switchboard/procedures';
 import { ActorGuard } from '../auth/actor.guard';
 import { ProcedureRegistry } from '../policy/procedure-registry';
-import { SupervisorErrorFilter } from './error.filter';
 import { parseBody } from './parse';
 
 const Version = z.coerce.number().int().positive();
@@ -12,7 +11,6 @@ const DiffParamsSchema = z.object({ id: z.string().regex(/^[a-z][a-z0-9_-]{0,63}
 /** The resolution procedures: what is loaded now (full text) and every version ever loaded (for diffs and old cases). */
 @Controller('api/procedures')
 @UseGuards(ActorGuard)
-@UseFilters(SupervisorErrorFilter)
 export class ProceduresController {
   constructor(
     @Inject(ProcedureSet) private readonly procedures: ProcedureSet,

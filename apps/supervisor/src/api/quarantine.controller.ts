@@ -1,11 +1,10 @@
-import { Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, Query, UseFilters, UseGuards } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { CaseIdSchema } from '@switchboard/contracts';
 import { JsonLogger } from '@switchboard/observability';
 import { z } from 'zod';
 import { CurrentActor, RequireSupervisor, type Actor } from '../auth/actor';
 import { ActorGuard } from '../auth/actor.guard';
 import { DueQuarantineRepository, type QuarantinedCase } from '../case/due-quarantine.repository';
-import { SupervisorErrorFilter } from './error.filter';
 import { parseBody } from './parse';
 
 const ListQuerySchema = z.object({ limit: z.coerce.number().int().positive().max(500).default(100) }).strict();
@@ -16,7 +15,6 @@ const ListQuerySchema = z.object({ limit: z.coerce.number().int().positive().max
  */
 @Controller('v1/due-quarantine')
 @UseGuards(ActorGuard)
-@UseFilters(SupervisorErrorFilter)
 export class QuarantineController {
   private readonly logger = new JsonLogger(QuarantineController.name);
 

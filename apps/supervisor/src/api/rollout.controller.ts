@@ -1,11 +1,10 @@
-import { Body, Controller, Get, HttpCode, Inject, Post, Query, UseFilters, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Post, Query, UseGuards } from '@nestjs/common';
 import { z } from 'zod';
 import { CurrentActor, RequireSupervisor, type Actor } from '../auth/actor';
 import { ActorGuard } from '../auth/actor.guard';
 import type { DemotionRow } from '../rollout/demotion.repository';
 import type { PromotionRow } from '../rollout/promotion.repository';
 import { RolloutService } from '../rollout/rollout.service';
-import { SupervisorErrorFilter } from './error.filter';
 import { parseBody } from './parse';
 
 const RestoreSchema = z.object({ tenant: z.string().min(1).max(200), intent: z.string().min(1).max(200), note: z.string().max(2000).default('') }).strict();
@@ -15,7 +14,6 @@ const PromoteSchema = RestoreSchema.extend({ to: z.enum(['assist', 'autonomous']
 /** Automatic demotions of a tenant + intent to assist and their human restore; promotions by command, with evidence. */
 @Controller('v1/rollout')
 @UseGuards(ActorGuard)
-@UseFilters(SupervisorErrorFilter)
 export class RolloutController {
   constructor(@Inject(RolloutService) private readonly rollout: RolloutService) {}
 

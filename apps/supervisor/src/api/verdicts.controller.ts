@@ -1,4 +1,4 @@
-import { BadGatewayException, ConflictException, Controller, Get, Inject, Param, Query, UseFilters, UseGuards } from '@nestjs/common';
+import { BadGatewayException, ConflictException, Controller, Get, Inject, Param, Query, UseGuards } from '@nestjs/common';
 import { Pool } from 'pg';
 import { z } from 'zod';
 import { CaseIdSchema } from '@switchboard/contracts';
@@ -9,7 +9,6 @@ import { CaseNotFoundError } from '../console/console.service';
 import { GatewayAdminPort } from '../gateway/gateway-admin.port';
 import { verdictsFromGateway, verdictsFromRecords, type ControlVerdict, type DecisionRow, type TraceRow } from '../verdicts/control-verdicts';
 import { instant, period } from './console.controller';
-import { SupervisorErrorFilter } from './error.filter';
 import { parseBody } from './parse';
 
 const SOURCES = ['supervisor', 'triage', 'verifier', 'console', 'gateway'] as const;
@@ -32,7 +31,6 @@ const atIso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-M
  */
 @Controller('v1')
 @UseGuards(ActorGuard)
-@UseFilters(SupervisorErrorFilter)
 export class VerdictsController {
   private readonly logger = new JsonLogger(VerdictsController.name);
 
