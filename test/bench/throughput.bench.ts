@@ -6,31 +6,21 @@
 // in the benchmark process), so CPU per case is reported per process, Kafka broker and Postgres included.
 // Run: node -r ./libs/llm/test/support/swc-register.js test/bench/throughput.bench.ts
 //   BENCH_RATE (cases/s, default 100), BENCH_SECONDS (default 60; the target is stated for 300)
-import { Kafka, logLevel } from 'kafkajs';
-import { Pool } from 'pg';
-import { TOPICS } from '@switchboard/contracts';
+import type { Pool } from 'pg';
 import { ScriptedLlm } from '@switchboard/llm/testing';
 import { configureLogging } from '@switchboard/observability';
-import { TEST_DATABASE_URL, TEST_KAFKA_BROKERS } from '../support/env';
 import { scriptedSupportModel } from '../support/scripted-support-model';
 import { World } from '../scenarios/support/world';
 import { policyYaml } from '../scenarios/support/scenario';
 import { tokensPerCase } from './pipeline-overhead.bench';
 import { CpuProfiler } from './support/cpu-profile';
-import { ProcessCpu } from './support/proc-cpu';
+import { OpenLoop, STALL_MS } from './support/open-loop';
 import { atLeast, atMost, info, keyed, percentile, printFigures, type Figure } from './support/figures';
 
-/** After the last send, waiting ends when every case has its outcome or none arrived for this long (the rest are lost). */
-const STALL_MS = 30_000;
 const SUSTAINABLE_RATE = Number(process.env.BENCH_SUSTAINABLE_RATE ?? 30);
 const SUSTAINABLE_SECONDS = Number(process.env.BENCH_SUSTAINABLE_SECONDS ?? 20);
 /** Kafka records one case produces: ticket, 4 tasks, 4 results, outcome, reply. */
 const RECORDS_PER_CASE = 11;
-
-async function commits(pool: Pool): Promise<number> {
-  const { rows } = await pool.query<{ n: string }>('SELECT xact_commit::text AS n FROM pg_stat_database WHERE datname = current_database()');
-  return Number(rows[0]!.n);
-}
 
 /** Payload bytes stored per case, measured like the peer's (octet_length of the JSON text). */
 async function storedBytes(pool: Pool, caseIds: string[]): Promise<{ checkpoints: number; all: number }> {
@@ -53,65 +43,11 @@ export async function run(): Promise<Figure[]> {
   const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
   const separate = process.env.BENCH_SUPERVISOR_PROCESS !== '0';
   const world = await World.start(`bench-throughput-${Date.now().toString(36)}`, new ScriptedLlm(scriptedSupportModel()), policyYaml('autonomous'), { supervisorProcess: separate });
-  const procs = new ProcessCpu(separate ? { 'supervisor process (node dist/apps/supervisor)': world.stack.supervisorPid } : {});
-  const stats = new Pool({ connectionString: TEST_DATABASE_URL, max: 1 });
-  const sentAt = new Map<string, number>();
-  const latencies: number[] = [];
-  const outcomes = new Kafka({ clientId: 'bench-throughput', brokers: TEST_KAFKA_BROKERS, logLevel: logLevel.NOTHING })
-    .consumer({ groupId: `bench-throughput-${Date.now().toString(36)}`, maxWaitTimeInMs: 100 });
-  await outcomes.connect();
-  await outcomes.subscribe({ topic: TOPICS.ticketsOutcomes, fromBeginning: false });
-  await outcomes.run({
-    eachMessage: async ({ message }) => {
-      const t0 = sentAt.get(message.key!.toString());
-      if (t0 === undefined) return;
-      latencies.push(performance.now() - t0);
-      sentAt.delete(message.key!.toString());
-    },
-  });
-  const publishOne = async (n: number, into?: string[]) => {
-    const ticket = world.ticket({ tenantId: 'globex', region: 'us-east-1', subject: 'Inviting people', body: `How do I invite a new member to our workspace? (#${n})` }, 'tp');
-    sentAt.set(world.caseIdOf(ticket), performance.now());
-    into?.push(world.caseIdOf(ticket));
-    await world.stack.publish(ticket);
-  };
-  /** Publishes at `rate` for `seconds` whatever the progress, then waits until every case is done or progress stalls. */
-  const phase = async (rate: number, seconds: number, measured: string[]) => {
-    latencies.length = 0;
-    const total = Math.round(rate * seconds);
-    const commits0 = await commits(stats);
-    const cpu0 = process.cpuUsage();
-    const procs0 = procs.snapshot();
-    const t0 = performance.now();
-    const pending: Array<Promise<void>> = [];
-    let publishErrors = 0;
-    for (let i = 0; i < total; i++) {
-      const due = t0 + (i * 1000) / rate;
-      const wait = due - performance.now();
-      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-      pending.push(publishOne(i, measured).catch(() => { publishErrors++; }));
-    }
-    await Promise.all(pending);
-    const sendSeconds = (performance.now() - t0) / 1000;
-    const inWindow = latencies.length;
-    let lastProgress = performance.now(), seen = latencies.length;
-    while (sentAt.size > 0 && performance.now() - lastProgress < STALL_MS) {
-      await new Promise((r) => setTimeout(r, 100));
-      if (latencies.length !== seen) [seen, lastProgress] = [latencies.length, performance.now()];
-    }
-    const elapsed = (performance.now() - t0) / 1000;
-    const cpu = process.cpuUsage(cpu0);
-    const byProcess = ProcessCpu.delta(procs0, procs.snapshot());
-    const done = latencies.length;
-    sentAt.clear(); // anything left is counted as lost below and must not leak into the next phase
-    return {
-      total, sendSeconds, inWindow, elapsed, done, lost: total - done + publishErrors, latencies: [...latencies],
-      cpuPerCase: (cpu.user + cpu.system) / 1000 / Math.max(done, 1), byProcess: byProcess.map(([name, ms]) => [name, ms / Math.max(done, 1)] as const), commitsPerCase: ((await commits(stats)) - commits0) / Math.max(done, 1),
-    };
-  };
+  const loop = await OpenLoop.start(world, 'tp', separate ? { 'supervisor process (node dist/apps/supervisor)': world.stack.supervisorPid } : {});
+  const stats = loop.stats;
+  const phase = (rate: number, seconds: number, measured: string[]) => loop.phase(rate, seconds, measured);
   try {
-    for (let i = 0; i < 5; i++) await publishOne(-1 - i); // warm-up, not measured
-    while (sentAt.size > 0) await new Promise((r) => setTimeout(r, 50));
+    await loop.warmUp(); // not measured
 
     const measured: string[] = [];
     const main = await phase(RATE, SECONDS, measured);
@@ -153,8 +89,7 @@ export async function run(): Promise<Figure[]> {
       ...cpu.slice(0, 10).map(([name, ms]) => info(`    ${name}`, (ms / cpuTotal) * easy.cpuPerCase, 'ms')),
     ];
   } finally {
-    await outcomes.disconnect().catch(() => undefined);
-    await stats.end();
+    await loop.stop();
     await world.close();
   }
 }

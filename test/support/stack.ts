@@ -57,8 +57,10 @@ export interface Stack {
   /** The reference backend's own database. */
   acmeDb: Pool;
   bus: KafkaBus;
-  /** Pid of the supervisor process when it runs as one (`supervisorProcess`). */
+  /** Pid of the supervisor process when it runs as one (`supervisorProcess`): the first replica's. */
   supervisorPid?: number;
+  /** Pids of every supervisor replica process (`supervisorReplicas`). */
+  supervisorPids: number[];
   publish(ticket: TicketEventInput): Promise<TicketEvent>;
   /** Publishes a supervisor command signed with the stack's command key, as the console does. */
   publishCommand(envelope: Envelope<SupervisorCommand>): Promise<void>;
@@ -87,6 +89,10 @@ export interface StackOptions {
    * in this one — as deployed; benchmarks use it to measure CPU per process.
    */
   supervisorProcess?: boolean;
+  /** With `supervisorProcess`: this many supervisor processes in one consumer group (default 1; the scaling bench). */
+  supervisorReplicas?: number;
+  /** Instances of each agent app in this process, one consumer group per agent (default 1; the scaling bench). */
+  agentReplicas?: number;
 }
 
 const ROOT = join(__dirname, '..', '..');
@@ -151,25 +157,31 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     ...options.supervisorEnv,
   };
   let supervisorApp: INestApplication | undefined;
-  let supervisorChild: ChildProcess | undefined;
-  let supervisorUrl: string;
+  const supervisorChildren: ChildProcess[] = [];
+  let supervisorUrl = '';
   if (options.supervisorProcess) {
     const dir = mkdtempSync(join(tmpdir(), 'switchboard-stack-'));
     const policyFile = join(dir, 'policy.yaml');
     writeFileSync(policyFile, options.policyYaml ?? readFileSync(join(ROOT, 'apps', 'supervisor', 'policy', 'default.policy.yaml'), 'utf8'));
-    const port = await freePort();
-    supervisorUrl = `http://127.0.0.1:${port}`;
-    const child = spawn(process.execPath, [join(ROOT, 'dist', 'apps', 'supervisor', 'src', 'main.js')], {
-      env: { PATH: process.env.PATH ?? '', ...supervisorEnv, SUPERVISOR_POLICY_FILE: policyFile, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString('utf8')).slice(-4000); });
-    supervisorChild = child;
-    await waitFor('the supervisor process to be ready', async () => {
-      if (child.exitCode !== null) throw new Error(`supervisor exited with ${child.exitCode}: ${stderr}`);
-      const res = await fetch(`${supervisorUrl}/health/ready`).catch(() => undefined);
-      return res?.status === 200 ? true : undefined;
-    }, 90_000);
+    // Replicas start together, as a deployment rolls them out (runMigrations serialises them on an advisory lock).
+    const replicas = Math.max(1, options.supervisorReplicas ?? 1);
+    const urls = await Promise.all(Array.from({ length: replicas }, async () => {
+      const port = await freePort();
+      const url = `http://127.0.0.1:${port}`;
+      const child = spawn(process.execPath, [join(ROOT, 'dist', 'apps', 'supervisor', 'src', 'main.js')], {
+        env: { PATH: process.env.PATH ?? '', ...supervisorEnv, SUPERVISOR_POLICY_FILE: policyFile, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr!.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString('utf8')).slice(-4000); });
+      supervisorChildren.push(child);
+      await waitFor('the supervisor process to be ready', async () => {
+        if (child.exitCode !== null) throw new Error(`supervisor exited with ${child.exitCode}: ${stderr}`);
+        const res = await fetch(`${url}/health/ready`).catch(() => undefined);
+        return res?.status === 200 ? true : undefined;
+      }, 90_000);
+      return url;
+    }));
+    supervisorUrl = urls[0]!;
   } else {
     supervisorApp = await createSupervisorApp(loadConfig(SupervisorConfigSchema, supervisorEnv), options.policyYaml ? { policy: parsePolicy(options.policyYaml) } : {});
     supervisorUrl = await listen(supervisorApp);
@@ -182,7 +194,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const triageConfig = loadConfig(TriageConfigSchema, agentEnv);
   const triageEmbedder = await OnnxMiniLmEmbedder.create(process.env.MEMORY_EMBEDDINGS_DIR ?? DEFAULT_EMBEDDINGS_DIR);
   const triageExamples = await ExampleIndex.build(loadTriageExamples(triageConfig.TRIAGE_EXAMPLES_FILE, [...triageConfig.TRIAGE_INTENTS, 'other']), triageEmbedder, { k: triageConfig.TRIAGE_NEIGHBOURS });
-  apps.push(
+  for (let replica = 0; replica < Math.max(1, options.agentReplicas ?? 1); replica++) apps.push(
     await startAgentApp(AgentRuntimeModule.forRoot({
       agent: 'triage', config: busConfig, handler: TriageService, groupId: groups.triage,
       providers: [llm, { provide: TRIAGE_CONFIG, useValue: triageConfig }, { provide: ExampleIndex, useValue: triageExamples }, { provide: LLM_PROVIDER_KINDS, useValue: options.providerKinds ?? {} }],
@@ -199,15 +211,17 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
   let supervisorStopped = false;
   const stopChild = async () => {
-    const child = supervisorChild;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGTERM');
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
-    if (child.exitCode === null) child.kill('SIGKILL');
+    await Promise.all(supervisorChildren.map(async (child) => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }));
   };
+  const supervisorPids = supervisorChildren.flatMap((c) => (c.pid ? [c.pid] : []));
   return {
-    acmeUrl, gatewayUrl, supervisorUrl, db, acmeDb, bus, ...(supervisorChild?.pid ? { supervisorPid: supervisorChild.pid } : {}),
+    acmeUrl, gatewayUrl, supervisorUrl, db, acmeDb, bus, supervisorPids, ...(supervisorPids[0] ? { supervisorPid: supervisorPids[0] } : {}),
     async publish(input) {
       const ticket = { priority: 'normal', tags: [], metadata: {}, ...input } as TicketEvent;
       await bus.publishTicket(ticket);

@@ -919,7 +919,7 @@ function lineChart(title, id, days, series, format) {
   const axis = [
     s('line', { class: 'axis', x1: left, y1: top, x2: left, y2: height - bottom }), s('line', { class: 'axis', x1: left, y1: height - bottom, x2: width - right, y2: height - bottom }),
     s('text', { x: left - 6, y: top + 4, 'text-anchor': 'end' }, format(max)), s('text', { x: left - 6, y: height - bottom, 'text-anchor': 'end' }, format(0)),
-    s('text', { x: left, y: height - bottom + 14 }, days[0].group), days.length > 1 ? s('text', { x: width - right, y: height - bottom + 14, 'text-anchor': 'end' }, days.at(-1).group) : null,
+    s('text', { x: x(0), y: height - bottom + 14, 'text-anchor': days.length === 1 ? 'middle' : 'start' }, days[0].group), days.length > 1 ? s('text', { x: width - right, y: height - bottom + 14, 'text-anchor': 'end' }, days.at(-1).group) : null,
   ].filter(Boolean);
   return h('figure', { class: 'card', id }, h('figcaption', {}, h('strong', {}, title)),
     values.length ? s('svg', { class: 'chart', width, height, viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': title }, ...axis, ...lines, ...legend) : h('p', { class: 'muted' }, 'no data'));

@@ -52,7 +52,7 @@ export class World {
 
   static async start(
     name: string, llm: LlmPort, policyYaml: string,
-    options: { supervisorProcess?: boolean; proceduresDir?: string; resolverEnv?: Record<string, string>; providerKinds?: Record<string, string>; supervisorEnv?: Record<string, string> } = {},
+    options: { supervisorProcess?: boolean; supervisorReplicas?: number; agentReplicas?: number; proceduresDir?: string; resolverEnv?: Record<string, string>; providerKinds?: Record<string, string>; supervisorEnv?: Record<string, string> } = {},
   ): Promise<World> {
     const { proceduresDir, supervisorEnv, ...rest } = options;
     assertTestDatabase(TEST_DATABASE_URL);

@@ -1,0 +1,126 @@
+// The open-loop driver of the throughput benchmarks: tickets are published at a fixed rate whatever the pipeline's
+// progress, for a fixed time, then it waits until every case has its outcome or progress stalls (the rest are lost).
+// Latency is ticket publish → the case's message on tickets.outcomes; CPU per case is read per process from /proc.
+import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import { Pool } from 'pg';
+import { TOPICS } from '@switchboard/contracts';
+import { TEST_DATABASE_URL, TEST_KAFKA_BROKERS } from '../../support/env';
+import type { World } from '../../scenarios/support/world';
+import { ProcessCpu } from './proc-cpu';
+
+/** After the last send, waiting ends when every case has its outcome or none arrived for this long (the rest are lost). */
+export const STALL_MS = 30_000;
+
+/** What one phase measured. */
+export interface PhaseResult {
+  total: number;
+  sendSeconds: number;
+  /** Outcomes that arrived while tickets were still being sent. */
+  inWindow: number;
+  elapsed: number;
+  done: number;
+  lost: number;
+  latencies: number[];
+  /** CPU of this process per completed case, ms. */
+  cpuPerCase: number;
+  /** CPU per completed case of each process group, ms. */
+  byProcess: ReadonlyArray<readonly [string, number]>;
+  commitsPerCase: number;
+}
+
+async function commits(pool: Pool): Promise<number> {
+  const { rows } = await pool.query<{ n: string }>('SELECT xact_commit::text AS n FROM pg_stat_database WHERE datname = current_database()');
+  return Number(rows[0]!.n);
+}
+
+/**
+ * Drives one World open-loop: the how-to question of the overhead benchmark (every agent hop, a verified reply).
+ *
+ * @example
+ * const loop = await OpenLoop.start(world, 'tp', { 'supervisor process': world.stack.supervisorPid });
+ * const r = await loop.phase(100, 60, []);
+ * await loop.stop();
+ */
+export class OpenLoop {
+  private readonly sentAt = new Map<string, number>();
+  private readonly latencies: number[] = [];
+
+  private constructor(
+    private readonly world: World,
+    private readonly tag: string,
+    private readonly outcomes: Consumer,
+    readonly stats: Pool,
+    private readonly procs: ProcessCpu,
+  ) {}
+
+  static async start(world: World, tag: string, processes: Record<string, number | undefined>): Promise<OpenLoop> {
+    const outcomes = new Kafka({ clientId: `bench-${tag}`, brokers: TEST_KAFKA_BROKERS, logLevel: logLevel.NOTHING })
+      .consumer({ groupId: `bench-${tag}-${Date.now().toString(36)}`, maxWaitTimeInMs: 100 });
+    const loop = new OpenLoop(world, tag, outcomes, new Pool({ connectionString: TEST_DATABASE_URL, max: 1 }), new ProcessCpu(processes));
+    await outcomes.connect();
+    await outcomes.subscribe({ topic: TOPICS.ticketsOutcomes, fromBeginning: false });
+    await outcomes.run({
+      eachMessage: async ({ message }) => {
+        const t0 = loop.sentAt.get(message.key!.toString());
+        if (t0 === undefined) return;
+        loop.latencies.push(performance.now() - t0);
+        loop.sentAt.delete(message.key!.toString());
+      },
+    });
+    return loop;
+  }
+
+  async publishOne(n: number, into?: string[]): Promise<void> {
+    const ticket = this.world.ticket({ tenantId: 'globex', region: 'us-east-1', subject: 'Inviting people', body: `How do I invite a new member to our workspace? (#${n})` }, this.tag);
+    this.sentAt.set(this.world.caseIdOf(ticket), performance.now());
+    into?.push(this.world.caseIdOf(ticket));
+    await this.world.stack.publish(ticket);
+  }
+
+  /** A few cases through every hop before measuring (connections, JIT, consumer assignment). */
+  async warmUp(cases = 5): Promise<void> {
+    for (let i = 0; i < cases; i++) await this.publishOne(-1 - i);
+    while (this.sentAt.size > 0) await new Promise((r) => setTimeout(r, 50));
+  }
+
+  /** Publishes at `rate` for `seconds` whatever the progress, then waits until every case is done or progress stalls. */
+  async phase(rate: number, seconds: number, measured: string[]): Promise<PhaseResult> {
+    this.latencies.length = 0;
+    const total = Math.round(rate * seconds);
+    const commits0 = await commits(this.stats);
+    const cpu0 = process.cpuUsage();
+    const procs0 = this.procs.snapshot();
+    const t0 = performance.now();
+    const pending: Array<Promise<void>> = [];
+    let publishErrors = 0;
+    for (let i = 0; i < total; i++) {
+      const due = t0 + (i * 1000) / rate;
+      const wait = due - performance.now();
+      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+      pending.push(this.publishOne(i, measured).catch(() => { publishErrors++; }));
+    }
+    await Promise.all(pending);
+    const sendSeconds = (performance.now() - t0) / 1000;
+    const inWindow = this.latencies.length;
+    let lastProgress = performance.now(), seen = this.latencies.length;
+    while (this.sentAt.size > 0 && performance.now() - lastProgress < STALL_MS) {
+      await new Promise((r) => setTimeout(r, 100));
+      if (this.latencies.length !== seen) [seen, lastProgress] = [this.latencies.length, performance.now()];
+    }
+    const elapsed = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const byProcess = ProcessCpu.delta(procs0, this.procs.snapshot());
+    const done = this.latencies.length;
+    this.sentAt.clear(); // anything left is counted as lost below and must not leak into the next phase
+    return {
+      total, sendSeconds, inWindow, elapsed, done, lost: total - done + publishErrors, latencies: [...this.latencies],
+      cpuPerCase: (cpu.user + cpu.system) / 1000 / Math.max(done, 1), byProcess: byProcess.map(([name, ms]) => [name, ms / Math.max(done, 1)] as const),
+      commitsPerCase: ((await commits(this.stats)) - commits0) / Math.max(done, 1),
+    };
+  }
+
+  async stop(): Promise<void> {
+    await this.outcomes.disconnect().catch(() => undefined);
+    await this.stats.end();
+  }
+}
