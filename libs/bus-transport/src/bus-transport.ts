@@ -1,3 +1,4 @@
+import type { INestApplication } from '@nestjs/common';
 import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
 import { isObservable, lastValueFrom } from 'rxjs';
 import type { ConsumerHandle, IncomingMessage, KafkaBus } from '@switchboard/bus';
@@ -151,4 +152,20 @@ export class BusTransport extends Server<Record<string, never>, BusTransportStat
       throw new SwitchboardError('BUS_TRANSPORT.HANDLER_FAILED', 'system', `handler of ${message.topic} failed: ${JSON.stringify(error)} (declare its controller with @BusController() to keep the error)`);
     }
   }
+}
+
+/**
+ * Starts the app's {@link BusTransport} (a provider of its module) the way every service starts: lifecycle hooks first
+ * (migrations, topics), then the consumers, resolving once they are ready; `app.listen` only binds HTTP afterwards.
+ * Nest closes the transport before `onApplicationShutdown` hooks run, so consumers stop before the bus disconnects.
+ *
+ * @example
+ * const app = await NestFactory.create(SupervisorModule.forRoot(options));
+ * await startBusTransport(app);
+ * await app.listen(port);
+ */
+export async function startBusTransport(app: INestApplication): Promise<void> {
+  app.connectMicroservice({ strategy: app.get(BusTransport) }, { inheritAppConfig: true });
+  await app.init();
+  await app.startAllMicroservices();
 }
