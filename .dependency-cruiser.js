@@ -51,6 +51,20 @@ module.exports = {
       from: { path: '^apps/(ingress|supervisor|gateway|helpdesk)/src/' },
       to: { path: '^libs/agent-kit/' },
     },
+    {
+      name: 'nest-microservices-only-in-bus-transport',
+      severity: 'error',
+      comment: 'Nest sees Kafka only through the bus transport (STYLE.md §5): the stock Kafka transport loses the bus guarantees',
+      from: { pathNot: '^libs/bus-transport/' },
+      to: { path: '^node_modules/@nestjs/microservices/' },
+    },
+    {
+      name: 'bus-transport-stays-thin',
+      severity: 'error',
+      comment: 'routing to @EventPattern handlers over libs/bus; consumer semantics stay in libs/bus',
+      from: { path: '^libs/bus-transport/' },
+      to: { dependencyTypesNot: ['core'], pathNot: ['^libs/bus-transport/', '^libs/bus/', '^libs/contracts/', '^libs/observability/', '^node_modules/@nestjs/', '^node_modules/rxjs/'] },
+    },
     { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
   ],
   options: {

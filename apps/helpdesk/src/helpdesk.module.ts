@@ -1,6 +1,8 @@
 import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Pool } from 'pg';
-import { KafkaBus, type ConsumerHandle } from '@switchboard/bus';
+import { filter, take } from 'rxjs';
+import { KafkaBus } from '@switchboard/bus';
+import { BusTransport } from '@switchboard/bus-transport';
 import { HealthController, HealthService, ProcessMetricsModule, READINESS_CHECKS, ReadinessCheck } from '@switchboard/service-kit';
 import { describeError, JsonLogger } from '@switchboard/observability';
 import { createPool, OutboxRelay, runMigrations, storeMigrationsDir } from '@switchboard/store';
@@ -10,6 +12,7 @@ import { ZendeskAdapter } from './adapters/zendesk.adapter';
 import { DeliveryRepository } from './delivery/delivery.repository';
 import { DeliveryService } from './delivery/delivery.service';
 import { HELPDESK_CONFIG, type HelpdeskConfig } from './helpdesk.config';
+import { HelpdeskEventsController } from './helpdesk-events.controller';
 import { HELPDESK_TOPICS, HelpdeskHandler } from './helpdesk.handler';
 import { helpdeskAppPath } from './paths';
 import type { Routing } from './routing/routing.schema';
@@ -18,19 +21,21 @@ import { SignalPublisher } from './signals/signal-publisher.port';
 import { SignalService } from './signals/signal.service';
 import { SignalsController } from './signals/signals.controller';
 
-/** Start order: migrations → topics → outbox relay → consumer; stop in reverse. */
+/**
+ * Start order: migrations → topics → outbox relay (init) → consumer (the bus transport, HelpdeskEventsController); stop
+ * in reverse: Nest closes the transport before the shutdown hook below.
+ */
 @Injectable()
 class HelpdeskRuntime extends ReadinessCheck implements OnModuleInit, OnApplicationShutdown {
   readonly name = 'helpdesk';
   private readonly logger = new JsonLogger(HelpdeskRuntime.name);
-  private consumer?: ConsumerHandle;
   private readonly relay: OutboxRelay;
 
   constructor(
     @Inject(HELPDESK_CONFIG) private readonly config: HelpdeskConfig,
     @Inject(Pool) private readonly pool: Pool,
     @Inject(KafkaBus) private readonly bus: KafkaBus,
-    @Inject(HelpdeskHandler) private readonly handler: HelpdeskHandler,
+    @Inject(BusTransport) private readonly transport: BusTransport,
   ) {
     super();
     this.relay = new OutboxRelay(pool, (records) => bus.publishRaw(records));
@@ -44,25 +49,19 @@ class HelpdeskRuntime extends ReadinessCheck implements OnModuleInit, OnApplicat
     await this.bus.connect();
     await this.bus.ensureTopics([...HELPDESK_TOPICS, 'tickets.deliveries', 'tickets.signals']);
     await this.relay.start();
-    this.consumer = await this.bus.consume({
-      groupId: this.config.HELPDESK_GROUP_ID,
-      topics: [...HELPDESK_TOPICS],
-      partitionsConsumedConcurrently: this.config.HELPDESK_CONCURRENCY,
-      handler: (message) => this.handler.handle(message),
+    this.transport.status.pipe(filter((status) => status === 'connected'), take(1)).subscribe(() => {
+      this.logger.info('helpdesk connector running', { groupId: this.config.HELPDESK_GROUP_ID, adapter: this.config.HELPDESK_ADAPTER });
     });
-    await this.consumer.ready;
-    this.logger.info('helpdesk connector running', { groupId: this.config.HELPDESK_GROUP_ID, adapter: this.config.HELPDESK_ADAPTER });
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.consumer?.stop();
     await this.relay.stop();
     await this.bus.disconnect();
     await this.pool.end().catch((error: unknown) => this.logger.warn('pool close failed', { error: describeError(error) }));
   }
 
   async check(): Promise<boolean> {
-    if (!this.consumer?.healthy()) return false;
+    if (!this.transport.healthy()) return false;
     await this.pool.query('SELECT 1');
     return true;
   }
@@ -94,11 +93,16 @@ export class HelpdeskModule {
     return {
       module: HelpdeskModule,
       imports: [ProcessMetricsModule.forRoot({ service: 'helpdesk', key: config.METRICS_KEY })],
-      controllers: [HealthController, SignalsController],
+      controllers: [HelpdeskEventsController, HealthController, SignalsController],
       providers: [
         { provide: HELPDESK_CONFIG, useValue: config },
         { provide: Pool, useFactory: () => createPool(config, (error) => logger.error('idle pg client error', { error: describeError(error) })) },
         { provide: KafkaBus, useFactory: () => new KafkaBus(config, 'helpdesk') },
+        {
+          provide: BusTransport,
+          useFactory: (bus: KafkaBus) => new BusTransport(bus, { groupId: config.HELPDESK_GROUP_ID, partitionsConsumedConcurrently: config.HELPDESK_CONCURRENCY }),
+          inject: [KafkaBus],
+        },
         { provide: DeliveryRepository, useFactory: (pool: Pool) => new DeliveryRepository(pool), inject: [Pool] },
         { provide: HelpdeskPort, useFactory: () => adapterFor(config) },
         {

@@ -1,5 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { startBusTransport } from '@switchboard/bus-transport';
 import { JsonLogger } from '@switchboard/observability';
 import { loadProcedureSet, type ProcedureSet } from '@switchboard/procedures';
 import type { NextFunction, Request, Response } from 'express';
@@ -15,7 +16,8 @@ import { SupervisorModule } from './supervisor.module';
 /**
  * Builds the supervisor app (main.ts and the integration tests). The policy file, the tenant registry and the
  * procedures directory are read and validated here, and the procedures of every intent the policy runs autonomously
- * are simulated (the autonomy gate): any problem stops the start with the full list.
+ * are simulated (the autonomy gate): any problem stops the start with the full list. The app comes back initialised
+ * and consuming (the bus transport is ready); `listen` binds HTTP.
  */
 export async function createSupervisorApp(
   config: SupervisorConfig,
@@ -45,5 +47,6 @@ export async function createSupervisorApp(
   app.useStaticAssets(supervisorAppPath('console'), { prefix: '/console/', index: 'index.html', fallthrough: true });
   app.getHttpAdapter().getInstance().get('/', (_req: Request, res: Response) => res.redirect(302, '/console/'));
   app.enableShutdownHooks();
+  await startBusTransport(app);
   return app;
 }

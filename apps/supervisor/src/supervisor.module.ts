@@ -1,7 +1,9 @@
-import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Module, type BeforeApplicationShutdown, type DynamicModule, type OnApplicationShutdown, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { Pool } from 'pg';
-import { KafkaBus, type ConsumerHandle } from '@switchboard/bus';
+import { filter, take } from 'rxjs';
+import { KafkaBus } from '@switchboard/bus';
+import { BusTransport } from '@switchboard/bus-transport';
 import { HealthController, HealthService, READINESS_CHECKS, ReadinessCheck } from '@switchboard/service-kit';
 import { TaskTokenIssuer } from '@switchboard/task-tokens';
 import { describeError, JsonLogger } from '@switchboard/observability';
@@ -52,21 +54,25 @@ import { RetentionService } from './retention/retention.service';
 import type { Policy } from './policy/policy.schema';
 import { ProcedureRegistry } from './policy/procedure-registry';
 import { SUPERVISOR_CONFIG, SUPERVISOR_POLICY, type SupervisorConfig } from './supervisor.config';
+import { SupervisorEventsController } from './supervisor-events.controller';
 import { SUPERVISOR_TOPICS, SupervisorHandler } from './supervisor.handler';
 
-/** Start order: migrations → topics → outbox relay → consumer → scanner; stop in reverse. */
+/**
+ * Start order: migrations → topics → outbox relay (init) → consumer (the bus transport, SupervisorEventsController) →
+ * scanners (once the transport is connected); stop in reverse: scanners (before shutdown) → consumer (Nest closes the
+ * transport) → outbox → bus → pool.
+ */
 @Injectable()
-class SupervisorRuntime extends ReadinessCheck implements OnModuleInit, OnModuleDestroy, OnApplicationShutdown {
+class SupervisorRuntime extends ReadinessCheck implements OnModuleInit, OnModuleDestroy, BeforeApplicationShutdown, OnApplicationShutdown {
   readonly name = 'supervisor';
   private readonly logger = new JsonLogger(SupervisorRuntime.name);
-  private consumer?: ConsumerHandle;
   private readonly relay: OutboxRelay;
 
   constructor(
     @Inject(SUPERVISOR_CONFIG) private readonly config: SupervisorConfig,
     @Inject(Pool) private readonly pool: Pool,
     @Inject(KafkaBus) private readonly bus: KafkaBus,
-    @Inject(SupervisorHandler) private readonly handler: SupervisorHandler,
+    @Inject(BusTransport) private readonly transport: BusTransport,
     @Inject(DueScanner) private readonly scanner: DueScanner,
     @Inject(AdmissionScanner) private readonly admissions: AdmissionScanner,
     @Inject(CaseEventsHub) private readonly events: CaseEventsHub,
@@ -88,20 +94,12 @@ class SupervisorRuntime extends ReadinessCheck implements OnModuleInit, OnModule
     // Connects too, retrying an unreachable broker up to BUS_STARTUP_TIMEOUT_MS.
     await this.bus.ensureTopics();
     await this.relay.start();
-    this.consumer = await this.bus.consume({
-      groupId: this.config.SUPERVISOR_GROUP_ID,
-      topics: [...SUPERVISOR_TOPICS],
-      partitionsConsumedConcurrently: this.config.SUPERVISOR_CONCURRENCY,
-      // Every supervisor effect is behind the processed-message ledger, so a crash repeating what was handled since
-      // the last interval commit is harmless.
-      commitEvery: 'interval',
-      handler: (message) => this.handler.handle(message),
+    this.transport.status.pipe(filter((status) => status === 'connected'), take(1)).subscribe(() => {
+      this.scanner.start();
+      this.admissions.start();
+      this.retention.start(this.config.SUPERVISOR_RETENTION_INTERVAL_MINUTES * 60_000);
+      this.logger.info('supervisor running', { groupId: this.config.SUPERVISOR_GROUP_ID, topics: SUPERVISOR_TOPICS });
     });
-    await this.consumer.ready;
-    this.scanner.start();
-    this.admissions.start();
-    this.retention.start(this.config.SUPERVISOR_RETENTION_INTERVAL_MINUTES * 60_000);
-    this.logger.info('supervisor running', { groupId: this.config.SUPERVISOR_GROUP_ID, topics: SUPERVISOR_TOPICS });
   }
 
   /** Before the HTTP server closes: open live-update streams would otherwise keep it open. */
@@ -109,11 +107,13 @@ class SupervisorRuntime extends ReadinessCheck implements OnModuleInit, OnModule
     this.events.closeAll();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async beforeApplicationShutdown(): Promise<void> {
     await this.retention.stop();
     await this.scanner.stop();
     await this.admissions.stop();
-    await this.consumer?.stop();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
     await this.publisher.flush();
     await this.relay.stop();
     await this.bus.disconnect();
@@ -121,7 +121,7 @@ class SupervisorRuntime extends ReadinessCheck implements OnModuleInit, OnModule
   }
 
   async check(): Promise<boolean> {
-    if (!this.consumer?.healthy()) return false;
+    if (!this.transport.healthy()) return false;
     await this.pool.query('SELECT 1');
     return true;
   }
@@ -146,7 +146,7 @@ export class SupervisorModule {
     let slotFreed = (): void => undefined;
     return {
       module: SupervisorModule,
-      controllers: [HealthController, AuthController, CasesController, ConsoleController, MetricsController, ProceduresController, QuarantineController, HelpdeskController, ViewsController, OutcomesController, RolloutController, AdmissionController, VerdictsController],
+      controllers: [SupervisorEventsController, HealthController, AuthController, CasesController, ConsoleController, MetricsController, ProceduresController, QuarantineController, HelpdeskController, ViewsController, OutcomesController, RolloutController, AdmissionController, VerdictsController],
       providers: [
         // Every HTTP error of the API and the console (domain errors, validation, body parser) in one shape.
         { provide: APP_FILTER, useFactory: supervisorErrorFilter },
@@ -156,6 +156,13 @@ export class SupervisorModule {
         { provide: ProcedureRegistry, useFactory: (pool: Pool) => new ProcedureRegistry(pool), inject: [Pool] },
         { provide: Pool, useFactory: () => createPool(config, (error) => logger.error('idle pg client error', { error: describeError(error) })) },
         { provide: KafkaBus, useFactory: () => new KafkaBus(config, 'supervisor') },
+        {
+          provide: BusTransport,
+          // Every supervisor effect is behind the processed-message ledger, so a crash repeating what was handled since
+          // the last interval commit is harmless.
+          useFactory: (bus: KafkaBus) => new BusTransport(bus, { groupId: config.SUPERVISOR_GROUP_ID, partitionsConsumedConcurrently: config.SUPERVISOR_CONCURRENCY, commitEvery: 'interval' }),
+          inject: [KafkaBus],
+        },
         { provide: CaseRepository, useFactory: (pool: Pool) => new CaseRepository(pool), inject: [Pool] },
         { provide: InboxRepository, useFactory: (pool: Pool) => new InboxRepository(pool), inject: [Pool] },
         { provide: SlaClock, useFactory: () => new SlaClock(config.SUPERVISOR_SLA, config.SUPERVISOR_SLA_MINUTES) },

@@ -1,57 +1,65 @@
 import {
-  Inject, Injectable, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown, type Provider, type Type,
+  Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown, type OnModuleInit, type Provider, type Type,
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { KafkaBus, type BusConfig } from '@switchboard/bus';
-import type { AgentName } from '@switchboard/contracts';
+import { KafkaBus, type BusConfig, type IncomingMessage } from '@switchboard/bus';
+import { BusController, BusTransport, ContractMessagePipe, EventPattern, Payload, startBusTransport } from '@switchboard/bus-transport';
+import { TOPICS, type AgentName } from '@switchboard/contracts';
 import type { z } from 'zod';
 import { ConfigError, configureLogging, initTracing, JsonLogger, loadConfigOrExit, redactConfig, type LogLevel, type MetricsConfig } from '@switchboard/observability';
 import { HealthController, HealthService, installProcessGuards, ProcessMetricsModule, READINESS_CHECKS, ReadinessCheck } from '@switchboard/service-kit';
-import { AgentHandler, AgentWorker } from './agent-worker';
+import { AGENT_TASK_TOPICS, AgentHandler, AgentWorker, type TaskTopic } from './agent-worker';
 import { DEFAULT_MAX_RESULT_BYTES, type AgentKitConfig } from './result-limits';
 
 const AGENT_HANDLER = 'AGENT_HANDLER';
-const AGENT_GROUP_ID = 'AGENT_GROUP_ID';
-const AGENT_MAX_RESULT_BYTES = 'AGENT_MAX_RESULT_BYTES';
+const AGENT_TOPIC = 'AGENT_TOPIC';
 
 @Injectable()
-class WorkerLifecycle extends ReadinessCheck implements OnApplicationBootstrap, OnApplicationShutdown {
+class WorkerLifecycle extends ReadinessCheck implements OnModuleInit, OnApplicationShutdown {
   readonly name = 'kafka-consumer';
-  private running = false;
-  private readonly worker: AgentWorker<AgentName>;
 
   constructor(
     private readonly bus: KafkaBus,
-    @Inject(AGENT_HANDLER) handler: AgentHandler<AgentName>,
-    @Inject(AGENT_GROUP_ID) groupId: string | undefined,
-    @Inject(AGENT_MAX_RESULT_BYTES) maxResultBytes: number,
+    private readonly transport: BusTransport,
+    @Inject(AGENT_TOPIC) private readonly topic: TaskTopic<AgentName>,
   ) {
     super();
-    this.worker = new AgentWorker(bus, handler, { ...(groupId ? { groupId } : {}), maxResultBytes });
   }
 
-  async onApplicationBootstrap(): Promise<void> {
-    // worker.start() connects as part of ensuring its topics, retrying an unreachable broker up to BUS_STARTUP_TIMEOUT_MS.
-    await this.worker.start();
-    this.running = true;
+  async onModuleInit(): Promise<void> {
+    // Connects too, retrying an unreachable broker up to BUS_STARTUP_TIMEOUT_MS; results need their topic before the first task.
+    await this.bus.ensureTopics([this.topic, TOPICS.agentResults]);
   }
 
+  /** Nest has closed the transport (its consumer finished and committed the task in flight) before this runs. */
   async onApplicationShutdown(): Promise<void> {
-    this.running = false;
-    await this.worker.stop();
     await this.bus.disconnect();
   }
 
   /** Ready only while the consumer is joined and fetching: a crashed or rejoining consumer takes no tasks. */
   async check(): Promise<boolean> {
-    return this.running && this.worker.healthy();
+    return this.transport.healthy();
   }
 }
 
+/** The agent's Kafka edge: a controller with one `@EventPattern` on its task topic, handing each task to the worker. */
+function taskController(topic: TaskTopic<AgentName>): Type {
+  @BusController()
+  class AgentTaskController {
+    constructor(@Inject(AgentWorker) private readonly worker: AgentWorker<AgentName>) {}
+
+    @EventPattern(topic)
+    onTask(@Payload(ContractMessagePipe) message: IncomingMessage<TaskTopic<AgentName>>): Promise<void> {
+      return this.worker.process(message);
+    }
+  }
+  return AgentTaskController;
+}
+
 /**
- * Everything an agent app shares: the Kafka bus, the worker that feeds its {@link AgentHandler}, and health
- * endpoints. The app supplies its handler class and the providers the handler needs (LLM, memory, gateway).
+ * Everything an agent app shares: the Kafka bus, the bus transport with a task controller on the agent's topic
+ * feeding its {@link AgentHandler} through an {@link AgentWorker}, and health endpoints. The app supplies its handler class and the providers the handler needs (LLM, memory, gateway).
  *
  * @example
  * AgentRuntimeModule.forRoot({ agent: 'triage', config, handler: TriageService, providers: [{ provide: LlmPort, useValue: llm }] })
@@ -66,17 +74,26 @@ export class AgentRuntimeModule {
     /** Consumer group; defaults to `switchboard.<agent>`. */
     groupId?: string;
   }): DynamicModule {
+    const topic = AGENT_TASK_TOPICS[options.agent];
+    // A result the supervisor's consumer would refuse unread is as bad as one over the limit.
+    const maxResultBytes = Math.min(options.config.AGENT_MAX_RESULT_BYTES ?? DEFAULT_MAX_RESULT_BYTES, options.config.BUS_MAX_MESSAGE_BYTES);
     return {
       module: AgentRuntimeModule,
       imports: [ProcessMetricsModule.forRoot({ service: options.agent, key: options.config.METRICS_KEY })],
-      controllers: [HealthController],
+      controllers: [HealthController, taskController(topic)],
       providers: [
         ...(options.providers ?? []),
         { provide: KafkaBus, useFactory: () => new KafkaBus(options.config, options.agent) },
         { provide: AGENT_HANDLER, useClass: options.handler },
-        { provide: AGENT_GROUP_ID, useValue: options.groupId },
-        // A result the supervisor's consumer would refuse unread is as bad as one over the limit.
-        { provide: AGENT_MAX_RESULT_BYTES, useValue: Math.min(options.config.AGENT_MAX_RESULT_BYTES ?? DEFAULT_MAX_RESULT_BYTES, options.config.BUS_MAX_MESSAGE_BYTES) },
+        { provide: AGENT_TOPIC, useValue: topic },
+        { provide: AgentWorker, useFactory: (bus: KafkaBus, handler: AgentHandler<A>) => new AgentWorker(bus, handler, { maxResultBytes }), inject: [KafkaBus, AGENT_HANDLER] },
+        {
+          provide: BusTransport,
+          // A repeat after a crash is harmless: results have per-delivery ids the supervisor's ledger drops, and the
+          // resolver's writes replay at the gateway. So offsets are committed once per interval, not per task.
+          useFactory: (bus: KafkaBus) => new BusTransport(bus, { groupId: options.groupId ?? `switchboard.${options.agent}`, commitEvery: 'interval' }),
+          inject: [KafkaBus],
+        },
         WorkerLifecycle,
         { provide: READINESS_CHECKS, useFactory: (w: WorkerLifecycle) => [w], inject: [WorkerLifecycle] },
         HealthService,
@@ -86,7 +103,8 @@ export class AgentRuntimeModule {
 }
 
 /**
- * Boots an agent app: JSON logs, shutdown hooks, health endpoints on `port`.
+ * Boots an agent app: JSON logs, shutdown hooks, the bus transport (resolves once its consumer is assigned and
+ * fetching, so a task published after this returns is never skipped), health endpoints on `port`.
  *
  * @example
  * await startAgentApp(AgentRuntimeModule.forRoot({ … }), config.PORT);
@@ -94,6 +112,7 @@ export class AgentRuntimeModule {
 export async function startAgentApp(module: DynamicModule, port: number): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(module, { logger: new JsonLogger('nest') });
   app.enableShutdownHooks();
+  await startBusTransport(app);
   await app.listen(port, '0.0.0.0');
   return app;
 }

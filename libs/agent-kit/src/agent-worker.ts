@@ -3,16 +3,22 @@ import {
 } from '@switchboard/contracts';
 import { describeError, isDependencyUnavailable, JsonLogger, SwitchboardError } from '@switchboard/observability';
 import type { Envelope } from '@switchboard/contracts';
-import { uuidFromName, type ConsumerHandle, type IncomingMessage, type KafkaBus } from '@switchboard/bus';
+import { uuidFromName, type IncomingMessage, type KafkaBus } from '@switchboard/bus';
 import { boundResult, DEFAULT_MAX_RESULT_BYTES } from './result-limits';
 
-const TASK_TOPICS = {
+/**
+ * The task topic each agent consumes.
+ *
+ * @example
+ * AGENT_TASK_TOPICS.triage; // 'agent.triage.tasks'
+ */
+export const AGENT_TASK_TOPICS = {
   triage: TOPICS.triageTasks,
   retrieval: TOPICS.retrievalTasks,
   resolver: TOPICS.resolverTasks,
   verifier: TOPICS.verifierTasks,
 } as const;
-type TaskTopic<A extends AgentName> = (typeof TASK_TOPICS)[A];
+export type TaskTopic<A extends AgentName> = (typeof AGENT_TASK_TOPICS)[A];
 export type TaskOf<A extends AgentName> = PayloadOf<TaskTopic<A>>;
 export type OutputOf<A extends AgentName> = NonNullable<Extract<AgentResult, { agent: A }>['output']>;
 
@@ -56,19 +62,19 @@ const ZERO_USAGE: Usage = { llmCalls: 0, inputTokens: 0, outputTokens: 0, costUs
 const ENVELOPE_BYTES = 1_024;
 
 /**
- * Consumes one agent's task topic as one consumer group and publishes exactly one {@link AgentResult} per task
- * delivery to `agent.results`. Handler failures become `status: 'failed'` results (the supervisor decides on retries),
- * except a dependency outage (the gateway or Postgres unreachable, see `isDependencyUnavailable`): that is thrown back
- * to the bus, which pauses the partition and runs the same task again once the dependency answers, so an outage
- * does not use up the case's attempts. A failure to publish the result is thrown back too.
+ * Runs one agent step per task delivery and publishes exactly one {@link AgentResult} per delivery to
+ * `agent.results`; the app's task controller (AgentRuntimeModule) hands it each task the bus transport delivers.
+ * Handler failures become `status: 'failed'` results (the supervisor decides on retries), except a dependency
+ * outage (the gateway or Postgres unreachable, see `isDependencyUnavailable`): that is thrown back to the bus, which
+ * pauses the partition and runs the same task again once the dependency answers, so an outage does not use up the
+ * case's attempts. A failure to publish the result is thrown back too.
  *
  * @example
  * const worker = new AgentWorker(bus, triageService);
- * await worker.start();
+ * await worker.process(message); // an IncomingMessage<'agent.triage.tasks'>
  */
 export class AgentWorker<A extends AgentName> {
   private readonly logger: JsonLogger;
-  private handle_?: ConsumerHandle;
   /** Task envelopes this process already answered: the outbox relay may re-send one after a supervisor crash. */
   private readonly answered = new Set<string>();
   private static readonly ANSWERED_MAX = 10_000;
@@ -76,37 +82,12 @@ export class AgentWorker<A extends AgentName> {
   constructor(
     private readonly bus: KafkaBus,
     private readonly handler: AgentHandler<A>,
-    private readonly options: { groupId?: string; /** See AGENT_MAX_RESULT_BYTES. */ maxResultBytes?: number } = {},
+    private readonly options: { /** See AGENT_MAX_RESULT_BYTES. */ maxResultBytes?: number } = {},
   ) {
     this.logger = new JsonLogger(`${handler.agent}-worker`);
   }
 
-  async start(): Promise<void> {
-    const topic = TASK_TOPICS[this.handler.agent] as TaskTopic<A>;
-    await this.bus.ensureTopics([topic, TOPICS.agentResults]);
-    this.handle_ = await this.bus.consume({
-      groupId: this.options.groupId ?? `switchboard.${this.handler.agent}`,
-      topics: [topic],
-      // A repeat after a crash is harmless: results have per-delivery ids the supervisor's ledger drops, and the
-      // resolver's writes replay at the gateway. So offsets are committed once per interval, not per task.
-      commitEvery: 'interval',
-      handler: (message) => this.process(message as unknown as IncomingMessage<TaskTopic<A>>),
-    });
-    // Started means assigned and fetching: a task published after start() returns is never skipped by a new group.
-    await this.handle_.ready;
-    this.logger.info('consuming tasks', { topic });
-  }
-
-  async stop(): Promise<void> {
-    await this.handle_?.stop();
-  }
-
-  /** Consuming: started, joined to its group, not crashed (readiness). */
-  healthy(): boolean {
-    return this.handle_?.healthy() ?? false;
-  }
-
-  private async process(message: IncomingMessage<TaskTopic<A>>): Promise<void> {
+  async process(message: IncomingMessage<TaskTopic<A>>): Promise<void> {
     const envelope = message.envelope as Envelope<TaskOf<A>>;
     const task = envelope.payload as TaskOf<A> & { taskId: string };
     if (this.answered.has(envelope.id)) {

@@ -21,7 +21,7 @@ class ScriptedRetrieval extends AgentHandler<'retrieval'> {
 async function run(passages: () => Passage[], maxResultBytes: number): Promise<Envelope<AgentResult>[]> {
   const bus = new RecordingBus();
   const worker = new AgentWorker(bus, new ScriptedRetrieval(passages), { maxResultBytes });
-  await worker.start();
+  await bus.consume({ groupId: 'switchboard.retrieval', topics: ['agent.retrieval.tasks'], handler: (message) => worker.process(message) });
   const triage = { intent: 'how_to', priority: 'normal', confidence: 0.97, entities: { tenantId: 'globex', amounts: [], ids: [], emails: [], days: [] }, pii: { found: false, kinds: [] }, injectionRisk: 'none', summary: 's', redactedBody: 'b' };
   const task = { taskId: 't1', query: 'blank dashboard', limit: 5, triage } as TaskOf<'retrieval'>;
   await bus.deliver('agent.retrieval.tasks', bus.envelope('agent.retrieval.tasks', task, {

@@ -28,11 +28,14 @@ describe('dependency rules for the service kit and task tokens', () => {
     ['non-agents-not-to-agent-kit', 'apps/ingress/src/planted.ts', "import { AgentWorker } from '@switchboard/agent-kit';\nexport const x = AgentWorker;\n"],
     ['service-kit-stays-generic', 'libs/service-kit/src/planted.ts', "import { KafkaBus } from '@switchboard/bus';\nexport const x = KafkaBus;\n"],
     ['task-tokens-stay-small', 'libs/task-tokens/src/planted.ts', "import { Pool } from 'pg';\nexport const x = Pool;\n"],
+    ['nest-microservices-only-in-bus-transport', 'apps/supervisor/src/planted.ts', "import { ServerKafka } from '@nestjs/microservices';\nexport const x = ServerKafka;\n"],
+    ['bus-transport-stays-thin', 'libs/bus-transport/src/planted.ts', "import { Pool } from 'pg';\nexport const x = Pool;\n"],
   ])('%s refuses a planted import', (rule, at, source) => {
     expect(violations(at, source)).toContain(rule);
   });
 
   it('lets the same places import what they are meant to', () => {
     expect(violations('apps/gateway/src/planted.ts', "import { HealthController } from '@switchboard/service-kit';\nexport const x = HealthController;\n")).toBe('');
+    expect(violations('apps/supervisor/src/planted.ts', "import { EventPattern } from '@switchboard/bus-transport';\nexport const x = EventPattern;\n")).toBe('');
   });
 });

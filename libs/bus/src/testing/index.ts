@@ -20,7 +20,7 @@ export interface RecordedMessage {
  * @example
  * const bus = new RecordingBus();
  * const worker = new AgentWorker(bus, new TriageService(llm));
- * await worker.start();
+ * await bus.consume({ groupId: 'switchboard.triage', topics: ['agent.triage.tasks'], handler: (m) => worker.process(m) });
  * await bus.deliver('agent.triage.tasks', bus.envelope('agent.triage.tasks', task, meta));
  * expect(bus.publishedTo('agent.results')).toHaveLength(1);
  */
