@@ -82,7 +82,7 @@ export class VerdictsController {
              FROM supervisor.trace t JOIN supervisor.cases c ON c.case_id = t.case_id
             WHERE t.at >= $1 AND t.at < $2 ${tenant}
               AND (t.kind = 'breaker'
-                OR (t.kind = 'event' AND t.data->>'event' = 'policy_violation')
+                OR (t.kind = 'event' AND t.data->>'event' IN ('policy_violation', 'breaker_reported'))
                 OR (t.kind = 'result' AND t.agent = 'verifier' AND t.data->'verifier'->>'verified' = 'false')
                 OR (t.kind = 'result' AND t.agent = 'triage' AND (t.data->'triage'->>'injectionRisk' <> 'none' OR t.data->'triage'->'pii'->>'found' = 'true')))
             ORDER BY t.at DESC, t.id DESC LIMIT $3`, params),

@@ -294,6 +294,29 @@ describe('case machine', () => {
       expectHandoff(sut, 'max_cost');
     });
 
+    it('a report-only budget records its trip once per run and lets the case go on; the loop guards still enforce', () => {
+      const sut = new Run(policyOf({ budgets: { maxCostUsd: 0.5, reportOnly: ['max_cost'] } }));
+      sut.apply((s) => ok(s, triageOut(), { usage: { llmCalls: 1, inputTokens: 1, outputTokens: 1, costUsd: 0.6 } }));
+      expect(sut.state.status).not.toBe('ESCALATED');
+      const reported = sut.all.flatMap((d) => d.trace).filter((t) => t.data.event === 'breaker_reported');
+      expect(reported).toEqual([{ kind: 'event', data: { event: 'breaker_reported', breaker: 'max_cost', reason: 'cost budget spent: $0.6000 (limit $0.5)' } }]);
+      expect(sut.all.flatMap((d) => d.trace).some((t) => t.kind === 'breaker')).toBe(false);
+      // Still over budget at the next dispatch: not reported again in this run.
+      sut.apply((s) => ok(s, { passages: [] }, { usage: { llmCalls: 0, inputTokens: 0, outputTokens: 0, costUsd: 0.1 } }));
+      expect(sut.last.trace.some((t) => t.data.event === 'breaker_reported')).toBe(false);
+      expect(sut.state.status).not.toBe('ESCALATED');
+
+      const looping = new Run(policyOf({ budgets: { maxIterations: 2, maxCostUsd: 0.5, reportOnly: ['max_cost'] } }));
+      looping.apply((s) => ok(s, triageOut(), { usage: { llmCalls: 1, inputTokens: 1, outputTokens: 1, costUsd: 0.6 } }));
+      looping.apply((s) => ok(s, { passages: [] }));
+      expectHandoff(looping, 'max_iterations');
+    });
+
+    it('report-only is refused for the loop guards and for unknown breakers', () => {
+      expect(() => policyOf({ budgets: { reportOnly: ['max_iterations'] } })).toThrow();
+      expect(() => policyOf({ budgets: { reportOnly: ['repeated_failure'] } })).toThrow();
+    });
+
     it('max tool errors', () => {
       const sut = new Run(policyOf({ budgets: { maxToolErrors: 2 } })).toResolving();
       sut.apply((s) => ok(s, resolverOut(), { toolErrors: 3 }));

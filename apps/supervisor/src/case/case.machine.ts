@@ -425,16 +425,31 @@ class Machine {
     return this.escalate(`${agent} could not complete its step: ${error.code}: ${error.message}`, 'bad_output');
   }
 
+  /**
+   * The first enforcing budget breaker that trips. A report-only one (`budgets.reportOnly`) that trips is recorded
+   * once per run as a `breaker_reported` event — the verdict ledger's `reported` — and the case goes on.
+   */
   private budgetTrip(): { breaker: string; reason: string } | undefined {
-    const { budgets } = this.s.policy;
-    const c = this.s.counters;
-    const k = this.s.run;
-    if (c.iterations >= budgets.maxIterations * k) return { breaker: 'max_iterations', reason: `iteration budget spent: ${c.iterations} agent dispatches (limit ${budgets.maxIterations * k})` };
-    if (c.tokens >= budgets.maxTokens * k) return { breaker: 'max_tokens', reason: `token budget spent: ${c.tokens} tokens (limit ${budgets.maxTokens * k})` };
-    if (c.costUsd >= budgets.maxCostUsd * k) return { breaker: 'max_cost', reason: `cost budget spent: $${c.costUsd.toFixed(4)} (limit $${budgets.maxCostUsd * k})` };
-    if (c.toolErrors > budgets.maxToolErrors * k) return { breaker: 'max_tool_errors', reason: `${c.toolErrors} tool errors (limit ${budgets.maxToolErrors * k})` };
-    const worst = Object.entries(this.s.failureCounts).sort((a, b) => b[1] - a[1])[0];
-    if (worst && worst[1] >= budgets.maxRepeatedFailures) return { breaker: 'repeated_failure', reason: `the same failure happened ${worst[1]} times: ${worst[0]}` };
+    const s = this.s;
+    const { budgets } = s.policy;
+    const c = s.counters;
+    const k = s.run;
+    const worst = Object.entries(s.failureCounts).sort((a, b) => b[1] - a[1])[0];
+    const trips = [
+      c.iterations >= budgets.maxIterations * k && { breaker: 'max_iterations', reason: `iteration budget spent: ${c.iterations} agent dispatches (limit ${budgets.maxIterations * k})` },
+      c.tokens >= budgets.maxTokens * k && { breaker: 'max_tokens', reason: `token budget spent: ${c.tokens} tokens (limit ${budgets.maxTokens * k})` },
+      c.costUsd >= budgets.maxCostUsd * k && { breaker: 'max_cost', reason: `cost budget spent: $${c.costUsd.toFixed(4)} (limit $${budgets.maxCostUsd * k})` },
+      c.toolErrors > budgets.maxToolErrors * k && { breaker: 'max_tool_errors', reason: `${c.toolErrors} tool errors (limit ${budgets.maxToolErrors * k})` },
+      worst && worst[1] >= budgets.maxRepeatedFailures && { breaker: 'repeated_failure', reason: `the same failure happened ${worst[1]} times: ${worst[0]}` },
+    ];
+    for (const trip of trips) {
+      if (!trip) continue;
+      if (!(budgets.reportOnly ?? []).includes(trip.breaker as never)) return trip;
+      const key = `${k}:${trip.breaker}`;
+      if (s.reportedBreakers?.includes(key)) continue;
+      s.reportedBreakers = [...(s.reportedBreakers ?? []), key];
+      this.note('breaker_reported', { breaker: trip.breaker, reason: trip.reason });
+    }
     return undefined;
   }
 

@@ -89,6 +89,8 @@ export interface CaseCore {
   tried: Array<{ tool: string; arguments: Record<string, unknown>; outcome: string }>;
   /** Failure signature → occurrences (agent errors and failing tool calls), for the repeated-failure breaker. */
   failureCounts: Record<string, number>;
+  /** Report-only breakers already reported, as `<run>:<breaker>` (once per run; absent on cases from before). */
+  reportedBreakers?: string[];
   counters: CaseCounters;
   /** The models that answered the case's LLM calls, as the agents report them (capped). */
   models?: string[];

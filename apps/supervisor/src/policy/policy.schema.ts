@@ -3,6 +3,14 @@ import { DEFAULT_INTENTS, RolloutModeSchema, type RolloutMode } from '@switchboa
 
 const positiveInt = z.number().int().positive();
 
+/**
+ * Budget breakers that may run report-only (`budgets.reportOnly`): a trip is recorded as a `reported` verdict and the
+ * case goes on. The loop guards — iterations and repeated failures — always enforce: reporting them would let a case
+ * loop until its step deadline.
+ */
+export const REPORTABLE_BREAKERS = ['max_tokens', 'max_cost', 'max_tool_errors'] as const;
+const ReportOnlySchema = z.array(z.enum(REPORTABLE_BREAKERS)).max(REPORTABLE_BREAKERS.length);
+
 export const BudgetsSchema = z
   .object({
     /** Agent dispatches per case (retries and re-plans count). */
@@ -18,6 +26,8 @@ export const BudgetsSchema = z
     maxRepeatedFailures: positiveInt.default(3),
     /** Times a resolver failure (bad plan / bad output) is sent back to the resolver before escalating. */
     maxReplans: z.number().int().nonnegative().default(1),
+    /** Breakers that only report (a new, tighter budget tried before it enforces); see REPORTABLE_BREAKERS. */
+    reportOnly: ReportOnlySchema.default([]),
   })
   .strict();
 export type Budgets = z.infer<typeof BudgetsSchema>;
@@ -39,7 +49,7 @@ const confidence = z.number().min(0).max(1);
 const BudgetsOverrideSchema = z
   .object({
     maxIterations: positiveInt, maxTokens: positiveInt, maxCostUsd: z.number().positive(), maxToolErrors: z.number().int().nonnegative(),
-    stepTimeoutMs: positiveInt, maxRepeatedFailures: positiveInt, maxReplans: z.number().int().nonnegative(),
+    stepTimeoutMs: positiveInt, maxRepeatedFailures: positiveInt, maxReplans: z.number().int().nonnegative(), reportOnly: ReportOnlySchema,
   })
   .partial()
   .strict();

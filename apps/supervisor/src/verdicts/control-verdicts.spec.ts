@@ -23,6 +23,11 @@ describe('verdictsFromRecords', () => {
     expect(sut[5]!.ref).toEqual({ decision: '9' });
   });
 
+  it('a report-only breaker that tripped is a reported verdict, not an escalation', () => {
+    const sut = verdictsFromRecords([row('1', 'event', null, { event: 'breaker_reported', breaker: 'max_cost', reason: 'cost budget spent: $0.6000 (limit $0.5)' })], []);
+    expect(sut.map((v) => [v.source, v.control, v.rule, v.verdict, v.detail])).toEqual([['supervisor', 'breaker', 'max_cost', 'reported', 'cost budget spent: $0.6000 (limit $0.5)']]);
+  });
+
   it('a clean triage result and a passed read-back: only the read-back, as passed', () => {
     const sut = verdictsFromRecords([row('1', 'result', 'triage', { triage: { injectionRisk: 'none', pii: { found: false } } }), row('2', 'result', 'verifier', { verifier: { verified: true, evidence: [] } })], []);
     expect(sut.map((v) => v.verdict)).toEqual(['passed']);

@@ -57,6 +57,8 @@ export function verdictsFromRecords(trace: readonly TraceRow[], decisions: reado
     };
     if (t.kind === 'breaker') {
       out.push({ ...base, source: 'supervisor', control: 'breaker', rule: String(d.breaker), verdict: 'escalated', ...(d.reason ? { detail: String(d.reason) } : {}) });
+    } else if (t.kind === 'event' && d.event === 'breaker_reported') {
+      out.push({ ...base, source: 'supervisor', control: 'breaker', rule: String(d.breaker), verdict: 'reported', ...(d.reason ? { detail: String(d.reason) } : {}) });
     } else if (t.kind === 'event' && d.event === 'policy_violation') {
       out.push({ ...base, source: 'supervisor', control: 'rollout_mode', rule: 'write_outside_mode', verdict: 'flagged', detail: `${d.why ?? ''} (${(d.tools ?? []).join(', ')})` });
     } else if (t.kind === 'result' && t.agent === 'triage' && d.triage) {
