@@ -1,6 +1,6 @@
 import { Kafka, logLevel, Partitioners, type Admin, type Message, type Producer } from 'kafkajs';
 import {
-  deadLetterTopic, newMessageId, retryTopic, TicketEventSchema, TOPIC_SPECS, TOPICS, caseIdFor,
+  deadLetterTopic, envelopeFor, newMessageId, retryTopic, TicketEventSchema, TOPIC_SPECS, TOPICS, caseIdFor,
   type Envelope, type PayloadOf, type TicketEvent, type TicketEventInput, type TopicName,
 } from '@switchboard/contracts';
 import { inSpan, injectTraceContext, JsonLogger, SpanKind, SwitchboardError } from '@switchboard/observability';
@@ -226,19 +226,7 @@ export class KafkaBus {
    * bus.envelope('agent.results', result, { caseId, tenantId, region, correlationId, causationId: task.id });
    */
   envelope<T extends TopicName>(topic: T, payload: PayloadOf<T>, meta: EnvelopeMeta): Envelope<PayloadOf<T>> {
-    return {
-      id: newMessageId(),
-      type: TOPIC_SPECS[topic].type,
-      version: 1,
-      caseId: meta.caseId,
-      tenantId: meta.tenantId,
-      region: meta.region,
-      correlationId: meta.correlationId,
-      causationId: meta.causationId,
-      attempt: meta.attempt ?? 0,
-      occurredAt: new Date().toISOString(),
-      payload,
-    };
+    return envelopeFor(topic, payload, { ...meta, id: newMessageId() });
   }
 
   /**

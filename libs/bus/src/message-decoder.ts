@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import {
-  caseIdFor, EnvelopeSchema, isStorableText, TOPIC_SPECS, type Envelope, type PayloadOf, type TicketEvent, type TopicName,
+  caseIdFor, envelopeFor, EnvelopeSchema, isStorableText, TOPIC_SPECS, type Envelope, type PayloadOf, type TicketEvent, type TopicName,
 } from '@switchboard/contracts';
 import type { MessageSource, TopicBinding } from './bus.types';
 
@@ -52,19 +52,9 @@ export function uuidFromName(name: string): string {
  */
 export function wrapTicket(ticket: TicketEvent, source: MessageSource): Envelope<TicketEvent> {
   const caseId = caseIdFor(ticket);
-  return {
-    id: stableMessageId(source),
-    type: TOPIC_SPECS['tickets.ingress'].type,
-    version: 1,
-    caseId,
-    tenantId: ticket.tenantId,
-    region: ticket.region,
-    correlationId: caseId,
-    causationId: null,
-    attempt: 0,
-    occurredAt: ticket.receivedAt,
-    payload: ticket,
-  };
+  return envelopeFor('tickets.ingress', ticket, {
+    id: stableMessageId(source), caseId, tenantId: ticket.tenantId, region: ticket.region, correlationId: caseId, causationId: null, occurredAt: ticket.receivedAt,
+  });
 }
 
 const bindings = new Map<string, TopicBinding>();

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  AgentResultSchema, caseIdFor, contractJsonSchemas, EnvelopeSchema, TicketEventSchema, TOPIC_SPECS, TOPICS, TriageTaskSchema,
+  AgentResultSchema, caseIdFor, contractJsonSchemas, EnvelopeBaseSchema, envelopeFor, EnvelopeSchema, TicketEventSchema, TOPIC_SPECS, TOPICS, TriageTaskSchema,
 } from '@switchboard/contracts';
 
 const ticket = {
@@ -64,5 +64,24 @@ describe('contracts', () => {
       const committed = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'docs', 'contracts', file), 'utf8'));
       expect(committed).toEqual(JSON.parse(JSON.stringify(schema)));
     }
+  });
+});
+
+describe('envelopeFor', () => {
+  const fields = { id: '6f1f7d4e-3b55-4a43-9a51-0e3c1b2d4f60', caseId: 'case_0123456789abcdef01234567', tenantId: 'globex', region: 'us-east-1', correlationId: 'case_0123456789abcdef01234567' };
+  const signal = { signal: 'satisfaction_rated', eventId: 'ev-1', ticket: { source: 'zendesk', externalId: '42' }, at: '2026-12-04T10:00:00.000Z', score: 'bad' } as const;
+
+  it('builds an envelope the topic\'s own schema accepts, with the topic\'s type and the defaults', () => {
+    const envelope = envelopeFor('tickets.signals', signal, { ...fields, causationId: null });
+    expect(EnvelopeSchema(TOPIC_SPECS['tickets.signals'].schema).safeParse(envelope).success).toBe(true);
+    expect(envelope).toMatchObject({ type: TOPIC_SPECS['tickets.signals'].type, version: 1, attempt: 0, causationId: null, payload: signal });
+    expect(Date.parse(envelope.occurredAt)).toBeGreaterThan(Date.parse('2026-01-01'));
+  });
+
+  it('cuts a long causation id to what the schema takes, and keeps a given time and attempt', () => {
+    const envelope = envelopeFor('tickets.signals', signal, { ...fields, causationId: 'x'.repeat(500), attempt: 2, occurredAt: '2026-12-04T10:00:00.000Z' });
+    expect(envelope.causationId).toHaveLength(200);
+    expect(envelope).toMatchObject({ attempt: 2, occurredAt: '2026-12-04T10:00:00.000Z' });
+    expect(EnvelopeBaseSchema.safeParse(envelope).success).toBe(true);
   });
 });

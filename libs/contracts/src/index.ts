@@ -1,5 +1,6 @@
 export * from './canonical-json';
 export * from './envelope';
+export * from './envelope-for';
 export * from './ids';
 export * from './topics';
 export * from './messages/common';

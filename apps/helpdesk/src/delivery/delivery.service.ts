@@ -1,6 +1,6 @@
 import { uuidFromName } from '@switchboard/bus';
 import {
-  HelpdeskWebhookEventSchema, TOPIC_SPECS, type CaseOutcome, type CustomerReply, type DeliveryKind, type DeliveryStatus, type Envelope,
+  HelpdeskWebhookEventSchema, envelopeFor, type CaseOutcome, type CustomerReply, type DeliveryKind, type DeliveryStatus, type Envelope,
   type HelpdeskCommand, type HelpdeskWebhookEvent, type InternalNote, type TicketEvent, type TicketRef,
 } from '@switchboard/contracts';
 import { describeError, JsonLogger, SwitchboardError } from '@switchboard/observability';
@@ -178,11 +178,10 @@ export class DeliveryService {
   }
 
   private envelope(meta: CaseMeta, status: DeliveryStatus, causationId: string): Envelope<DeliveryStatus> {
-    return {
+    return envelopeFor('tickets.deliveries', status, {
       // One message per outcome of an attempt: a redelivered handler reports the same outcome under the same id.
       id: uuidFromName(`helpdesk.delivery|${status.deliveryId}|${status.status}|${status.attempts}`),
-      type: TOPIC_SPECS['tickets.deliveries'].type, version: 1, caseId: meta.caseId, tenantId: meta.tenantId, region: meta.region,
-      correlationId: meta.correlationId, causationId: causationId.slice(0, 200), attempt: 0, occurredAt: status.at, payload: status,
-    };
+      caseId: meta.caseId, tenantId: meta.tenantId, region: meta.region, correlationId: meta.correlationId, causationId, occurredAt: status.at,
+    });
   }
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { uuidFromName } from '@switchboard/bus';
-import { TicketSignalSchema, TOPIC_SPECS, type TicketSignal } from '@switchboard/contracts';
+import { TicketSignalSchema, envelopeFor, type TicketSignal } from '@switchboard/contracts';
 import { JsonLogger, SwitchboardError, withLogContext } from '@switchboard/observability';
 import type { DeliveryRepository } from '../delivery/delivery.repository';
 import { SignalPublisher } from './signal-publisher.port';
@@ -57,10 +57,10 @@ export class SignalService {
           : { signal: 'satisfaction_rated', ...base, score: /^good/i.test(b.satisfaction!.score!) ? 'good' : 'bad', ...(b.satisfaction?.comment ? { comment: b.satisfaction.comment } : {}) },
     );
     await withLogContext({ caseId: known.caseId, correlationId: known.correlationId }, async () => {
-      await this.publisher.publish({
-        id: uuidFromName(`helpdesk.signal|${eventId}`), type: TOPIC_SPECS['tickets.signals'].type, version: 1, caseId: known.caseId, tenantId: known.tenantId,
-        region: known.region, correlationId: known.correlationId, causationId: null, attempt: 0, occurredAt: this.clock().toISOString(), payload: signal,
-      });
+      await this.publisher.publish(envelopeFor('tickets.signals', signal, {
+        id: uuidFromName(`helpdesk.signal|${eventId}`), caseId: known.caseId, tenantId: known.tenantId, region: known.region,
+        correlationId: known.correlationId, causationId: null, occurredAt: this.clock().toISOString(),
+      }));
       this.logger.info('ticket signal accepted', { signal: signal.signal, zendeskTicketId: b.ticket.id, eventId });
     });
     return { caseId: known.caseId, signal: signal.signal, eventId };

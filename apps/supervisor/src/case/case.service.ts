@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import {
-  TOPIC_SPECS, type AgentResult, type DeliveryStatus, type Envelope, type ErrorInfo, type SupervisorCommand, type TicketEvent, type TicketSignal,
+  envelopeFor, type AgentResult, type DeliveryStatus, type Envelope, type ErrorInfo, type SupervisorCommand, type TicketEvent, type TicketSignal,
 } from '@switchboard/contracts';
 import type { TaskTokenIssuer } from '@switchboard/task-tokens';
 import { describeError, JsonLogger, withLogContext } from '@switchboard/observability';
@@ -325,10 +325,10 @@ export class CaseService {
             m.token.ttlSeconds,
           );
         }
-        const envelope: Envelope<unknown> = {
-          id: messageIdFor(s.caseId, causeId, i), type: TOPIC_SPECS[m.topic].type, version: 1, caseId: s.caseId, tenantId: s.tenantId,
-          region: s.region, correlationId: s.correlationId, causationId: causeId.slice(0, 200), attempt: m.attempt, occurredAt: now.toISOString(), payload,
-        };
+        const envelope: Envelope<unknown> = envelopeFor(m.topic, payload as never, {
+          id: messageIdFor(s.caseId, causeId, i), caseId: s.caseId, tenantId: s.tenantId, region: s.region,
+          correlationId: s.correlationId, causationId: causeId, attempt: m.attempt, occurredAt: now.toISOString(),
+        });
         return { topic: m.topic, key: s.caseId, value: envelope };
       }),
     );
