@@ -87,14 +87,13 @@ export class Outbox {
   static async add(tx: PoolClient, messages: readonly OutboxMessage[], lease?: OutboxLease): Promise<string[]> {
     if (messages.length === 0) return [];
     const rows = Outbox.prepare(messages);
-    const { rows: ids } = await tx.query<{ id: string }>(
-      `INSERT INTO outbox (topic, key, value, headers, lease_until, lease_owner)
-       SELECT t, k, v, h, CASE WHEN $5::text IS NOT NULL THEN clock_timestamp() + $6::int * interval '1 millisecond' END, $5::text
-         FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[]) WITH ORDINALITY AS m(t, k, v, h, n) ORDER BY n
-       RETURNING id`,
+    // outbox_append (store migration 005): the one definition of the insert and its lease, shared with
+    // single-statement writers such as the supervisor's apply_event.
+    const { rows: [out] } = await tx.query<{ r: { ids: number[] } }>(
+      'SELECT outbox_append($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::text, $6::int) AS r',
       [rows.topics, rows.keys, rows.values, rows.headers, lease?.owner ?? null, lease?.ms ?? null],
     );
-    return ids.map((r) => String(r.id));
+    return out!.r.ids.map(String);
   }
 
   /**

@@ -21,11 +21,9 @@ export class ProcessedLedger {
 
   async runOnce<T>(consumer: string, messageId: string, fn: (tx: PoolClient) => Promise<T>): Promise<RunOnceResult<T>> {
     return inTransaction(this.pool, async (tx) => {
-      const inserted = await tx.query(
-        'INSERT INTO processed_messages (consumer, message_id) VALUES ($1, $2) ON CONFLICT DO NOTHING',
-        [consumer, messageId],
-      );
-      if (inserted.rowCount === 0) return { status: 'duplicate' } as const;
+      // claim_message (store migration 005): the one definition of the claim, shared with single-statement writers.
+      const { rows } = await tx.query<{ claimed: boolean }>('SELECT claim_message($1, $2) AS claimed', [consumer, messageId]);
+      if (!rows[0]?.claimed) return { status: 'duplicate' } as const;
       return { status: 'done', value: await fn(tx) } as const;
     });
   }
