@@ -52,20 +52,20 @@ describe('HttpErrorFilter, over real HTTP', () => {
 
   it('names the body parser failures: invalid JSON 400, too large 413, unreadable charset 415', async () => {
     const post = (body: string, type = 'application/json') => call(`${plain.url}/echo`, { method: 'POST', body, headers: { 'content-type': type } });
-    expect(await post('{"a":')).toMatchObject({ status: 400, body: { statusCode: 400, code: 'SVC.MALFORMED_JSON', message: expect.stringMatching(/JSON/) } });
+    expect(await post('{"a":')).toMatchObject({ status: 400, body: { code: 'SVC.MALFORMED_JSON', message: expect.stringMatching(/JSON/) } });
     expect(await post(JSON.stringify({ a: 'x'.repeat(200) }))).toMatchObject({ status: 413, body: { code: 'SVC.BODY_TOO_LARGE', message: 'body exceeds 100 bytes' } });
     expect(await post('{}', 'application/json; charset=klingon')).toMatchObject({ status: 415, body: { code: 'SVC.UNSUPPORTED_ENCODING' } });
     expect(await post('{"a":1}')).toMatchObject({ status: 201, body: { a: 1 } });
   });
 
   it('passes a coded body through, names a bare one by its status, and hides internals behind a 500', async () => {
-    expect(await call(`${plain.url}/coded`)).toMatchObject({ status: 400, body: { statusCode: 400, code: 'SVC.BAD_THING', message: 'the thing is bad', issues: ['a'] } });
+    expect(await call(`${plain.url}/coded`)).toEqual(expect.objectContaining({ status: 400, body: { code: 'SVC.BAD_THING', message: 'the thing is bad', issues: ['a'] } }));
     expect(await call(`${plain.url}/bare-conflict`)).toMatchObject({ status: 409, body: { code: 'SVC.CONFLICT', message: 'already closed' } });
     expect(await call(`${plain.url}/missing`)).toMatchObject({ status: 404, body: { code: 'SVC.NOT_FOUND', message: 'no such case' } });
     expect(await call(`${plain.url}/no-such-route`)).toMatchObject({ status: 404, body: { code: 'SVC.NOT_FOUND' } });
     expect(await call(`${plain.url}/odd`)).toMatchObject({ status: 418, body: { code: 'SVC.I_M_A_TEAPOT' } });
     const bug = await call(`${plain.url}/bug`);
-    expect(bug).toEqual(expect.objectContaining({ status: 500, body: { statusCode: 500, code: 'SVC.INTERNAL', message: 'internal error' } }));
+    expect(bug).toEqual(expect.objectContaining({ status: 500, body: { code: 'SVC.INTERNAL', message: 'internal error' } }));
     expect(JSON.stringify(bug.body)).not.toContain('hunter2');
   });
 

@@ -27,7 +27,7 @@ export interface HttpErrorFilterOptions {
   codePrefix?: string;
   /** The service's own errors (domain errors, gateway failures): its response, or undefined to fall through. */
   domain?: (error: unknown, req: Request) => HttpErrorResponse | undefined;
-  /** The body of a generic failure; default `{ statusCode, code, message }`. */
+  /** The body of a generic failure; default `{ code, message }`. */
   render?: (error: GenericHttpError, req: Request) => HttpErrorResponse;
 }
 
@@ -55,7 +55,7 @@ const statusName = (status: number): string => (STATUS_CODES[status] ?? `HTTP ${
  *
  * @example
  * app.useGlobalFilters(new HttpErrorFilter({ codePrefix: 'INGRESS' }));
- * // POST /tickets with "{" → 400 { statusCode: 400, code: 'INGRESS.MALFORMED_JSON', message: 'body is not valid JSON: …' }
+ * // POST /tickets with "{" → 400 { code: 'INGRESS.MALFORMED_JSON', message: 'request is malformed (body must be JSON): …' }
  */
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
@@ -79,7 +79,7 @@ export class HttpErrorFilter implements ExceptionFilter {
     if (error instanceof HttpException) {
       const status = error.getStatus();
       const body = error.getResponse();
-      if (typeof body === 'object' && body !== null && 'code' in body) return { status, body: { statusCode: status, ...body } };
+      if (typeof body === 'object' && body !== null && 'code' in body) return { status, body };
       // Nest maps body-parser's JSON SyntaxError (and a bad %-encoding) to a bare 400.
       if (status === HttpStatus.BAD_REQUEST) return this.render({ status, kind: 'MALFORMED_JSON', message: `request is malformed (body must be JSON): ${error.message}` }, req);
       return this.render({ status, kind: statusName(status), message: error.message }, req);
@@ -91,6 +91,6 @@ export class HttpErrorFilter implements ExceptionFilter {
   private render(error: GenericHttpError, req: Request): HttpErrorResponse {
     if (this.options.render) return this.options.render(error, req);
     const code = this.options.codePrefix ? `${this.options.codePrefix}.${error.kind}` : error.kind;
-    return { status: error.status, body: { statusCode: error.status, code, message: error.message } };
+    return { status: error.status, body: { code, message: error.message } };
   }
 }
