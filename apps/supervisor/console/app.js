@@ -772,6 +772,10 @@ async function showCase(caseId) {
     const lastOutcome = c.outcomes.at(-1);
     const assignee = c.state.assignee;
     const banner = h('div', {}, assignee && assignee !== state.me.userId ? assigneeWarning(assignee) : null);
+    // A live update re-renders the page: whoever was typing (a reply, a reason, a note) keeps the field, the caret and
+    // the focus — keyboard users are not thrown back to the top of the page.
+    const focused = root.contains(document.activeElement) && document.activeElement.id ? document.activeElement : undefined;
+    const caret = focused && typeof focused.selectionStart === 'number' ? [focused.selectionStart, focused.selectionEnd] : undefined;
     root.replaceChildren(
       h('p', {}, h('a', { href: '#/inbox' }, '← Inbox')),
       h('h1', {}, ticket.subject, ' ', statusBadge(c.status, 'case-status'), ' ', tierBadge(h, c.outcome)),
@@ -817,6 +821,12 @@ async function showCase(caseId) {
           verdictsCard(verdicts),
           h('section', { class: 'card', id: 'feedback-list' }, h('h2', {}, 'Feedback'),
             c.feedback.length ? h('ul', {}, ...c.feedback.map((f) => h('li', {}, `${f.rating === 'up' ? '▲' : '▼'} ${f.target_kind}${f.target_ref ? ` ${f.target_ref}` : ''} by ${f.actor_id}${f.comment ? `: ${f.comment}` : ''}`))) : h('p', { class: 'muted' }, 'none')))));
+    const again = focused ? document.getElementById(focused.id) : null;
+    if (again && again !== focused) {
+      if ((again.tagName === 'TEXTAREA' || (again.tagName === 'INPUT' && again.type === 'text')) && !again.disabled) again.value = focused.value;
+      again.focus();
+      if (caret && typeof again.setSelectionRange === 'function') again.setSelectionRange(caret[0], caret[1]);
+    }
   };
   const step = (delta) => {
     const i = (state.queue ?? []).indexOf(caseId);

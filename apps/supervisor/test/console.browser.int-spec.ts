@@ -311,7 +311,7 @@ it('a viewer sees a new held refund arrive without reloading, but cannot approve
   await reaches(caseId, ['ESCALATED']);
 });
 
-it('bulk actions: a supervisor ticks three cases and claims them at once — the one someone else is on is refused on its own line — then closes them', async () => {
+it('bulk actions: a supervisor ticks three cases and claims them at once — the one someone else is on is refused on its own line — then re-runs and closes them', async () => {
   // Injection tickets: escalated at triage, no tool call (refund tickets would spend the tenant's issue_refund rate limit).
   const requester = `bulk.${run}@globex.example`;
   const ids: string[] = [];
@@ -383,6 +383,25 @@ it('an SLA breach is highlighted: the case\'s countdown turns into "SLA breached
   await page.click(`tr[data-case-id="${caseId}"]`);
   await expect(page.locator('#case-sla .sla-timer').getAttribute('class')).resolves.toContain('sla-over');
   await page.goto(`${baseUrl}/console/#/inbox`);
+});
+
+it('a live update keeps what a keyboard user is typing: the field, its text and the focus stay', async () => {
+  const caseId = caseIdFor(await stack!.publish(refundTicket(`kim.${run}@globex.example`)));
+  await reaches(caseId, ['AWAITING_APPROVAL']);
+  const page = await signIn('supervisor');
+  await page.goto(`${baseUrl}/console/#/case/${caseId}`);
+  await page.waitForSelector('#reject-reason');
+  await page.focus('#reject-reason');
+  await page.keyboard.type('checking with billing first');
+  // Someone else takes the case meanwhile: the page re-renders from the live event (the warning shows it did).
+  const reassign = await fetch(`${baseUrl}/v1/cases/${caseId}/commands`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${STACK_KEYS.supervisorApi}` }, body: JSON.stringify({ command: 'reassign', to: 'bob' }),
+  });
+  expect(reassign.status).toBe(202);
+  await page.locator('#assignee-warning').waitFor({ timeout: 30_000 });
+  await expect(page.evaluate('[document.activeElement && document.activeElement.id, document.activeElement && document.activeElement.value]')).resolves.toEqual(['reject-reason', 'checking with billing first']);
+  await page.keyboard.type('.');
+  await expect(page.inputValue('#reject-reason')).resolves.toBe('checking with billing first.');
 });
 
 it('search finds a case by its requester; two supervisors on one case: the second sees who claimed it, live, and a claim of theirs is refused', async () => {

@@ -1,7 +1,7 @@
 import { Kafka, logLevel, Partitioners, type Admin, type Message, type Producer } from 'kafkajs';
 import {
   deadLetterTopic, envelopeFor, newMessageId, retryTopic, TicketEventSchema, TOPIC_SPECS, TOPICS, caseIdFor,
-  type Envelope, type PayloadOf, type TicketEvent, type TicketEventInput, type TopicName,
+  type Envelope, type EnvelopeFields, type PayloadOf, type TicketEvent, type TicketEventInput, type TopicName,
 } from '@switchboard/contracts';
 import { inSpan, injectTraceContext, JsonLogger, SpanKind, SwitchboardError } from '@switchboard/observability';
 import type { BusConfig } from './bus.config';
@@ -27,15 +27,8 @@ export class PublishInvalidError extends SwitchboardError {
   }
 }
 
-/** Metadata of a new envelope; `attempt` defaults to 0. */
-export interface EnvelopeMeta {
-  caseId: string;
-  tenantId: string;
-  region: string;
-  correlationId: string;
-  causationId: string | null;
-  attempt?: number;
-}
+/** Metadata of a new envelope (the bus picks its id and time); `attempt` defaults to 0. */
+export type EnvelopeMeta = Omit<EnvelopeFields, 'id' | 'occurredAt'>;
 
 /** Records of one publish call waiting for the produce request that carries them. */
 interface PendingSend {
