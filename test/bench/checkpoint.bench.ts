@@ -69,7 +69,7 @@ export async function run(): Promise<Figure[]> {
         const event: CaseEvent = n === 0 ? { kind: 'ticket_received', messageId: `bench-msg-${caseId}-0` } : nextEvent(current.state, n);
         const decision = decide(current.state, event, policy, new Date());
         // The messages as rows (a non-contract topic, so no relay ever publishes them; deleted below).
-        const outbox = Outbox.prepare(decision.emit.map((m) => ({ topic: `bench.${m.topic}`, key: caseId, value: m.payload })));
+        const outbox = Outbox.batch(decision.emit.map((m) => ({ topic: `bench.${m.topic}`, key: caseId, value: m.payload })));
         const before = sent;
         const t0 = performance.now();
         await repo.applyEvent(client, { ledger: { consumer: 'bench-checkpoint', messageId: event.messageId }, previous: current, decision, event, created: n === 0, outbox });

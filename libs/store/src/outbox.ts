@@ -26,20 +26,21 @@ export interface OutboxLease {
   ms: number;
 }
 
-/** Outbox messages as column arrays (headers as JSON text), in order; see {@link Outbox.prepare}. */
-export interface PreparedOutbox {
-  topics: string[];
-  keys: string[];
-  values: string[];
-  headers: string[];
-}
-
 /** A row as the relay hands it to its publish function; matches `KafkaBus.publishRaw`. */
 export interface OutboxRecord {
   topic: string;
   key: string;
   value: string;
   headers: Record<string, string>;
+}
+
+/**
+ * Validated, serialised outbox rows in order with the lease to insert them under: one JSON value that a
+ * single-statement writer passes to `outbox_append_batch` (store migration 006); see {@link Outbox.batch}.
+ */
+export interface OutboxBatch {
+  rows: OutboxRecord[];
+  lease: OutboxLease | null;
 }
 
 /**
@@ -86,23 +87,20 @@ export class Outbox {
    */
   static async add(tx: PoolClient, messages: readonly OutboxMessage[], lease?: OutboxLease): Promise<string[]> {
     if (messages.length === 0) return [];
-    const rows = Outbox.prepare(messages);
-    // outbox_append (store migration 005): the one definition of the insert and its lease, shared with
-    // single-statement writers such as the supervisor's apply_event.
-    const { rows: [out] } = await tx.query<{ r: { ids: number[] } }>(
-      'SELECT outbox_append($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::text, $6::int) AS r',
-      [rows.topics, rows.keys, rows.values, rows.headers, lease?.owner ?? null, lease?.ms ?? null],
-    );
+    // outbox_append_batch (store migration 006, over 005's outbox_append): the one definition of the insert and its
+    // lease, shared with single-statement writers such as the supervisor's apply_transition.
+    const { rows: [out] } = await tx.query<{ r: { ids: number[] } }>('SELECT outbox_append_batch($1::jsonb) AS r', [JSON.stringify(Outbox.batch(messages, lease))]);
     return out!.r.ids.map(String);
   }
 
   /**
-   * Validates and serialises `messages` into the column arrays an outbox insert takes (for callers that insert them
-   * in their own statement, e.g. a stored procedure); same rules as {@link Outbox.add}.
+   * Validates and serialises `messages` into the batch an outbox insert takes (for callers that insert them in their
+   * own statement, e.g. a stored procedure calling `outbox_append_batch`); same rules as {@link Outbox.add}. The rows
+   * are also what a direct publisher sends after the commit.
    */
-  static prepare(messages: readonly OutboxMessage[]): PreparedOutbox {
+  static batch(messages: readonly OutboxMessage[], lease?: OutboxLease): OutboxBatch {
     const trace = injectTraceContext({});
-    const rows: PreparedOutbox = { topics: [], keys: [], values: [], headers: [] };
+    const rows: OutboxRecord[] = [];
     for (const m of messages) {
       const schema = contractSchema(m.topic);
       if (schema) {
@@ -115,12 +113,9 @@ export class Outbox {
       const derived: Record<string, string> = {};
       if (envelope && typeof envelope === 'object' && typeof envelope.id === 'string') derived['message-id'] = envelope.id;
       if (envelope && typeof envelope === 'object' && typeof envelope.type === 'string') derived.type = envelope.type;
-      rows.topics.push(m.topic);
-      rows.keys.push(m.key);
-      rows.values.push(JSON.stringify(m.value));
-      rows.headers.push(JSON.stringify({ ...trace, ...derived, ...m.headers }));
+      rows.push({ topic: m.topic, key: m.key, value: JSON.stringify(m.value), headers: { ...trace, ...derived, ...m.headers } });
     }
-    return rows;
+    return { rows, lease: lease ? { owner: lease.owner, ms: lease.ms } : null };
   }
 
   /** Instance form of {@link Outbox.add}, for injection. */

@@ -1,4 +1,4 @@
-import { signWebhook, verifyWebhookSignature } from './webhook-signature';
+import { signWebhook, verifyWebhookSignature, verifyZendeskWebhook } from './webhook-signature';
 
 const secret = 'whsec-test-0123456789abcdef';
 const now = new Date('2026-11-21T10:00:00Z');
@@ -28,5 +28,15 @@ describe('webhook signature', () => {
     expect(verify({ timestamp: 'yesterday' })).toEqual({ ok: false, reason: 'signature timestamp is not a date' });
     expect(verify({ signature: undefined, names: { signature: 'X-Switchboard-Signature', timestamp: 'X-Switchboard-Signature-Timestamp' } }))
       .toMatchObject({ reason: 'missing X-Switchboard-Signature or X-Switchboard-Signature-Timestamp header' });
+  });
+
+  it('reads a Zendesk request\'s two headers and raw body, and refuses everything without a configured secret', () => {
+    const headers: Record<string, string> = { 'x-zendesk-webhook-signature': signature, 'x-zendesk-webhook-signature-timestamp': timestamp };
+    const req = (h: Record<string, string>, rawBody?: Buffer) => ({ header: (name: string) => h[name.toLowerCase()], ...(rawBody ? { rawBody } : {}) });
+    expect(verifyZendeskWebhook(req(headers, body), { secret, maxSkewSeconds: 300, now })).toEqual({ ok: true });
+    expect(verifyZendeskWebhook(req(headers), { secret, maxSkewSeconds: 300, now })).toEqual({ ok: false, reason: 'signature does not match' });
+    expect(verifyZendeskWebhook(req({}, body), { secret, maxSkewSeconds: 300, now })).toMatchObject({ ok: false, reason: expect.stringContaining('missing X-Zendesk-Webhook-Signature') });
+    expect(verifyZendeskWebhook(req(headers, body), { secret: undefined, maxSkewSeconds: 300, now })).toEqual({ ok: false, reason: 'ZENDESK_WEBHOOK_SECRET is not configured' });
+    expect(verifyZendeskWebhook(req(headers, body), { secret: '', maxSkewSeconds: 300, now })).toEqual({ ok: false, reason: 'ZENDESK_WEBHOOK_SECRET is not configured' });
   });
 });

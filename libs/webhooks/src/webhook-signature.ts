@@ -49,3 +49,29 @@ export function verifyWebhookSignature(options: {
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'signature does not match' };
   return { ok: true };
 }
+
+/** A received Zendesk webhook request as far as its signature goes (Express's request fits). */
+export interface ZendeskWebhookRequest {
+  header(name: string): string | undefined;
+  rawBody?: Buffer;
+}
+
+/**
+ * Zendesk's webhook signature check for a receiver (the ingress's ticket webhook and the helpdesk's signal webhook):
+ * its two headers over the raw body; without a configured secret every request is refused, never let through.
+ *
+ * @example
+ * const verdict = verifyZendeskWebhook(req, { secret: config.ZENDESK_WEBHOOK_SECRET, maxSkewSeconds: config.ZENDESK_MAX_SKEW_SECONDS });
+ * if (!verdict.ok) throw new UnauthorizedException({ code: 'INGRESS.SIGNATURE_INVALID', message: verdict.reason });
+ */
+export function verifyZendeskWebhook(req: ZendeskWebhookRequest, options: { secret: string | undefined; maxSkewSeconds: number; now?: Date }): SignatureVerdict {
+  if (!options.secret) return { ok: false, reason: 'ZENDESK_WEBHOOK_SECRET is not configured' };
+  return verifyWebhookSignature({
+    secret: options.secret,
+    signature: req.header('x-zendesk-webhook-signature'),
+    timestamp: req.header('x-zendesk-webhook-signature-timestamp'),
+    rawBody: req.rawBody ?? Buffer.alloc(0),
+    maxSkewSeconds: options.maxSkewSeconds,
+    ...(options.now ? { now: options.now } : {}),
+  });
+}

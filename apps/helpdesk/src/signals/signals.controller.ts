@@ -2,7 +2,7 @@ import { Body, Controller, HttpCode, HttpStatus, Inject, NotFoundException, Post
 import type { RawBodyRequest } from '@nestjs/common';
 import type { Request } from 'express';
 import { JsonLogger } from '@switchboard/observability';
-import { verifyWebhookSignature } from '@switchboard/webhooks';
+import { verifyZendeskWebhook } from '@switchboard/webhooks';
 import { HELPDESK_CONFIG, type HelpdeskConfig } from '../helpdesk.config';
 import { SignalInvalidError, SignalService, UnknownTicketError, type AcceptedSignal } from './signal.service';
 
@@ -16,16 +16,7 @@ export class SignalsController {
   @Post('zendesk')
   @HttpCode(HttpStatus.ACCEPTED)
   async postZendesk(@Req() req: RawBodyRequest<Request>, @Body() body: unknown): Promise<AcceptedSignal & { status: 'accepted' }> {
-    const secret = this.config.ZENDESK_WEBHOOK_SECRET;
-    const verdict = secret
-      ? verifyWebhookSignature({
-          secret,
-          signature: req.header('x-zendesk-webhook-signature'),
-          timestamp: req.header('x-zendesk-webhook-signature-timestamp'),
-          rawBody: req.rawBody ?? Buffer.alloc(0),
-          maxSkewSeconds: this.config.ZENDESK_MAX_SKEW_SECONDS,
-        })
-      : ({ ok: false, reason: 'ZENDESK_WEBHOOK_SECRET is not configured' } as const);
+    const verdict = verifyZendeskWebhook(req, { secret: this.config.ZENDESK_WEBHOOK_SECRET, maxSkewSeconds: this.config.ZENDESK_MAX_SKEW_SECONDS });
     if (!verdict.ok) {
       this.logger.warn('rejected Zendesk webhook', { reason: verdict.reason, ip: req.ip });
       throw new UnauthorizedException({ code: 'HELPDESK.SIGNATURE_INVALID', message: verdict.reason });

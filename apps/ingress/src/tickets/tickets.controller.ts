@@ -6,7 +6,7 @@ import type { Request, Response } from 'express';
 import { JsonLogger, SwitchboardError } from '@switchboard/observability';
 import { TenantRefusedError } from '@switchboard/tenancy';
 import { INGRESS_CONFIG, type IngressConfig } from '../ingress.config';
-import { verifyWebhookSignature } from '@switchboard/webhooks';
+import { verifyZendeskWebhook } from '@switchboard/webhooks';
 import { apiKeyAccepted } from './request-auth';
 import { TenantRateLimitedError } from './tenant-rate-limit';
 import { TicketInvalidError, TicketService, type Accepted } from './ticket.service';
@@ -34,16 +34,7 @@ export class TicketsController {
   @Post('webhooks/zendesk')
   @HttpCode(HttpStatus.ACCEPTED)
   async postZendesk(@Req() req: RawBodyRequest<Request>, @Body() body: unknown): Promise<Accepted & { status: 'accepted' }> {
-    const secret = this.config.ZENDESK_WEBHOOK_SECRET;
-    const verdict = secret
-      ? verifyWebhookSignature({
-          secret,
-          signature: req.header('x-zendesk-webhook-signature'),
-          timestamp: req.header('x-zendesk-webhook-signature-timestamp'),
-          rawBody: req.rawBody ?? Buffer.alloc(0),
-          maxSkewSeconds: this.config.ZENDESK_MAX_SKEW_SECONDS,
-        })
-      : ({ ok: false, reason: 'ZENDESK_WEBHOOK_SECRET is not configured' } as const);
+    const verdict = verifyZendeskWebhook(req, { secret: this.config.ZENDESK_WEBHOOK_SECRET, maxSkewSeconds: this.config.ZENDESK_MAX_SKEW_SECONDS });
     if (!verdict.ok) {
       this.logger.warn('rejected Zendesk webhook', { reason: verdict.reason, ip: req.ip });
       throw new UnauthorizedException({ code: 'INGRESS.SIGNATURE_INVALID', message: verdict.reason });

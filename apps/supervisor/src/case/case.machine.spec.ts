@@ -87,6 +87,8 @@ describe('case machine', () => {
     // The token names only the intent's allow-list, never every tool.
     expect('token' in resolverTask && resolverTask.token).toMatchObject({ scopes: ['read', 'write'], tools: SHIPPED.allowedTools('dashboard_cache') });
     expect(resolverTask.payload).toMatchObject({ procedures: [expect.objectContaining({ id: 'dashboard-cache-reset' })], ticket: { tenantId: 'acme', externalId: 'ZD-1', requesterEmail: 'ops@acme.example' } });
+    // The pure decision requests the token; it holds no placeholder for it (the case service mints and adds it).
+    expect(resolverTask.payload).not.toHaveProperty('gatewayToken');
 
     sut.apply((s) => ok(s, resolverOut({ procedure: { id: 'dashboard-cache-reset', version: 1 }, slots: {} })));
     expect(sut.state.status).toBe('VERIFYING');

@@ -489,7 +489,7 @@ class Machine {
           topic: 'agent.resolver.tasks', attempt,
           token: { agent, mode: s.mode, tools: this.resolverTools(intent), scopes: this.resolverCanWrite(intent, procedures.length > 0) ? ['read', 'write'] : ['read'], ttlSeconds: s.policy.taskTokenTtlSeconds },
           payload: {
-            taskId, subject: s.ticket.subject, body: triage().redactedBody, triage: triage(), passages: s.passages, mode: s.mode, gatewayToken: '',
+            taskId, subject: s.ticket.subject, body: triage().redactedBody, triage: triage(), passages: s.passages, mode: s.mode,
             maxSteps: s.policy.resolverMaxSteps, previousFindings: s.findings.filter((f) => f.agent === 'resolver').map((f) => f.summary),
             ticket: ticketFacts(s), procedures,
             ...(followed && s.resolution?.slots ? { slots: s.resolution.slots } : {}),
@@ -509,7 +509,7 @@ class Machine {
           topic: 'agent.verifier.tasks', attempt,
           token: { agent, mode: s.mode, tools: ['*'], scopes: ['read'], ttlSeconds: s.policy.taskTokenTtlSeconds },
           payload: {
-            taskId, actions: r.actions, draftReply: r.draftReply, summary: r.summary, mode: s.mode, gatewayToken: '',
+            taskId, actions: r.actions, draftReply: r.draftReply, summary: r.summary, mode: s.mode,
             decision: r.decision === 'no_action' ? 'no_action' : 'resolved',
             success: this.procedures.successChecks(intent, procedure),
             context: { ticket: ticketFacts(s), entities: { ...triage().entities }, slots: r.slots ?? {} },

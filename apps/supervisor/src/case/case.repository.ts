@@ -1,9 +1,9 @@
 import type { Pool, PoolClient } from 'pg';
 import { SwitchboardError } from '@switchboard/observability';
 import { dueAt } from './case.machine';
-import type { PreparedOutbox } from '@switchboard/store';
-import type { CaseContext, CaseCore, CaseEvent, CaseState, Decision } from './case.types';
-import { diffCore } from './checkpoint';
+import type { OutboxBatch } from '@switchboard/store';
+import type { CaseContext, CaseCore, CaseEvent, CaseState, CaseTicket, Decision, Transition } from './case.types';
+import { diffCore, type CoreDelta } from './checkpoint';
 
 /** A case row as read under lock: its version and the full state (core + ticket + context). */
 export interface LockedCase {
@@ -33,7 +33,7 @@ function toLocked(row: { version: number; state: CaseCore; ticket: CaseState['ti
   return { version: row.version, state: { ...row.state, ticket: row.ticket, ...row.context, passages: row.context.passages ?? [] } };
 }
 
-/** SQLSTATEs raised by supervisor.apply_event (migration 003). */
+/** SQLSTATEs raised by supervisor.apply_transition (migration 026). */
 const VERSION_CONFLICT = 'SBVER';
 const CASE_EXISTS = 'SBEXI';
 
@@ -55,20 +55,92 @@ export interface ApplyEventInput {
   previous: LockedCase;
   /** Absent when the event changed nothing (only the ledger row is written). */
   decision?: Decision;
-  event: CaseEvent;
+  /** What is recorded of the event: its kind and message id. */
+  event: Pick<CaseEvent, 'kind' | 'messageId'>;
   created?: boolean;
-  outbox: PreparedOutbox;
-  /** Rows are leased to this publisher (direct publish after commit) unless an earlier row of the case is pending. */
-  lease?: { owner: string; ms: number };
+  /** The decision's messages (Outbox.batch), with the direct publisher's lease when it publishes them itself. */
+  outbox: OutboxBatch;
+}
+
+/** A trace row as apply_transition inserts it. */
+interface TraceRow {
+  kind: string;
+  agent: string | null;
+  taskId: string | null;
+  data: Record<string, unknown>;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  costUsd: number | null;
+}
+
+/**
+ * The case's part of one written event, the first argument of `supervisor.apply_transition` (migration 026, which
+ * documents the same shape): built in one place ({@link transitionWrite}) from the decision, sent as one JSON value.
+ */
+export interface TransitionWrite {
+  ledger?: { consumer: string; messageId: string };
+  caseId: string;
+  /** The version this event makes; the row must still be at `version - 1`. */
+  version: number;
+  event: { kind: CaseEvent['kind']; messageId: string };
+  /** Absent when the event changed nothing. */
+  change?: {
+    create: boolean;
+    status: string;
+    mode: string;
+    intent: string | null;
+    state: CaseCore;
+    /** Only with `create`: the ticket is written once. */
+    ticket?: CaseTicket['ticket'];
+    /** Only when triage or passages changed: the larger, rarely changing part of the state. */
+    context?: CaseContext;
+    dueAt: string | null;
+    at: string;
+    transitions: Transition[];
+    /** Checkpoint: the changed fields of the core (the whole core for a new case). */
+    delta: CoreDelta;
+    trace: TraceRow[];
+    /** The run's terminal outcome, recorded at most once per run. */
+    outcome?: { run: number; status: string };
+  };
+}
+
+/** The case's part of `input` as apply_transition takes it (pure; the outbox is libs/store's part). */
+export function transitionWrite(input: Omit<ApplyEventInput, 'outbox'>): TransitionWrite {
+  const { previous, decision, event } = input;
+  const base = {
+    ...(input.ledger ? { ledger: input.ledger } : {}),
+    caseId: previous.state.caseId, version: previous.version + 1, event: { kind: event.kind, messageId: event.messageId },
+  };
+  if (!decision) return base;
+  const next = decision.state;
+  const created = input.created ?? false;
+  const core = coreOf(next);
+  const context = contextOf(next);
+  const contextChanged = created || JSON.stringify(context) !== JSON.stringify(contextOf(previous.state));
+  const outcome = decision.emit.find((m) => m.topic === 'tickets.outcomes');
+  return {
+    ...base,
+    change: {
+      create: created, status: next.status, mode: next.mode, intent: next.intent ?? null, state: core,
+      ...(created ? { ticket: next.ticket } : {}), ...(contextChanged ? { context } : {}),
+      dueAt: dueAt(next), at: next.updatedAt, transitions: decision.transitions,
+      delta: diffCore(created ? {} : (coreOf(previous.state) as unknown as Record<string, unknown>), core as unknown as Record<string, unknown>),
+      trace: decision.trace.map((t) => ({
+        kind: t.kind, agent: t.agent ?? null, taskId: t.taskId ?? null, data: t.data,
+        inputTokens: t.usage?.inputTokens ?? null, outputTokens: t.usage?.outputTokens ?? null, costUsd: t.usage?.costUsd ?? null,
+      })),
+      ...(outcome && next.outcomeRun !== undefined ? { outcome: { run: next.outcomeRun, status: outcome.payload.status } } : {}),
+    },
+  };
 }
 
 export type ApplyEventResult =
   | { result: 'duplicate' }
   | { result: 'applied'; outcomeAccepted: boolean; outboxIds: string[]; leased: boolean };
 
-// One statement: see apps/supervisor/migrations/003_apply_event.sql. Named, so each connection parses and plans it once.
-const APPLY_SQL = `SELECT supervisor.apply_event($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
-  $21::text[], $22::text[], $23::text[], $24::jsonb[], $25, $26) AS r`;
+// One statement: see apps/supervisor/migrations/026_apply_transition.sql. Named, so each connection parses and plans it once.
+const APPLY_SQL = 'SELECT supervisor.apply_transition($1::jsonb, $2::jsonb) AS r';
 
 /** Postgres persistence of cases (schema `supervisor`): the only place SQL about cases is written. */
 export class CaseRepository {
@@ -106,41 +178,18 @@ export class CaseRepository {
   }
 
   /**
-   * Writes one event in one statement (supervisor.apply_event): ledger row, new case, state and version, transitions,
+   * Writes one event in one statement (supervisor.apply_transition): ledger row, new case, state and version, transitions,
    * checkpoint delta, trace, outcome guard and outbox rows; with the pool it is one round trip including the commit.
    * Throws {@link CaseVersionConflictError} when the case moved on since `previous` was read and
    * {@link CaseExistsError} when a new case already exists — nothing is written then. Outcome rows are dropped from
    * the outbox when one was already recorded for the run (`outcomeAccepted: false`).
    */
   async applyEvent(db: Queryable, input: ApplyEventInput): Promise<ApplyEventResult> {
-    const { previous, decision, event, outbox } = input;
-    const next = decision?.state;
-    const version = previous.version + 1;
-    let params: unknown[] = [null, null, null, null, null, null, null, null, null, null, null, null];
-    if (next && decision) {
-      const created = input.created ?? false;
-      const delta = diffCore(created ? {} : (coreOf(previous.state) as unknown as Record<string, unknown>), coreOf(next) as unknown as Record<string, unknown>);
-      const contextChanged = created || JSON.stringify(contextOf(next)) !== JSON.stringify(contextOf(previous.state));
-      const outcome = decision.emit.find((m) => m.topic === 'tickets.outcomes');
-      const trace = decision.trace.map((t) => ({
-        kind: t.kind, agent: t.agent ?? null, task_id: t.taskId ?? null, data: t.data,
-        input_tokens: t.usage?.inputTokens ?? null, output_tokens: t.usage?.outputTokens ?? null, cost_usd: t.usage?.costUsd ?? null,
-      }));
-      const transitions = decision.transitions.map((t) => ({ from_status: t.from, to_status: t.to, reason: t.reason }));
-      params = [
-        created, next.caseId, version, next.status, next.mode, next.intent ?? null, coreOf(next), created ? next.ticket : null,
-        contextChanged ? contextOf(next) : null, dueAt(next), next.updatedAt, event.kind, event.messageId, JSON.stringify(transitions), delta,
-        JSON.stringify(trace), outcome ? next.outcomeRun : null, outcome ? (outcome.payload as { status: string }).status : null,
-      ];
-    } else {
-      // Nothing changed: only the ledger row, if the state it was decided on is still the current one.
-      params = [false, previous.state.caseId, version, null, null, null, null, null, null, null, null, event.kind, event.messageId, '[]', null, '[]', null, null];
-    }
+    const { previous, outbox } = input;
     try {
-      const { rows } = await db.query<{ r: { result: 'duplicate' } | { result: 'applied'; outcomeAccepted: boolean; outboxIds: number[]; leased: boolean } }>({ name: 'supervisor.apply_event', text: APPLY_SQL, values: [
-        input.ledger?.consumer ?? null, input.ledger?.messageId ?? null, ...params,
-        outbox.topics, outbox.keys, outbox.values, outbox.headers, input.lease?.owner ?? null, input.lease?.ms ?? null,
-      ] });
+      const { rows } = await db.query<{ r: { result: 'duplicate' } | { result: 'applied'; outcomeAccepted: boolean; outboxIds: number[]; leased: boolean } }>({
+        name: 'supervisor.apply_transition', text: APPLY_SQL, values: [JSON.stringify(transitionWrite(input)), JSON.stringify(outbox)],
+      });
       const r = rows[0]!.r;
       return r.result === 'duplicate' ? r : { ...r, outboxIds: r.outboxIds.map(String) };
     } catch (error) {

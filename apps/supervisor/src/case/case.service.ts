@@ -6,7 +6,7 @@ import {
 import type { TaskTokenIssuer } from '@switchboard/task-tokens';
 import { describeError, JsonLogger, withLogContext } from '@switchboard/observability';
 import { ProcedureSet } from '@switchboard/procedures';
-import { inTransaction, Outbox, ProcessedLedger, type OutboxLeasePublisher, type OutboxMessage, type OutboxRecord, type PreparedOutbox } from '@switchboard/store';
+import { inTransaction, Outbox, ProcessedLedger, type OutboxBatch, type OutboxLeasePublisher, type OutboxMessage, type OutboxRecord } from '@switchboard/store';
 import { GatewayAdminError, type GatewayAdminPort } from '../gateway/gateway-admin.port';
 import { withHelpdeskRef } from '../helpdesk/helpdesk-ref';
 import type { Policy } from '../policy/policy.schema';
@@ -283,10 +283,9 @@ export class CaseService {
    */
   private async applyFast(current: LockedCase, event: CaseEvent, now: Date, created = false): Promise<boolean> {
     const decision = decide(current.state, event, this.rollout?.policy(this.policy) ?? this.policy, now, this.procedures);
-    const outbox = Outbox.prepare(decision.changed ? await this.toOutbox(decision, event.messageId, now) : []);
+    const outbox = Outbox.batch(decision.changed ? await this.toOutbox(decision, event.messageId, now) : [], this.publisher?.lease);
     const written = await this.repo.applyEvent(this.pool, {
       ledger: { consumer: SUPERVISOR_CONSUMER, messageId: event.messageId }, previous: current, ...(decision.changed ? { decision } : {}), event, created, outbox,
-      ...(this.publisher ? { lease: { owner: this.publisher.owner, ms: this.publisher.leaseMs } } : {}),
     });
     if (written.result === 'duplicate') return false;
     const caseId = current.state.caseId;
@@ -301,7 +300,7 @@ export class CaseService {
     this.cache.delete(current.state.caseId); // the commit is the caller's; re-read next time
     const decision = decide(current.state, event, this.rollout?.policy(this.policy) ?? this.policy, now, this.procedures);
     if (!decision.changed) return decision;
-    const outbox = Outbox.prepare(await this.toOutbox(decision, event.messageId, now));
+    const outbox = Outbox.batch(await this.toOutbox(decision, event.messageId, now));
     const written = await this.repo.applyEvent(tx, { previous: current, decision, event, outbox, created });
     if (written.result === 'applied') this.afterWrite(decision, event, written.outcomeAccepted);
     return decision;
@@ -313,18 +312,20 @@ export class CaseService {
     this.rollout?.afterDecision(decision);
     if (this.admission && leftTheAgents(decision)) this.admission.onSlotFreed();
   }
-  /** Envelopes with deterministic ids; resolver and verifier tasks get a freshly minted task token. */
+  /** Envelopes with deterministic ids; the token a resolver or verifier task requests is minted here, per task. */
   private async toOutbox(decision: Decision, causeId: string, now: Date): Promise<OutboxMessage[]> {
     const s = decision.state;
     return Promise.all(
       decision.emit.map(async (m, i) => {
-        const payload = withHelpdeskRef(m.topic, { ...m.payload }, s);
-        if ('token' in m && m.token) {
-          payload.gatewayToken = await this.tokens.issue(
-            { caseId: s.caseId, taskId: String(payload.taskId), tenantId: s.tenantId, region: s.region, agent: m.token.agent, mode: m.token.mode, tools: m.token.tools, scopes: m.token.scopes, seq: s.seq },
-            m.token.ttlSeconds,
-          );
-        }
+        const payload = 'token' in m
+          ? {
+            ...m.payload,
+            gatewayToken: await this.tokens.issue(
+              { caseId: s.caseId, taskId: m.payload.taskId, tenantId: s.tenantId, region: s.region, agent: m.token.agent, mode: m.token.mode, tools: m.token.tools, scopes: m.token.scopes, seq: s.seq },
+              m.token.ttlSeconds,
+            ),
+          }
+          : withHelpdeskRef(m.topic, { ...m.payload }, s);
         const envelope: Envelope<unknown> = envelopeFor(m.topic, payload as never, {
           id: messageIdFor(s.caseId, causeId, i), caseId: s.caseId, tenantId: s.tenantId, region: s.region,
           correlationId: s.correlationId, causationId: causeId, attempt: m.attempt, occurredAt: now.toISOString(),
@@ -343,11 +344,6 @@ function leftTheAgents(decision: Decision): boolean {
 }
 
 /** The rows as published: outcome rows were not inserted when the run already had one. */
-function recordsOf(outbox: PreparedOutbox, outcomeAccepted: boolean): OutboxRecord[] {
-  const records: OutboxRecord[] = [];
-  outbox.topics.forEach((topic, i) => {
-    if (!outcomeAccepted && topic === 'tickets.outcomes') return;
-    records.push({ topic, key: outbox.keys[i]!, value: outbox.values[i]!, headers: JSON.parse(outbox.headers[i]!) as Record<string, string> });
-  });
-  return records;
+function recordsOf(outbox: OutboxBatch, outcomeAccepted: boolean): OutboxRecord[] {
+  return outcomeAccepted ? outbox.rows : outbox.rows.filter((row) => row.topic !== 'tickets.outcomes');
 }

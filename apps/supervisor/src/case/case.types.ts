@@ -125,10 +125,13 @@ export type CaseEvent =
   /** From the helpdesk connector: a delivery's result or a ticket signal (recorded, never a status change). */
   | HelpdeskCaseEvent;
 
-type TaskTopic = 'agent.triage.tasks' | 'agent.retrieval.tasks' | 'agent.resolver.tasks' | 'agent.verifier.tasks';
+/** Tasks that need no credential. */
+type PlainTaskTopic = 'agent.triage.tasks' | 'agent.retrieval.tasks';
+/** Tasks that call the gateway: they carry a task token, which the machine requests and the case service mints. */
+type TokenTaskTopic = 'agent.resolver.tasks' | 'agent.verifier.tasks';
 type OutputTopic = 'tickets.outcomes' | 'tickets.replies' | 'tickets.internal-notes';
 
-/** What the caller must mint for a resolver / verifier task before it goes to the outbox. */
+/** The task token a resolver / verifier task needs: decided by the pure machine, minted by the case service (a secret). */
 export interface TokenRequest {
   agent: AgentName;
   mode: RolloutMode;
@@ -138,9 +141,13 @@ export interface TokenRequest {
   ttlSeconds: number;
 }
 
+/**
+ * A message a decision emits, complete but for what the pure machine cannot hold: a gateway task's token is a request
+ * (`token`) and its payload has no `gatewayToken` field until the case service mints one (case.service.ts toOutbox).
+ */
 export type OutgoingMessage =
-  | { [T in TaskTopic]: { topic: T; payload: PayloadOf<T>; attempt: number; token?: TokenRequest } }[TaskTopic]
-  | { [T in OutputTopic]: { topic: T; payload: PayloadOf<T>; attempt: number } }[OutputTopic];
+  | { [T in PlainTaskTopic | OutputTopic]: { topic: T; payload: PayloadOf<T>; attempt: number } }[PlainTaskTopic | OutputTopic]
+  | { [T in TokenTaskTopic]: { topic: T; payload: Omit<PayloadOf<T>, 'gatewayToken'>; attempt: number; token: TokenRequest } }[TokenTaskTopic];
 
 export interface Transition {
   from: CaseStatus;

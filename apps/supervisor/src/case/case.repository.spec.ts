@@ -1,0 +1,49 @@
+import { PolicySchema } from '../policy/policy.schema';
+import { decide, initialCase } from './case.machine';
+import { transitionWrite, type LockedCase } from './case.repository';
+import type { TicketEvent } from '@switchboard/contracts';
+
+const T0 = new Date('2026-11-21T10:00:00.000Z');
+const ticket: TicketEvent = {
+  externalId: 'ZD-9', source: 'zendesk', tenantId: 'acme', region: 'us-east-1', requester: { email: 'ops@acme.example' },
+  subject: 'Dashboard blank', body: 'The dashboard is blank.', priority: 'normal', tags: [], receivedAt: T0.toISOString(), metadata: {},
+};
+const policy = PolicySchema.parse({ version: 1, defaultMode: 'autonomous', retry: { maxAttempts: 3, baseMs: 1000, factor: 2 } });
+const caseId = 'case_000000000000000000000009';
+const ledger = { consumer: 'supervisor', messageId: 'm-1' };
+
+describe('transitionWrite (the one argument of supervisor.apply_transition)', () => {
+  const fresh: LockedCase = { version: 0, state: initialCase(ticket, { caseId, correlationId: caseId }, policy, T0) };
+  const created = decide(fresh.state, { kind: 'ticket_received', messageId: 'm-1' }, policy, T0);
+
+  it('writes a new case with its ticket, context, the whole core as delta, transitions and trace', () => {
+    const write = transitionWrite({ ledger, previous: fresh, decision: created, event: { kind: 'ticket_received', messageId: 'm-1' }, created: true });
+    expect(write).toMatchObject({ ledger, caseId, version: 1, event: { kind: 'ticket_received', messageId: 'm-1' } });
+    expect(write.change).toMatchObject({ create: true, status: 'RECEIVED', mode: 'autonomous', intent: null, ticket, context: { passages: [] }, at: T0.toISOString() });
+    expect(write.change!.state).not.toHaveProperty('ticket');
+    expect(write.change!.delta).toMatchObject({ status: 'RECEIVED', caseId });
+    expect(write.change!.transitions).toEqual(created.transitions);
+    expect(write.change!.trace.map((t) => t.kind)).toEqual(created.trace.map((t) => t.kind));
+    expect(write.change!.dueAt).toEqual(expect.any(String)); // triage's step deadline
+    expect(write.change).not.toHaveProperty('outcome');
+  });
+
+  it('leaves out the ticket and an unchanged context on later events, and sends only the changed fields', () => {
+    const after: LockedCase = { version: 1, state: created.state };
+    const closed = decide(after.state, { kind: 'command', messageId: 'm-2', command: { command: 'close', by: { userId: 'ana', role: 'supervisor' } } }, policy, T0);
+    const write = transitionWrite({ previous: after, decision: closed, event: { kind: 'command', messageId: 'm-2' } });
+    expect(write).not.toHaveProperty('ledger');
+    expect(write.version).toBe(2);
+    expect(write.change).not.toHaveProperty('ticket');
+    expect(write.change).not.toHaveProperty('context');
+    expect(write.change!.delta).toMatchObject({ status: 'CLOSED' });
+    expect(write.change!.delta).not.toHaveProperty('caseId');
+    // A closing decision records the run's outcome (at most once per run, enforced by the statement).
+    expect(write.change!.outcome).toEqual({ run: closed.state.outcomeRun, status: 'CLOSED' });
+  });
+
+  it('without a decision writes only the ledger row against the version it was decided on', () => {
+    const write = transitionWrite({ ledger, previous: { version: 4, state: created.state }, event: { kind: 'tick', messageId: 'tick-1' } });
+    expect(write).toEqual({ ledger, caseId, version: 5, event: { kind: 'tick', messageId: 'tick-1' } });
+  });
+});
