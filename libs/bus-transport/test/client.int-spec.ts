@@ -1,14 +1,17 @@
-// Real: Kafka broker (kafkajs; the topic's log read back with a raw client), Nest hybrid app served by BusTransport.
-// Doubles: none.
+// Real: Kafka broker (kafkajs; the topic's log read back with a raw client), Nest hybrid app served by BusTransport,
+// tracing SDK with an in-memory exporter. Doubles: none.
 import { Module, type INestApplication } from '@nestjs/common';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NestFactory } from '@nestjs/core';
 import { lastValueFrom } from 'rxjs';
 import { KafkaBus, type IncomingMessage } from '@switchboard/bus';
 import { BusClient, BusController, BusRecord, BusTransport, ContractMessagePipe, EventPattern, Payload } from '@switchboard/bus-transport';
 import { type Envelope, type InternalNote } from '@switchboard/contracts';
+import { inSpan, initTracing } from '@switchboard/observability';
 import { collectTopic, randomCaseId, rawKafka, testBusConfig, uniqueName, waitFor } from '../../bus/test/support/kit';
 
 jest.setTimeout(60_000);
+initTracing({ serviceName: 'client-int-spec', extraProcessors: [new SimpleSpanProcessor(new InMemorySpanExporter())] });
 
 const NOTES = 'tickets.internal-notes';
 const received: Array<IncomingMessage<typeof NOTES>> = [];
@@ -63,9 +66,12 @@ describe('BusClient: emit through KafkaBus to an @EventPattern handler (real bro
   const note = (body: string, fields = meta()) => new BusRecord<typeof NOTES>({ mode: 'assist', body, proposedActions: [] }, fields);
   const inLog = async () => (await admin.fetchTopicOffsets(`${prefix}.${NOTES}`)).reduce((sum, p) => sum + Number(p.high), 0);
 
-  it('delivers an emitted record, validated and enveloped, to the handler; the Observable completes once the broker has it', async () => {
+  it('delivers an emitted record, validated and enveloped, to the handler in the emitter\'s trace; the Observable completes once the broker has it', async () => {
     const fields = meta();
-    await lastValueFrom(client.emit(NOTES, note('first', fields)));
+    const traceId = await inSpan('test emitter', {}, async (span) => {
+      await lastValueFrom(client.emit(NOTES, note('first', fields)));
+      return span.spanContext().traceId;
+    });
     // acks = all: by the time emit completed the record is in the (prefixed) topic's log.
     expect(await inLog()).toBe(1);
 
@@ -73,6 +79,7 @@ describe('BusClient: emit through KafkaBus to an @EventPattern handler (real bro
     const [message] = received;
     expect(message!.envelope).toMatchObject({ ...fields, type: 'case.internal-note', version: 1, attempt: 0, payload: { mode: 'assist', body: 'first', proposedActions: [] } });
     expect(message!.headers).toMatchObject({ 'message-id': message!.envelope.id, type: 'case.internal-note' });
+    expect(message!.headers.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-0[01]$`));
   });
 
   it('refuses an invalid payload before sending it: nothing reaches the topic', async () => {
