@@ -81,7 +81,7 @@ export class BusClient extends ClientProxy<Record<never, never>, BusClientStatus
   }
 
   /** Fails at once, without connecting: see {@link BusClient}. */
-  override send<TResult = never>(pattern: unknown): Observable<TResult> {
+  override send<TResult = never, TInput = unknown>(pattern: unknown, _data: TInput): Observable<TResult> {
     return throwError(() => noRequests(pattern));
   }
 

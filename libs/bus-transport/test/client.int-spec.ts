@@ -1,7 +1,6 @@
 // Real: Kafka broker (kafkajs; the topic's log read back with a raw client), Nest hybrid app served by BusTransport,
-// tracing SDK with an in-memory exporter. Doubles: none.
-import { Module, type INestApplication } from '@nestjs/common';
-import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+// tracing SDK (W3C propagation). Doubles: none.
+import { Module, type INestApplication, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { lastValueFrom } from 'rxjs';
 import { KafkaBus, type IncomingMessage } from '@switchboard/bus';
@@ -11,7 +10,7 @@ import { inSpan, initTracing } from '@switchboard/observability';
 import { collectTopic, randomCaseId, rawKafka, testBusConfig, uniqueName, waitFor } from '../../bus/test/support/kit';
 
 jest.setTimeout(60_000);
-initTracing({ serviceName: 'client-int-spec', extraProcessors: [new SimpleSpanProcessor(new InMemorySpanExporter())] });
+initTracing({ serviceName: 'client-int-spec' });
 
 const NOTES = 'tickets.internal-notes';
 const received: Array<IncomingMessage<typeof NOTES>> = [];
@@ -35,7 +34,7 @@ describe('BusClient: emit through KafkaBus to an @EventPattern handler (real bro
   /** A producing app of its own, as a second service would be: its bus is not the consumer's. */
   @Module({ providers: [{ provide: KafkaBus, useFactory: () => new KafkaBus(testBusConfig({ KAFKA_TOPIC_PREFIX: prefix }), 'client-int-spec') }, BusClient] })
   class ProducerModule {}
-  let producer: INestApplication;
+  let producer: INestApplicationContext;
 
   beforeAll(async () => {
     @Module({ controllers: [NotesController], providers: [{ provide: BusTransport, useValue: new BusTransport(consumerBus, { groupId: uniqueName('test.client') }) }] })
