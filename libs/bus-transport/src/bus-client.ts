@@ -99,7 +99,7 @@ export class BusClient extends ClientProxy<Record<never, never>, BusClientStatus
     if (topic === TOPICS.ticketsIngress) {
       await this.bus.publishTicket(data as TicketEventInput);
     } else if (data instanceof BusRecord) {
-      const { id = newMessageId(), ...meta } = (data as BusRecord).meta;
+      const { id = newMessageId(), ...meta } = data.meta;
       await this.bus.publish(topic, envelopeFor(topic, data.payload as PayloadOf<typeof topic>, { ...meta, id }));
     } else {
       throw new SwitchboardError('BUS_CLIENT.NOT_A_RECORD', 'user', `emit(${topic}, …): give a BusRecord(payload, { caseId, tenantId, region, correlationId, causationId }), the envelope needs them`);
