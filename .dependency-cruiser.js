@@ -4,6 +4,20 @@ module.exports = {
   forbidden: [
     { name: 'libs-not-to-apps', severity: 'error', from: { path: '^libs/' }, to: { path: '^apps/' } },
     {
+      name: 'examples-only-on-libs',
+      severity: 'error',
+      comment: 'examples/ show how to build on the libs, as a new service would: no app internals',
+      from: { path: '^examples/' },
+      to: { path: '^apps/' },
+    },
+    {
+      name: 'nothing-on-examples',
+      severity: 'error',
+      comment: 'examples are compiled, linted and tested, never shipped: nothing may depend on them',
+      from: { pathNot: '^examples/' },
+      to: { path: '^examples/' },
+    },
+    {
       name: 'apps-not-to-other-apps',
       severity: 'error',
       comment: 'apps talk through Kafka and HTTP, never by importing each other; test harnesses may start each other',

@@ -1,4 +1,4 @@
-// Three tiers (STYLE.md §9): unit specs next to the code, integration specs per app/lib on the real
+// Three tiers (STYLE.md §9): unit specs next to the code, integration specs per app/lib (and per example) on the real
 // broker and database, cross-service e2e in test/e2e. `npm test` runs all of them in band.
 const swc = ['@swc/jest', {
   jsc: {
@@ -24,11 +24,11 @@ const common = {
 
 module.exports = {
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,examples}/**/*.spec.ts'] },
     {
       ...common,
       displayName: 'integration',
-      testMatch: ['<rootDir>/{apps,libs}/**/*.int-spec.ts'],
+      testMatch: ['<rootDir>/{apps,libs,examples}/**/*.int-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
     },
     {
