@@ -1,5 +1,5 @@
 // Checkpoint cost of the supervisor's durable state machine on the real Postgres: each transition on the hot path is
-// one autocommit statement (supervisor.apply_event via CaseRepository.applyEvent: ledger row, version-checked state,
+// one autocommit statement (supervisor.apply_transition via CaseRepository.applyEvent: ledger row, version-checked state,
 // transitions, checkpoint delta, trace, outcome guard, outbox rows), i.e. one round trip that includes its commit.
 // Measured: that statement against a floor of the same shape (one autocommit UPDATE of one small row), the round
 // trips per transition (counted on the client), and the checkpoint size at step 1, 2 and 50 of a long case

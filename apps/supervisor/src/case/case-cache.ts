@@ -26,7 +26,7 @@ export function caseEntrySize(entry: LockedCase): number {
 
 /**
  * The last state this process wrote or read per case, so an event needs no read before its one-statement write.
- * Only a hint: every write is checked against the version in Postgres (supervisor.apply_event), and a stale entry
+ * Only a hint: every write is checked against the version in Postgres (supervisor.apply_transition), and a stale entry
  * (another replica moved the case on after a rebalance) costs one conflict and a re-read. Bounded by the memory of
  * its entries (SUPERVISOR_CASE_CACHE_MAX_BYTES, see {@link caseEntrySize}), not their count: a case holds its whole
  * ticket and context, so 10,000 large tickets would otherwise be hundreds of MB. Least recently used entries go
