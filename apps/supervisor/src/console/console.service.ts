@@ -4,9 +4,9 @@ import type { SupervisorCommand } from '@switchboard/contracts';
 import { JsonLogger, SwitchboardError } from '@switchboard/observability';
 import { inTransaction, Outbox } from '@switchboard/store';
 import type { Actor } from '../auth/actor';
-import { handoffPacket } from '../case/case.machine';
 import type { CaseRepository } from '../case/case.repository';
 import { commandBlocker, type CommandRequest } from '../case/command-rules';
+import { handoffPacket } from '../case/handoff';
 import type { CommandSignatures } from '../commands/command-signature';
 import { draftView } from '../draft/draft-reply';
 import { outcomeTier, type TierTraceRow } from '../outcomes/outcome-tier';
@@ -78,7 +78,8 @@ export class ConsoleService {
 
   constructor(
     private readonly pool: Pool,
-    private readonly cases: CaseRepository,
+    /** Reads only: a case changes through `supervisor.commands`, decided by the machine. */
+    private readonly cases: Pick<CaseRepository, 'find' | 'peek'>,
     private readonly repo: ConsoleRepository,
     private readonly bus: KafkaBus,
     private readonly signatures: CommandSignatures,
