@@ -21,7 +21,7 @@ export type CommandBlock =
   | { kind: 'unsupported_claims'; why: string; unsupported: string[] };
 
 /**
- * THE rule of whether `by` may apply `command` to the case now (`undefined`: they may). Pure. The console asks it
+ * The one rule of whether `by` may apply `command` to the case now (`undefined`: they may). Pure. The console asks it
  * before sending (and refuses with its reason); the case machine asks it again on the state the command finds (and
  * ignores the command with its `why`), so a command that raced another one is never applied on a stale check.
  * Checks only the case can answer: whether a reassign's `to` is a console user is the console's own check.
