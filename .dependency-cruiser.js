@@ -1,5 +1,16 @@
 // Layer rules (STYLE.md §1): libs never import apps, apps never import each other, contracts depend only on zod,
 // and only apps/gateway talks to backends. Run: npm run depcheck
+//
+// The supervisor's two sides (docs/supervisor.md "Modules"): the case engine, which consumes the topics and moves
+// cases, and the console with the HTTP API, which reads cases and sends commands on `supervisor.commands`. Specs may
+// wire both sides together.
+const SUPERVISOR = '^apps/supervisor/src/';
+const CASE_ENGINE = `${SUPERVISOR}((case|admission|intake|retention)/|case-engine\\.module\\.ts$|supervisor\\.handler\\.ts$|supervisor-events\\.controller\\.ts$)`;
+const CONSOLE = `${SUPERVISOR}((api|auth|console|inbox|verdicts)/|console\\.module\\.ts$|helpdesk/helpdesk-console\\.service\\.ts$|outcomes/outcomes\\.(repository|report|service)\\.ts$)`;
+// What the console may use of the engine: case types, the command rule, the handoff packet, the repositories it reads
+// (cases, the due quarantine), the admission backlog, and the engine module it imports.
+const CASE_ENGINE_SURFACE = `${SUPERVISOR}(case/(case\\.types|command-rules|handoff|case\\.repository|due-quarantine\\.repository)\\.ts$|admission/tenant-admission\\.ts$|case-engine\\.module\\.ts$)`;
+
 module.exports = {
   forbidden: [
     { name: 'libs-not-to-apps', severity: 'error', from: { path: '^libs/' }, to: { path: '^apps/' } },
@@ -78,6 +89,20 @@ module.exports = {
       comment: 'routing to @EventPattern handlers over libs/bus; consumer semantics stay in libs/bus',
       from: { path: '^libs/bus-transport/' },
       to: { dependencyTypesNot: ['core'], pathNot: ['^libs/bus-transport/', '^libs/bus/', '^libs/contracts/', '^libs/observability/', '^node_modules/@nestjs/', '^node_modules/rxjs/'] },
+    },
+    {
+      name: 'case-engine-not-to-console',
+      severity: 'error',
+      comment: 'the case engine never sees the console: a console command reaches it through supervisor.commands',
+      from: { path: CASE_ENGINE, pathNot: '\\.spec\\.ts$' },
+      to: { path: CONSOLE },
+    },
+    {
+      name: 'console-through-case-surface',
+      severity: 'error',
+      comment: 'the console uses the case engine only through its surface: types, the command rule, reads (CASE_ENGINE_SURFACE)',
+      from: { path: CONSOLE, pathNot: '\\.spec\\.ts$' },
+      to: { path: CASE_ENGINE, pathNot: CASE_ENGINE_SURFACE },
     },
     { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
   ],

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 const ROOT = join(__dirname, '..', '..', '..');
 
 function violations(plantAt: string, source: string): string {
-  const file = join(ROOT, plantAt.replace('.ts', `-${randomBytes(4).toString('hex')}.ts`));
+  // A unique name, keeping a spec a spec (`planted.spec.ts` → `planted-1a2b3c4d.spec.ts`).
+  const file = join(ROOT, plantAt.replace(/(\.spec)?\.ts$/, (ext) => `-${randomBytes(4).toString('hex')}${ext}`));
   writeFileSync(file, source);
   try {
     execFileSync(join(ROOT, 'node_modules', '.bin', 'depcruise'), [file, '--config', '.dependency-cruiser.js', '--output-type', 'err'], { cwd: ROOT, encoding: 'utf8', stdio: 'pipe' });
@@ -37,5 +38,21 @@ describe('dependency rules for the service kit and task tokens', () => {
   it('lets the same places import what they are meant to', () => {
     expect(violations('apps/gateway/src/planted.ts', "import { HealthController } from '@switchboard/service-kit';\nexport const x = HealthController;\n")).toBe('');
     expect(violations('apps/supervisor/src/planted.ts', "import { EventPattern } from '@switchboard/bus-transport';\nexport const x = EventPattern;\n")).toBe('');
+  });
+});
+
+describe("dependency rules between the supervisor's case engine and its console", () => {
+  it.each([
+    ['case-engine-not-to-console', 'apps/supervisor/src/case/planted.ts', "import { CommandConflictError } from '../console/console.service';\nexport const x = CommandConflictError;\n"],
+    ['case-engine-not-to-console', 'apps/supervisor/src/admission/planted.ts', "import { ActorGuard } from '../auth/actor.guard';\nexport const x = ActorGuard;\n"],
+    ['console-through-case-surface', 'apps/supervisor/src/console/planted.ts', "import { decide } from '../case/case.machine';\nexport const x = decide;\n"],
+    ['console-through-case-surface', 'apps/supervisor/src/api/planted.ts', "import { CaseService } from '../case/case.service';\nexport const x = CaseService;\n"],
+  ])('%s refuses a planted import (%s)', (rule, at, source) => {
+    expect(violations(at, source)).toContain(rule);
+  });
+
+  it('lets the console use the command rule and read cases, and specs wire both sides', () => {
+    expect(violations('apps/supervisor/src/console/planted.ts', "import { commandBlocker } from '../case/command-rules';\nimport { CaseRepository } from '../case/case.repository';\nexport const x = [commandBlocker, CaseRepository];\n")).toBe('');
+    expect(violations('apps/supervisor/src/case/planted.spec.ts', "import { ConsoleService } from '../console/console.service';\nexport const x = ConsoleService;\n")).toBe('');
   });
 });

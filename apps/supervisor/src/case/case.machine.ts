@@ -6,13 +6,15 @@ import type {
 } from '@switchboard/contracts';
 import { SwitchboardError } from '@switchboard/observability';
 import { ProcedureSet } from '@switchboard/procedures';
-import { provenFacts, replyBlocker, reviewDraft } from '../draft/draft-reply';
+import { provenFacts } from '../draft/draft-reply';
 import { applyHelpdeskEvent } from '../helpdesk/case-helpdesk';
 import { outcomeTier } from '../outcomes/outcome-tier';
 import { resolvePolicy, type Policy } from '../policy/policy.schema';
 import {
   TERMINAL_STATUSES, type CaseCounters, type CaseEvent, type CaseState, type Decision, type OutgoingMessage, type TraceEntry, type Transition,
 } from './case.types';
+import { commandBlocker } from './command-rules';
+import { handoffPacket } from './handoff';
 
 // Caps keep the checkpointed core bounded whatever the number of steps (the trace rows keep everything).
 const MAX_FINDINGS = 16;
@@ -80,22 +82,6 @@ export function decide(state: CaseState, event: CaseEvent, policy: Policy, now: 
   machine.run();
   return machine.result();
 }
-
-const NEXT_STEP: Record<string, string> = {
-  max_iterations: 'Review the trace; the agents kept looping. Resolve by hand or re-run with a hint.',
-  max_tokens: 'The token budget is spent. Resolve by hand, or re-run with a narrower hint.',
-  max_cost: 'The cost budget is spent. Resolve by hand, or re-run with a narrower hint.',
-  max_tool_errors: 'Tools kept failing; check the tried actions and the backend before re-running.',
-  repeated_failure: 'The same action failed repeatedly; fix its cause (arguments, backend) or resolve by hand.',
-  step_timeout: 'An agent never answered; check that it is running, then re-run.',
-  agent_unavailable: 'An agent kept failing transiently; check its health, then re-run.',
-  bad_output: 'An agent returned unusable output; resolve by hand or re-run with a hint.',
-  low_confidence: 'Triage was unsure of the intent; confirm it and re-run or resolve by hand.',
-  injection_risk: 'The ticket looks like a prompt-injection attempt; handle it by hand.',
-  unverified: 'The verifier could not confirm the fix; check the evidence before replying.',
-  approval_rejected: 'The proposed write was rejected; resolve by hand.',
-  approval_failed: 'The gateway refused the approval (expired or unknown); re-run to get a fresh proposal.',
-};
 
 type DispatchOptions = { attempt?: number; status?: CaseStatus; reason?: string };
 
@@ -210,21 +196,22 @@ class Machine {
     const s = this.s;
     const by = command.by.userId;
     this.trace.push({ kind: 'command', data: { ...command } });
-    const ignore = (why: string) => this.note('command_ignored', { command: command.command, by, why });
-    if (s.status === 'RESOLVED' || s.status === 'CLOSED') return ignore(`case is ${s.status}`);
+    // The console asks the same rule before sending; decided again on the state the command finds, so of two claims
+    // racing for one case the second is ignored, not applied.
+    const blocked = commandBlocker(s, command, by);
+    if (blocked) return this.note('command_ignored', { command: command.command, by, why: blocked.why });
     switch (command.command) {
       case 'approve':
       case 'reject': {
-        if (s.status !== 'AWAITING_APPROVAL' || s.approval?.approvalId !== command.approvalId) {
-          return ignore(`no pending approval ${command.approvalId}`);
-        }
+        // The rule let it through: this approval is the one pending.
+        const approval = s.approval!;
         if (gatewayError) return this.escalate(`the gateway refused to ${command.command} ${command.approvalId}: ${gatewayError}`, 'approval_failed');
         if (command.command === 'reject') {
-          return this.escalate(`approval ${command.approvalId} (${s.approval.tool}) rejected by ${by}: ${command.reason}`, 'approval_rejected');
+          return this.escalate(`approval ${command.approvalId} (${approval.tool}) rejected by ${by}: ${command.reason}`, 'approval_rejected');
         }
-        s.approval.approvedBy = by;
-        s.approvals = [...(s.approvals ?? []), { approvalId: s.approval.approvalId, tool: s.approval.tool, by, at: this.iso(), run: s.run }].slice(-MAX_APPROVALS);
-        return this.dispatch('resolver', { status: 'RESOLVING', reason: `${s.approval.tool} approved by ${by}` });
+        approval.approvedBy = by;
+        s.approvals = [...(s.approvals ?? []), { approvalId: approval.approvalId, tool: approval.tool, by, at: this.iso(), run: s.run }].slice(-MAX_APPROVALS);
+        return this.dispatch('resolver', { status: 'RESOLVING', reason: `${approval.tool} approved by ${by}` });
       }
       case 'take_over':
         s.assignee = by;
@@ -233,20 +220,14 @@ class Machine {
           return this.note('assigned', { assignee: by });
         }
         return this.escalate(`taken over by ${by}`, 'take_over', by);
-      // The console checks these before sending; the machine decides again on the state the command finds, so of two
-      // claims racing for one case the second is ignored, not applied.
       case 'claim':
-        if (s.assignee && s.assignee !== by) return ignore(`assigned to ${s.assignee}`);
-        if (s.assignee === by) return ignore(`already assigned to ${by}`);
         return this.assign(by, 'claim', by);
       case 'release':
-        if (s.assignee !== by) return ignore(s.assignee ? `assigned to ${s.assignee}, not ${by}` : 'not assigned');
         return this.assign(undefined, 'release', by);
       case 'reassign':
-        if (s.assignee === command.to) return ignore(`already assigned to ${command.to}`);
         return this.assign(command.to, 'reassign', by);
       case 'send_reply':
-        return this.sendReply(command.body, command.run, by);
+        return this.sendReply(command.body, by);
       case 'close': {
         s.outstanding = undefined;
         s.retry = undefined;
@@ -255,7 +236,6 @@ class Machine {
         return this.outcome('CLOSED', reason, false);
       }
       case 'rerun': {
-        if (s.status !== 'ESCALATED' && s.status !== 'FAILED') return ignore('only an escalated or failed case can be re-run');
         s.run++;
         s.hint = command.hint;
         s.escalation = undefined;
@@ -272,17 +252,12 @@ class Machine {
   }
 
   /**
-   * A human's reply on an escalated case: decided again on the case as the command finds it (status, assignee, run) and
-   * against the run's proof with the verifier's claim rules, whoever signed the command. Sent like a verified reply,
-   * on `tickets.replies` (one per run), and the case closes; the trace keeps the agents' draft beside what was sent.
+   * A human's reply on an escalated case, once {@link commandBlocker} let it through (status, assignee, run, and the
+   * text against the run's proof with the verifier's claim rules). Sent like a verified reply, on `tickets.replies`
+   * (one per run), and the case closes; the trace keeps the agents' draft beside what was sent.
    */
-  private sendReply(body: string, run: number, by: string): void {
+  private sendReply(body: string, by: string): void {
     const s = this.s;
-    const ignore = (why: string) => this.note('command_ignored', { command: 'send_reply', by, why });
-    const blocked = replyBlocker(s, by, run);
-    if (blocked) return ignore(blocked.why);
-    const review = reviewDraft(s, body);
-    if (review.unsupported.length > 0) return ignore(`unsupported claims: ${review.unsupported.join('; ')}`.slice(0, 2000));
     const proposed = s.resolution?.draftReply.trim() ? s.resolution.draftReply : null;
     s.assignee = by;
     s.escalation = { ...s.escalation!, assignee: by };
@@ -661,24 +636,6 @@ function ticketFacts(s: CaseState): TicketFacts {
 
 function usageOf(result: AgentResult): TraceEntry['usage'] {
   return { inputTokens: result.usage.inputTokens, outputTokens: result.usage.outputTokens, costUsd: result.usage.costUsd };
-}
-
-/**
- * What a human needs to take over a case: sent on the outcome, and rebuilt from the state for the console.
- *
- * @example
- * const packet = handoffPacket(state, state.escalation!.reason, state.escalation!.breaker);
- */
-export function handoffPacket(s: CaseState, reason: string, breaker: string | undefined): HandoffPacket {
-  return {
-    reason,
-    ...(breaker ? { breaker } : {}),
-    asked: `${s.ticket.subject}: ${s.triage?.summary ?? s.ticket.body.slice(0, 500)}`.slice(0, 2000),
-    findings: s.findings,
-    tried: s.tried,
-    counters: { ...s.counters, run: s.run },
-    suggestedNextStep: (breaker && NEXT_STEP[breaker]) || 'Read the findings and the trace, then resolve by hand or re-run with a hint.',
-  };
 }
 
 function resultTrace(result: AgentResult, attempt: number): Record<string, unknown> {

@@ -4,20 +4,13 @@ import type { SupervisorCommand } from '@switchboard/contracts';
 import { JsonLogger, SwitchboardError } from '@switchboard/observability';
 import { inTransaction, Outbox } from '@switchboard/store';
 import type { Actor } from '../auth/actor';
-import { handoffPacket } from '../case/case.machine';
 import type { CaseRepository } from '../case/case.repository';
+import { commandBlocker, type CommandRequest } from '../case/command-rules';
+import { handoffPacket } from '../case/handoff';
 import type { CommandSignatures } from '../commands/command-signature';
-import { draftView, replyBlocker, reviewDraft } from '../draft/draft-reply';
+import { draftView } from '../draft/draft-reply';
 import { outcomeTier, type TierTraceRow } from '../outcomes/outcome-tier';
 import type { ConsoleRepository, KpiGroupBy, KpiRow } from './console.repository';
-
-/**
- * A command as a console user or API client sends it: everything but `by`, which comes from the credentials; a reply's
- * `run` defaults to the case's current run.
- */
-export type CommandRequest = SupervisorCommand extends infer C
-  ? C extends { command: 'send_reply' } ? Omit<C, 'by' | 'run'> & { run?: number } : C extends unknown ? Omit<C, 'by'> : never
-  : never;
 
 export class CaseNotFoundError extends SwitchboardError {
   constructor(caseId: string) {
@@ -85,7 +78,8 @@ export class ConsoleService {
 
   constructor(
     private readonly pool: Pool,
-    private readonly cases: CaseRepository,
+    /** Reads only: a case changes through `supervisor.commands`, decided by the machine. */
+    private readonly cases: Pick<CaseRepository, 'find' | 'peek'>,
     private readonly repo: ConsoleRepository,
     private readonly bus: KafkaBus,
     private readonly signatures: CommandSignatures,
@@ -110,21 +104,13 @@ export class ConsoleService {
     const found = await this.cases.peek(caseId);
     if (!found) throw new CaseNotFoundError(caseId);
     const s = found.state;
-    if (s.status === 'RESOLVED' || s.status === 'CLOSED') throw new CommandConflictError(`case is ${s.status}; nothing to ${request.command}`);
-    if ((request.command === 'approve' || request.command === 'reject') && (s.status !== 'AWAITING_APPROVAL' || s.approval?.approvalId !== request.approvalId)) {
-      throw new CommandConflictError(`no pending approval ${request.approvalId} on this case (status ${s.status})`);
-    }
-    if (request.command === 'rerun' && s.status !== 'ESCALATED' && s.status !== 'FAILED') {
-      throw new CommandConflictError(`only an escalated or failed case can be re-run (status ${s.status})`);
-    }
-    this.checkAssignment(request, s.assignee, actor.userId);
-    if (request.command === 'send_reply') {
-      const blocked = replyBlocker(s, actor.userId, request.run);
-      if (blocked?.assignee) throw new AssignedToOtherError(blocked.assignee);
-      if (blocked) throw new CommandConflictError(blocked.why);
-      const unsupported = reviewDraft(s, request.body).unsupported;
-      if (unsupported.length > 0) throw new UnsupportedClaimError(unsupported);
-    }
+    // The case rule (case/command-rules.ts), as the machine asks it again on the state the command finds.
+    const blocked = commandBlocker(s, request, actor.userId);
+    if (blocked?.kind === 'assigned_to_other') throw new AssignedToOtherError(blocked.assignee);
+    if (blocked?.kind === 'unsupported_claims') throw new UnsupportedClaimError(blocked.unsupported);
+    if (blocked) throw new CommandConflictError(blocked.message ?? blocked.why);
+    // Whether `to` is a console supervisor is the console's to know; the case rule only saw the case.
+    if (request.command === 'reassign' && !this.assignable(request.to)) throw new UnknownAssigneeError(request.to);
     const sent = request.command === 'send_reply' ? { ...request, run: s.run } : request;
     const command = { ...sent, by: { userId: actor.userId, role: actor.role } } as SupervisorCommand;
     const envelope = this.bus.envelope('supervisor.commands', command, {
@@ -142,21 +128,6 @@ export class ConsoleService {
     this.onDecision(name);
     this.logger.info('supervisor command sent', { command: name, by: actor.userId, via: actor.via, messageId: envelope.id });
     return { messageId: envelope.id, decisionId };
-  }
-
-  /** Claim / release / reassign as the case is now; the machine checks again on the state the command finds. */
-  private checkAssignment(request: CommandRequest, assignee: string | undefined, me: string): void {
-    if (request.command === 'claim') {
-      if (assignee && assignee !== me) throw new AssignedToOtherError(assignee);
-      if (assignee === me) throw new CommandConflictError('this case is already assigned to you');
-    }
-    if (request.command === 'release' && assignee !== me) {
-      throw new CommandConflictError(assignee ? `this case is assigned to ${assignee}, not to you; reassign it instead` : 'this case is not assigned');
-    }
-    if (request.command === 'reassign') {
-      if (!this.assignable(request.to)) throw new UnknownAssigneeError(request.to);
-      if (assignee === request.to) throw new CommandConflictError(`this case is already assigned to ${request.to}`);
-    }
   }
 
   async feedback(caseId: string, request: FeedbackRequest, actor: Actor): Promise<{ id: string; at: string }> {

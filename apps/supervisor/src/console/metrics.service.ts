@@ -21,16 +21,15 @@ const KPI_GAUGES: Array<[keyof KpiRow, string, string]> = [
  * and command; never a tenant, case or user). KPI gauges cover the last SUPERVISOR_METRICS_WINDOW_HOURS.
  */
 export class SupervisorMetrics {
-  readonly registry = new Registry();
-  private readonly decisions = new Counter({ name: 'switchboard_supervisor_decisions_total', help: 'Commands sent by supervisors and API clients', labelNames: ['command'], registers: [this.registry] });
-  private readonly statuses = new Gauge({ name: 'switchboard_supervisor_cases', help: 'Cases by current status', labelNames: ['status'], registers: [this.registry] });
-  private readonly reasons = new Gauge({ name: 'switchboard_supervisor_kpi_escalations', help: 'Escalated cases in the window by reason', labelNames: ['window', 'reason'], registers: [this.registry] });
-  private readonly kpi = new Map(KPI_GAUGES.map(([key, name, help]) => [key, new Gauge({ name: `switchboard_supervisor_kpi_${name}`, help, labelNames: ['window', 'group_by', 'group'], registers: [this.registry] })]));
-  private readonly tiers = new Gauge({ name: 'switchboard_supervisor_kpi_outcome_tier_cases', help: 'Cases created in the window by outcome tier (in_progress: no tier yet)', labelNames: ['window', 'tier'], registers: [this.registry] });
-  private readonly tierCost = new Gauge({ name: 'switchboard_supervisor_kpi_outcome_tier_cost_usd', help: 'LLM cost in USD of the cases of each outcome tier in the window', labelNames: ['window', 'tier'], registers: [this.registry] });
-  private readonly costPerVerified = new Gauge({ name: 'switchboard_supervisor_kpi_cost_per_verified_resolution_usd', help: 'LLM cost of all cases over their verified resolutions in the window', labelNames: ['window', 'group_by', 'group'], registers: [this.registry] });
-  private readonly slaOpen = new Gauge({ name: 'switchboard_supervisor_sla_open_cases', help: 'Open cases (not resolved or closed) by priority', labelNames: ['priority'], registers: [this.registry] });
-  private readonly slaBreached = new Gauge({ name: 'switchboard_supervisor_sla_breached_cases', help: 'Open cases past their SLA (SUPERVISOR_SLA: minutes from arrival per priority and tenant) by priority', labelNames: ['priority'], registers: [this.registry] });
+  private readonly decisions: Counter<'command'>;
+  private readonly statuses: Gauge<'status'>;
+  private readonly reasons: Gauge<'window' | 'reason'>;
+  private readonly kpi: Map<keyof KpiRow, Gauge<'window' | 'group_by' | 'group'>>;
+  private readonly tiers: Gauge<'window' | 'tier'>;
+  private readonly tierCost: Gauge<'window' | 'tier'>;
+  private readonly costPerVerified: Gauge<'window' | 'group_by' | 'group'>;
+  private readonly slaOpen: Gauge<'priority'>;
+  private readonly slaBreached: Gauge<'priority'>;
   private rendering: Promise<string> = Promise.resolve('');
   private renderedAt = -Infinity;
 
@@ -42,8 +41,20 @@ export class SupervisorMetrics {
     private readonly clock: () => number = Date.now,
     private readonly outcomes?: OutcomesRepository,
     private readonly sla?: SlaClock,
+    /** The process's supervisor registry: the case engine's metrics (admission, outbox, retention, …) render with these. */
+    readonly registry: Registry = new Registry(),
   ) {
-    new Gauge({ name: 'switchboard_supervisor_console_streams', help: 'Open live-update streams', registers: [this.registry], collect() { this.set(streams()); } });
+    const registers = [registry];
+    this.decisions = new Counter({ name: 'switchboard_supervisor_decisions_total', help: 'Commands sent by supervisors and API clients', labelNames: ['command'], registers });
+    this.statuses = new Gauge({ name: 'switchboard_supervisor_cases', help: 'Cases by current status', labelNames: ['status'], registers });
+    this.reasons = new Gauge({ name: 'switchboard_supervisor_kpi_escalations', help: 'Escalated cases in the window by reason', labelNames: ['window', 'reason'], registers });
+    this.kpi = new Map(KPI_GAUGES.map(([key, name, help]) => [key, new Gauge({ name: `switchboard_supervisor_kpi_${name}`, help, labelNames: ['window', 'group_by', 'group'], registers })]));
+    this.tiers = new Gauge({ name: 'switchboard_supervisor_kpi_outcome_tier_cases', help: 'Cases created in the window by outcome tier (in_progress: no tier yet)', labelNames: ['window', 'tier'], registers });
+    this.tierCost = new Gauge({ name: 'switchboard_supervisor_kpi_outcome_tier_cost_usd', help: 'LLM cost in USD of the cases of each outcome tier in the window', labelNames: ['window', 'tier'], registers });
+    this.costPerVerified = new Gauge({ name: 'switchboard_supervisor_kpi_cost_per_verified_resolution_usd', help: 'LLM cost of all cases over their verified resolutions in the window', labelNames: ['window', 'group_by', 'group'], registers });
+    this.slaOpen = new Gauge({ name: 'switchboard_supervisor_sla_open_cases', help: 'Open cases (not resolved or closed) by priority', labelNames: ['priority'], registers });
+    this.slaBreached = new Gauge({ name: 'switchboard_supervisor_sla_breached_cases', help: 'Open cases past their SLA (SUPERVISOR_SLA: minutes from arrival per priority and tenant) by priority', labelNames: ['priority'], registers });
+    new Gauge({ name: 'switchboard_supervisor_console_streams', help: 'Open live-update streams', registers, collect() { this.set(streams()); } });
   }
 
   countDecision(command: string): void {

@@ -17,7 +17,7 @@ export class HelpdeskConsoleService {
 
   constructor(
     private readonly pool: Pool,
-    private readonly cases: CaseRepository,
+    private readonly cases: Pick<CaseRepository, 'peek'>,
     private readonly repo: ConsoleRepository,
     private readonly bus: KafkaBus,
     private readonly onDecision: (command: string) => void = () => undefined,
