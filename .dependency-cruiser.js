@@ -7,6 +7,9 @@
 const SUPERVISOR = '^apps/supervisor/src/';
 const CASE_ENGINE = `${SUPERVISOR}((case|admission|intake|retention)/|case-engine\\.module\\.ts$|supervisor\\.handler\\.ts$|supervisor-events\\.controller\\.ts$)`;
 const CONSOLE = `${SUPERVISOR}((api|auth|console|inbox|verdicts)/|console\\.module\\.ts$|helpdesk/helpdesk-console\\.service\\.ts$|outcomes/outcomes\\.(repository|report|service)\\.ts$)`;
+// Used by both sides (policy, rollout, SLA, drafts, command signing and conflicts, the gateway admin port, outcome
+// tiers): they must not reach into the console either, or the engine would depend on it through them.
+const SUPERVISOR_SHARED = `${SUPERVISOR}((sla|rollout|policy|draft|commands|gateway)/|outcomes/outcome-tier\\.ts$)`;
 // What the console may use of the engine: case types, the command rule, the handoff packet, the repositories it reads
 // (cases, the due quarantine), the admission backlog, and the engine module it imports.
 const CASE_ENGINE_SURFACE = `${SUPERVISOR}(case/(case\\.types|command-rules|handoff|case\\.repository|due-quarantine\\.repository)\\.ts$|admission/tenant-admission\\.ts$|case-engine\\.module\\.ts$)`;
@@ -95,6 +98,13 @@ module.exports = {
       severity: 'error',
       comment: 'the case engine never sees the console: a console command reaches it through supervisor.commands',
       from: { path: CASE_ENGINE, pathNot: '\\.spec\\.ts$' },
+      to: { path: CONSOLE },
+    },
+    {
+      name: 'shared-not-to-console',
+      severity: 'error',
+      comment: 'code both the case engine and the console use never imports the console (the engine would depend on it through it)',
+      from: { path: SUPERVISOR_SHARED, pathNot: '\\.spec\\.ts$' },
       to: { path: CONSOLE },
     },
     {

@@ -45,6 +45,8 @@ describe("dependency rules between the supervisor's case engine and its console"
   it.each([
     ['case-engine-not-to-console', 'apps/supervisor/src/case/planted.ts', "import { CommandConflictError } from '../console/console.service';\nexport const x = CommandConflictError;\n"],
     ['case-engine-not-to-console', 'apps/supervisor/src/admission/planted.ts', "import { ActorGuard } from '../auth/actor.guard';\nexport const x = ActorGuard;\n"],
+    ['shared-not-to-console', 'apps/supervisor/src/rollout/planted.ts', "import { CaseNotFoundError } from '../console/console.service';\nexport const x = CaseNotFoundError;\n"],
+    ['shared-not-to-console', 'apps/supervisor/src/policy/planted.ts', "import type { Actor } from '../auth/actor';\nexport const x: Actor | undefined = undefined;\n"],
     ['console-through-case-surface', 'apps/supervisor/src/console/planted.ts', "import { decide } from '../case/case.machine';\nexport const x = decide;\n"],
     ['console-through-case-surface', 'apps/supervisor/src/api/planted.ts', "import { CaseService } from '../case/case.service';\nexport const x = CaseService;\n"],
   ])('%s refuses a planted import (%s)', (rule, at, source) => {

@@ -1,5 +1,6 @@
 import { HttpErrorFilter } from '@switchboard/service-kit';
-import { AssignedToOtherError, CaseNotFoundError, CommandConflictError, UnknownAssigneeError, UnsupportedClaimError } from '../console/console.service';
+import { CommandConflictError } from '../commands/command-conflict';
+import { AssignedToOtherError, CaseNotFoundError, UnknownAssigneeError, UnsupportedClaimError } from '../console/console.service';
 import { PromotionEvidenceError } from '../rollout/rollout.service';
 
 type DomainError = CaseNotFoundError | CommandConflictError | AssignedToOtherError | UnknownAssigneeError | UnsupportedClaimError | PromotionEvidenceError;

@@ -11,17 +11,11 @@ import type { CommandSignatures } from '../commands/command-signature';
 import { draftView } from '../draft/draft-reply';
 import { outcomeTier, type TierTraceRow } from '../outcomes/outcome-tier';
 import type { ConsoleRepository, KpiGroupBy, KpiRow } from './console.repository';
+import { CommandConflictError } from '../commands/command-conflict';
 
 export class CaseNotFoundError extends SwitchboardError {
   constructor(caseId: string) {
     super('SUPERVISOR.CASE_NOT_FOUND', 'user', `no case ${caseId}`);
-  }
-}
-
-/** The command does not apply to the case as it is now (nothing is sent). */
-export class CommandConflictError extends SwitchboardError {
-  constructor(message: string) {
-    super('SUPERVISOR.COMMAND_CONFLICT', 'user', message);
   }
 }
 

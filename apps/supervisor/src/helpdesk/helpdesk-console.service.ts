@@ -5,7 +5,8 @@ import { inTransaction, Outbox } from '@switchboard/store';
 import type { Actor } from '../auth/actor';
 import type { CaseRepository } from '../case/case.repository';
 import type { ConsoleRepository } from '../console/console.repository';
-import { CaseNotFoundError, CommandConflictError } from '../console/console.service';
+import { CommandConflictError } from '../commands/command-conflict';
+import { CaseNotFoundError } from '../console/console.service';
 
 /**
  * The console's helpdesk actions. Re-sending a failed delivery is a decision like any other: the audit row and the

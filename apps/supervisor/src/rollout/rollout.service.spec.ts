@@ -2,7 +2,7 @@ import type { Actor } from '../auth/actor';
 import { PolicySchema } from '../policy/policy.schema';
 import type { DemotionCounts } from './demotion';
 import type { DemotionRepository, DemotionRow } from './demotion.repository';
-import { CommandConflictError } from '../console/console.service';
+import { CommandConflictError } from '../commands/command-conflict';
 import { ProcedureSet } from '@switchboard/procedures';
 import { RolloutService } from './rollout.service';
 

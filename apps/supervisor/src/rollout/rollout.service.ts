@@ -2,8 +2,7 @@ import { Counter, type Registry } from 'prom-client';
 import type { RolloutMode } from '@switchboard/contracts';
 import { describeError, JsonLogger, SwitchboardError } from '@switchboard/observability';
 import { simulate, type ProcedureSet } from '@switchboard/procedures';
-import type { Actor } from '../auth/actor';
-import { CommandConflictError } from '../console/console.service';
+import { CommandConflictError } from '../commands/command-conflict';
 import type { CaseState, Decision } from '../case/case.types';
 import { demotionKey, moreAutonomous, resolvePolicy, type Policy } from '../policy/policy.schema';
 import { countsTowardDemotion, demotionVerdict } from './demotion';
@@ -32,6 +31,13 @@ export interface PromotionOptions {
  * assist (`modeSource: demoted`) until a human restores it. The machine stays pure: the demoted pairs reach it
  * through the policy it is given ({@link RolloutService.policy}), refreshed from Postgres at most every `refreshMs`.
  */
+/** Who applies a restore, promotion or revocation (the console's authenticated actor fits), recorded with it. */
+export interface RolloutActor {
+  userId: string;
+  role: string;
+  via: string;
+}
+
 export class RolloutService {
   private readonly logger = new JsonLogger(RolloutService.name);
   private demoted: string[] = [];
@@ -105,7 +111,7 @@ export class RolloutService {
   }
 
   /** A human lifts a demotion (recorded in the decision log); new cases of the pair resolve by the policy file again. */
-  async restore(tenantId: string, intent: string, actor: Actor, note: string): Promise<DemotionRow> {
+  async restore(tenantId: string, intent: string, actor: RolloutActor, note: string): Promise<DemotionRow> {
     const row = await this.repo.restore({ tenantId, intent, actorId: actor.userId, actorRole: actor.role, via: actor.via, note, messageId: `restore:${tenantId}|${intent}:${this.clock().toISOString()}` });
     if (!row) throw new CommandConflictError(`tenant ${tenantId} intent ${intent} is not demoted; nothing to restore`);
     this.setDemoted(this.demoted.filter((k) => k !== demotionKey(tenantId, intent)));
@@ -138,7 +144,7 @@ export class RolloutService {
    * PromotionEvidenceError listing what is missing otherwise, CommandConflictError when it would not raise the mode or
    * the pair is demoted (restore first).
    */
-  async promote(tenantId: string, intent: string, to: 'assist' | 'autonomous', actor: Actor, note: string): Promise<PromotionRow> {
+  async promote(tenantId: string, intent: string, to: 'assist' | 'autonomous', actor: RolloutActor, note: string): Promise<PromotionRow> {
     const p = this.promotionOptions();
     const e = await this.evidence(tenantId, intent);
     if (e.modeSource === 'demoted') throw new CommandConflictError(`tenant ${tenantId} intent ${intent} is demoted to assist; restore it before promoting`);
@@ -158,7 +164,7 @@ export class RolloutService {
   }
 
   /** A human withdraws the pair's promotion; new cases resolve by the policy file again. */
-  async revokePromotion(tenantId: string, intent: string, actor: Actor, note: string): Promise<PromotionRow> {
+  async revokePromotion(tenantId: string, intent: string, actor: RolloutActor, note: string): Promise<PromotionRow> {
     const row = await this.promotionOptions().repo.revoke({ tenantId, intent, actorId: actor.userId, actorRole: actor.role, via: actor.via, note, messageId: `revoke:${tenantId}|${intent}:${this.clock().toISOString()}` });
     if (!row) throw new CommandConflictError(`tenant ${tenantId} intent ${intent} has no active promotion`);
     const { [demotionKey(tenantId, intent)]: _gone, ...rest } = this.promoted;
