@@ -10,9 +10,9 @@ const CONSOLE = `${SUPERVISOR}((api|auth|console|inbox|verdicts)/|console\\.modu
 // Used by both sides (policy, rollout, SLA, drafts, command signing and conflicts, the gateway admin port, outcome
 // tiers): they must not reach into the console either, or the engine would depend on it through them.
 const SUPERVISOR_SHARED = `${SUPERVISOR}((sla|rollout|policy|draft|commands|gateway)/|outcomes/outcome-tier\\.ts$)`;
-// What the console may use of the engine: case types, the command rule, the handoff packet, the repositories it reads
+// What the console may use of the engine: case types, the command rule, the handoff packet, the trace's verdicts, the repositories it reads
 // (cases, the due quarantine), the admission backlog, and the engine module it imports.
-const CASE_ENGINE_SURFACE = `${SUPERVISOR}(case/(case\\.types|command-rules|handoff|case\\.repository|due-quarantine\\.repository)\\.ts$|admission/tenant-admission\\.ts$|case-engine\\.module\\.ts$)`;
+const CASE_ENGINE_SURFACE = `${SUPERVISOR}(case/(case\\.types|command-rules|handoff|case-verdicts|case\\.repository|due-quarantine\\.repository)\\.ts$|admission/tenant-admission\\.ts$|case-engine\\.module\\.ts$)`;
 
 module.exports = {
   forbidden: [

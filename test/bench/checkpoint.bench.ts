@@ -72,7 +72,7 @@ export async function run(): Promise<Figure[]> {
         const outbox = Outbox.batch(decision.emit.map((m) => ({ topic: `bench.${m.topic}`, key: caseId, value: m.payload })));
         const before = sent;
         const t0 = performance.now();
-        await repo.applyEvent(client, { ledger: { consumer: 'bench-checkpoint', messageId: event.messageId }, previous: current, decision, event, created: n === 0, outbox });
+        await repo.applyEvent(client, { ledger: { consumer: 'bench-checkpoint', messageId: event.messageId }, previous: current, decision, event, created: n === 0, outbox, policyVersion: 'policy:bench' });
         const t1 = performance.now();
         trips.push(sent - before);
         current = { version: current.version + 1, state: decision.state };

@@ -117,6 +117,21 @@ it('escalates with findings when a tool answers 401', async () => {
     expect.objectContaining({ source: 'gateway', control: 'backend', rule: 'BACKEND_UNAUTHORIZED', agent: 'resolver' }),
     expect.objectContaining({ source: 'supervisor', control: 'breaker', verdict: 'escalated' }),
   ]));
+  // The supervisor's verdicts come from the append-only ledger, each with the version of the policy that decided it.
+  const breaker = ledger.verdicts.find((v) => v.source === 'supervisor' && v.control === 'breaker')!;
+  expect(breaker.ruleVersion).toMatch(/^policy:[0-9a-f]{12}$/);
+  const { rows: [kept] } = await stack.db.query('SELECT id, rule, rule_version FROM supervisor.control_verdicts WHERE id = $1', [breaker.ref.ledger]);
+  expect(kept).toMatchObject({ rule: breaker.rule, rule_version: breaker.ruleVersion });
+  await expect(stack.db.query(`UPDATE supervisor.control_verdicts SET verdict = 'passed' WHERE id = $1`, [kept.id])).rejects.toThrow(/append-only/);
+  await expect(stack.db.query('DELETE FROM supervisor.control_verdicts WHERE id = $1', [kept.id])).rejects.toThrow(/append-only/);
+  // Erasure may blank the free text, and only that.
+  await stack.db.query('UPDATE supervisor.control_verdicts SET detail = NULL WHERE id = $1', [kept.id]);
+  // A trace written before the ledger existed (no ledger row for its case version) is still read, without a version.
+  await stack.db.query(`INSERT INTO supervisor.trace (case_id, version, kind, data, at) VALUES ($1, 0, 'breaker', '{"breaker": "legacy_breaker"}', now())`, [caseId]);
+  expect((await verdicts(caseId)).verdicts).toEqual(expect.arrayContaining([
+    expect.objectContaining({ source: 'supervisor', rule: 'legacy_breaker', ruleVersion: null, ref: { trace: expect.any(String) } }),
+    expect.objectContaining({ rule: breaker.rule, ruleVersion: breaker.ruleVersion, ref: breaker.ref }),
+  ]));
 });
 
 it('holds a refund over the threshold until a supervisor approves it, then verifies and replies', async () => {
@@ -159,6 +174,10 @@ it('holds a refund over the threshold until a supervisor approves it, then verif
   const order = ['gateway:approval:held', 'gateway:approval:approved', 'verifier:read_back:passed'].map((x) => ledger.indexOf(x));
   expect(order.every((i) => i >= 0)).toBe(true);
   expect([...order].sort((a, b) => a - b)).toEqual(order);
+  // The verification is versioned by the procedure the case followed (its success checks), else by the policy.
+  const procedure = ((await settled(caseId)).state.resolution as { procedure?: { id: string; version: number } } | undefined)?.procedure;
+  const passed = (await verdicts(caseId)).verdicts.find((v) => v.source === 'verifier' && v.verdict === 'passed')!;
+  expect(passed.ruleVersion).toBe(procedure ? `procedure:${procedure.id}@${procedure.version}` : expect.stringMatching(/^policy:[0-9a-f]{12}$/));
 });
 
 it('a prompt-injection ticket causes no write', async () => {

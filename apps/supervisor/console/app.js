@@ -747,7 +747,8 @@ function verdictsCard(v) {
       ? h('ul', { id: 'verdict-list' }, ...v.verdicts.map((x) => h('li', { 'data-verdict': x.verdict },
         h('strong', {}, `${x.source} · ${x.control} · ${x.rule} → ${x.verdict}`),
         x.detail ? h('span', { class: 'muted' }, ` — ${x.detail}`) : null,
-        h('span', { class: 'muted' }, ` ${fmtTime(x.at)}${x.agent ? ` · ${x.agent}` : ''}`))))
+        h('span', { class: 'muted' }, ` ${fmtTime(x.at)}${x.agent ? ` · ${x.agent}` : ''}`),
+        x.ruleVersion ? h('span', { class: 'muted rule-version' }, ` · ${x.ruleVersion}`) : null)))
       : h('p', { class: 'muted' }, 'none'),
   ];
   return h('section', { class: 'card', id: 'verdicts' }, h('h2', {}, 'Control verdicts'), body);
@@ -1002,7 +1003,7 @@ function verdictLedgerSection(period) {
         r.verdicts.length ? h('table', { id: 'ledger' },
           h('thead', {}, h('tr', {}, ...['when', 'source · control', 'rule', 'verdict', 'case'].map((t) => h('th', { scope: 'col' }, t)))),
           h('tbody', {}, ...r.verdicts.map((v) => h('tr', { 'data-case-id': v.caseId ?? '', 'data-verdict': `${v.source}:${v.control}:${v.verdict}` },
-            h('td', {}, fmtTime(v.at)), h('td', {}, `${v.source} · ${v.control}`), h('td', {}, v.rule), h('td', {}, v.verdict, v.detail ? h('span', { class: 'muted' }, ` — ${v.detail}`) : null),
+            h('td', {}, fmtTime(v.at)), h('td', {}, `${v.source} · ${v.control}`), h('td', {}, v.rule, v.ruleVersion ? h('span', { class: 'muted rule-version' }, ` · ${v.ruleVersion}`) : null), h('td', {}, v.verdict, v.detail ? h('span', { class: 'muted' }, ` — ${v.detail}`) : null),
             h('td', {}, v.caseId ? h('a', { href: `#/case/${v.caseId}` }, v.caseId) : '–')))))
           : h('p', { class: 'muted', id: 'ledger' }, 'No verdict in the period.'));
     } catch (err) {

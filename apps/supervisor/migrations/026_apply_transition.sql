@@ -4,12 +4,53 @@
 --               "event": {"kind", "messageId"},
 --               "change": {"create", "status", "mode", "intent", "state", "ticket"?, "context"?, "dueAt", "at",
 --                          "transitions": [{"from", "to", "reason"}], "delta", "trace": [{"kind", "agent", "taskId",
---                          "data", "inputTokens", "outputTokens", "costUsd"}], "outcome": {"run", "status"}?}?}
+--                          "data", "inputTokens", "outputTokens", "costUsd"}], "outcome": {"run", "status"}?,
+--                          "verdicts": [{"source", "control", "rule", "ruleVersion", "verdict", "agent", "taskId",
+--                                        "detail"}]}?}
 --              ("change" absent: the event changed nothing, only the ledger row is written if the state it was
 --              decided on is still current);
 --   p_outbox — libs/store's OutboxBatch, handed to outbox_append_batch (store migration 006).
 -- Same effects and result as apply_event (migrations 003/025), which stays for a replica of the previous release
--- during a rolling upgrade; a later migration drops it.
+-- during a rolling upgrade (its transitions then add nothing to the ledger below); a later migration drops it.
+--
+-- And the control-verdict ledger (issue 19): every guardrail verdict a transition records (breakers, report-only
+-- breakers, rollout-mode violations, triage's injection screen and redaction, the verifier's read-back; see
+-- case/case-verdicts.ts), appended in the same statement with the version of the rule that decided it. Append-only:
+-- rows are never changed, except that erasing a case may blank their free-text detail; trace retention does not
+-- touch them, so the ledger outlives the trace it was written with.
+CREATE TABLE supervisor.control_verdicts (
+  id           bigserial   PRIMARY KEY,
+  case_id      text        NOT NULL,
+  case_version integer     NOT NULL,
+  at           timestamptz NOT NULL,
+  source       text        NOT NULL,
+  control      text        NOT NULL,
+  rule         text        NOT NULL,
+  rule_version text        NOT NULL,
+  verdict      text        NOT NULL,
+  agent        text,
+  task_id      text,
+  detail       text
+);
+CREATE INDEX control_verdicts_case ON supervisor.control_verdicts (case_id, id);
+CREATE INDEX control_verdicts_at ON supervisor.control_verdicts (at);
+
+CREATE FUNCTION supervisor.control_verdicts_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'UPDATE' THEN
+    IF NEW.detail IS NULL
+       AND (NEW.id, NEW.case_id, NEW.case_version, NEW.at, NEW.source, NEW.control, NEW.rule, NEW.rule_version, NEW.verdict, NEW.agent, NEW.task_id)
+           IS NOT DISTINCT FROM (OLD.id, OLD.case_id, OLD.case_version, OLD.at, OLD.source, OLD.control, OLD.rule, OLD.rule_version, OLD.verdict, OLD.agent, OLD.task_id) THEN
+      RETURN NEW; -- erasure: only the free text goes
+    END IF;
+  END IF;
+  RAISE EXCEPTION 'supervisor.control_verdicts is append-only (% refused)', TG_OP USING ERRCODE = 'SBAPP';
+END $$;
+CREATE TRIGGER control_verdicts_append_only BEFORE UPDATE OR DELETE ON supervisor.control_verdicts
+  FOR EACH ROW EXECUTE FUNCTION supervisor.control_verdicts_append_only();
+CREATE TRIGGER control_verdicts_no_truncate BEFORE TRUNCATE ON supervisor.control_verdicts
+  FOR EACH STATEMENT EXECUTE FUNCTION supervisor.control_verdicts_append_only();
+
 CREATE OR REPLACE FUNCTION supervisor.apply_transition(p_write jsonb, p_outbox jsonb) RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
   v_case_id text := p_write->>'caseId';
@@ -64,6 +105,11 @@ BEGIN
     SELECT v_case_id, v_version, x.v->>'kind', x.v->>'agent', x.v->>'taskId', x.v->'data', (x.v->>'inputTokens')::int,
            (x.v->>'outputTokens')::int, (x.v->>'costUsd')::numeric, v_at
       FROM jsonb_array_elements(COALESCE(v_change->'trace', '[]'::jsonb)) WITH ORDINALITY AS x(v, n) ORDER BY x.n;
+
+    INSERT INTO supervisor.control_verdicts (case_id, case_version, at, source, control, rule, rule_version, verdict, agent, task_id, detail)
+    SELECT v_case_id, v_version, v_at, x.v->>'source', x.v->>'control', x.v->>'rule', x.v->>'ruleVersion', x.v->>'verdict',
+           x.v->>'agent', x.v->>'taskId', x.v->>'detail'
+      FROM jsonb_array_elements(COALESCE(v_change->'verdicts', '[]'::jsonb)) WITH ORDINALITY AS x(v, n) ORDER BY x.n;
 
     IF jsonb_typeof(v_change->'outcome') = 'object' THEN
       INSERT INTO supervisor.outcomes (case_id, run, status, at)

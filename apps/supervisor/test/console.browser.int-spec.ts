@@ -159,6 +159,9 @@ it('a supervisor signs in, finds the held refund in the inbox, reads its trace a
   await page.locator('#verdict-list').filter({ hasText: 'verifier · read_back · verification → passed' }).waitFor({ timeout: 15_000 });
   const ledger = (await page.locator('#verdict-list li strong').allTextContents());
   expect(ledger).toEqual(expect.arrayContaining(['gateway · approval · held → held', 'console · approval · issue_refund → approved', 'gateway · approval · approved → approved']));
+  // The supervisor's verdicts come from its append-only ledger with the version of the rule that decided them.
+  await expect(page.locator('#verdict-list li', { hasText: 'verifier · read_back · verification → passed' }).locator('.rule-version').textContent())
+    .resolves.toMatch(/^ · (procedure:[a-z0-9-]+@\d+|policy:[0-9a-f]{12})$/);
   await page.screenshot({ path: join(SCREENSHOTS, 'case-resolved.png'), fullPage: true });
 
   const { rows: decisions } = await stack!.db.query('SELECT actor_id, actor_role, via, command, arguments FROM supervisor.decisions WHERE case_id = $1', [caseId]);

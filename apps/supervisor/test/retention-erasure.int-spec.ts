@@ -140,6 +140,10 @@ describe('retention and erasure (real Postgres)', () => {
       await memory.rememberResolution({ caseId: done, tenantId: 'globex', intent: 'account_lockout', summary: 'Unlocked Hank', ticketText: 'Hank Hill locked out', actions: ['unlock_account'] });
       await memory.rememberResolution({ caseId: other, tenantId: 'globex', intent: 'account_lockout', summary: 'Unlocked Peggy', ticketText: 'Peggy locked out', actions: [] });
 
+      // A verdict whose free text names the requester (a reject reason, say), in the append-only ledger.
+      await db.pool.query(`INSERT INTO supervisor.control_verdicts (case_id, case_version, at, source, control, rule, rule_version, verdict, detail)
+                           VALUES ($1, 2, now(), 'supervisor', 'breaker', 'approval_rejected', 'policy:0123456789ab', 'escalated', 'rejected: Hank Hill asked twice')`, [done]);
+
       const sut = new ErasureService(db.pool, { memory: { store, collection } });
       expect(await sut.erase({ requester: email }, { dryRun: true })).toMatchObject({ dryRun: true, cases: [done, escalated].sort(), inFlight: [{ caseId: inFlight, status: 'RECEIVED' }] });
       expect((await db.pool.query(`SELECT ticket->'requester'->>'email' AS e FROM supervisor.cases WHERE case_id = $1`, [done])).rows[0].e).toBe(email);
@@ -149,7 +153,9 @@ describe('retention and erasure (real Postgres)', () => {
       const report = await sut.erase({ requester: email });
       expect(report.cases).toEqual([done, escalated].sort());
       expect(report.inFlight).toEqual([{ caseId: inFlight, status: 'RECEIVED' }]);
-      expect(report.rows).toMatchObject({ auditErased: 4, auditLegacyKept: 0, memoryDocuments: 1, outboxUnsent: 0 });
+      expect(report.rows).toMatchObject({ auditErased: 4, auditLegacyKept: 0, memoryDocuments: 1, outboxUnsent: 0, verdicts: 1 });
+      expect((await db.pool.query('SELECT rule, rule_version, verdict, detail FROM supervisor.control_verdicts WHERE case_id = $1', [done])).rows)
+        .toEqual([{ rule: 'approval_rejected', rule_version: 'policy:0123456789ab', verdict: 'escalated', detail: null }]);
       expect(report.rows.outboxDeleted).toBeGreaterThanOrEqual(2);
       expect(report.gateway).toBe(true);
 

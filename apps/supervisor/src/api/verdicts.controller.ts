@@ -7,7 +7,7 @@ import { describeError, JsonLogger } from '@switchboard/observability';
 import { ActorGuard } from '../auth/actor.guard';
 import { CaseNotFoundError } from '../console/console.service';
 import { GatewayAdminPort } from '../gateway/gateway-admin.port';
-import { verdictsFromGateway, verdictsFromRecords, type ControlVerdict, type DecisionRow, type TraceRow } from '../verdicts/control-verdicts';
+import { verdictsFromGateway, verdictsFromLedger, verdictsFromRecords, type ControlVerdict, type DecisionRow, type LedgerRow, type TraceRow } from '../verdicts/control-verdicts';
 import { instant, period } from './console.controller';
 import { parseBody } from './parse';
 
@@ -42,15 +42,21 @@ export class VerdictsController {
     const caseId = parseBody(CaseIdSchema, id);
     const { rowCount } = await this.pool.query('SELECT 1 FROM supervisor.cases WHERE case_id = $1', [caseId]);
     if (!rowCount) throw new CaseNotFoundError(caseId);
-    const [trace, decisions] = await Promise.all([
+    // The ledger (supervisor.control_verdicts) for every case version it covers; the trace is read only for versions
+    // written before it existed (or by a replica of the previous release), where no ledger row stands for them.
+    const [ledger, trace, decisions] = await Promise.all([
+      this.pool.query<LedgerRow>(
+        `SELECT id::text, case_version AS "caseVersion", source, control, rule, rule_version AS "ruleVersion", verdict, agent, task_id AS "taskId", detail, ${atIso('at')}
+           FROM supervisor.control_verdicts WHERE case_id = $1 ORDER BY id`, [caseId]),
       this.pool.query<TraceRow>(
         `SELECT id::text, kind, agent, task_id AS "taskId", data, ${atIso('at')}
-           FROM supervisor.trace WHERE case_id = $1 AND kind IN ('breaker', 'event', 'result') ORDER BY id`, [caseId]),
+           FROM supervisor.trace t WHERE case_id = $1 AND kind IN ('breaker', 'event', 'result')
+            AND NOT EXISTS (SELECT 1 FROM supervisor.control_verdicts v WHERE v.case_id = t.case_id AND v.case_version = t.version) ORDER BY id`, [caseId]),
       this.pool.query<DecisionRow>(
         `SELECT id::text, command, actor_id AS "actorId", arguments, ${atIso('at')}
            FROM supervisor.decisions WHERE case_id = $1 AND command IN ('approve', 'reject') ORDER BY id`, [caseId]),
     ]);
-    const verdicts = verdictsFromRecords(trace.rows, decisions.rows);
+    const verdicts = [...verdictsFromLedger(ledger.rows), ...verdictsFromRecords(trace.rows, decisions.rows)];
     let gateway: { available: boolean; error?: string } = { available: true };
     try {
       verdicts.push(...verdictsFromGateway(await this.gateway.verdicts(caseId)));
@@ -76,7 +82,15 @@ export class VerdictsController {
     if (q.source !== 'gateway') {
       const tenant = q.tenant ? 'AND c.tenant_id = $4' : '';
       const params = [from, to, q.limit, ...(q.tenant ? [q.tenant] : [])];
-      const [trace, decisions] = await Promise.all([
+      const [ledger, trace, decisions] = await Promise.all([
+        // What the guardrails stopped or flagged: the ledger without passed verifications.
+        this.pool.query<LedgerRow>(
+          `SELECT v.id::text, v.case_id AS "caseId", v.case_version AS "caseVersion", v.source, v.control, v.rule, v.rule_version AS "ruleVersion",
+                  v.verdict, v.agent, v.task_id AS "taskId", v.detail, ${atIso('v.at')}
+             FROM supervisor.control_verdicts v JOIN supervisor.cases c ON c.case_id = v.case_id
+            WHERE v.at >= $1 AND v.at < $2 ${tenant} AND v.verdict <> 'passed'
+            ORDER BY v.at DESC, v.id DESC LIMIT $3`, params),
+        // Trace rows of versions the ledger does not cover (written before it existed).
         this.pool.query<TraceRow>(
           `SELECT t.id::text, t.case_id AS "caseId", t.kind, t.agent, t.task_id AS "taskId", t.data, ${atIso('t.at')}
              FROM supervisor.trace t JOIN supervisor.cases c ON c.case_id = t.case_id
@@ -85,12 +99,14 @@ export class VerdictsController {
                 OR (t.kind = 'event' AND t.data->>'event' IN ('policy_violation', 'breaker_reported'))
                 OR (t.kind = 'result' AND t.agent = 'verifier' AND t.data->'verifier'->>'verified' = 'false')
                 OR (t.kind = 'result' AND t.agent = 'triage' AND (t.data->'triage'->>'injectionRisk' <> 'none' OR t.data->'triage'->'pii'->>'found' = 'true')))
+              AND NOT EXISTS (SELECT 1 FROM supervisor.control_verdicts v WHERE v.case_id = t.case_id AND v.case_version = t.version)
             ORDER BY t.at DESC, t.id DESC LIMIT $3`, params),
         this.pool.query<DecisionRow>(
           `SELECT d.id::text, d.case_id AS "caseId", d.command, d.actor_id AS "actorId", d.arguments, ${atIso('d.at')}
              FROM supervisor.decisions d JOIN supervisor.cases c ON c.case_id = d.case_id
             WHERE d.at >= $1 AND d.at < $2 ${tenant} AND d.command IN ('approve', 'reject') ORDER BY d.at DESC, d.id DESC LIMIT $3`, params),
       ]);
+      verdicts.push(...verdictsFromLedger(ledger.rows));
       verdicts.push(...verdictsFromRecords(trace.rows, decisions.rows));
     }
     let gateway: { available: boolean; error?: string } = { available: true };

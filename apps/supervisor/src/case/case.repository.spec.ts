@@ -17,7 +17,7 @@ describe('transitionWrite (the one argument of supervisor.apply_transition)', ()
   const created = decide(fresh.state, { kind: 'ticket_received', messageId: 'm-1' }, policy, T0);
 
   it('writes a new case with its ticket, context, the whole core as delta, transitions and trace', () => {
-    const write = transitionWrite({ ledger, previous: fresh, decision: created, event: { kind: 'ticket_received', messageId: 'm-1' }, created: true });
+    const write = transitionWrite({ ledger, previous: fresh, decision: created, event: { kind: 'ticket_received', messageId: 'm-1' }, created: true, policyVersion: 'policy:test' });
     expect(write).toMatchObject({ ledger, caseId, version: 1, event: { kind: 'ticket_received', messageId: 'm-1' } });
     expect(write.change).toMatchObject({ create: true, status: 'RECEIVED', mode: 'autonomous', intent: null, ticket, context: { passages: [] }, at: T0.toISOString() });
     expect(write.change!.state).not.toHaveProperty('ticket');
@@ -26,12 +26,13 @@ describe('transitionWrite (the one argument of supervisor.apply_transition)', ()
     expect(write.change!.trace.map((t) => t.kind)).toEqual(created.trace.map((t) => t.kind));
     expect(write.change!.dueAt).toEqual(expect.any(String)); // triage's step deadline
     expect(write.change).not.toHaveProperty('outcome');
+    expect(write.change!.verdicts).toEqual([]); // a new case decided nothing a guardrail stands behind
   });
 
   it('leaves out the ticket and an unchanged context on later events, and sends only the changed fields', () => {
     const after: LockedCase = { version: 1, state: created.state };
     const closed = decide(after.state, { kind: 'command', messageId: 'm-2', command: { command: 'close', by: { userId: 'ana', role: 'supervisor' } } }, policy, T0);
-    const write = transitionWrite({ previous: after, decision: closed, event: { kind: 'command', messageId: 'm-2' } });
+    const write = transitionWrite({ previous: after, decision: closed, event: { kind: 'command', messageId: 'm-2' }, policyVersion: 'policy:test' });
     expect(write).not.toHaveProperty('ledger');
     expect(write.version).toBe(2);
     expect(write.change).not.toHaveProperty('ticket');
@@ -43,7 +44,7 @@ describe('transitionWrite (the one argument of supervisor.apply_transition)', ()
   });
 
   it('without a decision writes only the ledger row against the version it was decided on', () => {
-    const write = transitionWrite({ ledger, previous: { version: 4, state: created.state }, event: { kind: 'tick', messageId: 'tick-1' } });
+    const write = transitionWrite({ ledger, previous: { version: 4, state: created.state }, event: { kind: 'tick', messageId: 'tick-1' }, policyVersion: 'policy:test' });
     expect(write).toEqual({ ledger, caseId, version: 5, event: { kind: 'tick', messageId: 'tick-1' } });
   });
 });

@@ -4,6 +4,7 @@ import { dueAt } from './case.machine';
 import type { OutboxBatch } from '@switchboard/store';
 import type { CaseContext, CaseCore, CaseEvent, CaseState, CaseTicket, Decision, Transition } from './case.types';
 import { diffCore, type CoreDelta } from './checkpoint';
+import { decisionVerdicts, type LedgerVerdict } from './case-verdicts';
 
 /** A case row as read under lock: its version and the full state (core + ticket + context). */
 export interface LockedCase {
@@ -60,6 +61,8 @@ export interface ApplyEventInput {
   created?: boolean;
   /** The decision's messages (Outbox.batch), with the direct publisher's lease when it publishes them itself. */
   outbox: OutboxBatch;
+  /** The version of the policy the decision was taken under (case-verdicts.ts policyVersion), kept with its verdicts. */
+  policyVersion: string;
 }
 
 /** A trace row as apply_transition inserts it. */
@@ -102,6 +105,8 @@ export interface TransitionWrite {
     trace: TraceRow[];
     /** The run's terminal outcome, recorded at most once per run. */
     outcome?: { run: number; status: string };
+    /** The guardrail verdicts the decision records, appended to the control-verdict ledger with their rule versions. */
+    verdicts: LedgerVerdict[];
   };
 }
 
@@ -131,6 +136,7 @@ export function transitionWrite(input: Omit<ApplyEventInput, 'outbox'>): Transit
         inputTokens: t.usage?.inputTokens ?? null, outputTokens: t.usage?.outputTokens ?? null, costUsd: t.usage?.costUsd ?? null,
       })),
       ...(outcome && next.outcomeRun !== undefined ? { outcome: { run: next.outcomeRun, status: outcome.payload.status } } : {}),
+      verdicts: decisionVerdicts(decision, input.policyVersion),
     },
   };
 }

@@ -12,6 +12,7 @@ import { withHelpdeskRef } from '../helpdesk/helpdesk-ref';
 import type { Policy } from '../policy/policy.schema';
 import { ACTIVE_STATUSES } from '../admission/tenant-admission';
 import { decide, initialCase } from './case.machine';
+import { policyVersion } from './case-verdicts';
 import { CaseCache } from './case-cache';
 import { CaseExistsError, CaseVersionConflictError, type CaseRepository, type LockedCase } from './case.repository';
 import { DueQuarantineRepository, type DueFailureRecord } from './due-quarantine.repository';
@@ -87,6 +88,8 @@ export class CaseService {
   private readonly onDueFailure?: CaseServiceOptions['onDueFailure'];
   private readonly procedures: ProcedureSet;
   private readonly admit: (ticket: TicketEvent) => TicketEvent;
+  /** The policy's version, recorded with every verdict the ledger keeps. */
+  private readonly policyVersion: string;
   private readonly rollout?: CaseServiceOptions['rollout'];
   private readonly admission?: CaseServiceOptions['admission'];
 
@@ -109,6 +112,7 @@ export class CaseService {
     this.admit = options.admit ?? ((ticket) => ticket);
     this.rollout = options.rollout;
     this.admission = options.admission;
+    this.policyVersion = policyVersion(policy);
   }
 
   /**
@@ -286,6 +290,7 @@ export class CaseService {
     const outbox = Outbox.batch(decision.changed ? await this.toOutbox(decision, event.messageId, now) : [], this.publisher?.lease);
     const written = await this.repo.applyEvent(this.pool, {
       ledger: { consumer: SUPERVISOR_CONSUMER, messageId: event.messageId }, previous: current, ...(decision.changed ? { decision } : {}), event, created, outbox,
+      policyVersion: this.policyVersion,
     });
     if (written.result === 'duplicate') return false;
     const caseId = current.state.caseId;
@@ -301,7 +306,7 @@ export class CaseService {
     const decision = decide(current.state, event, this.rollout?.policy(this.policy) ?? this.policy, now, this.procedures);
     if (!decision.changed) return decision;
     const outbox = Outbox.batch(await this.toOutbox(decision, event.messageId, now));
-    const written = await this.repo.applyEvent(tx, { previous: current, decision, event, outbox, created });
+    const written = await this.repo.applyEvent(tx, { previous: current, decision, event, outbox, created, policyVersion: this.policyVersion });
     if (written.result === 'applied') this.afterWrite(decision, event, written.outcomeAccepted);
     return decision;
   }

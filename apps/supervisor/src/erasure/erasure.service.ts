@@ -18,7 +18,7 @@ export interface ErasureReport {
   /** Cases left alone because agents may still be working on them: close them (console) and erase again. */
   inFlight: Array<{ caseId: string; status: string }>;
   rows: {
-    trace: number; checkpoints: number; feedback: number; outboxDeleted: number; outboxUnsent: number;
+    trace: number; verdicts: number; checkpoints: number; feedback: number; outboxDeleted: number; outboxUnsent: number;
     auditErased: number; auditLegacyKept: number; approvals: number; writeLedger: number; memoryDocuments: number;
   };
   /** Where the gateway tables were found: `false` when they are not in the database given (set GATEWAY_DATABASE_URL). */
@@ -44,7 +44,8 @@ export const ERASED_EMAIL = 'erased@erased.invalid';
  * - the ticket's requester, subject, body, tags and metadata; the agents' context (triage, passages); drafts,
  *   findings, tried calls and approval arguments in the case state; the case version moves on, so a supervisor's cached
  *   copy is refused at its next write and re-read;
- * - trace data and checkpoint deltas (the token and cost columns and breaker names stay), console feedback comments;
+ * - trace data and checkpoint deltas (the token and cost columns and breaker names stay), the verdict ledger's free-text
+ *   details (control, rule, version and verdict stay), console feedback comments;
  * - published outbox rows of the cases (they carry tickets, replies and task tokens);
  * - in the gateway: the audit rows' arguments and results (hash-chain version 2: the chain still verifies, see
  *   gateway migration 003), arguments and notes of decided approvals, outcomes of executed writes;
@@ -66,7 +67,7 @@ export class ErasureService {
     const report: ErasureReport = {
       subject, dryRun: options.dryRun ?? false, cases: erasable.map((c) => c.case_id),
       inFlight: found.filter((c) => !erasable.includes(c)).map((c) => ({ caseId: c.case_id, status: c.status })),
-      rows: { trace: 0, checkpoints: 0, feedback: 0, outboxDeleted: 0, outboxUnsent: 0, auditErased: 0, auditLegacyKept: 0, approvals: 0, writeLedger: 0, memoryDocuments: 0 },
+      rows: { trace: 0, verdicts: 0, checkpoints: 0, feedback: 0, outboxDeleted: 0, outboxUnsent: 0, auditErased: 0, auditLegacyKept: 0, approvals: 0, writeLedger: 0, memoryDocuments: 0 },
       gateway: false, memory: Boolean(this.options.memory),
     };
     if (report.dryRun) return report;
@@ -117,6 +118,8 @@ export class ErasureService {
       report.rows.trace = (await tx.query(
         `UPDATE supervisor.trace SET data = CASE WHEN kind = 'breaker' THEN jsonb_build_object('breaker', data->'breaker', 'erased', true) ELSE '{"erased": true}'::jsonb END
           WHERE case_id = ANY($1::text[])`, [ids])).rowCount ?? 0;
+      // The verdict ledger is append-only; erasure may only blank a verdict's free text (its trigger allows that alone).
+      report.rows.verdicts = (await tx.query('UPDATE supervisor.control_verdicts SET detail = NULL WHERE case_id = ANY($1::text[]) AND detail IS NOT NULL', [ids])).rowCount ?? 0;
       report.rows.checkpoints = (await tx.query(`UPDATE supervisor.checkpoints SET delta = '{"erased": true}'::jsonb WHERE case_id = ANY($1::text[])`, [ids])).rowCount ?? 0;
       report.rows.feedback = (await tx.query(`UPDATE supervisor.feedback SET comment = '', subject = '{}'::jsonb WHERE case_id = ANY($1::text[])`, [ids])).rowCount ?? 0;
       report.rows.outboxDeleted = (await tx.query('DELETE FROM outbox WHERE key = ANY($1::text[]) AND sent_at IS NOT NULL', [ids])).rowCount ?? 0;

@@ -1,4 +1,5 @@
 import type { GatewayVerdict } from '@switchboard/gateway-client';
+import { traceVerdicts } from '../case/case-verdicts';
 
 /**
  * One guardrail decision on a case: who decided (`source`), which control and rule, what it decided, for which agent
@@ -13,7 +14,12 @@ export interface ControlVerdict {
   agent: string | null;
   taskId: string | null;
   detail?: string;
-  ref: { trace?: string; decision?: string; auditId?: string };
+  /**
+   * The version of the rule that decided (`policy:<digest>`, `procedure:<id>@<v>`), from the ledger; null for a verdict
+   * read from a trace written before the ledger existed, and for the console's and the gateway's records.
+   */
+  ruleVersion: string | null;
+  ref: { trace?: string; decision?: string; auditId?: string; ledger?: string; caseVersion?: number };
   /** The case (in cross-case answers; a case's own ledger omits it). */
   caseId?: string;
 }
@@ -49,43 +55,41 @@ export interface DecisionRow {
 export function verdictsFromRecords(trace: readonly TraceRow[], decisions: readonly DecisionRow[]): ControlVerdict[] {
   const out: ControlVerdict[] = [];
   for (const t of trace) {
-    const base = { at: t.at, agent: t.agent, taskId: t.taskId, ref: { trace: t.id }, ...(t.caseId ? { caseId: t.caseId } : {}) };
-    const d = t.data as {
-      breaker?: string; reason?: string; event?: string; why?: string; tools?: string[];
-      triage?: { injectionRisk?: string; pii?: { found?: boolean; kinds?: string[] } };
-      verifier?: { verified?: boolean; evidence?: Array<{ tool: string; passed?: boolean }>; unsupportedClaims?: unknown[] };
-    };
-    if (t.kind === 'breaker') {
-      out.push({ ...base, source: 'supervisor', control: 'breaker', rule: String(d.breaker), verdict: 'escalated', ...(d.reason ? { detail: String(d.reason) } : {}) });
-    } else if (t.kind === 'event' && d.event === 'breaker_reported') {
-      out.push({ ...base, source: 'supervisor', control: 'breaker', rule: String(d.breaker), verdict: 'reported', ...(d.reason ? { detail: String(d.reason) } : {}) });
-    } else if (t.kind === 'event' && d.event === 'policy_violation') {
-      out.push({ ...base, source: 'supervisor', control: 'rollout_mode', rule: 'write_outside_mode', verdict: 'flagged', detail: `${d.why ?? ''} (${(d.tools ?? []).join(', ')})` });
-    } else if (t.kind === 'result' && t.agent === 'triage' && d.triage) {
-      const triage = d.triage;
-      if (triage.injectionRisk && triage.injectionRisk !== 'none') {
-        out.push({ ...base, source: 'triage', control: 'injection_screen', rule: `injection_risk_${triage.injectionRisk}`, verdict: 'autonomy_capped' });
-      }
-      if (triage.pii?.found) out.push({ ...base, source: 'triage', control: 'redaction', rule: 'pii', verdict: 'redacted', detail: (triage.pii.kinds ?? []).join(', ') });
-    } else if (t.kind === 'result' && t.agent === 'verifier' && d.verifier) {
-      const v = d.verifier;
-      const failed = (v.evidence ?? []).filter((e) => e.passed === false).map((e) => e.tool);
-      const claims = (v.unsupportedClaims ?? []).length;
-      out.push({
-        ...base, source: 'verifier', control: 'read_back', rule: 'verification', verdict: v.verified ? 'passed' : 'failed',
-        ...(v.verified ? {} : { detail: [failed.length ? `read-back failed: ${failed.join(', ')}` : '', claims ? `${claims} unsupported claim(s)` : ''].filter(Boolean).join('; ') }),
-      });
-    }
+    for (const v of traceVerdicts(t)) out.push({ ...v, at: t.at, ruleVersion: null, ref: { trace: t.id }, ...(t.caseId ? { caseId: t.caseId } : {}) });
   }
   for (const d of decisions) {
     if (d.command !== 'approve' && d.command !== 'reject') continue;
     out.push({
       at: d.at, source: 'console', control: 'approval', rule: String(d.arguments['tool'] ?? 'held write'), verdict: d.command === 'approve' ? 'approved' : 'rejected',
-      agent: null, taskId: null, detail: `by ${d.actorId}${d.arguments['reason'] ? `: ${String(d.arguments['reason'])}` : ''}`, ref: { decision: d.id },
+      agent: null, taskId: null, ruleVersion: null, detail: `by ${d.actorId}${d.arguments['reason'] ? `: ${String(d.arguments['reason'])}` : ''}`, ref: { decision: d.id },
       ...(d.caseId ? { caseId: d.caseId } : {}),
     });
   }
   return out;
+}
+
+/** A row of supervisor.control_verdicts as the API reads it. */
+export interface LedgerRow {
+  id: string;
+  caseId?: string;
+  caseVersion: number;
+  source: ControlVerdict['source'];
+  control: string;
+  rule: string;
+  ruleVersion: string;
+  verdict: string;
+  agent: string | null;
+  taskId: string | null;
+  detail: string | null;
+  at: string;
+}
+
+/** The ledger's rows in the API's shape, each referring to its row and the case version that wrote it. */
+export function verdictsFromLedger(rows: readonly LedgerRow[]): ControlVerdict[] {
+  return rows.map((r) => ({
+    at: r.at, source: r.source, control: r.control, rule: r.rule, verdict: r.verdict, agent: r.agent, taskId: r.taskId, ruleVersion: r.ruleVersion,
+    ...(r.detail ? { detail: r.detail } : {}), ref: { ledger: r.id, caseVersion: r.caseVersion }, ...(r.caseId ? { caseId: r.caseId } : {}),
+  }));
 }
 
 const GATEWAY_CONTROLS: Array<[RegExp, string]> = [
@@ -99,7 +103,7 @@ export function verdictsFromGateway(verdicts: readonly GatewayVerdict[]): Contro
     const byDecision = v.decision === 'held' || v.decision === 'approved' || v.decision === 'rejected' ? 'approval' : v.decision === 'replayed' ? 'write_ledger' : 'gateway';
     const control = (v.rule && GATEWAY_CONTROLS.find(([re]) => re.test(v.rule!))?.[1]) ?? byDecision;
     return {
-      at: v.at, source: 'gateway', control, rule: v.rule ?? v.decision, verdict: v.decision, agent: v.agent, taskId: v.taskId,
+      at: v.at, source: 'gateway', control, rule: v.rule ?? v.decision, verdict: v.decision, agent: v.agent, taskId: v.taskId, ruleVersion: null,
       detail: v.tool, ref: { auditId: v.auditId }, ...(v.caseId ? { caseId: v.caseId } : {}),
     };
   });

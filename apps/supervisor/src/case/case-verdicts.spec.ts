@@ -1,0 +1,42 @@
+import { PolicySchema } from '../policy/policy.schema';
+import { decisionVerdicts, policyVersion, traceVerdicts } from './case-verdicts';
+import type { CaseState, TraceEntry } from './case.types';
+
+const policy = (over: Record<string, unknown> = {}) => PolicySchema.parse({ version: 1, defaultMode: 'autonomous', retry: { maxAttempts: 3, baseMs: 1000, factor: 2 }, ...over });
+
+describe('control verdicts of a decision (the ledger rows apply_transition appends)', () => {
+  it('reads breakers, reported breakers, mode violations, triage screens and the verifier from the trace', () => {
+    const entries: TraceEntry[] = [
+      { kind: 'breaker', data: { breaker: 'max_cost', reason: 'cost $0.60 > $0.50' } },
+      { kind: 'event', data: { event: 'breaker_reported', breaker: 'max_tokens', reason: 'tokens 9000 > 8000' } },
+      { kind: 'event', data: { event: 'policy_violation', why: 'write in assist', tools: ['unlock_account'] } },
+      { kind: 'result', agent: 'triage', taskId: 't1', data: { triage: { injectionRisk: 'high', pii: { found: true, kinds: ['email'] } } } },
+      { kind: 'result', agent: 'verifier', taskId: 't2', data: { verifier: { verified: false, evidence: [{ tool: 'get_account', passed: false }], unsupportedClaims: [{}] } } },
+      { kind: 'dispatch', agent: 'resolver', taskId: 't3', data: { attempt: 0 } },
+    ];
+    expect(entries.flatMap((t) => traceVerdicts(t)).map((v) => [v.source, v.control, v.rule, v.verdict, v.detail ?? null])).toEqual([
+      ['supervisor', 'breaker', 'max_cost', 'escalated', 'cost $0.60 > $0.50'],
+      ['supervisor', 'breaker', 'max_tokens', 'reported', 'tokens 9000 > 8000'],
+      ['supervisor', 'rollout_mode', 'write_outside_mode', 'flagged', 'write in assist (unlock_account)'],
+      ['triage', 'injection_screen', 'injection_risk_high', 'autonomy_capped', null],
+      ['triage', 'redaction', 'pii', 'redacted', 'email'],
+      ['verifier', 'read_back', 'verification', 'failed', 'read-back failed: get_account; 1 unsupported claim(s)'],
+    ]);
+  });
+
+  it('versions each verdict by the policy, and a verification of a procedure run by the procedure', () => {
+    const trace: TraceEntry[] = [
+      { kind: 'breaker', data: { breaker: 'unverified' } },
+      { kind: 'result', agent: 'verifier', taskId: 't2', data: { verifier: { verified: true } } },
+    ];
+    const withProcedure = { resolution: { procedure: { id: 'account-unlock', version: 3 } } } as unknown as CaseState;
+    expect(decisionVerdicts({ trace, state: withProcedure }, 'policy:abc').map((v) => v.ruleVersion)).toEqual(['policy:abc', 'procedure:account-unlock@3']);
+    expect(decisionVerdicts({ trace, state: {} as CaseState }, 'policy:abc').map((v) => v.ruleVersion)).toEqual(['policy:abc', 'policy:abc']);
+  });
+
+  it('gives one version per policy content: the same policy agrees, any edit changes it', () => {
+    expect(policyVersion(policy())).toMatch(/^policy:[0-9a-f]{12}$/);
+    expect(policyVersion(policy())).toBe(policyVersion(policy()));
+    expect(policyVersion(policy({ defaultMode: 'assist' }))).not.toBe(policyVersion(policy()));
+  });
+});

@@ -1,0 +1,80 @@
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '@switchboard/contracts';
+import type { Policy } from '../policy/policy.schema';
+import type { Decision, TraceEntry } from './case.types';
+
+/** A guardrail verdict a trace entry records: which control and rule decided what, for which agent and task. */
+export interface TraceVerdict {
+  source: 'supervisor' | 'triage' | 'verifier';
+  control: string;
+  rule: string;
+  verdict: string;
+  agent: string | null;
+  taskId: string | null;
+  detail?: string;
+}
+
+/**
+ * The verdicts a trace entry records: breakers (escalated or, report-only, reported), rollout-mode violations,
+ * triage's injection screen (autonomy capped) and redaction, the verifier's read-back. Pure; the one reading of the
+ * trace, used when a transition is written (the ledger, below) and by the console for cases written before it.
+ */
+export function traceVerdicts(t: { kind: TraceEntry['kind'] | string; data: Record<string, unknown>; agent?: string | null; taskId?: string | null }): TraceVerdict[] {
+  const base = { agent: t.agent ?? null, taskId: t.taskId ?? null };
+  const d = t.data as {
+    breaker?: string; reason?: string; event?: string; why?: string; tools?: string[];
+    triage?: { injectionRisk?: string; pii?: { found?: boolean; kinds?: string[] } };
+    verifier?: { verified?: boolean; evidence?: Array<{ tool: string; passed?: boolean }>; unsupportedClaims?: unknown[] };
+  };
+  if (t.kind === 'breaker') {
+    return [{ ...base, source: 'supervisor', control: 'breaker', rule: String(d.breaker), verdict: 'escalated', ...(d.reason ? { detail: String(d.reason) } : {}) }];
+  }
+  if (t.kind === 'event' && d.event === 'breaker_reported') {
+    return [{ ...base, source: 'supervisor', control: 'breaker', rule: String(d.breaker), verdict: 'reported', ...(d.reason ? { detail: String(d.reason) } : {}) }];
+  }
+  if (t.kind === 'event' && d.event === 'policy_violation') {
+    return [{ ...base, source: 'supervisor', control: 'rollout_mode', rule: 'write_outside_mode', verdict: 'flagged', detail: `${d.why ?? ''} (${(d.tools ?? []).join(', ')})` }];
+  }
+  if (t.kind === 'result' && t.agent === 'triage' && d.triage) {
+    const out: TraceVerdict[] = [];
+    const triage = d.triage;
+    if (triage.injectionRisk && triage.injectionRisk !== 'none') {
+      out.push({ ...base, source: 'triage', control: 'injection_screen', rule: `injection_risk_${triage.injectionRisk}`, verdict: 'autonomy_capped' });
+    }
+    if (triage.pii?.found) out.push({ ...base, source: 'triage', control: 'redaction', rule: 'pii', verdict: 'redacted', detail: (triage.pii.kinds ?? []).join(', ') });
+    return out;
+  }
+  if (t.kind === 'result' && t.agent === 'verifier' && d.verifier) {
+    const v = d.verifier;
+    const failed = (v.evidence ?? []).filter((e) => e.passed === false).map((e) => e.tool);
+    const claims = (v.unsupportedClaims ?? []).length;
+    return [{
+      ...base, source: 'verifier', control: 'read_back', rule: 'verification', verdict: v.verified ? 'passed' : 'failed',
+      ...(v.verified ? {} : { detail: [failed.length ? `read-back failed: ${failed.join(', ')}` : '', claims ? `${claims} unsupported claim(s)` : ''].filter(Boolean).join('; ') }),
+    }];
+  }
+  return [];
+}
+
+/** A row of the control-verdict ledger (supervisor.control_verdicts, migration 026): a verdict with its rule's version. */
+export type LedgerVerdict = TraceVerdict & { ruleVersion: string };
+
+/**
+ * The version of the policy a verdict was decided under: `policy:` and the first 12 hex digits of the SHA-256 of the
+ * policy's canonical JSON, so two replicas with the same policy file agree and any edit changes it.
+ */
+export function policyVersion(policy: Policy): string {
+  return `policy:${createHash('sha256').update(canonicalJson(policy)).digest('hex').slice(0, 12)}`;
+}
+
+/**
+ * The verdicts a decision records, each with the version of the rule that decided it: the policy's for the
+ * supervisor's breakers and mode checks and for the triage screens it acts on; the procedure's (`procedure:<id>@<v>`)
+ * for a verification of a case that followed one, whose success checks are the procedure's.
+ */
+export function decisionVerdicts(decision: Pick<Decision, 'trace' | 'state'>, policy: string): LedgerVerdict[] {
+  const procedure = decision.state.resolution?.procedure;
+  return decision.trace.flatMap((t) => traceVerdicts(t).map((v) => ({
+    ...v, ruleVersion: v.source === 'verifier' && procedure ? `procedure:${procedure.id}@${procedure.version}` : policy,
+  })));
+}
