@@ -1060,6 +1060,9 @@ function promotionForm() {
         h('p', {}, `${e.tenantId} · ${e.intent} runs `, h('strong', { id: 'evidence-mode' }, e.mode), ` (${e.modeSource}); last ${e.windowDays} days: `,
           `${e.cases.shadow} shadow, ${e.cases.assist} assist, ${e.cases.autonomous} autonomous cases; ${e.verificationFailures} verification failure(s); `,
           `simulations ${e.simulations.map((x) => `${x.procedure} ${x.passed}/${x.tests}`).join(', ') || 'none'}`),
+        h('p', { id: 'evidence-agreement' }, 'What humans then did with the proposals: ',
+          `${e.agreement.repliesUnedited} of ${e.agreement.repliesSent} replies on shadow cases sent as drafted; `,
+          `${e.agreement.approvalsApproved} of ${e.agreement.approvalsDecided} held writes approved`),
         h('ul', {}, verdict('assist'), verdict('autonomous')));
     } catch (err) {
       if (err.status !== 401) out.replaceChildren(message('error', err.message));

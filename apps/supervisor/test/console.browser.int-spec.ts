@@ -195,6 +195,7 @@ it('a supervisor signs in, finds the held refund in the inbox, reads its trace a
   await expect(page.locator('#evidence-mode').textContent()).resolves.toBe('autonomous');
   await expect(page.locator('#promotion-evidence li[data-to="assist"]').getAttribute('data-ready')).resolves.toBe('false');
   await expect(page.locator('#promotion-evidence li[data-to="assist"]').textContent()).resolves.toContain('rated shadow cases');
+  await expect(page.locator('#evidence-agreement').textContent()).resolves.toMatch(/^What humans then did with the proposals: \d+ of \d+ replies on shadow cases sent as drafted; \d+ of \d+ held writes approved$/);
   await expect(page.locator('#promote-assist').isDisabled()).resolves.toBe(true);
   await page.locator('#promotion-form').screenshot({ path: join(SCREENSHOTS, 'promotion-evidence.png') });
 

@@ -1,5 +1,6 @@
 // Promotion with evidence on the real stack: a tenant + intent running in shadow is refused promotion (422, naming the
-// missing evidence) until humans rated enough of its shadow cases; then a supervisor's promotion is applied, stored
+// missing evidence) until humans rated enough of its shadow cases (a human's reply on a shadow case is counted against its
+// draft as agreement evidence); then a supervisor's promotion is applied, stored
 // with its evidence and in the decision log, and the pair's next case runs in assist; autonomy straight from shadow is
 // refused; a revocation returns the pair to the policy file's mode.
 // Real: Kafka, Postgres, the supervisor app (in process, HTTP on an ephemeral port), the shipped procedures (their
@@ -75,6 +76,16 @@ describe('promotion with evidence', () => {
     for (const s of e.simulations) expect(s.passed).toBe(s.tests);
     expect(e.verdicts.assist).toEqual({ ready: false, missing: ['0 rated shadow cases in 7 days (needs 2)'] });
     expect(e.verdicts.autonomous.ready).toBe(false);
+    expect(e.agreement).toEqual({ repliesSent: 0, repliesUnedited: 0, approvalsDecided: 0, approvalsApproved: 0 });
+  });
+
+  it('counts what a human then did with a shadow case\'s draft: a reply sent edited is a disagreement', async () => {
+    const [first] = shadowCases;
+    await waitFor(`${first} escalated with its shadow note`, async () => ((await db.caseRow(first!))?.status === 'ESCALATED' ? true : undefined), 60_000);
+    const reply = 'Thanks for your patience; an engineer is looking into this and will reply today.';
+    expect((await post(`/v1/cases/${first}/commands`, { command: 'send_reply', body: reply })).status).toBe(202);
+    await waitFor(`${first} closed by the reply`, async () => ((await db.caseRow(first!))?.status === 'CLOSED' ? true : undefined), 60_000);
+    expect((await evidence()).agreement).toEqual({ repliesSent: 1, repliesUnedited: 0, approvalsDecided: 0, approvalsApproved: 0 });
   });
 
   it('refuses a promotion without the evidence (422 naming what is missing) and bad requests (400)', async () => {

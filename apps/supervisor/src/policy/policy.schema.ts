@@ -103,7 +103,8 @@ export const PolicySchema = z
      * What a promotion by command (POST /v1/rollout/promotions) needs as evidence, over the last `windowDays`: at least
      * `minRatedCases` of the pair's cases in a lower mode rated by humans (their note, draft or outcome), a share of
      * thumbs-up of at least `minApproval`, at most `maxVerificationFailures`; to autonomous also every procedure of the
-     * intent with passing simulations (rollout/promotion.ts).
+     * intent with passing simulations (rollout/promotion.ts). With `minAgreement`, also that share of humans' replies
+     * (sent unedited from the shadow draft) and approval decisions (approved) agreeing with the proposals.
      */
     promotion: z
       .object({
@@ -111,6 +112,7 @@ export const PolicySchema = z
         minRatedCases: positiveInt.default(20),
         minApproval: z.number().min(0).max(1).default(0.9),
         maxVerificationFailures: z.number().int().min(0).default(0),
+        minAgreement: z.number().min(0).max(1).optional(),
       })
       .strict()
       .default({ windowDays: 30, minRatedCases: 20, minApproval: 0.9, maxVerificationFailures: 0 }),

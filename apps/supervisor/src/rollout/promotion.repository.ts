@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import type { RolloutMode } from '@switchboard/contracts';
 import { inTransaction } from '@switchboard/store';
-import type { PromotionEvidence, RatingCounts } from './promotion';
+import type { AgreementCounts, PromotionEvidence, RatingCounts } from './promotion';
 
 export interface PromotionRow {
   id: string;
@@ -39,12 +39,22 @@ SELECT (SELECT count(*) FILTER (WHERE mode = 'shadow') FROM pair)::int AS shadow
        (SELECT count(*) FROM rated WHERE mode = 'assist' AND up > down)::int AS approved_assist,
        (SELECT count(*) FROM supervisor.trace t WHERE t.case_id IN (SELECT case_id FROM pair)
           AND t.kind = 'breaker' AND t.data->>'breaker' = 'unverified')::int AS verification_failures,
-       (SELECT case_id FROM pair ORDER BY created_at DESC LIMIT 1) AS latest`;
+       (SELECT case_id FROM pair ORDER BY created_at DESC LIMIT 1) AS latest,
+       -- What humans then did with the agents' proposals: the replies they sent from the console on shadow cases with
+       -- a drafted reply (sent unedited = agreement), and their decisions on held writes of the pair's cases.
+       (SELECT count(*) FROM pair p JOIN supervisor.trace t ON t.case_id = p.case_id
+         WHERE p.mode = 'shadow' AND t.kind = 'event' AND t.data->>'event' = 'reply_sent' AND t.data->>'proposed' IS NOT NULL)::int AS replies_sent,
+       (SELECT count(*) FROM pair p JOIN supervisor.trace t ON t.case_id = p.case_id
+         WHERE p.mode = 'shadow' AND t.kind = 'event' AND t.data->>'event' = 'reply_sent' AND t.data->>'proposed' IS NOT NULL
+           AND t.data->>'edited' = 'false')::int AS replies_unedited,
+       (SELECT count(*) FROM supervisor.decisions d WHERE d.case_id IN (SELECT case_id FROM pair) AND d.command IN ('approve', 'reject'))::int AS approvals_decided,
+       (SELECT count(*) FROM supervisor.decisions d WHERE d.case_id IN (SELECT case_id FROM pair) AND d.command = 'approve')::int AS approvals_approved`;
 
 export interface WindowCounts {
   cases: Record<RolloutMode, number>;
   ratings: { assist: RatingCounts; autonomous: RatingCounts };
   verificationFailures: number;
+  agreement: AgreementCounts;
   latestCaseId: string | null;
 }
 
@@ -61,6 +71,10 @@ export class PromotionRepository {
         autonomous: { ratedCases: r!.rated_assist!, approvedCases: r!.approved_assist! },
       },
       verificationFailures: r!.verification_failures!,
+      agreement: {
+        repliesSent: r!.replies_sent!, repliesUnedited: r!.replies_unedited!,
+        approvalsDecided: r!.approvals_decided!, approvalsApproved: r!.approvals_approved!,
+      },
       latestCaseId: r!.latest,
     };
   }

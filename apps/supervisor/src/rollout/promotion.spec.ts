@@ -5,7 +5,7 @@ const T = { windowDays: 30, minRatedCases: 4, minApproval: 0.75, maxVerification
 const evidence = (over: Partial<PromotionEvidence> = {}): PromotionEvidence => ({
   tenantId: 'globex', intent: 'refund', mode: 'shadow', modeSource: 'default', windowDays: 30, cases: { shadow: 10, assist: 0, autonomous: 0 },
   ratings: { assist: { ratedCases: 4, approvedCases: 3 }, autonomous: { ratedCases: 4, approvedCases: 3 } },
-  verificationFailures: 0, simulations: [{ procedure: 'refund-paid-invoice@1', tests: 2, passed: 2, failures: [] }], latestCaseId: 'case_1', ...over,
+  verificationFailures: 0, agreement: { repliesSent: 0, repliesUnedited: 0, approvalsDecided: 0, approvalsApproved: 0 }, simulations: [{ procedure: 'refund-paid-invoice@1', tests: 2, passed: 2, failures: [] }], latestCaseId: 'case_1', ...over,
 });
 
 describe('promotionVerdict', () => {
@@ -28,6 +28,17 @@ describe('promotionVerdict', () => {
       '1 verification failures in 30 days (allows 0)', 'procedure a@1 has no simulation', 'procedure b@2: 1 of 2 simulations fail (happy: refund not read back)',
     ] });
     expect(promotionVerdict(evidence({ simulations: [] }), 'autonomous', T)).toEqual({ ready: false, missing: ['intent refund has no procedure to simulate'] });
+  });
+
+  it('with minAgreement, needs humans\' replies and approval decisions to agree with the proposals by that share', () => {
+    const A = { ...T, minAgreement: 0.8 };
+    expect(promotionVerdict(evidence(), 'assist', T)).toEqual({ ready: true }); // not asked: not required
+    expect(promotionVerdict(evidence(), 'assist', A)).toEqual({ ready: false, missing: ['no human reply or approval decision in 30 days to compare the proposals with (needs 80 % agreement)'] });
+    // 3 replies sent unedited of 4, 2 approvals of 2 decided: 5 of 6 agree.
+    const agreeing = { repliesSent: 4, repliesUnedited: 3, approvalsDecided: 2, approvalsApproved: 2 };
+    expect(promotionVerdict(evidence({ agreement: agreeing }), 'autonomous', A)).toEqual({ ready: true });
+    expect(promotionVerdict(evidence({ agreement: { ...agreeing, approvalsApproved: 0 } }), 'assist', A))
+      .toEqual({ ready: false, missing: ['3 of 6 human replies and approval decisions agree with the proposals (50 %; needs 80 %)'] });
   });
 });
 

@@ -24,6 +24,8 @@ export interface PromotionEvidence {
   /** Human ratings (thumbs) of notes, drafts and outcomes of the pair's cases in the mode below the target, by case. */
   ratings: { assist: RatingCounts; autonomous: RatingCounts };
   verificationFailures: number;
+  /** What humans then did with the agents' proposals in the window (see {@link AgreementCounts}). */
+  agreement: AgreementCounts;
   simulations: ProcedureSimulations[];
   /** The most recent case of the pair (the decision log row of a promotion points at it). */
   latestCaseId: string | null;
@@ -35,6 +37,18 @@ export interface RatingCounts {
   approvedCases: number;
 }
 
+/**
+ * Agreement of the agents' proposals with what humans then did, as far as Switchboard sees it: replies a human sent from
+ * the console on the pair's shadow cases that had a drafted reply (unedited = agreed), and human decisions on the pair's
+ * held writes (approved = agreed). What a human did in the helpdesk or the backend directly is not observed.
+ */
+export interface AgreementCounts {
+  repliesSent: number;
+  repliesUnedited: number;
+  approvalsDecided: number;
+  approvalsApproved: number;
+}
+
 export type PromotionVerdict = { ready: true } | { ready: false; missing: string[] };
 
 /**
@@ -42,6 +56,8 @@ export type PromotionVerdict = { ready: true } | { ready: false; missing: string
  * verdict. To assist: enough rated shadow cases, approved by the share asked. To autonomous: the same of rated assist
  * cases (so autonomy is never reached straight from shadow), no more verification failures than allowed, and every
  * procedure of the intent simulated green (an intent without procedures cannot be promoted to autonomous by command).
+ * With `minAgreement` set, either step also needs humans' replies and approval decisions to agree with the proposals by
+ * that share (and at least one of them to compare with).
  *
  * @example
  * promotionVerdict(evidence, 'assist', { windowDays: 30, minRatedCases: 20, minApproval: 0.9, maxVerificationFailures: 0 });
@@ -54,6 +70,15 @@ export function promotionVerdict(e: PromotionEvidence, to: Exclude<RolloutMode, 
   const approval = r.ratedCases === 0 ? 0 : r.approvedCases / r.ratedCases;
   if (r.ratedCases > 0 && approval < t.minApproval) {
     missing.push(`${r.approvedCases} of ${r.ratedCases} rated cases approved (${pct(approval)}; needs ${pct(t.minApproval)})`);
+  }
+  if (t.minAgreement !== undefined) {
+    const a = e.agreement;
+    const compared = a.repliesSent + a.approvalsDecided;
+    const agreed = a.repliesUnedited + a.approvalsApproved;
+    if (compared === 0) missing.push(`no human reply or approval decision in ${t.windowDays} days to compare the proposals with (needs ${pct(t.minAgreement)} agreement)`);
+    else if (agreed / compared < t.minAgreement) {
+      missing.push(`${agreed} of ${compared} human replies and approval decisions agree with the proposals (${pct(agreed / compared)}; needs ${pct(t.minAgreement)})`);
+    }
   }
   if (to === 'autonomous') {
     if (e.verificationFailures > t.maxVerificationFailures) {
