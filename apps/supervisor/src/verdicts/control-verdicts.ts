@@ -1,19 +1,14 @@
 import type { GatewayVerdict } from '@switchboard/gateway-client';
-import { traceVerdicts } from '../case/case-verdicts';
+import { traceVerdicts, type TraceVerdict } from '../case/case-verdicts';
 
 /**
  * One guardrail decision on a case: who decided (`source`), which control and rule, what it decided, for which agent
  * and task, and a reference to the record it comes from (a trace row, a decision-log row, a gateway audit row).
  */
-export interface ControlVerdict {
+export interface ControlVerdict extends Omit<TraceVerdict, 'source'> {
   at: string;
-  source: 'supervisor' | 'triage' | 'verifier' | 'console' | 'gateway';
-  control: string;
-  rule: string;
-  verdict: string;
-  agent: string | null;
-  taskId: string | null;
-  detail?: string;
+  /** The trace's sources, and the console's decision log and the gateway's audit. */
+  source: TraceVerdict['source'] | 'console' | 'gateway';
   /**
    * The version of the rule that decided (`policy:<digest>`, `procedure:<id>@<v>`), from the ledger; null for a verdict
    * read from a trace written before the ledger existed, and for the console's and the gateway's records.
