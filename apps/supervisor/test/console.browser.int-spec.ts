@@ -61,8 +61,14 @@ async function status(caseId: string): Promise<string | undefined> {
   return rows[0]?.status;
 }
 
+/** Waits for the case to be in one of `wanted`; a timeout names the status it was in and its last trace step. */
 const reaches = (caseId: string, wanted: string[]) =>
-  waitFor(`case ${caseId} in ${wanted.join('|')}`, async () => ((s) => (s && wanted.includes(s) ? s : undefined))(await status(caseId)), 90_000);
+  waitFor(`case ${caseId} in ${wanted.join('|')}`, async () => {
+    const s = await status(caseId);
+    if (s && wanted.includes(s)) return s;
+    const { rows } = await stack!.db.query('SELECT kind, agent, data FROM supervisor.trace WHERE case_id = $1 ORDER BY id DESC LIMIT 1', [caseId]);
+    throw new Error(`status ${s ?? '(no case yet)'}, last trace step ${JSON.stringify(rows[0] ?? null).slice(0, 600)}`);
+  }, 90_000);
 
 interface AxeViolation { id: string; impact: string | null; help: string; nodes: Array<{ target: unknown[] }> }
 
@@ -116,6 +122,9 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
+  // Each test starts with full rate-limit buckets: issue_refund allows 5 calls then one per 10 s per tenant, and this
+  // file's refunds (and their approved re-runs) exceed that when a loaded CI machine runs it slowly.
+  stack!.resetRateLimits();
   await fetch(`${stack!.acmeUrl}/admin/reseed`, { method: 'POST', headers: { 'x-api-key': STACK_KEYS.acme } });
 });
 
