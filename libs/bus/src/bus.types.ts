@@ -62,7 +62,8 @@ export interface TopicBinding<P = unknown> {
   /** Schema of the payload (enveloped topics) or of the whole message (bare topics). */
   schema: z.ZodType<P>;
   /** Present for bare topics: builds the envelope handlers see. */
-  wrap?(payload: P, source: MessageSource): Envelope<P>;
+  /** `value`: the record's bytes, part of the wrapped envelope's id (see stableMessageId). */
+  wrap?(payload: P, source: MessageSource, value: Buffer | null): Envelope<P>;
 }
 
 /** Options of {@link KafkaBus.consumeBindings}, the untyped form of `consume`. */

@@ -382,7 +382,7 @@ export class ConsumerLoop implements ConsumerHandle {
       source: delivery.source, key, headers: delivery.headers, value: message.value, attempts, consumerGroup: this.options.groupId, reason,
     });
     const headers: Record<string, string> = {
-      [BUS_HEADERS.messageId]: delivery.headers[BUS_HEADERS.messageId] ?? stableMessageId(delivery.source),
+      [BUS_HEADERS.messageId]: delivery.headers[BUS_HEADERS.messageId] ?? stableMessageId(delivery.source, message.value),
       [BUS_HEADERS.deadLetterCode]: reason.code,
       [BUS_HEADERS.originalTopic]: delivery.source.topic,
       ...(delivery.headers.traceparent ? { traceparent: delivery.headers.traceparent } : {}),

@@ -33,7 +33,14 @@ describe('decodeMessage', () => {
     expect(again.envelope.id).toBe(first.envelope.id);
     expect(other.envelope.id).not.toBe(first.envelope.id);
     expect(first.envelope.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-    expect(stableMessageId(source)).toBe(first.envelope.id);
+    expect(stableMessageId(source, bytes(ticket))).toBe(first.envelope.id);
+  });
+
+  it('gives another ticket at the same coordinates another id: a topic created again (or a rebuilt cluster) restarts its offsets', () => {
+    const before = decodeMessage(ingress, bytes(ticket), source, 1_000_000);
+    const after = decodeMessage(ingress, bytes({ ...ticket, externalId: `${ticket.externalId}-new` }), { ...source }, 1_000_000);
+    if (!before.ok || !after.ok) throw new Error('expected valid');
+    expect(after.envelope.id).not.toBe(before.envelope.id);
   });
 
   it('reports invalid JSON', () => {

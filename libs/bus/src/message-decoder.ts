@@ -18,14 +18,21 @@ export type DecodeResult = { ok: true; envelope: Envelope<unknown> } | { ok: fal
 const ID_NAMESPACE = Buffer.from('6f1c2a4e9b7d4c1e8a3f5d2b7e9c0a14', 'hex');
 
 /**
- * A UUIDv5 derived from where a bare message was first written, so a redelivery (rebalance, crash, retry topic) of
- * the same Kafka record gets the same id and the processed-message ledger can recognise it.
+ * A UUIDv5 derived from where a bare message was first written and from its bytes, so a redelivery (rebalance, crash,
+ * retry topic — which keeps the original bytes) of the same Kafka record gets the same id and the processed-message
+ * ledger can recognise it.
+ *
+ * The bytes are part of it because coordinates alone are not unique over a topic's life: a topic deleted and created
+ * again, or a cluster rebuilt, starts its offsets at 0, and a new ticket at an old ticket's coordinates would be taken
+ * for a redelivery of it and skipped without a word. Two records at the same coordinates with the same bytes are the
+ * same ticket, whose case exists (the supervisor records it as a duplicate either way).
  *
  * @example
- * stableMessageId({ topic: 'tickets.ingress', partition: 3, offset: '42' }); // same input → same uuid
+ * stableMessageId({ topic: 'tickets.ingress', partition: 3, offset: '42' }, value); // same input → same uuid
  */
-export function stableMessageId(source: MessageSource): string {
-  return uuidFromName(`${source.topic}/${source.partition}/${source.offset}`);
+export function stableMessageId(source: MessageSource, value: Buffer | null): string {
+  const digest = createHash('sha256').update(value ?? Buffer.alloc(0)).digest('hex');
+  return uuidFromName(`${source.topic}/${source.partition}/${source.offset}/${digest}`);
 }
 
 /**
@@ -48,12 +55,12 @@ export function uuidFromName(name: string): string {
  * the correlation id is the case id and the message id is stable across redeliveries.
  *
  * @example
- * wrapTicket(ticket, { topic: 'tickets.ingress', partition: 0, offset: '7' }).caseId === caseIdFor(ticket);
+ * wrapTicket(ticket, { topic: 'tickets.ingress', partition: 0, offset: '7' }, value).caseId === caseIdFor(ticket);
  */
-export function wrapTicket(ticket: TicketEvent, source: MessageSource): Envelope<TicketEvent> {
+export function wrapTicket(ticket: TicketEvent, source: MessageSource, value: Buffer | null): Envelope<TicketEvent> {
   const caseId = caseIdFor(ticket);
   return envelopeFor('tickets.ingress', ticket, {
-    id: stableMessageId(source), caseId, tenantId: ticket.tenantId, region: ticket.region, correlationId: caseId, causationId: null, occurredAt: ticket.receivedAt,
+    id: stableMessageId(source, value), caseId, tenantId: ticket.tenantId, region: ticket.region, correlationId: caseId, causationId: null, occurredAt: ticket.receivedAt,
   });
 }
 
@@ -75,7 +82,7 @@ export function topicBinding<T extends TopicName>(topic: T): TopicBinding<Payloa
       partitions: spec.partitions,
       type: spec.type,
       schema: spec.schema as z.ZodType,
-      ...(spec.enveloped ? {} : { wrap: (payload: unknown, source: MessageSource) => wrapTicket(payload as TicketEvent, source) }),
+      ...(spec.enveloped ? {} : { wrap: (payload: unknown, source: MessageSource, value: Buffer | null) => wrapTicket(payload as TicketEvent, source, value) }),
     };
     bindings.set(topic, binding);
   }
@@ -187,6 +194,6 @@ export function decodeMessage(binding: TopicBinding, value: Buffer | null, sourc
       failure: { code: 'BUS.UNSTORABLE_VALUE', message: `message on ${binding.topic} cannot be stored: ${problem.path} ${problem.message}`, issues: [problem] },
     };
   }
-  const envelope = binding.wrap ? binding.wrap(parsed.data, source) : (parsed.data as Envelope<unknown>);
+  const envelope = binding.wrap ? binding.wrap(parsed.data, source, value) : (parsed.data as Envelope<unknown>);
   return { ok: true, envelope };
 }

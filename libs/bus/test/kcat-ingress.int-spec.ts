@@ -54,7 +54,7 @@ describe('tickets.ingress from kcat (real broker)', () => {
       caseId, correlationId: caseId, causationId: null, tenantId: 'acme-eu', region: 'eu-sovereign', type: 'ticket.received',
       payload: { ...valid, priority: 'normal', metadata: {} },
     });
-    expect(msg.envelope.id).toBe(stableMessageId({ topic: 'tickets.ingress', partition: msg.partition, offset: msg.offset }));
+    expect(msg.envelope.id).toBe(stableMessageId({ topic: 'tickets.ingress', partition: msg.partition, offset: msg.offset }, Buffer.from(JSON.stringify(valid))));
     expect(msg.deliveryAttempt).toBe(1);
   });
 
