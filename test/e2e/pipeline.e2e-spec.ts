@@ -178,6 +178,9 @@ it('holds a refund over the threshold until a supervisor approves it, then verif
   const procedure = ((await settled(caseId)).state.resolution as { procedure?: { id: string; version: number } } | undefined)?.procedure;
   const passed = (await verdicts(caseId)).verdicts.find((v) => v.source === 'verifier' && v.verdict === 'passed')!;
   expect(passed.ruleVersion).toBe(procedure ? `procedure:${procedure.id}@${procedure.version}` : expect.stringMatching(/^policy:[0-9a-f]{12}$/));
+  // The gateway's hold names the version of issue_refund's definition it was decided by (its approval thresholds).
+  const held = (await verdicts(caseId)).verdicts.find((v) => v.source === 'gateway' && v.verdict === 'held')!;
+  expect(held.ruleVersion).toMatch(/^tool:issue_refund@[0-9a-f]{12}$/);
 });
 
 it('a prompt-injection ticket causes no write', async () => {

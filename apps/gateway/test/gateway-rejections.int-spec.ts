@@ -1,6 +1,8 @@
 // Real: gateway and acme Nest apps over HTTP on ephemeral ports, Postgres switchboard_test + acme_test. Doubles: none.
 import { GatewayAdminClient, GatewayClient } from '@switchboard/gateway-client';
 import { signForTest } from './token-forgery';
+import { verifyAuditChain } from '../src/audit/audit.repository';
+import { ToolCatalog } from '../src/catalog/tool-catalog';
 import { ADMIN_KEY, AGENT_KEYS, newCaseId, startStack, TOKEN_SECRET, type Stack } from './gateway-harness';
 
 jest.setTimeout(60_000);
@@ -214,7 +216,16 @@ describe('gateway rejections: every refusal is a structured error, never a 500',
     expect((await s.invoke('get_tenant', call({ tenantId: 'globex' }), token)).status).toBe(200);
     const admin = new GatewayAdminClient({ baseUrl: s.url, adminKey: ADMIN_KEY });
     // The refusal is a verdict; the plain allowed read is not.
-    expect(await admin.verdicts(caseId)).toEqual([expect.objectContaining({ tool: 'get_invoice', decision: 'denied', rule: 'TENANT_MISMATCH', agent: 'resolver' })]);
+    // Each verdict names the version of the rules that decided it: the tool's definition as loaded, or the catalogue's
+    // for a tool it does not have.
+    const catalog = s.gateway.get(ToolCatalog);
+    expect(await admin.verdicts(caseId)).toEqual([expect.objectContaining({ tool: 'get_invoice', decision: 'denied', rule: 'TENANT_MISMATCH', agent: 'resolver', ruleVersion: catalog.get('get_invoice')!.version })]);
+    expect((await s.invoke('get_everything', call({ tenantId: 'globex' }), token)).status).toBe(404);
+    expect((await admin.verdicts(caseId)).find((v) => v.tool === 'get_everything')).toMatchObject({ rule: 'TOOL_NOT_FOUND', ruleVersion: catalog.version });
+    const { rows } = await s.db.query('SELECT hash_version, rule_version FROM gateway.audit_log WHERE case_id = $1 ORDER BY id', [caseId]);
+    expect(rows.map((r) => r.hash_version)).toEqual([3, 3, 3]);
+    expect(rows[1].rule_version).toBe(catalog.get('get_tenant')!.version);
+    expect(await verifyAuditChain(s.db)).toMatchObject({ ok: true });
     expect((await fetch(`${s.url}/v1/verdicts?caseId=${caseId}`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(401);
     expect((await fetch(`${s.url}/v1/verdicts`, { headers: { 'x-admin-key': ADMIN_KEY } })).status).toBe(400);
   });

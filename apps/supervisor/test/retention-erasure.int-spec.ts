@@ -119,7 +119,7 @@ describe('retention and erasure (real Postgres)', () => {
     const memory = new MemoryService(store, new HashingEmbedder(), { collection });
 
     async function callsFor(caseId: string, tenantId: string, email: string): Promise<void> {
-      const base = { caseId, taskId: 't1', tenantId, agent: 'resolver', toolCallId: 'c1', decision: 'allowed', outcome: 'ok', errorCode: null, latencyMs: 3, approvalId: null, idempotencyKey: null };
+      const base = { caseId, taskId: 't1', tenantId, agent: 'resolver', toolCallId: 'c1', decision: 'allowed', outcome: 'ok', errorCode: null, latencyMs: 3, approvalId: null, idempotencyKey: null, ruleVersion: 'tool:test@000000000000' };
       await audit.append({ ...base, tool: 'get_user', arguments: { tenantId, email }, result: { email, name: 'Hank Hill', locked: true } });
       await audit.append({ ...base, tool: 'unlock_account', arguments: { tenantId, email }, result: { email, unlocked: true } });
     }

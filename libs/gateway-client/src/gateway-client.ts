@@ -46,6 +46,8 @@ const VerdictsSchema = z.object({
     auditId: z.string(), caseId: z.string().nullable().default(null), tenantId: z.string().nullable().default(null),
     at: z.string(), agent: z.string().nullable(), taskId: z.string().nullable(), tool: z.string(), decision: z.string(),
     rule: z.string().nullable(), approvalId: z.string().nullable(),
+    // Absent from a gateway older than its migration 005: the verdict then has no rule version.
+    ruleVersion: z.string().nullable().default(null),
   })),
 });
 const ApprovalPreviewSchema = z.object({

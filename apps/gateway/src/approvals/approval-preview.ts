@@ -94,7 +94,7 @@ export class ApprovalPreviewService {
       caseId: row.caseId, taskId: null, tenantId: row.tenantId, agent: 'approval-preview', tool: reader.def.name, toolCallId: null,
       arguments: readArgs, decision: 'allowed', outcome: result.status, errorCode: result.status === 'error' ? result.error.code : null,
       result: result.status === 'ok' ? result.result : result.status === 'error' ? result.error : null,
-      latencyMs: Math.round(performance.now() - started), approvalId: row.id, idempotencyKey: null,
+      latencyMs: Math.round(performance.now() - started), approvalId: row.id, idempotencyKey: null, ruleVersion: reader.version,
     }).catch((error: unknown) => this.logger.error('audit append failed', { tool: reader.def.name, error }));
     if (result.status === 'error') throw new GatewayFailure(result.error.code, `the preview could not read ${reader.def.name}: ${result.error.message}`);
     if (result.status !== 'ok') throw new GatewayFailure('BACKEND_ERROR', `the preview could not read ${reader.def.name}`);

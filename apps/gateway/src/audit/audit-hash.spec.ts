@@ -86,4 +86,40 @@ describe('audit hash chain', () => {
       expect(verifyChain([chainV2(2)[0]!, downgraded])).toMatchObject({ ok: false, brokenId: '2', reason: expect.stringContaining('modified') });
     });
   });
+
+  describe('version 3: as version 2, and the hash covers the rule version', () => {
+    function chainV3(n: number, start: Array<AuditRecord & { prevHash: string; hash: string }> = []): Array<AuditRecord & { prevHash: string; hash: string }> {
+      const rows = [...start];
+      let prev = rows.at(-1)?.hash ?? GENESIS_HASH;
+      const first = rows.length + 1;
+      for (let i = first; i < first + n; i++) {
+        const args = { tenantId: 'globex', invoiceId: 'inv_1', amount: 150 };
+        const result = { approvalId: `ap_${i}`, reason: 'above 100' };
+        const salt = `salt-${i}`;
+        const record: AuditRecord = {
+          id: String(i), at: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(), caseId: 'case_1', taskId: 't', tenantId: 'globex', agent: 'resolver',
+          tool: 'issue_refund', toolCallId: `c${i}`, arguments: args, decision: 'held', outcome: 'held', errorCode: null, result, latencyMs: 3,
+          approvalId: `ap_${i}`, idempotencyKey: `k${i}`, hashVersion: 3, salt, argumentsDigest: payloadDigest(salt, args), resultDigest: payloadDigest(salt, result),
+          ruleVersion: 'tool:issue_refund@0123456789ab',
+        };
+        const hash = auditHash(prev, record);
+        rows.push({ ...record, prevHash: prev, hash });
+        prev = hash;
+      }
+      return rows;
+    }
+
+    it('verifies a chain of version-1 rows followed by version-3 rows, erased or not', () => {
+      const rows = chainV3(3, chain(2));
+      expect(verifyChain(rows)).toMatchObject({ ok: true, count: 5 });
+      rows[2] = { ...rows[2]!, arguments: null, result: null, salt: null, erasedAt: '2026-02-01T00:00:00.000Z' };
+      expect(verifyChain(rows)).toMatchObject({ ok: true, count: 5 });
+    });
+
+    it('detects a rewritten rule version (a verdict claimed for another version of the rule) and a removed one', () => {
+      const rows = chainV3(3);
+      expect(verifyChain(rows.map((r, i) => (i === 1 ? { ...r, ruleVersion: 'tool:issue_refund@ffffffffffff' } : r)))).toMatchObject({ ok: false, brokenId: '2' });
+      expect(verifyChain(rows.map((r, i) => (i === 1 ? { ...r, ruleVersion: null } : r)))).toMatchObject({ ok: false, brokenId: '2' });
+    });
+  });
 });

@@ -24,9 +24,15 @@ export interface AuditRecord {
   /**
    * 2 (rows written since gateway migration 003): the hash covers `argumentsDigest` and `resultDigest`, salted digests
    * of the payloads, instead of the payloads, so erasure can remove them (and the salt) and the chain still verifies.
+   * 3 (since migration 005): as 2, and the hash covers `ruleVersion` too.
    * Absent: version 1, the hash covers the payloads themselves.
    */
-  hashVersion?: 2;
+  hashVersion?: 2 | 3;
+  /**
+   * Version 3: the version of the rules that decided the call (`tool:<name>@<hex>`, `catalog:<hex>` for an unknown
+   * tool; null for a refusal of the token itself, which the signing keys decide). Absent on older rows.
+   */
+  ruleVersion?: string | null;
   salt?: string | null;
   argumentsDigest?: string;
   resultDigest?: string;
@@ -45,7 +51,7 @@ export function payloadDigest(salt: string, value: unknown): string {
  */
 export function auditHash(prevHash: string, record: AuditRecord): string {
   let hashed: unknown = record;
-  if (record.hashVersion === 2) {
+  if (record.hashVersion === 2 || record.hashVersion === 3) {
     const { arguments: _arguments, result: _result, salt: _salt, erasedAt: _erasedAt, ...committed } = record;
     hashed = committed;
   }
@@ -64,7 +70,7 @@ export function verifyChain(
   for (const row of rows) {
     const { prevHash, hash, ...record } = row;
     if (prevHash !== prev) return { ok: false, brokenId: row.id, reason: 'prev_hash does not match the previous row (row removed, inserted or reordered)', count };
-    if (record.hashVersion === 2 && !record.erasedAt) {
+    if ((record.hashVersion === 2 || record.hashVersion === 3) && !record.erasedAt) {
       const salt = record.salt ?? '';
       if (payloadDigest(salt, record.arguments) !== record.argumentsDigest || payloadDigest(salt, record.result) !== record.resultDigest) {
         return { ok: false, brokenId: row.id, reason: 'row content does not match its hash (row modified)', count };

@@ -5,7 +5,7 @@ import { GATEWAY_POOL } from '../gateway.tokens';
 import { auditHash, GENESIS_HASH, payloadDigest, verifyChain, type AuditRecord, type ChainVerdict } from './audit-hash';
 
 /** What the invoke pipeline reports about one call; id, time, digests and hashes are filled in here. */
-export type AuditEntry = Omit<AuditRecord, 'id' | 'at' | 'hashVersion' | 'salt' | 'argumentsDigest' | 'resultDigest' | 'erasedAt'>;
+export type AuditEntry = Omit<AuditRecord, 'id' | 'at' | 'hashVersion' | 'salt' | 'argumentsDigest' | 'resultDigest' | 'erasedAt' | 'ruleVersion'> & { ruleVersion: string | null };
 
 type Queryable = Pick<PoolClient, 'query'>;
 
@@ -19,8 +19,8 @@ function storable(value: unknown): unknown {
 
 // The text id gets its own name: `ORDER BY id` would otherwise sort the text alias (1, 10, 100, 2…).
 const SELECT_ROWS = `SELECT id::text AS row_id, at, case_id, task_id, tenant_id, agent, tool, tool_call_id, arguments, decision, outcome,
-  error_code, result, latency_ms, approval_id, idempotency_key, prev_hash, hash, hash_version, salt, arguments_digest, result_digest, erased_at
-  FROM gateway.audit_log`;
+  error_code, result, latency_ms, approval_id, idempotency_key, prev_hash, hash, hash_version, salt, arguments_digest, result_digest, erased_at,
+  rule_version FROM gateway.audit_log`;
 
 /** Append-only, hash-chained audit log (gateway.audit_log); UPDATE/DELETE are refused by a trigger. */
 @Injectable()
@@ -60,7 +60,7 @@ export class AuditRepository {
       result,
       id: next[0]!.id,
       at: new Date().toISOString(),
-      hashVersion: 2,
+      hashVersion: 3,
       salt,
       argumentsDigest: payloadDigest(salt, args),
       resultDigest: payloadDigest(salt, result),
@@ -69,11 +69,11 @@ export class AuditRepository {
     const hash = auditHash(prevHash, record);
     await tx.query(
       `INSERT INTO gateway.audit_log (id, at, case_id, task_id, tenant_id, agent, tool, tool_call_id, arguments, decision, outcome,
-        error_code, result, latency_ms, approval_id, idempotency_key, prev_hash, hash, hash_version, salt, arguments_digest, result_digest)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,2,$19,$20,$21)`,
+        error_code, result, latency_ms, approval_id, idempotency_key, prev_hash, hash, hash_version, salt, arguments_digest, result_digest, rule_version)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,3,$19,$20,$21,$22)`,
       [record.id, record.at, record.caseId, record.taskId, record.tenantId, record.agent, record.tool, record.toolCallId,
         JSON.stringify(record.arguments), record.decision, record.outcome, record.errorCode, JSON.stringify(record.result),
-        record.latencyMs, record.approvalId, record.idempotencyKey, prevHash, hash, salt, record.argumentsDigest, record.resultDigest],
+        record.latencyMs, record.approvalId, record.idempotencyKey, prevHash, hash, salt, record.argumentsDigest, record.resultDigest, record.ruleVersion],
     );
     return record.id;
   }
@@ -118,11 +118,14 @@ export async function verifyAuditChain(pool: Pick<Pool, 'query'>, pageSize = 100
 
 function toRecord(r: Record<string, unknown>): AuditRecord & { prevHash: string; hash: string } {
   // Version-1 rows must come back with exactly the fields their hash was computed over.
-  const v2 = r.hash_version === 2
-    ? { hashVersion: 2 as const, salt: r.salt as string | null, argumentsDigest: r.arguments_digest as string, resultDigest: r.result_digest as string, erasedAt: r.erased_at ? (r.erased_at as Date).toISOString() : null }
+  const v2 = r.hash_version === 2 || r.hash_version === 3
+    ? { hashVersion: r.hash_version as 2 | 3, salt: r.salt as string | null, argumentsDigest: r.arguments_digest as string, resultDigest: r.result_digest as string, erasedAt: r.erased_at ? (r.erased_at as Date).toISOString() : null }
     : {};
+  // Only version-3 rows have a rule version in their hash; older rows must not gain the field.
+  const v3 = r.hash_version === 3 ? { ruleVersion: r.rule_version as string | null } : {};
   return {
     ...v2,
+    ...v3,
     id: r.row_id as string,
     at: (r.at as Date).toISOString(),
     caseId: r.case_id as string | null,

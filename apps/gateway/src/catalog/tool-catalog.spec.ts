@@ -27,6 +27,18 @@ describe('tool catalogue', () => {
     expect(acme.get('get_tenant')!.rateLimit).toEqual({ capacity: 20, refillPerSecond: 2, mode: 'enforce' });
   });
 
+  it('versions each tool by its definition: an edit of one tool (its approval threshold) changes its version and the catalogue\'s, not the others\'', () => {
+    const raw = acme.all().map((t) => t.def);
+    const again = compileCatalog(raw, { backends: ['acme'], defaultRateLimit: { capacity: 20, refillPerSecond: 2, mode: 'enforce' } });
+    expect(again.get('issue_refund')!.version).toBe(acme.get('issue_refund')!.version);
+    expect(acme.get('issue_refund')!.version).toMatch(/^tool:issue_refund@[0-9a-f]{12}$/);
+    expect(acme.version).toMatch(/^catalog:[0-9a-f]{12}$/);
+    const edited = compileCatalog(raw.map((d) => (d.name === 'issue_refund' ? { ...d, approval: { ...(d.approval as object), above: 50 } } : d)), { backends: ['acme'], defaultRateLimit: { capacity: 20, refillPerSecond: 2, mode: 'enforce' } });
+    expect(edited.get('issue_refund')!.version).not.toBe(acme.get('issue_refund')!.version);
+    expect(edited.get('get_invoice')!.version).toBe(acme.get('get_invoice')!.version);
+    expect(edited.version).not.toBe(acme.version);
+  });
+
   it('lists the tools a token names, callable only within its scopes', () => {
     expect(acme.forClaims(claims).filter((d) => d.callable).every((d) => d.scope === 'read')).toBe(true);
     expect(acme.forClaims(claims).filter((d) => d.scope === 'write').every((d) => d.callable === false)).toBe(true);

@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import YAML from 'yaml';
 import type { TaskTokenClaims, ToolDescriptor } from '@switchboard/contracts';
 import { SwitchboardError } from '@switchboard/observability';
+import { canonicalJson } from '../canonical-json';
 import { CatalogFileSchema, ToolDefinitionSchema, type RateLimit, type ToolDefinition } from './catalog.schema';
 import { importOpenApi } from './openapi-import';
 import { createSchemaCompiler, type CompiledSchema } from './schema-validator';
@@ -24,14 +26,33 @@ export interface Tool {
   readonly pathParams: string[];
   readonly rateLimit: RateLimit;
   readonly descriptor: ToolDescriptor;
+  /**
+   * The version of the rules this tool's calls are decided by (its schemas, scope, risk, rate limit, approval
+   * thresholds, effect key, read-back): `tool:<name>@` and the first 12 hex digits of the SHA-256 of its definition.
+   * Each audit row records it, so a verdict names the rule as it was when it was decided.
+   */
+  readonly version: string;
+}
+
+/** `tool:<name>@<sha256 of its definition and effective rate limit, 12 hex>`: any edit of the tool changes it. */
+export function toolVersion(def: ToolDefinition, rateLimit: RateLimit): string {
+  return `tool:${def.name}@${createHash('sha256').update(canonicalJson({ def, rateLimit })).digest('hex').slice(0, 12)}`;
 }
 
 /** The tool registry: catalogue entries compiled once at start-up. */
 export class ToolCatalog {
   private readonly tools: Map<string, Tool>;
 
+  /**
+   * The version of the whole catalogue (`catalog:<sha256 of every tool's version, 12 hex>`): what decides a call
+   * that names no known tool.
+   */
+  readonly version: string;
+
   constructor(tools: Tool[]) {
     this.tools = new Map(tools.map((t) => [t.def.name, t]));
+    const versions = tools.map((t) => t.version).sort().join('\n');
+    this.version = `catalog:${createHash('sha256').update(versions).digest('hex').slice(0, 12)}`;
   }
 
   get(name: string): Tool | undefined {
@@ -166,12 +187,14 @@ export function compileCatalog(entries: unknown[], options: { backends: string[]
     try {
       const input = compile(def.input, `${where}/input`);
       const output = compile(def.output, `${where}/output`);
+      const rateLimit = def.rateLimit ?? options.defaultRateLimit;
       tools.push({
         def,
         input,
         output,
         pathParams,
-        rateLimit: def.rateLimit ?? options.defaultRateLimit,
+        rateLimit,
+        version: toolVersion(def, rateLimit),
         descriptor: {
           name: def.name,
           description: def.description,

@@ -14,6 +14,8 @@ export interface CallState {
   decision: Decision;
   idempotencyKey?: string;
   approvalId?: string;
+  /** The version of the rules that decided the call: the tool's once it is known, else the catalogue's. */
+  ruleVersion?: string;
 }
 
 /** The audit row of a call as far as it got. */
@@ -35,5 +37,6 @@ export function auditEntry(state: CallState, result: ToolResult): AuditEntry {
     latencyMs: Math.round(performance.now() - state.started),
     approvalId: state.approvalId ?? null,
     idempotencyKey: state.idempotencyKey ?? null,
+    ruleVersion: state.ruleVersion ?? null,
   };
 }

@@ -65,6 +65,7 @@ export class InvokeService {
     await this.sequence.observe(claims);
     return withLogContext({ caseId: claims.caseId, taskId: claims.taskId, tenantId: claims.tenantId, agent: claims.agent, tool: request.tool }, async () => {
       const tool = this.catalog.get(request.tool);
+      state.ruleVersion = tool?.version ?? this.catalog.version;
       if (!tool) {
         const available = this.catalog.forClaims(claims).map((t) => t.name).join(', ');
         throw new GatewayFailure('TOOL_NOT_FOUND', `no tool named "${request.tool}"; tools available to this task: ${available || 'none'}`);

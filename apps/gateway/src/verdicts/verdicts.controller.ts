@@ -31,6 +31,12 @@ export interface GatewayVerdict {
   decision: string;
   /** The rule or check that decided (the gateway error code), when one did. */
   rule: string | null;
+  /**
+   * The version of the rules that decided it, as recorded with the row: `tool:<name>@<hex>` (the tool's definition:
+   * schemas, scope, rate limit, approval thresholds…), `catalog:<hex>` for an unknown tool; null for a refusal of the
+   * token itself and for rows written before gateway migration 005.
+   */
+  ruleVersion: string | null;
   approvalId: string | null;
 }
 
@@ -56,7 +62,7 @@ export class VerdictsController {
       : await this.audit.verdicts({ since: q.since, until: q.until ?? new Date(), limit: q.limit, ...(q.tenantId ? { tenantId: q.tenantId } : {}), ...(q.rule ? { rule: q.rule } : {}), ...(q.decision ? { decision: q.decision } : {}) });
     return {
       verdicts: rows.filter((r) => r.decision !== 'allowed' || r.errorCode !== null).map((r) => ({
-        auditId: r.id, caseId: r.caseId, tenantId: r.tenantId, at: r.at, agent: r.agent, taskId: r.taskId, tool: r.tool, decision: r.decision, rule: r.errorCode, approvalId: r.approvalId,
+        auditId: r.id, caseId: r.caseId, tenantId: r.tenantId, at: r.at, agent: r.agent, taskId: r.taskId, tool: r.tool, decision: r.decision, rule: r.errorCode, ruleVersion: r.ruleVersion ?? null, approvalId: r.approvalId,
       })),
     };
   }

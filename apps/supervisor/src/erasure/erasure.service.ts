@@ -138,7 +138,7 @@ export class ErasureService {
     await inTransaction(db, async (tx) => {
       report.rows.auditErased = (await tx.query(
         `UPDATE gateway.audit_log SET arguments = NULL, result = NULL, salt = NULL, erased_at = now()
-          WHERE ${scope} AND hash_version = 2 AND erased_at IS NULL`, [ids, tenant ?? null])).rowCount ?? 0;
+          WHERE ${scope} AND hash_version >= 2 AND erased_at IS NULL`, [ids, tenant ?? null])).rowCount ?? 0;
       const legacy = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM gateway.audit_log WHERE ${scope} AND hash_version = 1`, [ids, tenant ?? null]);
       report.rows.auditLegacyKept = legacy.rows[0]!.n;
       // Pending holds still need their arguments to run once approved; they belong to cases in flight anyway.

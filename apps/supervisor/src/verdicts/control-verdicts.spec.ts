@@ -36,11 +36,17 @@ describe('verdictsFromRecords', () => {
 
 describe('verdictsFromGateway', () => {
   it('names the control from the gateway rule, or from the decision when no rule decided', () => {
-    const v = (decision: string, rule: string | null) => ({ auditId: '1', caseId: 'case_1', tenantId: 'globex', at: 'now', agent: 'resolver', taskId: 't', tool: 'issue_refund', decision, rule, approvalId: null });
+    const v = (decision: string, rule: string | null) => ({ auditId: '1', caseId: 'case_1', tenantId: 'globex', at: 'now', agent: 'resolver', taskId: 't', tool: 'issue_refund', decision, rule, approvalId: null, ruleVersion: null as string | null });
     expect(verdictsFromGateway([v('denied', 'TOOL_NOT_IN_SCOPE'), v('denied', 'TOKEN_EXPIRED'), v('throttled', 'RATE_LIMITED'), v('held', null), v('replayed', null), v('allowed', 'BACKEND_UNAUTHORIZED'), v('denied', 'SOMETHING_NEW')])
       .map((x) => [x.control, x.rule, x.verdict])).toEqual([
       ['scope', 'TOOL_NOT_IN_SCOPE', 'denied'], ['task_token', 'TOKEN_EXPIRED', 'denied'], ['rate_limit', 'RATE_LIMITED', 'throttled'],
       ['approval', 'held', 'held'], ['write_ledger', 'replayed', 'replayed'], ['backend', 'BACKEND_UNAUTHORIZED', 'allowed'], ['gateway', 'SOMETHING_NEW', 'denied'],
     ]);
+  });
+
+  it('keeps the rule version the gateway recorded with the row, and null where it recorded none', () => {
+    const v = { auditId: '1', caseId: 'case_1', tenantId: 'globex', at: 'now', agent: 'resolver', taskId: 't', tool: 'issue_refund', decision: 'held', rule: null, approvalId: 'ap_1' };
+    expect(verdictsFromGateway([{ ...v, ruleVersion: 'tool:issue_refund@0123456789ab' }, { ...v, ruleVersion: null }]).map((x) => x.ruleVersion))
+      .toEqual(['tool:issue_refund@0123456789ab', null]);
   });
 });

@@ -11,7 +11,8 @@ export interface ControlVerdict extends Omit<TraceVerdict, 'source'> {
   source: TraceVerdict['source'] | 'console' | 'gateway';
   /**
    * The version of the rule that decided (`policy:<digest>`, `procedure:<id>@<v>`), from the ledger; null for a verdict
-   * read from a trace written before the ledger existed, and for the console's and the gateway's records.
+   * read from a trace written before the ledger existed and for the console's records; the gateway's verdicts carry
+   * the tool's version (`tool:<name>@<hex>`) recorded with their audit row.
    */
   ruleVersion: string | null;
   ref: { trace?: string; decision?: string; auditId?: string; ledger?: string; caseVersion?: number };
@@ -98,7 +99,7 @@ export function verdictsFromGateway(verdicts: readonly GatewayVerdict[]): Contro
     const byDecision = v.decision === 'held' || v.decision === 'approved' || v.decision === 'rejected' ? 'approval' : v.decision === 'replayed' ? 'write_ledger' : 'gateway';
     const control = (v.rule && GATEWAY_CONTROLS.find(([re]) => re.test(v.rule!))?.[1]) ?? byDecision;
     return {
-      at: v.at, source: 'gateway', control, rule: v.rule ?? v.decision, verdict: v.decision, agent: v.agent, taskId: v.taskId, ruleVersion: null,
+      at: v.at, source: 'gateway', control, rule: v.rule ?? v.decision, verdict: v.decision, agent: v.agent, taskId: v.taskId, ruleVersion: v.ruleVersion ?? null,
       detail: v.tool, ref: { auditId: v.auditId }, ...(v.caseId ? { caseId: v.caseId } : {}),
     };
   });
