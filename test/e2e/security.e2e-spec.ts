@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { caseIdFor, type TicketEventInput } from '@switchboard/contracts';
 import { bindTaskToken, verifyTaskToken } from '@switchboard/task-tokens';
-import { ProviderAdapter, RegionRouter, type ChatRequest, type ChatResponse, type EmbedResponse, type LlmCallContext, type ProviderKind } from '@switchboard/llm';
+import { LlmPort, ProviderAdapter, RegionRouter, type ChatRequest, type ChatResponse, type EmbedResponse, type LlmCallContext, type ProviderKind } from '@switchboard/llm';
 import { ScriptedLlm } from '@switchboard/llm/testing';
 import { scriptedSupportModel } from '../support/scripted-support-model';
 import { STACK_KEYS, startStack, waitFor, type Stack } from '../support/stack';
@@ -41,6 +41,19 @@ class RecordingProvider extends ProviderAdapter {
 const bedrock = new RecordingProvider('bedrock-us', 'bedrock');
 const local = new RecordingProvider('local-eu', 'llama-cpp');
 const router = new RegionRouter({ regions: { 'us-east-1': { providers: ['bedrock-us'] }, 'eu-sovereign': { providers: ['local-eu'] } }, adapters: [bedrock, local] });
+// A second real router over the same providers whose region rules have no policy for eu-sovereign (a deployment whose
+// LLM config lost the region): it refuses every call of such a case. `regionRules` picks which one the agents use.
+const strict = new RegionRouter({ regions: { 'us-east-1': { providers: ['bedrock-us'] } }, adapters: [bedrock, local] });
+let regionRules: RegionRouter = router;
+/** Test wiring, not a double: forwards each call to whichever real router `regionRules` names. */
+class SwitchableRouter extends LlmPort {
+  chat(req: ChatRequest, ctx: LlmCallContext): Promise<ChatResponse> {
+    return regionRules.chat(req, ctx);
+  }
+  embed(texts: string[], ctx: LlmCallContext): Promise<EmbedResponse> {
+    return regionRules.embed(texts, ctx);
+  }
+}
 let stack: Stack;
 let n = 0;
 const RUN = Date.now().toString(36);
@@ -59,7 +72,7 @@ const invoke = (credential: string | undefined, tenantId: string) => fetch(`${st
 }).then(async (res) => ({ status: res.status, body: (await res.json()) as { status: string; error?: { code: string; message: string } } }));
 
 beforeAll(async () => {
-  stack = await startStack({ name: 'security', llm: router, policyYaml: POLICY });
+  stack = await startStack({ name: 'security', llm: new SwitchableRouter(), policyYaml: POLICY });
 }, 300_000);
 
 afterAll(async () => {
@@ -124,5 +137,28 @@ describe('region from the server', () => {
     await settled(caseId);
     expect(bedrock.calls.filter((c) => c.caseId === caseId).length).toBeGreaterThan(0);
     expect(local.calls.filter((c) => c.caseId === caseId)).toEqual([]);
+  });
+});
+
+describe('region refusals in the verdict ledger', () => {
+  afterAll(() => {
+    regionRules = router;
+  });
+
+  it('records an agent\'s model call its region rules refused as a verdict with those rules\' version; no provider sees the case', async () => {
+    regionRules = strict;
+    const t = ticket('acme-eu', 'eu-sovereign', 'Dashboard is blank', 'Since the new-dashboard feature flag was switched on our dashboard shows a blank page.');
+    const caseId = caseIdFor(t);
+    await stack.publish(t);
+    await settled(caseId);
+    const { rows } = await stack.db.query('SELECT source, control, rule, rule_version, verdict, agent FROM supervisor.control_verdicts WHERE case_id = $1 AND control = $2', [caseId, 'region']);
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows[0]).toEqual({ source: 'llm', control: 'region', rule: 'region_providers', rule_version: strict.regionsVersion, verdict: 'refused', agent: expect.any(String) });
+    expect(strict.regionsVersion).not.toBe(router.regionsVersion);
+    expect([...bedrock.calls, ...local.calls].filter((c) => c.caseId === caseId)).toEqual([]);
+    // The supervisor's verdicts API lists it, filterable by source.
+    const res = await fetch(`${stack.supervisorUrl}/v1/cases/${caseId}/verdicts`, { headers: { Authorization: `Bearer ${STACK_KEYS.supervisorApi.split(',')[0]}` } });
+    const body = (await res.json()) as { verdicts: Array<{ source: string; control: string; ruleVersion: string | null }> };
+    expect(body.verdicts).toContainEqual(expect.objectContaining({ source: 'llm', control: 'region', ruleVersion: strict.regionsVersion }));
   });
 });

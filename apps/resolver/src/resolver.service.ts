@@ -42,7 +42,7 @@ export class ResolverService extends AgentHandler<'resolver'> {
         path = await this.procedures.resolve(task, llmCtx, session);
       } catch (error) {
         const info = describeError(error);
-        throw new AgentStepError(info.code, info.category, info.message, undefined, { cause: error });
+        throw new AgentStepError(info.code, info.category, info.message, undefined, { cause: error, ...(info.details ? { details: info.details } : {}) });
       }
       if (path.kind === 'output') {
         this.logger.info('resolver finished', { decision: path.output.decision, procedure: path.output.procedure, actions: path.output.actions.length, toolErrors: path.toolErrors, llmCalls: path.usage.llmCalls });
@@ -139,7 +139,7 @@ export class ResolverService extends AgentHandler<'resolver'> {
       return response;
     } catch (error) {
       const info = describeError(error);
-      throw new AgentStepError(info.code, info.category, info.message, state.usage, { cause: error });
+      throw new AgentStepError(info.code, info.category, info.message, state.usage, { cause: error, ...(info.details ? { details: info.details } : {}) });
     }
   }
 

@@ -61,4 +61,14 @@ describe('AgentWorker', () => {
     const [result] = bus.publishedTo<Envelope<AgentResult>>('agent.results');
     expect(result!.payload).toMatchObject({ status: 'failed', error: { code: 'MEMORY.BAD_QUERY' } });
   });
+
+  it('keeps the rule version of a guardrail\'s refusal in the failed result, and no other detail of the error', async () => {
+    const refusal = new SwitchboardError('LLM.REGION_FORBIDDEN', 'user', 'region "eu-sovereign": provider "bedrock-us" is not allowed', {
+      details: { region: 'eu-sovereign', caseId: 'case_1', provider: 'bedrock-us', ruleVersion: 'llm-regions:0123456789ab' },
+    });
+    handler.steps.push(() => Promise.reject(refusal));
+    await bus.deliver('agent.retrieval.tasks', task());
+    const [result] = bus.publishedTo<Envelope<AgentResult>>('agent.results');
+    expect(result!.payload.error).toEqual({ code: 'LLM.REGION_FORBIDDEN', category: 'user', message: refusal.message, details: { ruleVersion: 'llm-regions:0123456789ab' } });
+  });
 });

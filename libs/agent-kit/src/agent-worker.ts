@@ -52,7 +52,7 @@ export abstract class AgentHandler<A extends AgentName> {
 
 /** Marks an error as carrying usage already spent (so a failed step still counts against the case budget). */
 export class AgentStepError extends SwitchboardError {
-  constructor(code: string, category: 'user' | 'system' | 'third_party', message: string, readonly usage?: Usage, options?: { cause?: unknown }) {
+  constructor(code: string, category: 'user' | 'system' | 'third_party', message: string, readonly usage?: Usage, options?: { cause?: unknown; details?: Record<string, unknown> }) {
     super(code, category, message, options);
   }
 }

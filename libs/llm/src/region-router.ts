@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '@switchboard/contracts';
 import { JsonLogger } from '@switchboard/observability';
 import { isFinal, withDeadline } from './call-deadline';
 import { inGenAiSpan } from './genai-span';
@@ -42,8 +44,15 @@ export class RegionRouter extends LlmPort {
   private readonly pendingShadows = new Set<Promise<void>>();
   readonly meter: UsageMeter;
 
+  /**
+   * The version of the region rules this router enforces: `llm-regions:` and the first 12 hex digits of the SHA-256 of
+   * the regions' canonical JSON. A refusal carries it, so the supervisor's verdict ledger names the rule as it was.
+   */
+  readonly regionsVersion: string;
+
   constructor(private readonly options: RegionRouterOptions) {
     super();
+    this.regionsVersion = `llm-regions:${createHash('sha256').update(canonicalJson(options.regions)).digest('hex').slice(0, 12)}`;
     for (const a of options.adapters) this.adapters.set(a.name, a);
     this.meter = options.meter ?? new UsageMeter();
   }
@@ -114,8 +123,8 @@ export class RegionRouter extends LlmPort {
 
   private refuse(ctx: LlmCallContext, provider: string | undefined, reason: string): never {
     const allowed = this.allowedProviders(ctx.region);
-    this.logger.error('llm call refused: region policy forbids it', { caseId: ctx.caseId, region: ctx.region, agent: ctx.agent, provider, allowed, reason });
-    throw new LlmRegionForbiddenError(ctx.region, reason, { caseId: ctx.caseId, provider, allowed });
+    this.logger.error('llm call refused: region policy forbids it', { caseId: ctx.caseId, region: ctx.region, agent: ctx.agent, provider, allowed, reason, ruleVersion: this.regionsVersion });
+    throw new LlmRegionForbiddenError(ctx.region, reason, { caseId: ctx.caseId, provider, allowed, ruleVersion: this.regionsVersion });
   }
 
   private maybeShadow(req: ChatRequest, ctx: LlmCallContext, primary: ChatResponse): void {

@@ -97,6 +97,12 @@ describe('Region routing', () => {
 
     expect(error).toBeInstanceOf(LlmRegionForbiddenError);
     expect(error).toMatchObject({ code: 'LLM.REGION_FORBIDDEN', category: 'user' });
+    // The refusal names the version of the region rules that decided it (the supervisor's verdict ledger records it);
+    // other region rules are another version.
+    const version = (error as LlmRegionForbiddenError).details?.['ruleVersion'];
+    expect(version).toMatch(/^llm-regions:[0-9a-f]{12}$/);
+    expect(version).toBe(sut.regionsVersion);
+    expect(build({ 'eu-sovereign': { providers: ['local'] } }).regionsVersion).not.toBe(version);
     expect(bedrock.requests).toHaveLength(0);
     expect(ollama.requests).toHaveLength(0);
     expect(logs).toContainEqual(

@@ -37,8 +37,14 @@ export class SwitchboardError extends Error {
  * @example
  * const { category } = describeError(err); // 'user' → DLQ now, otherwise retry
  */
-export function describeError(error: unknown): { code: string; category: ErrorCategory; message: string } {
-  if (error instanceof SwitchboardError) return { code: error.code, category: error.category, message: error.message };
+export function describeError(error: unknown): { code: string; category: ErrorCategory; message: string; details?: { ruleVersion: string } } {
+  if (error instanceof SwitchboardError) {
+    // A guardrail's refusal names the version of the rule that decided it, and that travels with the error (into an
+    // agent's failed result, so the supervisor's verdict ledger can record it). It is the only detail that does:
+    // others may hold case data.
+    const ruleVersion = error.details?.['ruleVersion'];
+    return { code: error.code, category: error.category, message: error.message, ...(typeof ruleVersion === 'string' ? { details: { ruleVersion } } : {}) };
+  }
   if (error instanceof Error) return { code: 'INTERNAL', category: 'system', message: error.message };
   return { code: 'INTERNAL', category: 'system', message: String(error) };
 }

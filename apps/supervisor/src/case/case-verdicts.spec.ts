@@ -34,6 +34,22 @@ describe('control verdicts of a decision (the ledger rows apply_transition appen
     expect(decisionVerdicts({ trace, state: {} as CaseState }, 'policy:abc').map((v) => v.ruleVersion)).toEqual(['policy:abc', 'policy:abc']);
   });
 
+  it('reads an agent\'s LLM call refused by its region router as a region verdict, versioned by the region rules it reported', () => {
+    const refused = (details?: Record<string, unknown>): TraceEntry => ({
+      kind: 'result', agent: 'resolver', taskId: 't4',
+      data: { status: 'failed', attempt: 0, error: { code: 'LLM.REGION_FORBIDDEN', category: 'user', message: 'region "eu-sovereign": provider "bedrock-us" is not allowed (allowed: local)', ...(details ? { details } : {}) } },
+    });
+    const other: TraceEntry = { kind: 'result', agent: 'resolver', taskId: 't5', data: { status: 'failed', error: { code: 'LLM.PROVIDER_UNAVAILABLE', category: 'third_party', message: 'down' } } };
+    const rows = decisionVerdicts({ trace: [refused({ ruleVersion: 'llm-regions:0123456789ab' }), refused(), refused({ ruleVersion: 'made up' }), other], state: {} as CaseState }, 'policy:abc');
+    expect(rows.map((v) => [v.source, v.control, v.rule, v.verdict, v.agent, v.ruleVersion])).toEqual([
+      ['llm', 'region', 'region_providers', 'refused', 'resolver', 'llm-regions:0123456789ab'],
+      ['llm', 'region', 'region_providers', 'refused', 'resolver', 'llm-regions:unknown'],
+      ['llm', 'region', 'region_providers', 'refused', 'resolver', 'llm-regions:unknown'],
+    ]);
+    expect(rows[0]!.detail).toContain('bedrock-us');
+    expect(rows[0]).not.toHaveProperty('reportedVersion');
+  });
+
   it('gives one version per policy content: the same policy agrees, any edit changes it', () => {
     expect(policyVersion(policy())).toMatch(/^policy:[0-9a-f]{12}$/);
     expect(policyVersion(policy())).toBe(policyVersion(policy()));

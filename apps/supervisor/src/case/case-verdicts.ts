@@ -5,19 +5,27 @@ import type { Decision, TraceEntry } from './case.types';
 
 /** A guardrail verdict a trace entry records: which control and rule decided what, for which agent and task. */
 export interface TraceVerdict {
-  source: 'supervisor' | 'triage' | 'verifier';
+  /** `llm`: the region router in an agent's process, which refused to send the case's data to a provider. */
+  source: 'supervisor' | 'triage' | 'verifier' | 'llm';
   control: string;
   rule: string;
   verdict: string;
   agent: string | null;
   taskId: string | null;
   detail?: string;
+  /** The version the deciding rule reported itself (an agent-side control); else the ledger versions it. */
+  reportedVersion?: string;
 }
+
+/** Recorded when the refusal came from an agent too old to report its region rules' version. */
+export const UNKNOWN_REGIONS_VERSION = 'llm-regions:unknown';
 
 /**
  * The verdicts a trace entry records: breakers (escalated or, report-only, reported), rollout-mode violations,
- * triage's injection screen (autonomy capped) and redaction, the verifier's read-back. Pure; the one reading of the
- * trace, used when a transition is written (the ledger, below) and by the console for cases written before it.
+ * triage's injection screen (autonomy capped) and redaction, the verifier's read-back, and an agent's LLM call the
+ * region router refused (a failed result with `LLM.REGION_FORBIDDEN`: the case's data was not sent outside its
+ * region), versioned by the region rules that agent enforced. Pure; the one reading of the trace, used when a
+ * transition is written (the ledger, below) and by the console for cases written before it.
  */
 export function traceVerdicts(t: { kind: TraceEntry['kind'] | string; data: Record<string, unknown>; agent?: string | null; taskId?: string | null }): TraceVerdict[] {
   const base = { agent: t.agent ?? null, taskId: t.taskId ?? null };
@@ -25,7 +33,15 @@ export function traceVerdicts(t: { kind: TraceEntry['kind'] | string; data: Reco
     breaker?: string; reason?: string; event?: string; why?: string; tools?: string[];
     triage?: { injectionRisk?: string; pii?: { found?: boolean; kinds?: string[] } };
     verifier?: { verified?: boolean; evidence?: Array<{ tool: string; passed?: boolean }>; unsupportedClaims?: unknown[] };
+    status?: string; error?: { code?: string; message?: string; details?: { ruleVersion?: unknown } };
   };
+  if (t.kind === 'result' && d.status === 'failed' && d.error?.code === 'LLM.REGION_FORBIDDEN') {
+    const version = d.error.details?.ruleVersion;
+    return [{
+      ...base, source: 'llm', control: 'region', rule: 'region_providers', verdict: 'refused', detail: String(d.error.message ?? ''),
+      reportedVersion: typeof version === 'string' && /^llm-regions:[0-9a-f]{12}$/.test(version) ? version : UNKNOWN_REGIONS_VERSION,
+    }];
+  }
   if (t.kind === 'breaker') {
     return [{ ...base, source: 'supervisor', control: 'breaker', rule: String(d.breaker), verdict: 'escalated', ...(d.reason ? { detail: String(d.reason) } : {}) }];
   }
@@ -74,7 +90,7 @@ export function policyVersion(policy: Policy): string {
  */
 export function decisionVerdicts(decision: Pick<Decision, 'trace' | 'state'>, policy: string): LedgerVerdict[] {
   const procedure = decision.state.resolution?.procedure;
-  return decision.trace.flatMap((t) => traceVerdicts(t).map((v) => ({
-    ...v, ruleVersion: v.source === 'verifier' && procedure ? `procedure:${procedure.id}@${procedure.version}` : policy,
+  return decision.trace.flatMap((t) => traceVerdicts(t).map(({ reportedVersion, ...v }) => ({
+    ...v, ruleVersion: reportedVersion ?? (v.source === 'verifier' && procedure ? `procedure:${procedure.id}@${procedure.version}` : policy),
   })));
 }

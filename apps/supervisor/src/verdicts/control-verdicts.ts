@@ -51,7 +51,7 @@ export interface DecisionRow {
 export function verdictsFromRecords(trace: readonly TraceRow[], decisions: readonly DecisionRow[]): ControlVerdict[] {
   const out: ControlVerdict[] = [];
   for (const t of trace) {
-    for (const v of traceVerdicts(t)) out.push({ ...v, at: t.at, ruleVersion: null, ref: { trace: t.id }, ...(t.caseId ? { caseId: t.caseId } : {}) });
+    for (const { reportedVersion, ...v } of traceVerdicts(t)) out.push({ ...v, at: t.at, ruleVersion: reportedVersion ?? null, ref: { trace: t.id }, ...(t.caseId ? { caseId: t.caseId } : {}) });
   }
   for (const d of decisions) {
     if (d.command !== 'approve' && d.command !== 'reject') continue;
