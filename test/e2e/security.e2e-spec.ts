@@ -6,7 +6,8 @@
 // support model) and the embedder (HashingEmbedder).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { caseIdFor, type TicketEventInput } from '@switchboard/contracts';
+import { caseIdFor, INTAKE_HEADER, type TicketEventInput } from '@switchboard/contracts';
+import { CREDENTIAL_DETECTORS_VERSION } from '@switchboard/observability';
 import { bindTaskToken, verifyTaskToken } from '@switchboard/task-tokens';
 import { LlmPort, ProviderAdapter, RegionRouter, type ChatRequest, type ChatResponse, type EmbedResponse, type LlmCallContext, type ProviderKind } from '@switchboard/llm';
 import { ScriptedLlm } from '@switchboard/llm/testing';
@@ -128,6 +129,9 @@ describe('region from the server', () => {
     expect(local.calls.filter((c) => c.caseId === caseId).length).toBeGreaterThan(0);
     expect(local.calls.filter((c) => c.caseId === caseId).every((c) => c.region === 'eu-sovereign')).toBe(true);
     expect(bedrock.calls.filter((c) => c.caseId === caseId)).toEqual([]);
+    // The correction is a control verdict of the case, with the version of the registry that made it.
+    const { rows } = await stack.db.query(`SELECT source, rule, verdict, rule_version, detail FROM supervisor.control_verdicts WHERE case_id = $1 AND control = 'tenant_registry'`, [caseId]);
+    expect(rows).toEqual([{ source: 'intake', rule: 'registry_region', verdict: 'corrected', rule_version: expect.stringMatching(/^tenant-registry:[0-9a-f]{12}$/), detail: 'claimed us-east-1; the registry places the tenant in eu-sovereign' }]);
   });
 
   it('a ticket of a US tenant still goes to its own region\'s provider (the control)', async () => {
@@ -160,5 +164,31 @@ describe('region refusals in the verdict ledger', () => {
     const res = await fetch(`${stack.supervisorUrl}/v1/cases/${caseId}/verdicts`, { headers: { Authorization: `Bearer ${STACK_KEYS.supervisorApi.split(',')[0]}` } });
     const body = (await res.json()) as { verdicts: Array<{ source: string; control: string; ruleVersion: string | null }> };
     expect(body.verdicts).toContainEqual(expect.objectContaining({ source: 'llm', control: 'region', ruleVersion: strict.regionsVersion }));
+  });
+});
+
+describe('intake verdicts', () => {
+  it('records what the ingress changed on a ticket (its intake header) and what the supervisor redacted itself, each with its rule version', async () => {
+    // As the ingress publishes: an already-clean ticket, with what it redacted in the record's header.
+    const clean = ticket('globex', 'us-east-1', 'Login', 'My password is [REDACTED:password], please unlock me.');
+    const fromIngress = caseIdFor(clean);
+    const findings = { redacted: { count: 1, kinds: ['password'], ruleVersion: CREDENTIAL_DETECTORS_VERSION } };
+    await stack.bus.publishTicket(clean, { headers: { [INTAKE_HEADER]: JSON.stringify(findings) } });
+    // Straight onto Kafka, bypassing the ingress, with a credential in it: the supervisor's own intake redacts it.
+    const raw = ticket('globex', 'us-east-1', 'Login', 'Our api token=ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789 stopped working.');
+    const direct = caseIdFor(await stack.publish(raw));
+    // A forged or broken header is ignored (logged): the ticket is still handled, without intake verdicts.
+    const forged = ticket('globex', 'us-east-1', 'Dashboard', 'The dashboard is blank.');
+    const forgedCase = caseIdFor(forged);
+    await stack.bus.publishTicket(forged, { headers: { [INTAKE_HEADER]: '{"redacted":{"count":"lots"}}' } });
+    await Promise.all([settled(fromIngress), settled(direct), settled(forgedCase)]);
+
+    const ledger = async (caseId: string) => (await stack.db.query(
+      `SELECT source, control, rule, verdict, rule_version, detail FROM supervisor.control_verdicts WHERE case_id = $1 AND source = 'intake'`, [caseId])).rows;
+    expect(await ledger(fromIngress)).toEqual([{ source: 'intake', control: 'redaction', rule: 'credentials', verdict: 'redacted', rule_version: CREDENTIAL_DETECTORS_VERSION, detail: '1 credential(s): password' }]);
+    expect(await ledger(direct)).toEqual([expect.objectContaining({ control: 'redaction', verdict: 'redacted', rule_version: CREDENTIAL_DETECTORS_VERSION, detail: '1 credential(s): api_key' })]);
+    expect(await ledger(forgedCase)).toEqual([]);
+    const { rows } = await stack.db.query(`SELECT ticket->>'body' AS body FROM supervisor.cases WHERE case_id = $1`, [direct]);
+    expect(rows[0].body).not.toContain('ghp_aBcDeF');
   });
 });

@@ -3,8 +3,8 @@
 import { createHmac } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
-import { TOPICS } from '@switchboard/contracts';
-import { loadConfig } from '@switchboard/observability';
+import { INTAKE_HEADER, TOPICS } from '@switchboard/contracts';
+import { CREDENTIAL_DETECTORS_VERSION, loadConfig } from '@switchboard/observability';
 import { parseTenantRegistry } from '@switchboard/tenancy';
 import { TEST_KAFKA_BROKERS } from '../../../test/support/env';
 import { waitFor } from '../../../test/support/stack';
@@ -74,7 +74,9 @@ beforeAll(async () => {
     eachMessage: async ({ message }) => {
       try {
         const value = JSON.parse(message.value?.toString() ?? '') as Record<string, unknown>;
-        if (String(value?.externalId ?? '').includes(run)) published.push(value);
+        // The intake findings travel beside the ticket, in a header (not part of the public ticket format).
+        const intake = message.headers?.[INTAKE_HEADER]?.toString();
+        if (String(value?.externalId ?? '').includes(run)) published.push({ ...value, ...(intake ? { intakeHeader: JSON.parse(intake) } : {}) });
       } catch {
         // other suites' deliberately malformed records
       }
@@ -93,6 +95,11 @@ describe('region from the server', () => {
     expect((await postTicket(urls.correcting, body)).status).toBe(202);
     const got = await waitFor('the corrected ticket', async () => find(body.externalId));
     expect(got.region).toBe('eu-sovereign');
+    // What the registry changed goes with it, for the case's verdict ledger, with the registry's version.
+    expect(got.intakeHeader).toEqual({ region: { claimed: 'us-east-1', placed: 'eu-sovereign', ruleVersion: expect.stringMatching(/^tenant-registry:[0-9a-f]{12}$/) } });
+    const plain = ticket('claim-eu');
+    expect((await postTicket(urls.correcting, plain)).status).toBe(202);
+    expect(await waitFor('the unchanged ticket', async () => find(plain.externalId))).not.toHaveProperty('intakeHeader');
   });
 
   it('refuses the contradicted claim with 422 TENANT.REGION_MISMATCH when the registry says refuse, and publishes nothing', async () => {
@@ -147,6 +154,7 @@ it('redacts credentials from the ticket before publishing it', async () => {
   const got = await waitFor('the redacted ticket', async () => find(body.externalId));
   expect(JSON.stringify(got)).not.toMatch(/hunter2|Sommer2024|ghp_aBcDeF/);
   expect(got.subject).toBe('Login: my password is [REDACTED:password]');
+  expect(got.intakeHeader).toEqual({ redacted: { count: 3, kinds: ['api_key', 'password'], ruleVersion: CREDENTIAL_DETECTORS_VERSION } });
 });
 
 describe('per-tenant allowance', () => {

@@ -991,7 +991,7 @@ async function showKpis() {
 
 /** The guardrails' verdicts across cases in the KPI period (GET /v1/verdicts), newest first, each linking to its case. */
 function verdictLedgerSection(period) {
-  const control = h('select', { id: 'ledger-control', 'aria-label': 'control' }, ...['', 'breaker', 'approval', 'injection_screen', 'redaction', 'read_back', 'region', 'rollout_mode', 'task_token', 'scope', 'tenant', 'schema', 'rate_limit', 'write_ledger', 'backend']
+  const control = h('select', { id: 'ledger-control', 'aria-label': 'control' }, ...['', 'breaker', 'approval', 'tenant_registry', 'injection_screen', 'redaction', 'read_back', 'region', 'rollout_mode', 'task_token', 'scope', 'tenant', 'schema', 'rate_limit', 'write_ledger', 'backend']
     .map((c) => h('option', { value: c }, c || 'every control')));
   const body = h('div');
   const reload = async () => {

@@ -1,9 +1,10 @@
 import type { IncomingMessage } from '@switchboard/bus';
-import type { AgentResult, DeliveryStatus, Envelope, SupervisorCommand, TicketEvent, TicketSignal } from '@switchboard/contracts';
+import { INTAKE_HEADER, type AgentResult, type DeliveryStatus, type Envelope, type SupervisorCommand, type TicketEvent, type TicketSignal } from '@switchboard/contracts';
 import { describeError, isDependencyUnavailable, JsonLogger } from '@switchboard/observability';
 import { TenantRefusedError } from '@switchboard/tenancy';
 import type { CaseService } from './case/case.service';
 import type { CommandSignatures } from './commands/command-signature';
+import { intakeFromHeader } from './intake/ticket-intake';
 
 export const SUPERVISOR_TOPICS = ['tickets.ingress', 'agent.results', 'supervisor.commands', 'tickets.deliveries', 'tickets.signals'] as const;
 type SupervisorTopic = (typeof SUPERVISOR_TOPICS)[number];
@@ -47,7 +48,7 @@ export class SupervisorHandler {
   private route(message: IncomingMessage<SupervisorTopic>) {
     switch (message.topic) {
       case 'tickets.ingress':
-        return this.cases.onTicket(message.envelope as Envelope<TicketEvent>);
+        return this.cases.onTicket(message.envelope as Envelope<TicketEvent>, { intake: intakeFromHeader(message.headers[INTAKE_HEADER], (msg, fields) => this.logger.warn(msg, fields)) });
       case 'agent.results':
         return this.cases.onAgentResult(message.envelope as Envelope<AgentResult>);
       case 'supervisor.commands':

@@ -18,7 +18,8 @@ const STORM = `adm-storm-${run}`;
 const CALM = `adm-calm-${run}`;
 const CAP = 2;
 const policy = PolicySchema.parse({ version: 1, defaultMode: 'autonomous', retry: { maxAttempts: 3, baseMs: 200, factor: 2 }, budgets: { stepTimeoutMs: 60_000 } });
-const storm = Array.from({ length: 5 }, (_, i) => ticketFor(STORM, `ADM-S${i}-${run}`));
+// Each storm ticket carries a credential: its case, queued or not, records the redaction as an intake verdict.
+const storm = Array.from({ length: 5 }, (_, i) => ticketFor(STORM, `ADM-S${i}-${run}`, { body: `Locked out again; my password is Storm-${i}-pass, please reset it.` }));
 const calm = ticketFor(CALM, `ADM-C-${run}`);
 const stormIds = storm.map(caseOf);
 
@@ -118,5 +119,12 @@ describe('per-tenant admission', () => {
     }, 60_000);
     expect(await Promise.all(stormIds.map((id) => db.status(id)))).toEqual(stormIds.map((id) => (id === running[0] ? 'ESCALATED' : 'RESOLVED')));
     expect(await queuedRows()).toEqual([]);
+    // Queued or not, each case kept what its intake redacted (a queued ticket is admitted again unchanged, so the
+    // finding travels with it in the queue).
+    const { rows } = await db.pool.query(`SELECT case_id, count(*)::int AS n FROM supervisor.control_verdicts
+      WHERE case_id = ANY($1) AND source = 'intake' AND control = 'redaction' GROUP BY case_id`, [stormIds]);
+    expect(Object.fromEntries(rows.map((r) => [r.case_id, r.n]))).toEqual(Object.fromEntries(stormIds.map((id) => [id, 1])));
+    const { rows: stored } = await db.pool.query(`SELECT ticket->>'body' AS body FROM supervisor.cases WHERE case_id = ANY($1)`, [stormIds]);
+    expect(stored.map((r) => r.body).join(' ')).not.toMatch(/Storm-\d-pass/);
   });
 });

@@ -248,15 +248,16 @@ export class KafkaBus {
   }
 
   /**
-   * Publishes a ticket to `tickets.ingress` as bare JSON (the documented public format), keyed by its case id.
+   * Publishes a ticket to `tickets.ingress` as bare JSON (the documented public format), keyed by its case id;
+   * `headers` go with the record (the ingress sends its intake findings so).
    *
    * @example
    * await bus.publishTicket({ externalId: 'ZD-1', source: 'zendesk', tenantId: 'acme', region: 'us-east-1', … });
    */
-  async publishTicket(ticket: TicketEvent | TicketEventInput): Promise<void> {
+  async publishTicket(ticket: TicketEvent | TicketEventInput, options: { headers?: Record<string, string> } = {}): Promise<void> {
     const parsed = TicketEventSchema.safeParse(ticket);
     if (!parsed.success) throw new PublishInvalidError(TOPICS.ticketsIngress, formatIssues(parsed.error));
-    await this.send(TOPICS.ticketsIngress, caseIdFor(parsed.data), JSON.stringify(parsed.data), { [BUS_HEADERS.type]: TOPIC_SPECS['tickets.ingress'].type });
+    await this.send(TOPICS.ticketsIngress, caseIdFor(parsed.data), JSON.stringify(parsed.data), { ...options.headers, [BUS_HEADERS.type]: TOPIC_SPECS['tickets.ingress'].type });
   }
 
   /**

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /** Kinds of credentials {@link redactSecrets} recognises in free text. */
 export type SecretKind =
   | 'password' | 'private_key' | 'jwt' | 'bearer_token' | 'basic_auth' | 'url_credentials' | 'aws_key' | 'api_key' | 'secret' | 'card_number';
@@ -145,6 +147,13 @@ const DETECTORS: Detector[] = [
   },
   { kind: 'card_number', pattern: /\b(?:\d[ -]?){13,19}\b/g, replace: (match) => (luhn(match) ? marker('card_number') : undefined) },
 ];
+
+/**
+ * The version of the credential detectors {@link redactSecrets} runs: `credential-detectors:` and the first 12 hex
+ * digits of the SHA-256 of every detector's kind, pattern and flags. A redaction verdict names it, so a changed pattern
+ * is a new version of the rule.
+ */
+export const CREDENTIAL_DETECTORS_VERSION = `credential-detectors:${createHash('sha256').update(DETECTORS.map((d) => `${d.kind}:${d.pattern.flags}:${d.pattern.source}`).join('\n')).digest('hex').slice(0, 12)}`;
 
 // One cheap test first: most text (and most log lines) names no credential at all.
 const QUICK = new RegExp(

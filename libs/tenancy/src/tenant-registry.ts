@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { RegionSchema, TenantIdSchema } from '@switchboard/contracts';
+import { canonicalJson, RegionSchema, TenantIdSchema } from '@switchboard/contracts';
 import { env, SwitchboardError } from '@switchboard/observability';
 
 /** The registry shipped with Switchboard: the reference backend's tenants (acme-eu, globex, initech). */
@@ -118,11 +119,17 @@ export interface Placement {
  */
 export class TenantRegistry {
   readonly served: ReadonlySet<string>;
+  /**
+   * The version of the placement rules: `tenant-registry:` and the first 12 hex digits of the SHA-256 of the registry
+   * and the regions served. A region-correction verdict names it.
+   */
+  readonly version: string;
   private readonly byZendesk = new Map<string, string>();
 
   constructor(readonly file: TenantRegistryFile, servedRegions: readonly string[] = [], readonly source = '(inline)') {
     const named = [...Object.values(file.tenants).map((t) => t.region), ...(file.defaultRegion ? [file.defaultRegion] : [])];
     this.served = new Set(servedRegions.length > 0 ? servedRegions : named);
+    this.version = `tenant-registry:${createHash('sha256').update(canonicalJson({ file, served: [...this.served].sort() })).digest('hex').slice(0, 12)}`;
     if (file.unknownTenant === 'default-region' && !this.served.has(file.defaultRegion!)) {
       throw new TenantRegistryInvalidError(source, [`defaultRegion ${file.defaultRegion} is not one of the regions this deployment serves (${[...this.served].join(', ')})`]);
     }

@@ -1,4 +1,5 @@
-import type { TicketEvent } from '@switchboard/contracts';
+import { IntakeFindingsSchema, type TicketEvent } from '@switchboard/contracts';
+import { CREDENTIAL_DETECTORS_VERSION } from '@switchboard/observability';
 import { admitTicket, parseTenantRegistry, TenantRefusedError } from './index';
 
 const registry = parseTenantRegistry('version: 1\ntenants:\n  acme-eu: { region: eu-sovereign }\n  globex: { region: us-east-1 }\n');
@@ -13,6 +14,22 @@ describe('admitTicket', () => {
     expect(sut.ticket.region).toBe('eu-sovereign');
     expect(sut.correctedFrom).toBe('us-east-1');
     expect(admitTicket(registry, ticket()).correctedFrom).toBeUndefined();
+  });
+
+  it('reports what it changed as intake findings with each rule\'s version, and nothing for a ticket it left as it was', () => {
+    const sut = admitTicket(registry, ticket({ region: 'us-east-1', body: 'my password is hunter2' }));
+    expect(sut.findings).toEqual({
+      region: { claimed: 'us-east-1', placed: 'eu-sovereign', ruleVersion: registry.version },
+      redacted: { count: 1, kinds: ['password'], ruleVersion: CREDENTIAL_DETECTORS_VERSION },
+    });
+    expect(registry.version).toMatch(/^tenant-registry:[0-9a-f]{12}$/);
+    expect(CREDENTIAL_DETECTORS_VERSION).toMatch(/^credential-detectors:[0-9a-f]{12}$/);
+    expect(IntakeFindingsSchema.parse(sut.findings)).toEqual(sut.findings);
+    // Admitting the admitted ticket again changes nothing, so it finds nothing.
+    expect(admitTicket(registry, sut.ticket).findings).toBeNull();
+    expect(admitTicket(registry, ticket()).findings).toBeNull();
+    // Another registry is another version of the placement rules.
+    expect(parseTenantRegistry('version: 1\ntenants:\n  acme-eu: { region: us-east-1 }\n').version).not.toBe(registry.version);
   });
 
   it('refuses a tenant the registry does not know', () => {
@@ -40,6 +57,6 @@ describe('admitTicket', () => {
     const long = `${'x'.repeat(490)} pw: abcdefgh`;
     const once = admitTicket(registry, ticket({ subject: long }));
     expect(once.ticket.subject.length).toBeLessThanOrEqual(500);
-    expect(admitTicket(registry, once.ticket)).toEqual({ ticket: once.ticket, redacted: { count: 0, kinds: [] } });
+    expect(admitTicket(registry, once.ticket)).toEqual({ ticket: once.ticket, redacted: { count: 0, kinds: [] }, findings: null });
   });
 });

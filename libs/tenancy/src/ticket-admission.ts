@@ -1,5 +1,5 @@
-import type { TicketEvent } from '@switchboard/contracts';
-import { redactSecrets, type SecretKind } from '@switchboard/observability';
+import type { IntakeFindings, TicketEvent } from '@switchboard/contracts';
+import { CREDENTIAL_DETECTORS_VERSION, redactSecrets, type SecretKind } from '@switchboard/observability';
 import type { TenantRegistry } from './tenant-registry';
 
 /** A ticket as Switchboard keeps it, and what admission changed. */
@@ -9,6 +9,8 @@ export interface AdmittedTicket {
   correctedFrom?: string;
   /** Credentials removed from the ticket's text. */
   redacted: { count: number; kinds: SecretKind[] };
+  /** What admission found, as the intake verdicts of the case record it (null when it changed nothing). */
+  findings: IntakeFindings | null;
 }
 
 // TicketEventSchema limits: a marker is longer than a short password, and the ticket must still parse downstream.
@@ -54,5 +56,12 @@ export function admitTicket(registry: TenantRegistry, incoming: TicketEvent): Ad
     tags: incoming.tags.map((t) => clean(t, LIMITS.tag, found)),
     metadata: cleanDeep(incoming.metadata, found) as Record<string, unknown>,
   };
-  return { ticket, ...(placement.correctedFrom ? { correctedFrom: placement.correctedFrom } : {}), redacted: { count: found.count, kinds: [...found.kinds] } };
+  const findings: IntakeFindings = {
+    ...(placement.correctedFrom ? { region: { claimed: placement.correctedFrom, placed: placement.region, ruleVersion: registry.version } } : {}),
+    ...(found.count > 0 ? { redacted: { count: found.count, kinds: [...found.kinds].sort(), ruleVersion: CREDENTIAL_DETECTORS_VERSION } } : {}),
+  };
+  return {
+    ticket, ...(placement.correctedFrom ? { correctedFrom: placement.correctedFrom } : {}), redacted: { count: found.count, kinds: [...found.kinds] },
+    findings: findings.region || findings.redacted ? findings : null,
+  };
 }

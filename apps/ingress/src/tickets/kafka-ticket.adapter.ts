@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { KafkaBus } from '@switchboard/bus';
-import type { TicketEvent } from '@switchboard/contracts';
+import { INTAKE_HEADER, type IntakeFindings, type TicketEvent } from '@switchboard/contracts';
 import { TicketPublisher } from './ticket-publisher.port';
 
 @Injectable()
@@ -9,7 +9,7 @@ export class KafkaTicketAdapter extends TicketPublisher {
     super();
   }
 
-  async publish(ticket: TicketEvent): Promise<void> {
-    await this.bus.publishTicket(ticket);
+  async publish(ticket: TicketEvent, findings?: IntakeFindings | null): Promise<void> {
+    await this.bus.publishTicket(ticket, findings ? { headers: { [INTAKE_HEADER]: JSON.stringify(findings) } } : {});
   }
 }

@@ -78,7 +78,7 @@ export class TicketService {
     if (admitted.correctedFrom) this.logger.warn('ticket region set by the tenant registry', { tenantId: ticket.tenantId, claimed: admitted.correctedFrom, region: ticket.region });
     if (admitted.redacted.count > 0) this.logger.info('credentials redacted from the ticket', { kinds: admitted.redacted.kinds, count: admitted.redacted.count });
     await withLogContext({ caseId, correlationId: caseId }, async () => {
-      await this.publisher.publish(ticket);
+      await this.publisher.publish(ticket, admitted.findings);
       this.logger.info('ticket accepted', { source: ticket.source, externalId: ticket.externalId, tenantId: ticket.tenantId, region: ticket.region });
     });
     return { caseId, externalId: ticket.externalId, source: ticket.source };

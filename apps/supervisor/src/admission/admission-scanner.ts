@@ -1,3 +1,4 @@
+import { IntakeFindingsSchema } from '@switchboard/contracts';
 import { describeError, JsonLogger } from '@switchboard/observability';
 import type { CaseService } from '../case/case.service';
 import type { TenantAdmission } from './tenant-admission';
@@ -47,7 +48,8 @@ export class AdmissionScanner {
 
   private async round(): Promise<void> {
     try {
-      const admitted = await this.admission.release((envelope) => this.cases.onTicket(envelope, { admitted: true }));
+      const admitted = await this.admission.release(({ intake, ...envelope }) =>
+        this.cases.onTicket(envelope, { admitted: true, intake: IntakeFindingsSchema.safeParse(intake).data ?? null }));
       if (admitted > 0) this.logger.debug('queued tickets admitted', { admitted });
     } catch (error) {
       this.logger.error('admitting queued tickets failed; the next round retries', { error: describeError(error) });

@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { CaseStatus, Envelope, TicketEvent } from '@switchboard/contracts';
+import type { CaseStatus, Envelope, IntakeFindings, TicketEvent } from '@switchboard/contracts';
 import { describeError, JsonLogger, withLogContext } from '@switchboard/observability';
 import { inTransaction } from '@switchboard/store';
 
@@ -9,6 +9,9 @@ export const ACTIVE_STATUSES: readonly CaseStatus[] = ['RECEIVED', 'TRIAGED', 'C
 
 /** `now`: create the case; `queued`: it waits for a slot; `has_case`: its case exists already (a duplicate ticket). */
 export type AdmissionVerdict = 'now' | 'queued' | 'has_case';
+
+/** A queued ticket: its envelope, and what admission changed on it (recorded as intake verdicts once its case opens). */
+export type QueuedTicket = Envelope<TicketEvent> & { intake?: IntakeFindings };
 
 export interface TenantBacklog {
   tenantId: string;
@@ -63,7 +66,7 @@ export class TenantAdmission {
    * still holding the tenant's lock): `queued` when the tenant has its maximum of active cases or earlier tickets
    * waiting — the ticket is then queued (once per case: a duplicate of a queued ticket is absorbed).
    */
-  async admitIn(tx: PoolClient, envelope: Envelope<TicketEvent>): Promise<AdmissionVerdict> {
+  async admitIn(tx: PoolClient, envelope: QueuedTicket): Promise<AdmissionVerdict> {
     const tenantId = envelope.payload.tenantId;
     await lockTenant(tx, tenantId);
     const { rows } = await tx.query<{ has_case: boolean; backlog: boolean; active: number }>(
@@ -94,7 +97,7 @@ export class TenantAdmission {
    * (idempotent by message id). Returns how many were admitted. Several replicas may run this at once: a ticket's row
    * is locked (`SKIP LOCKED`) while its case is created.
    */
-  async release(create: (envelope: Envelope<TicketEvent>) => Promise<unknown>, maxPerRound = 500): Promise<number> {
+  async release(create: (envelope: QueuedTicket) => Promise<unknown>, maxPerRound = 500): Promise<number> {
     if (!this.enabled) return 0;
     const { rows: tenants } = await this.pool.query<{ tenant_id: string }>(
       'SELECT tenant_id FROM supervisor.admission_queue GROUP BY tenant_id ORDER BY min(seq)',
@@ -105,7 +108,7 @@ export class TenantAdmission {
       admitted += await inTransaction(this.pool, async (tx) => {
         // Under the tenant's lock, as at admission: no new ticket of this tenant is decided while its slots are filled.
         await lockTenant(tx, tenantId);
-        const { rows } = await tx.query<{ seq: string; envelope: Envelope<TicketEvent>; waited: number }>(
+        const { rows } = await tx.query<{ seq: string; envelope: QueuedTicket; waited: number }>(
           `SELECT seq::text, envelope, extract(epoch FROM now() - enqueued_at)::float8 AS waited FROM supervisor.admission_queue
             WHERE tenant_id = $1 ORDER BY seq
             LIMIT greatest(0, least($4::int, $2::int - (SELECT count(*) FROM (SELECT 1 FROM supervisor.cases c WHERE c.tenant_id = $1 AND c.status = ANY($3::text[]) LIMIT $2) a)::int))`,

@@ -11,7 +11,7 @@ import { verdictsFromGateway, verdictsFromLedger, verdictsFromRecords, type Cont
 import { instant, period } from './console.controller';
 import { parseBody } from './parse';
 
-const SOURCES = ['supervisor', 'triage', 'verifier', 'llm', 'console', 'gateway'] as const;
+const SOURCES = ['supervisor', 'intake', 'triage', 'verifier', 'llm', 'console', 'gateway'] as const;
 const LedgerQuerySchema = z.object({
   from: instant.optional(), to: instant.optional(),
   source: z.enum(SOURCES).optional(),

@@ -50,6 +50,18 @@ describe('control verdicts of a decision (the ledger rows apply_transition appen
     expect(rows[0]).not.toHaveProperty('reportedVersion');
   });
 
+  it('reads the intake screen (registry region, redacted credentials) as intake verdicts with the versions admission reported', () => {
+    const trace: TraceEntry[] = [{ kind: 'event', data: {
+      event: 'intake_screen',
+      region: { claimed: 'us-east-1', placed: 'eu-sovereign', ruleVersion: 'tenant-registry:0123456789ab' },
+      redacted: { count: 2, kinds: ['api_key', 'password'], ruleVersion: 'credential-detectors:ba9876543210' },
+    } }];
+    expect(decisionVerdicts({ trace, state: {} as CaseState }, 'policy:abc').map((v) => [v.source, v.control, v.rule, v.verdict, v.ruleVersion, v.detail])).toEqual([
+      ['intake', 'tenant_registry', 'registry_region', 'corrected', 'tenant-registry:0123456789ab', 'claimed us-east-1; the registry places the tenant in eu-sovereign'],
+      ['intake', 'redaction', 'credentials', 'redacted', 'credential-detectors:ba9876543210', '2 credential(s): api_key, password'],
+    ]);
+  });
+
   it('gives one version per policy content: the same policy agrees, any edit changes it', () => {
     expect(policyVersion(policy())).toMatch(/^policy:[0-9a-f]{12}$/);
     expect(policyVersion(policy())).toBe(policyVersion(policy()));

@@ -5,8 +5,11 @@ import type { Decision, TraceEntry } from './case.types';
 
 /** A guardrail verdict a trace entry records: which control and rule decided what, for which agent and task. */
 export interface TraceVerdict {
-  /** `llm`: the region router in an agent's process, which refused to send the case's data to a provider. */
-  source: 'supervisor' | 'triage' | 'verifier' | 'llm';
+  /**
+   * `llm`: the region router in an agent's process, which refused to send the case's data to a provider. `intake`: the
+   * admission of the ticket (the ingress, or the supervisor for a ticket published straight to Kafka).
+   */
+  source: 'supervisor' | 'triage' | 'verifier' | 'llm' | 'intake';
   control: string;
   rule: string;
   verdict: string;
@@ -24,7 +27,8 @@ export const UNKNOWN_REGIONS_VERSION = 'llm-regions:unknown';
  * The verdicts a trace entry records: breakers (escalated or, report-only, reported), rollout-mode violations,
  * triage's injection screen (autonomy capped) and redaction, the verifier's read-back, and an agent's LLM call the
  * region router refused (a failed result with `LLM.REGION_FORBIDDEN`: the case's data was not sent outside its
- * region), versioned by the region rules that agent enforced. Pure; the one reading of the trace, used when a
+ * region), versioned by the region rules that agent enforced; and what admission changed on the ticket (the tenant
+ * registry's region instead of the one claimed, credentials redacted), versioned by the registry and the detectors. Pure; the one reading of the trace, used when a
  * transition is written (the ledger, below) and by the console for cases written before it.
  */
 export function traceVerdicts(t: { kind: TraceEntry['kind'] | string; data: Record<string, unknown>; agent?: string | null; taskId?: string | null }): TraceVerdict[] {
@@ -47,6 +51,23 @@ export function traceVerdicts(t: { kind: TraceEntry['kind'] | string; data: Reco
   }
   if (t.kind === 'event' && d.event === 'breaker_reported') {
     return [{ ...base, source: 'supervisor', control: 'breaker', rule: String(d.breaker), verdict: 'reported', ...(d.reason ? { detail: String(d.reason) } : {}) }];
+  }
+  if (t.kind === 'event' && d.event === 'intake_screen') {
+    const intake = t.data as { region?: { claimed?: string; placed?: string; ruleVersion?: string }; redacted?: { count?: number; kinds?: string[]; ruleVersion?: string } };
+    const out: TraceVerdict[] = [];
+    if (intake.region) {
+      out.push({
+        ...base, source: 'intake', control: 'tenant_registry', rule: 'registry_region', verdict: 'corrected',
+        detail: `claimed ${intake.region.claimed}; the registry places the tenant in ${intake.region.placed}`, reportedVersion: String(intake.region.ruleVersion),
+      });
+    }
+    if (intake.redacted) {
+      out.push({
+        ...base, source: 'intake', control: 'redaction', rule: 'credentials', verdict: 'redacted',
+        detail: `${intake.redacted.count} credential(s): ${(intake.redacted.kinds ?? []).join(', ')}`, reportedVersion: String(intake.redacted.ruleVersion),
+      });
+    }
+    return out;
   }
   if (t.kind === 'event' && d.event === 'policy_violation') {
     return [{ ...base, source: 'supervisor', control: 'rollout_mode', rule: 'write_outside_mode', verdict: 'flagged', detail: `${d.why ?? ''} (${(d.tools ?? []).join(', ')})` }];

@@ -113,7 +113,11 @@ class Machine {
     const e = this.event;
     switch (e.kind) {
       case 'ticket_received':
-        if (this.s.status === 'RECEIVED' && this.s.seq === 0) return this.dispatch('triage', { reason: 'ticket received' });
+        if (this.s.status === 'RECEIVED' && this.s.seq === 0) {
+          // What admission changed on the ticket (the registry's region, redacted credentials): intake verdicts.
+          if (e.intake) this.trace.push({ kind: 'event', data: { event: 'intake_screen', ...e.intake } });
+          return this.dispatch('triage', { reason: 'ticket received' });
+        }
         return this.duplicate();
       case 'duplicate_ticket':
         return this.duplicate();

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import {
-  envelopeFor, type AgentResult, type DeliveryStatus, type Envelope, type ErrorInfo, type SupervisorCommand, type TicketEvent, type TicketSignal,
+  envelopeFor, type AgentResult, type DeliveryStatus, type Envelope, type ErrorInfo, type IntakeFindings, type SupervisorCommand, type TicketEvent, type TicketSignal,
 } from '@switchboard/contracts';
+import { mergeIntake } from '../intake/ticket-intake';
 import type { TaskTokenIssuer } from '@switchboard/task-tokens';
 import { describeError, JsonLogger, withLogContext } from '@switchboard/observability';
 import { ProcedureSet } from '@switchboard/procedures';
@@ -49,14 +50,14 @@ export interface CaseServiceOptions {
   /** Resolution procedures the machine dispatches with (default: none, every intent on the free loop). */
   procedures?: ProcedureSet;
   /** Tenant registry + credential redaction of each new ticket (intake/ticket-intake.ts); throws to refuse it. */
-  admit?: (ticket: TicketEvent) => TicketEvent;
+  admit?: (ticket: TicketEvent) => { ticket: TicketEvent; findings: IntakeFindings | null };
   /** Automatic demotion (rollout/rollout.service.ts): the policy to decide with, and a look at every written decision. */
   rollout?: { policy(base: Policy): Policy; afterDecision(decision: Decision): void };
   /**
    * Per-tenant admission (admission/tenant-admission.ts): decides whether a new ticket's case starts now or waits for
    * its tenant to have a free slot; `onSlotFreed` is told when a case left the agents' hands (the scanner's poke).
    */
-  admission?: { admitIn(tx: PoolClient, envelope: Envelope<TicketEvent>): Promise<'now' | 'queued' | 'has_case'>; onSlotFreed(): void };
+  admission?: { admitIn(tx: PoolClient, envelope: Envelope<TicketEvent> & { intake?: IntakeFindings }): Promise<'now' | 'queued' | 'has_case'>; onSlotFreed(): void };
 }
 
 /** Back-off of failing due ticks: baseMs, doubling per failure up to maxMs; quarantined after maxFailures. */
@@ -87,7 +88,7 @@ export class CaseService {
   private readonly dueRetry: DueRetryOptions;
   private readonly onDueFailure?: CaseServiceOptions['onDueFailure'];
   private readonly procedures: ProcedureSet;
-  private readonly admit: (ticket: TicketEvent) => TicketEvent;
+  private readonly admit: NonNullable<CaseServiceOptions['admit']>;
   /** The policy's version, recorded with every verdict the ledger keeps. */
   private readonly policyVersion: string;
   private readonly rollout?: CaseServiceOptions['rollout'];
@@ -109,7 +110,7 @@ export class CaseService {
     this.dueRetry = options.dueRetry ?? DEFAULT_DUE_RETRY;
     this.onDueFailure = options.onDueFailure;
     this.procedures = options.procedures ?? ProcedureSet.empty();
-    this.admit = options.admit ?? ((ticket) => ticket);
+    this.admit = options.admit ?? ((ticket) => ({ ticket, findings: null }));
     this.rollout = options.rollout;
     this.admission = options.admission;
     this.policyVersion = policyVersion(policy);
@@ -119,16 +120,19 @@ export class CaseService {
    * A new ticket: its case is created and triage dispatched — or, with per-tenant admission, queued when its tenant
    * already has its maximum of cases in the agents' hands (`queued`); the admission scanner creates it later through
    * this same method with `admitted`, under message id `admit:<id>` (the original id's ledger row records the queueing).
+   * `intake`: what an earlier admission (the ingress, or this one before the ticket was queued) changed on the ticket.
    */
-  async onTicket(envelope: Envelope<TicketEvent>, options: { admitted?: boolean } = {}): Promise<HandleOutcome> {
+  async onTicket(envelope: Envelope<TicketEvent>, options: { admitted?: boolean; intake?: IntakeFindings | null } = {}): Promise<HandleOutcome> {
     // Registry region and redaction first: a refused ticket is never queued, a queued one holds no credentials.
-    const ticket = this.admit(envelope.payload);
-    if (this.admission && !options.admitted) return this.onTicketAdmitted({ ...envelope, payload: ticket }, this.admission);
+    const { ticket, findings } = this.admit(envelope.payload);
+    const intake = mergeIntake(findings, options.intake);
+    if (this.admission && !options.admitted) return this.onTicketAdmitted({ ...envelope, payload: ticket }, this.admission, intake);
     const now = this.clock();
     const messageId = options.admitted ? `admit:${envelope.id}` : envelope.id;
     const fresh = initialCase(ticket, { caseId: envelope.caseId, correlationId: envelope.correlationId }, this.policy, now);
+    const received = { kind: 'ticket_received' as const, messageId, ...(intake ? { intake } : {}) };
     try {
-      const written = await this.applyFast({ version: 0, state: fresh }, { kind: 'ticket_received', messageId }, now, true);
+      const written = await this.applyFast({ version: 0, state: fresh }, received, now, true);
       return written ? 'created' : 'already_processed';
     } catch (error) {
       if (!(error instanceof CaseExistsError)) throw error;
@@ -142,9 +146,10 @@ export class CaseService {
   }
 
   /** The ticket path with admission: decision and creation in one transaction under the tenant's lock (exact cap). */
-  private onTicketAdmitted(envelope: Envelope<TicketEvent>, admission: NonNullable<CaseServiceOptions['admission']>): Promise<HandleOutcome> {
+  private onTicketAdmitted(envelope: Envelope<TicketEvent>, admission: NonNullable<CaseServiceOptions['admission']>, intake: IntakeFindings | null): Promise<HandleOutcome> {
     return this.once(envelope.id, async (tx) => {
-      const verdict = await admission.admitIn(tx, envelope);
+      // A queued ticket keeps its intake findings beside it (the admitted ticket is unchanged when admitted again).
+      const verdict = await admission.admitIn(tx, intake ? { ...envelope, intake } : envelope);
       if (verdict === 'queued') return 'queued';
       const now = this.clock();
       if (verdict === 'has_case') {
@@ -154,7 +159,7 @@ export class CaseService {
         return 'duplicate_ticket';
       }
       const fresh = initialCase(envelope.payload, { caseId: envelope.caseId, correlationId: envelope.correlationId }, this.policy, now);
-      await this.applyLocked(tx, { version: 0, state: fresh }, { kind: 'ticket_received', messageId: envelope.id }, now, true);
+      await this.applyLocked(tx, { version: 0, state: fresh }, { kind: 'ticket_received', messageId: envelope.id, ...(intake ? { intake } : {}) }, now, true);
       return 'created';
     });
   }

@@ -1,5 +1,5 @@
 import type {
-  Action, AgentName, AgentResult, CaseStatus, ErrorInfo, Passage, PayloadOf, PendingApproval, ProcedureRef, RolloutMode,
+  Action, AgentName, AgentResult, CaseStatus, ErrorInfo, IntakeFindings, Passage, PayloadOf, PendingApproval, ProcedureRef, RolloutMode,
   SupervisorCommand, TicketEvent, TriageOutput,
 } from '@switchboard/contracts';
 import type { CaseHelpdesk, HelpdeskCaseEvent } from '../helpdesk/case-helpdesk.types';
@@ -114,7 +114,8 @@ export interface CaseCore {
 export type CaseState = CaseCore & CaseTicket & CaseContext;
 
 export type CaseEvent =
-  | { kind: 'ticket_received'; messageId: string }
+  /** `intake`: what admission changed on the ticket (registry region, redacted credentials), for the verdict ledger. */
+  | { kind: 'ticket_received'; messageId: string; intake?: IntakeFindings }
   | { kind: 'duplicate_ticket'; messageId: string }
   | { kind: 'agent_result'; messageId: string; result: AgentResult }
   | { kind: 'command'; messageId: string; command: SupervisorCommand; gatewayError?: string }

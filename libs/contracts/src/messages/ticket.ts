@@ -129,3 +129,22 @@ export const TicketEventSchema = z
   .strict();
 export type TicketEvent = z.infer<typeof TicketEventSchema>;
 export type TicketEventInput = z.input<typeof TicketEventSchema>;
+
+const VersionSchema = z.string().regex(/^[a-z-]+:[0-9a-f]{12}$/, 'a rule version such as tenant-registry:0123456789ab');
+
+/**
+ * What admission changed on a ticket (libs/tenancy admitTicket), with the version of each rule that did: the tenant
+ * registry placed it in another region than it claimed, or credentials were redacted from its text. The ingress sends it
+ * beside the ticket in the Kafka header {@link INTAKE_HEADER}; the supervisor records it as control verdicts of the case.
+ *
+ * @example
+ * IntakeFindingsSchema.parse({ redacted: { count: 1, kinds: ['password'], ruleVersion: 'credential-detectors:0123456789ab' } });
+ */
+export const IntakeFindingsSchema = z.object({
+  region: z.object({ claimed: RegionSchema, placed: RegionSchema, ruleVersion: VersionSchema }).strict().optional(),
+  redacted: z.object({ count: z.number().int().min(1).max(100_000), kinds: z.array(z.string().regex(/^[a-z_]{1,40}$/)).min(1).max(20), ruleVersion: VersionSchema }).strict().optional(),
+}).strict().refine((f) => f.region !== undefined || f.redacted !== undefined, 'findings name a region correction or a redaction');
+export type IntakeFindings = z.infer<typeof IntakeFindingsSchema>;
+
+/** The Kafka header of a `tickets.ingress` record that carries its {@link IntakeFindings} as JSON. */
+export const INTAKE_HEADER = 'switchboard-intake';
