@@ -2,6 +2,8 @@
 // Issue 16's acceptance items for the gateway: an approved refund cannot be held or run a second time in the same
 // case; two refunds that together pass the threshold need approval; a re-worded retry of the same write is replayed;
 // a superseded task's token is refused.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CatalogError } from '../src/catalog/tool-catalog';
 import { bindTaskToken } from '@switchboard/task-tokens';
@@ -174,6 +176,39 @@ describe('gateway governance: effects, single-use approvals, cumulative limits, 
       expect(await invoke(refund('inv_globex_1001', 1))).toMatchObject({ status: 'held', reason: expect.stringContaining('for this tenant in the last 24 hours to 101') });
       await s.db.query(`UPDATE gateway.write_ledger SET created_at = now() - interval '25 hours' WHERE tenant_id = 'globex'`);
       expect((await invoke(refund('inv_globex_1001', 2))).status).toBe('ok');
+    });
+
+    it('a cumulative limit in report-only mode holds nothing: each write over it runs and leaves a reported verdict', async () => {
+      // The same catalogue with its tenant-day limit switched to report (a new limit watched before it enforces).
+      const fixture = readFileSync(join(FIXTURES, 'tenant-day.tools.yaml'), 'utf8');
+      const limit = '- { per: tenant-day, amountAbove: 100 }';
+      expect(fixture).toContain(limit);
+      const path = join(mkdtempSync(join(tmpdir(), 'gw-report-approval-')), 'tools.yaml');
+      writeFileSync(path, fixture.replace(limit, '- { per: tenant-day, amountAbove: 100, mode: report }'));
+      const gw = await s.startGateway({ GATEWAY_CATALOG_PATH: path });
+      const caseId = newCaseId();
+      const token = await s.token({ caseId });
+      const invoke = async (args: Record<string, unknown>) => {
+        const res = await fetch(`${gw.url}/v1/tools/issue_refund/invoke`, {
+          method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(call(args)),
+        });
+        return (await res.json()) as { status: string };
+      };
+      expect((await invoke(refund('inv_globex_1001', 60))).status).toBe('ok');
+      expect((await invoke(refund('inv_globex_1001', 50))).status).toBe('ok'); // 110 > 100: would have been held
+      expect((await invoke(refund('inv_globex_1003', 20))).status).toBe('ok'); // 130
+      expect((await refundsOf('inv_globex_1001')).map((r) => r.amount)).toEqual([60, 50]);
+      const verdicts = (await s.admin.verdicts(caseId)).filter((v) => v.decision === 'reported');
+      expect(verdicts).toEqual([
+        expect.objectContaining({ tool: 'issue_refund', rule: 'APPROVAL_REQUIRED', ruleVersion: expect.stringMatching(/^tool:issue_refund@[0-9a-f]{12}$/) }),
+        expect.objectContaining({ tool: 'issue_refund', rule: 'APPROVAL_REQUIRED' }),
+      ]);
+      const { rows } = await s.db.query(`SELECT result->>'message' AS message FROM gateway.audit_log WHERE case_id = $1 AND decision = 'reported' ORDER BY id`, [caseId]);
+      expect(rows.map((r) => r.message)).toEqual([
+        expect.stringMatching(/^report-only: issue_refund: amount 50 would bring the total for this tenant in the last 24 hours to 110, above the approval limit 100/),
+        expect.stringMatching(/to 130, above the approval limit 100/),
+      ]);
+      expect(await s.db.query(`SELECT 1 FROM gateway.approvals WHERE case_id = $1`, [caseId]).then((r) => r.rowCount)).toBe(0);
     });
   });
 

@@ -1,6 +1,6 @@
 import { gatewayAppPath } from '../paths';
 import { loadCatalog } from '../catalog/tool-catalog';
-import { approvalReason, cumulativeLimits, cumulativeReason } from './approval-policy';
+import { approvalReason, cumulativeBreaches, cumulativeLimits, cumulativeReason } from './approval-policy';
 
 const catalog = loadCatalog(gatewayAppPath('catalog', 'acme.tools.yaml'), { backends: ['acme'] });
 const refund = catalog.get('issue_refund')!;
@@ -35,6 +35,19 @@ describe('approval policy', () => {
     const tight = [{ per: 'case' as const, amountAbove: 0.3 }];
     expect(cumulativeReason(refund, tight, [{ amount: 0.1, calls: 1 }], call(0.2))).toBeUndefined();
     expect(cumulativeReason(refund, tight, [{ amount: 0.1, calls: 1 }], call(0.21))).toBeDefined();
+  });
+
+  it('lists every limit passed with its mode; a report-only limit alone holds nothing', () => {
+    const mixed = [{ per: 'case' as const, amountAbove: 100, mode: 'report' as const }, { per: 'tenant-day' as const, amountAbove: 300 }];
+    const totals = [{ amount: 60, calls: 1 }, { amount: 250, calls: 5 }];
+    expect(cumulativeBreaches(refund, mixed, totals, call(60)).map((b) => [b.mode, b.reason])).toEqual([
+      ['report', 'issue_refund: amount 60 would bring the total in this case to 120, above the approval limit 100'],
+      ['enforce', 'issue_refund: amount 60 would bring the total for this tenant in the last 24 hours to 310, above the approval limit 300'],
+    ]);
+    // The enforcing limit holds; without it, the report-only one alone does not.
+    expect(cumulativeReason(refund, mixed, totals, call(60))).toContain('for this tenant in the last 24 hours');
+    expect(cumulativeReason(refund, mixed, [totals[0]!, { amount: 0, calls: 0 }], call(60))).toBeUndefined();
+    expect(cumulativeBreaches(refund, mixed, [totals[0]!, { amount: 0, calls: 0 }], call(60)).map((b) => b.mode)).toEqual(['report']);
   });
 
   it('counts calls for callsAbove limits', () => {

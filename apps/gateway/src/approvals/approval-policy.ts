@@ -2,6 +2,9 @@ import type { CumulativeLimit } from '../catalog/catalog.schema';
 import type { Tool } from '../catalog/tool-catalog';
 import type { ScopeTotals } from '../ledger/write-ledger.repository';
 
+/** A cumulative limit as the policy functions take it: the catalogue's, whose mode defaults to `enforce`. */
+type Limit = Omit<CumulativeLimit, 'mode'> & { mode?: CumulativeLimit['mode'] };
+
 /** Why one write call must wait for a human on its own (`always`, or its amount above `approval.above`). */
 export function approvalReason(tool: Tool, args: Record<string, unknown>): string | undefined {
   const policy = tool.def.approval;
@@ -23,28 +26,46 @@ const above = (value: number, bound: number) => Math.round(value * GRID) > Math.
 
 /**
  * Why a write must wait for a human because, with what the tool already did in a scope (`totals[i]` for `limits[i]`),
- * this call would pass a cumulative limit; undefined when every limit holds.
+ * this call would pass a cumulative limit that enforces; undefined when every such limit holds. Report-only limits are
+ * not considered here ({@link cumulativeBreaches} lists them).
  *
  * @example
  * cumulativeReason(refund, limits, [{ amount: 60, calls: 1 }], { amount: 60, values: { invoiceId: 'inv_1' } })
  * // 'issue_refund: amount 60 would bring the total in this case to 120, above the approval limit 100'
  */
 export function cumulativeReason(
-  tool: Tool, limits: CumulativeLimit[], totals: ScopeTotals[], call: { amount: number | null; values: Record<string, unknown> },
+  tool: Tool, limits: Limit[], totals: ScopeTotals[], call: { amount: number | null; values: Record<string, unknown> },
 ): string | undefined {
+  return cumulativeBreaches(tool, limits, totals, call).find((b) => b.mode === 'enforce')?.reason;
+}
+
+/**
+ * Every cumulative limit this call would pass, in catalogue order, each with its mode: an `enforce` breach holds the
+ * call, a `report` breach is only recorded.
+ */
+export function cumulativeBreaches(
+  tool: Tool, limits: Limit[], totals: ScopeTotals[], call: { amount: number | null; values: Record<string, unknown> },
+): Array<{ reason: string; mode: 'enforce' | 'report' }> {
+  const out: Array<{ reason: string; mode: 'enforce' | 'report' }> = [];
   for (const [i, limit] of limits.entries()) {
-    const done = totals[i] ?? { amount: 0, calls: 0 };
-    const scope = limit.per === 'case' ? 'in this case' : limit.per === 'tenant-day' ? 'for this tenant in the last 24 hours'
-      : `for ${limit.per.map((a) => `${a} ${JSON.stringify(call.values[a] ?? null)}`).join(', ')}`;
-    if (limit.amountAbove !== undefined) {
-      const total = done.amount + (call.amount ?? 0);
-      if (above(total, limit.amountAbove)) {
-        return `${tool.def.name}: ${tool.def.amountField ?? 'amount'} ${call.amount ?? 0} would bring the total ${scope} to ${Math.round(total * 100) / 100}, above the approval limit ${limit.amountAbove}`;
-      }
+    const reason = breach(tool, limit, totals[i], call);
+    if (reason) out.push({ reason, mode: limit.mode ?? 'enforce' });
+  }
+  return out;
+}
+
+function breach(tool: Tool, limit: Limit, totals: ScopeTotals | undefined, call: { amount: number | null; values: Record<string, unknown> }): string | undefined {
+  const done = totals ?? { amount: 0, calls: 0 };
+  const scope = limit.per === 'case' ? 'in this case' : limit.per === 'tenant-day' ? 'for this tenant in the last 24 hours'
+    : `for ${limit.per.map((a) => `${a} ${JSON.stringify(call.values[a] ?? null)}`).join(', ')}`;
+  if (limit.amountAbove !== undefined) {
+    const total = done.amount + (call.amount ?? 0);
+    if (above(total, limit.amountAbove)) {
+      return `${tool.def.name}: ${tool.def.amountField ?? 'amount'} ${call.amount ?? 0} would bring the total ${scope} to ${Math.round(total * 100) / 100}, above the approval limit ${limit.amountAbove}`;
     }
-    if (limit.callsAbove !== undefined && done.calls + 1 > limit.callsAbove) {
-      return `${tool.def.name}: this would be call ${done.calls + 1} ${scope}, above the approval limit of ${limit.callsAbove}`;
-    }
+  }
+  if (limit.callsAbove !== undefined && done.calls + 1 > limit.callsAbove) {
+    return `${tool.def.name}: this would be call ${done.calls + 1} ${scope}, above the approval limit of ${limit.callsAbove}`;
   }
   return undefined;
 }

@@ -18,13 +18,16 @@ export type RateLimit = z.infer<typeof RateLimitSchema>;
  * A cumulative approval limit: what this tool already did (executed, or attempted with the effect unknown) in a
  * scope, plus this call, above a bound → the call is held for a human. `per`: `case`; `tenant-day` (the tenant, last
  * 24 hours, rolling); or a list of argument names (the tenant, all time, same values of those arguments, e.g.
- * `[invoiceId]`: per invoice). `amountAbove` sums the tool's amountField; `callsAbove` counts executions.
+ * `[invoiceId]`: per invoice). `amountAbove` sums the tool's amountField; `callsAbove` counts executions. `mode`:
+ * `enforce` (default) holds the call; `report` lets it run and appends a `reported` APPROVAL_REQUIRED verdict to the
+ * audit log, so a new limit can be watched on real traffic before it holds anything.
  */
 export const CumulativeLimitSchema = z
   .strictObject({
     per: z.union([z.literal('case'), z.literal('tenant-day'), z.array(z.string().min(1)).min(1)]),
     amountAbove: z.number().nonnegative().optional(),
     callsAbove: z.number().int().nonnegative().optional(),
+    mode: z.enum(['enforce', 'report']).default('enforce'),
   })
   .refine((l) => (l.amountAbove === undefined) !== (l.callsAbove === undefined), 'give exactly one of amountAbove / callsAbove');
 export type CumulativeLimit = z.infer<typeof CumulativeLimitSchema>;

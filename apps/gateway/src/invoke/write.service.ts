@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import type { TaskTokenClaims, ToolInvocation, ToolResult } from '@switchboard/contracts';
 import { JsonLogger } from '@switchboard/observability';
-import { approvalReason, cumulativeLimits, cumulativeReason } from '../approvals/approval-policy';
+import { approvalReason, cumulativeBreaches, cumulativeLimits } from '../approvals/approval-policy';
 import { ApprovalRepository, type ApprovalRow } from '../approvals/approval.repository';
 import { AuditRepository } from '../audit/audit.repository';
 import { toBackendRequest, toOutcome } from '../backend/backend-call';
@@ -89,10 +89,18 @@ export class WriteService {
       else {
         if (open?.status === 'approved') await this.approvals.expire(tx, open.id);
         const limits = cumulativeLimits(tool);
-        const reason = approvalReason(tool, args)
-          ?? (limits.length > 0
-            ? cumulativeReason(tool, limits, await this.ledger.totals(tx, { tenantId: claims.tenantId, tool: tool.def.name, caseId: claims.caseId, effect: effect.values }, limits), effect)
-            : undefined);
+        const breaches = limits.length > 0
+          ? cumulativeBreaches(tool, limits, await this.ledger.totals(tx, { tenantId: claims.tenantId, tool: tool.def.name, caseId: claims.caseId, effect: effect.values }, limits), effect)
+          : [];
+        const reason = approvalReason(tool, args) ?? breaches.find((b) => b.mode === 'enforce')?.reason;
+        if (!reason) {
+          // Report-only limits this call passes: each is a `reported` verdict in the audit log, and the call goes on.
+          for (const b of breaches.filter((x) => x.mode === 'report')) {
+            const would = new GatewayFailure('APPROVAL_REQUIRED', `report-only: ${b.reason}; this limit would have held the call for a human`).toResult(tool.def.name);
+            await this.audit.append(auditEntry({ ...state, decision: 'reported' }, would), tx);
+            this.logger.warn('report-only approval limit passed; the write goes on', { tool: tool.def.name, reason: b.reason });
+          }
+        }
         if (reason) {
           const hold = await this.approvals.holdOnce(tx, {
             caseId: claims.caseId, taskId: claims.taskId, tenantId: claims.tenantId, agent: claims.agent, tool: tool.def.name,
