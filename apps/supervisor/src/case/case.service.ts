@@ -3,7 +3,6 @@ import type { Pool, PoolClient } from 'pg';
 import {
   envelopeFor, type AgentResult, type DeliveryStatus, type Envelope, type ErrorInfo, type IntakeFindings, type SupervisorCommand, type TicketEvent, type TicketSignal,
 } from '@switchboard/contracts';
-import { mergeIntake } from '../intake/ticket-intake';
 import type { TaskTokenIssuer } from '@switchboard/task-tokens';
 import { describeError, JsonLogger, withLogContext } from '@switchboard/observability';
 import { ProcedureSet } from '@switchboard/procedures';
@@ -18,6 +17,7 @@ import { CaseCache } from './case-cache';
 import { CaseExistsError, CaseVersionConflictError, type CaseRepository, type LockedCase } from './case.repository';
 import { DueQuarantineRepository, type DueFailureRecord } from './due-quarantine.repository';
 import type { CaseEvent, Decision } from './case.types';
+import { mergeIntake } from '../intake/ticket-intake';
 
 /** Ledger consumer name: one row per handled message id. */
 export const SUPERVISOR_CONSUMER = 'supervisor';
