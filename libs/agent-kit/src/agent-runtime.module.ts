@@ -10,7 +10,7 @@ import type { z } from 'zod';
 import { ConfigError, configureLogging, initTracing, JsonLogger, loadConfigOrExit, redactConfig, type LogLevel, type MetricsConfig } from '@switchboard/observability';
 import { HealthController, HealthService, installProcessGuards, ProcessMetricsModule, READINESS_CHECKS, ReadinessCheck } from '@switchboard/service-kit';
 import { AGENT_TASK_TOPICS, AgentHandler, AgentWorker, type TaskTopic } from './agent-worker';
-import { DEFAULT_MAX_RESULT_BYTES, type AgentKitConfig } from './result-limits';
+import { DEFAULT_DEADLINE_GRACE_MS, DEFAULT_MAX_RESULT_BYTES, type AgentKitConfig } from './result-limits';
 
 const AGENT_HANDLER = 'AGENT_HANDLER';
 const AGENT_TOPIC = 'AGENT_TOPIC';
@@ -86,7 +86,7 @@ export class AgentRuntimeModule {
         { provide: KafkaBus, useFactory: () => new KafkaBus(options.config, options.agent) },
         { provide: AGENT_HANDLER, useClass: options.handler },
         { provide: AGENT_TOPIC, useValue: topic },
-        { provide: AgentWorker, useFactory: (bus: KafkaBus, handler: AgentHandler<A>) => new AgentWorker(bus, handler, { maxResultBytes }), inject: [KafkaBus, AGENT_HANDLER] },
+        { provide: AgentWorker, useFactory: (bus: KafkaBus, handler: AgentHandler<A>) => new AgentWorker(bus, handler, { maxResultBytes, deadlineGraceMs: options.config.AGENT_TASK_DEADLINE_GRACE_MS ?? DEFAULT_DEADLINE_GRACE_MS }), inject: [KafkaBus, AGENT_HANDLER] },
         {
           provide: BusTransport,
           // A repeat after a crash is harmless: results have per-delivery ids the supervisor's ledger drops, and the

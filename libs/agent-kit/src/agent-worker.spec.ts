@@ -71,4 +71,28 @@ describe('AgentWorker', () => {
     const [result] = bus.publishedTo<Envelope<AgentResult>>('agent.results');
     expect(result!.payload.error).toEqual({ code: 'LLM.REGION_FORBIDDEN', category: 'user', message: refusal.message, details: { ruleVersion: 'llm-regions:0123456789ab' } });
   });
+
+  describe('a task past its deadline (load shedding)', () => {
+    const late = (deadline: string | undefined) => bus.envelope('agent.retrieval.tasks', { taskId: 't2', query: 'how do I invite someone', triage, limit: 5, ...(deadline ? { deadline } : {}) }, {
+      caseId: CASE_ID, tenantId: 'acme', region: 'us-east-1', correlationId: CASE_ID, causationId: null,
+    });
+    const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
+    const ok = () => Promise.resolve({ output: { passages: [] }, usage });
+
+    it('skips the work and publishes nothing once the deadline and the grace have passed: the supervisor no longer waits for it', async () => {
+      await bus.deliver('agent.retrieval.tasks', late(ago(6_000)));
+      expect(bus.publishedTo('agent.results')).toHaveLength(0);
+    });
+
+    it('works a task within the grace (hosts\' clocks differ a little), one without a deadline, and any task when shedding is off', async () => {
+      handler.steps.push(ok, ok);
+      await bus.deliver('agent.retrieval.tasks', late(ago(1_000)));
+      await bus.deliver('agent.retrieval.tasks', late(undefined));
+      expect(bus.publishedTo('agent.results')).toHaveLength(2);
+      const lenient = new AgentWorker(bus, handler, { deadlineGraceMs: -1 });
+      handler.steps.push(ok);
+      await lenient.process({ topic: 'agent.retrieval.tasks', envelope: late(ago(3_600_000)), partition: 0, offset: '0', headers: {}, deliveryAttempt: 1 });
+      expect(bus.publishedTo('agent.results')).toHaveLength(3);
+    });
+  });
 });

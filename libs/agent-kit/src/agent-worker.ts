@@ -4,7 +4,7 @@ import {
 import { describeError, isDependencyUnavailable, JsonLogger, SwitchboardError } from '@switchboard/observability';
 import type { Envelope } from '@switchboard/contracts';
 import { uuidFromName, type IncomingMessage, type KafkaBus } from '@switchboard/bus';
-import { boundResult, DEFAULT_MAX_RESULT_BYTES } from './result-limits';
+import { boundResult, DEFAULT_DEADLINE_GRACE_MS, DEFAULT_MAX_RESULT_BYTES } from './result-limits';
 
 /**
  * The task topic each agent consumes.
@@ -82,7 +82,7 @@ export class AgentWorker<A extends AgentName> {
   constructor(
     private readonly bus: KafkaBus,
     private readonly handler: AgentHandler<A>,
-    private readonly options: { /** See AGENT_MAX_RESULT_BYTES. */ maxResultBytes?: number } = {},
+    private readonly options: { /** See AGENT_MAX_RESULT_BYTES. */ maxResultBytes?: number; /** See AGENT_TASK_DEADLINE_GRACE_MS. */ deadlineGraceMs?: number } = {},
   ) {
     this.logger = new JsonLogger(`${handler.agent}-worker`);
   }
@@ -92,6 +92,14 @@ export class AgentWorker<A extends AgentName> {
     const task = envelope.payload as TaskOf<A> & { taskId: string };
     if (this.answered.has(envelope.id)) {
       this.logger.info('duplicate task delivery skipped', { taskId: task.taskId });
+      return;
+    }
+    const deadline = (task as { deadline?: string }).deadline;
+    const grace = this.options.deadlineGraceMs ?? DEFAULT_DEADLINE_GRACE_MS;
+    if (deadline !== undefined && grace >= 0 && Date.now() > Date.parse(deadline) + grace) {
+      // Load shedding: the supervisor stopped waiting for this answer and has moved on (dispatched the step again, or
+      // escalated); working it now would only delay the tasks still wanted. Nothing is published, the offset commits.
+      this.logger.info('task past its deadline skipped unworked', { taskId: task.taskId, deadline, lateMs: Date.now() - Date.parse(deadline) });
       return;
     }
     const ctx: AgentTaskContext = {

@@ -16,11 +16,20 @@ export const AgentKitConfigSchema = z.object({
    * re-running the step.
    */
   AGENT_MAX_RESULT_BYTES: env.int(256 * 1024),
+  /**
+   * How far past a task's deadline (the supervisor's step timeout, carried in the task) an agent still works it; later,
+   * the task is skipped unworked: the supervisor has timed it out already and ignores its answer. The margin absorbs
+   * clock differences between hosts (keep them NTP-synced). `-1` works every task, however late.
+   */
+  AGENT_TASK_DEADLINE_GRACE_MS: env.int(5_000),
 });
 export type AgentKitConfig = z.infer<typeof AgentKitConfigSchema>;
 
 /** Default of {@link AgentKitConfigSchema} AGENT_MAX_RESULT_BYTES. */
 export const DEFAULT_MAX_RESULT_BYTES = 256 * 1024;
+
+/** Default of {@link AgentKitConfigSchema} AGENT_TASK_DEADLINE_GRACE_MS. */
+export const DEFAULT_DEADLINE_GRACE_MS = 5_000;
 
 // eslint-disable-next-line no-control-regex -- U+0000 is exactly what must be found
 const UNSTORABLE_CHAR = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;

@@ -229,6 +229,9 @@ describe('case machine', () => {
     it('times out an agent that never answers, retries, then escalates; a late answer is stale', () => {
       const sut = new Run(policyOf({ budgets: { stepTimeoutMs: 5000 } }));
       const lateTask = sut.state.outstanding!;
+      // The task carries the step's deadline, so an agent reaching it later skips the work (load shedding).
+      expect(lateTask.deadline).toBe(at(5000).toISOString());
+      expect(sut.last.emit[0]!.payload).toMatchObject({ taskId: lateTask.taskId, deadline: lateTask.deadline });
       sut.apply({ kind: 'tick', messageId: 'a' }, at(5000));
       expect(sut.state.counters.timeouts).toBe(1);
       expect(sut.state.retry!.attempt).toBe(2);

@@ -442,8 +442,11 @@ class Machine {
     const taskId = taskIdFor(s.caseId, this.event.messageId, s.seq);
     s.counters.iterations++;
     s.retry = undefined;
-    s.outstanding = { taskId, agent, attempt, dispatchedAt: this.iso(), deadline: new Date(this.now.getTime() + s.policy.budgets.stepTimeoutMs).toISOString() };
-    this.emit.push(this.task(agent, taskId, attempt));
+    const deadline = new Date(this.now.getTime() + s.policy.budgets.stepTimeoutMs).toISOString();
+    s.outstanding = { taskId, agent, attempt, dispatchedAt: this.iso(), deadline };
+    // The task carries the step's deadline: an agent that reaches it later skips the work (it would be ignored here).
+    const task = this.task(agent, taskId, attempt);
+    this.emit.push({ ...task, payload: { ...task.payload, deadline } } as OutgoingMessage);
     this.trace.push({ kind: 'dispatch', agent, taskId, data: { attempt, iteration: s.counters.iterations, reason: options.reason ?? null, ...(s.hint ? { hint: s.hint } : {}) } });
   }
 

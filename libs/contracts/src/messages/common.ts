@@ -46,3 +46,11 @@ export const TicketRefSchema = z.object({
   externalId: z.string().min(1).max(200),
 });
 export type TicketRef = z.infer<typeof TicketRefSchema>;
+
+/**
+ * When the supervisor stops waiting for a task's answer (its step timeout), as an ISO-8601 time. An agent that takes a
+ * task from the queue after it skips the work: the supervisor has already timed the task out and dispatched it again
+ * (or escalated), so the answer would be ignored, and under overload such stale work is what keeps the queues long.
+ * Optional: a task from a supervisor of an earlier release has none.
+ */
+export const TaskDeadlineSchema = z.string().datetime({ offset: true }).optional();

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RolloutModeSchema } from './common';
+import { RolloutModeSchema, TaskDeadlineSchema } from './common';
 import { ProcedureRefSchema, ProcedureSchema, TicketFactsSchema } from './procedure';
 import { PassageSchema } from './retrieval';
 import { TriageOutputSchema } from './triage';
@@ -39,6 +39,7 @@ export type PendingApproval = z.infer<typeof PendingApprovalSchema>;
 
 export const ResolverTaskSchema = z.object({
   taskId: z.string().min(1),
+  deadline: TaskDeadlineSchema,
   subject: z.string(),
   body: z.string(),
   triage: TriageOutputSchema,

@@ -1,8 +1,10 @@
 import { z } from 'zod';
+import { TaskDeadlineSchema } from './common';
 import { TriageOutputSchema } from './triage';
 
 export const RetrievalTaskSchema = z.object({
   taskId: z.string().min(1),
+  deadline: TaskDeadlineSchema,
   query: z.string().min(1).max(20_000),
   triage: TriageOutputSchema,
   limit: z.number().int().positive().max(50).default(5),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TaskDeadlineSchema } from './common';
 import { PrioritySchema, TicketEventSchema } from './ticket';
 
 /** The default intent taxonomy; deployments may configure their own. */
@@ -10,6 +11,7 @@ export const InjectionRiskSchema = z.enum(['none', 'suspected', 'high']);
 
 export const TriageTaskSchema = z.object({
   taskId: z.string().min(1),
+  deadline: TaskDeadlineSchema,
   ticket: TicketEventSchema,
   intents: z.array(z.string().min(1)).min(1),
 });

@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { RolloutModeSchema } from './common';
+import { RolloutModeSchema, TaskDeadlineSchema } from './common';
 import { ProcedureRefSchema, SuccessCheckSchema, TicketFactsSchema } from './procedure';
 import { ActionSchema } from './resolver';
 
 export const VerifierTaskSchema = z.object({
   taskId: z.string().min(1),
+  deadline: TaskDeadlineSchema,
   actions: z.array(ActionSchema),
   draftReply: z.string(),
   summary: z.string(),
