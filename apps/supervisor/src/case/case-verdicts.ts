@@ -28,8 +28,9 @@ export const UNKNOWN_REGIONS_VERSION = 'llm-regions:unknown';
  * triage's injection screen (autonomy capped) and redaction, the verifier's read-back, and an agent's LLM call the
  * region router refused (a failed result with `LLM.REGION_FORBIDDEN`: the case's data was not sent outside its
  * region), versioned by the region rules that agent enforced; and what admission changed on the ticket (the tenant
- * registry's region instead of the one claimed, credentials redacted), versioned by the registry and the detectors. Pure; the one reading of the trace, used when a
- * transition is written (the ledger, below) and by the console for cases written before it.
+ * registry's region instead of the one claimed, credentials redacted), versioned by the registry and the detectors.
+ * Pure; the one reading of the trace, used when a transition is written (the ledger, below) and by the console for
+ * cases written before it.
  */
 export function traceVerdicts(t: { kind: TraceEntry['kind'] | string; data: Record<string, unknown>; agent?: string | null; taskId?: string | null }): TraceVerdict[] {
   const base = { agent: t.agent ?? null, taskId: t.taskId ?? null };
