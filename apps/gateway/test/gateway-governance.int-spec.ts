@@ -2,12 +2,10 @@
 // Issue 16's acceptance items for the gateway: an approved refund cannot be held or run a second time in the same
 // case; two refunds that together pass the threshold need approval; a re-worded retry of the same write is replayed;
 // a superseded task's token is refused.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CatalogError } from '../src/catalog/tool-catalog';
 import { bindTaskToken } from '@switchboard/task-tokens';
-import { AGENT_KEYS, newCaseId, startStack, type Stack } from './gateway-harness';
+import { AGENT_KEYS, catalogVariant, newCaseId, startStack, type Stack } from './gateway-harness';
 
 jest.setTimeout(60_000);
 
@@ -180,11 +178,7 @@ describe('gateway governance: effects, single-use approvals, cumulative limits, 
 
     it('a cumulative limit in report-only mode holds nothing: each write over it runs and leaves a reported verdict', async () => {
       // The same catalogue with its tenant-day limit switched to report (a new limit watched before it enforces).
-      const fixture = readFileSync(join(FIXTURES, 'tenant-day.tools.yaml'), 'utf8');
-      const limit = '- { per: tenant-day, amountAbove: 100 }';
-      expect(fixture).toContain(limit);
-      const path = join(mkdtempSync(join(tmpdir(), 'gw-report-approval-')), 'tools.yaml');
-      writeFileSync(path, fixture.replace(limit, '- { per: tenant-day, amountAbove: 100, mode: report }'));
+      const path = catalogVariant(join(FIXTURES, 'tenant-day.tools.yaml'), '- { per: tenant-day, amountAbove: 100 }', '- { per: tenant-day, amountAbove: 100, mode: report }');
       const gw = await s.startGateway({ GATEWAY_CATALOG_PATH: path });
       const caseId = newCaseId();
       const token = await s.token({ caseId });

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Pool } from 'pg';
 import type { TaskTokenClaims } from '@switchboard/contracts';
@@ -10,6 +13,19 @@ import { startAcme, type RunningAcme } from '../../acme-backend/test/acme-harnes
 import { createGatewayApp } from '../src/gateway.app';
 import { GatewayConfigSchema, type GatewayConfig } from '../src/gateway.config';
 import { TokenBucketLimiter } from '../src/rate-limit/token-bucket';
+
+/**
+ * A copy of a catalogue file with one line changed (a limit switched to report mode, say), in a temporary directory;
+ * returns its path for GATEWAY_CATALOG_PATH. Fails the test when the catalogue does not contain `from`, so a test
+ * never runs on an unchanged catalogue by accident.
+ */
+export function catalogVariant(source: string, from: string, to: string): string {
+  const text = readFileSync(source, 'utf8');
+  expect(text).toContain(from);
+  const path = join(mkdtempSync(join(tmpdir(), 'gw-catalog-')), 'tools.yaml');
+  writeFileSync(path, text.replace(from, to));
+  return path;
+}
 
 export const TOKEN_SECRET = 'test-gateway-token-secret-0123456789abcdef';
 export const ADMIN_KEY = 'test-gateway-admin-key-0123456789';

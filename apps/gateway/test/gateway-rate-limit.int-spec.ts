@@ -1,9 +1,6 @@
 // Real: gateway and acme Nest apps over HTTP on ephemeral ports, Postgres switchboard_test + acme_test. Doubles: none.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { gatewayAppPath } from '../src/paths';
-import { newCaseId, startStack, type Stack } from './gateway-harness';
+import { catalogVariant, newCaseId, startStack, type Stack } from './gateway-harness';
 
 jest.setTimeout(60_000);
 
@@ -47,11 +44,7 @@ describe('gateway rate limits per (agent, tenant, tool)', () => {
   it('a limit in report-only mode lets every call through and records a reported verdict for each call over it', async () => {
     await s.acme.reseed();
     // The shipped catalogue with get_login_attempts' limit switched to report: the same gateway otherwise.
-    const catalog = readFileSync(gatewayAppPath('catalog', 'acme.tools.yaml'), 'utf8');
-    const limit = 'rateLimit: { capacity: 5, refillPerSecond: 0.5 }';
-    expect(catalog).toContain(limit);
-    const path = join(mkdtempSync(join(tmpdir(), 'gw-report-')), 'tools.yaml');
-    writeFileSync(path, catalog.replace(limit, 'rateLimit: { capacity: 5, refillPerSecond: 0.5, mode: report }'));
+    const path = catalogVariant(gatewayAppPath('catalog', 'acme.tools.yaml'), 'rateLimit: { capacity: 5, refillPerSecond: 0.5 }', 'rateLimit: { capacity: 5, refillPerSecond: 0.5, mode: report }');
     const reporting = await s.startGateway({ GATEWAY_CATALOG_PATH: path });
     const caseId = newCaseId();
     const token = await s.token({ tenantId: 'globex', agent: 'resolver', caseId });

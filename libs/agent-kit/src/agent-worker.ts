@@ -94,7 +94,7 @@ export class AgentWorker<A extends AgentName> {
       this.logger.info('duplicate task delivery skipped', { taskId: task.taskId });
       return;
     }
-    const deadline = (task as { deadline?: string }).deadline;
+    const deadline = task.deadline;
     const grace = this.options.deadlineGraceMs ?? DEFAULT_DEADLINE_GRACE_MS;
     if (deadline !== undefined && grace >= 0 && Date.now() > Date.parse(deadline) + grace) {
       // Load shedding: the supervisor stopped waiting for this answer and has moved on (dispatched the step again, or

@@ -36,7 +36,12 @@ const above = (value: number, bound: number) => Math.round(value * GRID) > Math.
 export function cumulativeReason(
   tool: Tool, limits: Limit[], totals: ScopeTotals[], call: { amount: number | null; values: Record<string, unknown> },
 ): string | undefined {
-  return cumulativeBreaches(tool, limits, totals, call).find((b) => b.mode === 'enforce')?.reason;
+  return enforcedReason(cumulativeBreaches(tool, limits, totals, call));
+}
+
+/** The reason of the first breach that holds the call (an `enforce` limit); report-only breaches hold nothing. */
+export function enforcedReason(breaches: ReadonlyArray<{ reason: string; mode: 'enforce' | 'report' }>): string | undefined {
+  return breaches.find((b) => b.mode === 'enforce')?.reason;
 }
 
 /**

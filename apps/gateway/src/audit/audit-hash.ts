@@ -45,13 +45,16 @@ export function payloadDigest(salt: string, value: unknown): string {
   return createHash('sha256').update(salt).update('\n').update(canonicalJson(value ?? null)).digest('hex');
 }
 
+/** Whether a row's hash covers payload digests instead of the payloads (versions 2 and 3), so they can be erased. */
+const coversDigests = (record: AuditRecord): boolean => record.hashVersion === 2 || record.hashVersion === 3;
+
 /**
  * hash = sha256(prev_hash ‖ canonical JSON of the row); changing, removing or reordering any row breaks the chain.
  * Version-2 rows hash the row with the payload digests in place of the payloads (see {@link AuditRecord.hashVersion}).
  */
 export function auditHash(prevHash: string, record: AuditRecord): string {
   let hashed: unknown = record;
-  if (record.hashVersion === 2 || record.hashVersion === 3) {
+  if (coversDigests(record)) {
     const { arguments: _arguments, result: _result, salt: _salt, erasedAt: _erasedAt, ...committed } = record;
     hashed = committed;
   }
@@ -70,7 +73,7 @@ export function verifyChain(
   for (const row of rows) {
     const { prevHash, hash, ...record } = row;
     if (prevHash !== prev) return { ok: false, brokenId: row.id, reason: 'prev_hash does not match the previous row (row removed, inserted or reordered)', count };
-    if ((record.hashVersion === 2 || record.hashVersion === 3) && !record.erasedAt) {
+    if (coversDigests(record) && !record.erasedAt) {
       const salt = record.salt ?? '';
       if (payloadDigest(salt, record.arguments) !== record.argumentsDigest || payloadDigest(salt, record.result) !== record.resultDigest) {
         return { ok: false, brokenId: row.id, reason: 'row content does not match its hash (row modified)', count };

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import type { TaskTokenClaims, ToolInvocation, ToolResult } from '@switchboard/contracts';
 import { JsonLogger } from '@switchboard/observability';
-import { approvalReason, cumulativeBreaches, cumulativeLimits } from '../approvals/approval-policy';
+import { approvalReason, cumulativeBreaches, cumulativeLimits, enforcedReason } from '../approvals/approval-policy';
 import { ApprovalRepository, type ApprovalRow } from '../approvals/approval.repository';
 import { AuditRepository } from '../audit/audit.repository';
 import { toBackendRequest, toOutcome } from '../backend/backend-call';
@@ -92,7 +92,7 @@ export class WriteService {
         const breaches = limits.length > 0
           ? cumulativeBreaches(tool, limits, await this.ledger.totals(tx, { tenantId: claims.tenantId, tool: tool.def.name, caseId: claims.caseId, effect: effect.values }, limits), effect)
           : [];
-        const reason = approvalReason(tool, args) ?? breaches.find((b) => b.mode === 'enforce')?.reason;
+        const reason = approvalReason(tool, args) ?? enforcedReason(breaches);
         if (!reason) {
           // Report-only limits this call passes: each is a `reported` verdict in the audit log, and the call goes on.
           for (const b of breaches.filter((x) => x.mode === 'report')) {
