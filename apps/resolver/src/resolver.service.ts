@@ -41,8 +41,7 @@ export class ResolverService extends AgentHandler<'resolver'> {
       try {
         path = await this.procedures.resolve(task, llmCtx, session);
       } catch (error) {
-        const info = describeError(error);
-        throw new AgentStepError(info.code, info.category, info.message, undefined, { cause: error, ...(info.details ? { details: info.details } : {}) });
+        throw AgentStepError.wrap(error);
       }
       if (path.kind === 'output') {
         this.logger.info('resolver finished', { decision: path.output.decision, procedure: path.output.procedure, actions: path.output.actions.length, toolErrors: path.toolErrors, llmCalls: path.usage.llmCalls });
@@ -138,8 +137,7 @@ export class ResolverService extends AgentHandler<'resolver'> {
       state.usage = addUsage(state.usage, response);
       return response;
     } catch (error) {
-      const info = describeError(error);
-      throw new AgentStepError(info.code, info.category, info.message, state.usage, { cause: error, ...(info.details ? { details: info.details } : {}) });
+      throw AgentStepError.wrap(error, state.usage);
     }
   }
 

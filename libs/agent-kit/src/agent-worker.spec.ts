@@ -1,7 +1,7 @@
 import { RecordingBus } from '@switchboard/bus/testing';
 import type { AgentResult, Envelope, TriageOutput } from '@switchboard/contracts';
 import { DependencyUnavailableError, SwitchboardError } from '@switchboard/observability';
-import { AgentHandler, AgentWorker, type AgentStepResult, type TaskOf } from './agent-worker';
+import { AgentHandler, AgentStepError, AgentWorker, type AgentStepResult, type TaskOf } from './agent-worker';
 
 const CASE_ID = 'case_0123456789abcdef01234567';
 const triage: TriageOutput = {
@@ -94,5 +94,13 @@ describe('AgentWorker', () => {
       await lenient.process({ topic: 'agent.retrieval.tasks', envelope: late(ago(3_600_000)), partition: 0, offset: '0', headers: {}, deliveryAttempt: 1 });
       expect(bus.publishedTo('agent.results')).toHaveLength(3);
     });
+  });
+
+  it('AgentStepError.wrap keeps code, category, message, the usage spent and a refusal\'s rule version, and no other detail', () => {
+    const refusal = new SwitchboardError('LLM.REGION_FORBIDDEN', 'user', 'region "eu-sovereign": refused', { details: { caseId: CASE_ID, ruleVersion: 'llm-regions:0123456789ab' } });
+    const spent = { ...usage, llmCalls: 2 };
+    expect(AgentStepError.wrap(refusal, spent)).toMatchObject({ code: 'LLM.REGION_FORBIDDEN', category: 'user', message: refusal.message, usage: spent, details: { ruleVersion: 'llm-regions:0123456789ab' }, cause: refusal });
+    expect(AgentStepError.wrap(refusal).details).toEqual({ ruleVersion: 'llm-regions:0123456789ab' });
+    expect(AgentStepError.wrap(new Error('boom'))).toMatchObject({ code: 'INTERNAL', category: 'system', message: 'boom', usage: undefined, details: undefined });
   });
 });

@@ -55,6 +55,18 @@ export class AgentStepError extends SwitchboardError {
   constructor(code: string, category: 'user' | 'system' | 'third_party', message: string, readonly usage?: Usage, options?: { cause?: unknown; details?: Record<string, unknown> }) {
     super(code, category, message, options);
   }
+
+  /**
+   * Any failure of a step as an AgentStepError with the usage spent so far: the same code, category and message, and
+   * the rule version a guardrail's refusal names (the one detail `describeError` passes on).
+   *
+   * @example
+   * catch (error) { throw AgentStepError.wrap(error, state.usage); }
+   */
+  static wrap(error: unknown, usage?: Usage): AgentStepError {
+    const info = describeError(error);
+    return new AgentStepError(info.code, info.category, info.message, usage, { cause: error, ...(info.details ? { details: info.details } : {}) });
+  }
 }
 
 const ZERO_USAGE: Usage = { llmCalls: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 };
