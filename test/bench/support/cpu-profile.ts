@@ -2,6 +2,7 @@
 // nearest frame of our code on its stack (apps/<name> or libs/<name>), so library time (kafkajs, pg, zod, express)
 // counts for the component that called it; samples with none of our frames (kafkajs fetch loops, socket writes from
 // the event loop, GC) are grouped by what is on top.
+import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 
 interface ProfileNode { id: number; callFrame: { url: string; functionName: string }; children?: number[] }
@@ -21,6 +22,8 @@ export class CpuProfiler {
   async stop(): Promise<Array<[string, number]>> {
     const { profile } = (await this.post('Profiler.stop')) as { profile: Profile };
     this.session.disconnect();
+    // BENCH_CPU_PROFILE=<file.cpuprofile> keeps the raw profile for Chrome DevTools or speedscope.
+    if (process.env.BENCH_CPU_PROFILE) writeFileSync(process.env.BENCH_CPU_PROFILE, JSON.stringify(profile));
     const byId = new Map(profile.nodes.map((n) => [n.id, n]));
     const parent = new Map<number, number>();
     for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);

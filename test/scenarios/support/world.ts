@@ -35,6 +35,9 @@ export interface ObservedNote {
  * suite's due-case scanner). They are parked: no due time, no queue entry, nothing left to relay. Test databases only.
  */
 export async function parkLeftovers(db: Pool): Promise<void> {
+  // A fresh database has no tables yet (the stack migrates it on start): nothing was left.
+  const { rows } = await db.query<{ ready: boolean }>(`SELECT to_regclass('supervisor.admission_queue') IS NOT NULL AND to_regclass('public.outbox') IS NOT NULL AS ready`);
+  if (!rows[0]?.ready) return;
   const due = await db.query(`UPDATE supervisor.cases SET due_at = NULL WHERE due_at IS NOT NULL AND status NOT IN ('RESOLVED', 'ESCALATED', 'FAILED', 'CLOSED')`);
   const queued = await db.query('DELETE FROM supervisor.admission_queue');
   const unsent = await db.query('UPDATE public.outbox SET sent_at = now() WHERE sent_at IS NULL');
