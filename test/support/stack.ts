@@ -145,7 +145,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   await runMemoryMigrations(db);
   // Retrieval runs the real MiniLM embedding model (scripts/fetch-embeddings), as deployed: a how-to answer is only as
   // good as the passage it quotes. The collection name includes the model so a hashing-double collection is never reused.
-  const embedder = await OnnxMiniLmEmbedder.create(DEFAULT_EMBEDDINGS_DIR, { threads: 1 });
+  // STACK_PREVIOUS_ONNX=1: the embedders' settings before 2026-12-05 (triage on onnxruntime's defaults, a thread per
+  // core; both with idle threads spinning), for an A/B run of the throughput bench.
+  const previousOnnx = process.env.STACK_PREVIOUS_ONNX === '1';
+  const embedder = await OnnxMiniLmEmbedder.create(DEFAULT_EMBEDDINGS_DIR, previousOnnx ? { threads: 1, spin: true } : {});
   const collection = `e2e_${options.name.replace(/[^a-z0-9_]/g, '_')}_minilm`;
   const memory = new MemoryService(new PgVectorStore(db), embedder, { collection });
   await memory.init();
@@ -192,7 +195,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const llm = { provide: LlmPort, useValue: options.llm };
   const busConfig = loadConfig(BusConfigSchema, kafkaEnv);
   const triageConfig = loadConfig(TriageConfigSchema, agentEnv);
-  const triageEmbedder = await OnnxMiniLmEmbedder.create(process.env.MEMORY_EMBEDDINGS_DIR ?? DEFAULT_EMBEDDINGS_DIR);
+  const triageEmbedder = await OnnxMiniLmEmbedder.create(process.env.MEMORY_EMBEDDINGS_DIR ?? DEFAULT_EMBEDDINGS_DIR, previousOnnx ? { threads: 0, spin: true } : {});
   const triageExamples = await ExampleIndex.build(loadTriageExamples(triageConfig.TRIAGE_EXAMPLES_FILE, [...triageConfig.TRIAGE_INTENTS, 'other']), triageEmbedder, { k: triageConfig.TRIAGE_NEIGHBOURS });
   for (let replica = 0; replica < Math.max(1, options.agentReplicas ?? 1); replica++) apps.push(
     await startAgentApp(AgentRuntimeModule.forRoot({
