@@ -1,17 +1,18 @@
 // Tenant fairness under a storm (issue 21): two quiet tenants send how-to tickets at a steady rate; then a third tenant
 // sends ten times one quiet tenant's rate, more than the pipeline can take, for a while. Measured, in one run, once
-// with per-tenant admission off (the baseline: every ticket goes straight to the agents' topics) and once with it on
-// (SUPERVISOR_TENANT_MAX_ACTIVE): the quiet tenants' latency before and during the storm, the storm's own throughput,
-// and that nothing is lost. The model is the scripted one behind a fixed delay per call (`DelayedLlm`, a named test
-// double standing for a real model's latency), so the pipeline has a capacity a storm can exceed on any machine.
+// with per-tenant admission off (the baseline: every ticket goes straight to the agents' topics) and once per cap with
+// it on (SUPERVISOR_TENANT_MAX_ACTIVE): the quiet tenants' latency before and during the storm, the storm's own
+// throughput, and that nothing is lost. The model is the scripted one behind a fixed delay per call (`DelayedLlm`, a
+// named test double standing for a real model's latency), so the pipeline has a capacity a storm can exceed on any
+// machine.
 // The supervisor runs as its own process from dist, as deployed (`npm run build` first).
 // Run: npm run bench:fairness
 //   FAIRNESS_QUIET_RATE (cases/s per quiet tenant, default 2), FAIRNESS_STORM_FACTOR (default 10),
 //   FAIRNESS_BEFORE_SECONDS (default 60: the quiet tenants' p99 before the storm needs a few hundred samples; at 20 s
 //   it was the largest of 80 and moved between 309 and 716 ms from run to run),
 //   FAIRNESS_STORM_SECONDS (default 60; the issue's figure is for 120), FAIRNESS_BASELINE=0 skips the admission-off run,
-//   FAIRNESS_LLM_DELAY_MS (default 100), FAIRNESS_MAX_ACTIVE (the caps to run with admission on, comma-separated, default 4,8:
-//   one scenario per cap, the trade-off between the storm's throughput and the others' latency)
+//   FAIRNESS_LLM_DELAY_MS (default 100), FAIRNESS_MAX_ACTIVE (the caps to run with admission on, comma-separated,
+//   default 4,8: one scenario per cap, the trade-off between the storm's throughput and the others' latency)
 import { Kafka, logLevel } from 'kafkajs';
 import { TOPICS } from '@switchboard/contracts';
 import { LlmPort, type ChatRequest, type ChatResponse, type EmbedResponse, type LlmCallContext, type LlmCallOptions } from '@switchboard/llm';
