@@ -192,11 +192,13 @@ describe('inbox: search, filters and keyset pages', () => {
   });
 
   it('pages in queue order with an opaque cursor: the pages put together are the first page of the same size', async () => {
-    const whole = await list('ana', 'limit=6');
-    expect(whole.cases).toHaveLength(6);
+    // This suite's own cases in the inbox (one held, four escalated) are enough: it must not depend on what suites
+    // that ran before it left (on a fresh database, with this suite first, there are exactly five).
+    const whole = await list('ana', 'limit=4');
+    expect(whole.cases).toHaveLength(4);
     const paged: string[] = [];
     let cursor: string | null = null;
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 2; i++) {
       const page: any = await list('ana', `limit=2${cursor ? `&cursor=${cursor}` : ''}`);
       expect(page.cases).toHaveLength(2);
       paged.push(...ids(page));
