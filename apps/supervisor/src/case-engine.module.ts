@@ -154,7 +154,9 @@ class SlotFreed {
     },
     {
       provide: TenantAdmission,
-      useFactory: (config: SupervisorConfig, pool: Pool, registry: Registry) => new TenantAdmission(pool, config.SUPERVISOR_TENANT_MAX_ACTIVE, registry),
+      useFactory: (config: SupervisorConfig, pool: Pool, registry: Registry) => new TenantAdmission(pool, config.SUPERVISOR_TENANT_MAX_ACTIVE, registry, {
+        budget: config.SUPERVISOR_ACTIVE_BUDGET, windowMs: config.SUPERVISOR_DEMAND_WINDOW_SECONDS * 1000,
+      }),
       inject: [SUPERVISOR_CONFIG, Pool, Registry],
     },
     {

@@ -57,6 +57,14 @@ export const SupervisorConfigSchema = BusConfigSchema.extend(StoreConfigSchema.s
      * (the default in code, which tests with shared tenants rely on); docker-compose, Helm and the demo set 50.
      */
     SUPERVISOR_TENANT_MAX_ACTIVE: z.coerce.number().int().min(0).max(1_000_000).default(0),
+    /**
+     * Per-tenant admission, work-conserving: cases in the agents' hands shared equally among the tenants with a ticket
+     * in the last SUPERVISOR_DEMAND_WINDOW_SECONDS (each at least 1, at most SUPERVISOR_TENANT_MAX_ACTIVE when that is
+     * set). A tenant alone may use all of it; as others send tickets, its share shrinks. 0: no shared budget.
+     */
+    SUPERVISOR_ACTIVE_BUDGET: z.coerce.number().int().min(0).max(1_000_000).default(0),
+    /** How recent a tenant's last ticket must be for it to count among the tenants sharing SUPERVISOR_ACTIVE_BUDGET. */
+    SUPERVISOR_DEMAND_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
     SUPERVISOR_RUN_MIGRATIONS: env.bool(true),
     /** Publish a transition's messages right after its commit instead of waiting for the outbox relay (which stays as the fallback). */
     SUPERVISOR_DIRECT_PUBLISH: env.bool(true),

@@ -4,6 +4,21 @@ import type { CaseStatus, Envelope, IntakeFindings, TicketEvent } from '@switchb
 import { describeError, JsonLogger, withLogContext } from '@switchboard/observability';
 import { inTransaction } from '@switchboard/store';
 
+/**
+ * A budget of cases in the agents' hands shared equally among the tenants in demand — those with a ticket decided or
+ * waiting in the last `windowMs` — instead of (or under) a fixed cap per tenant. Work-conserving where a fixed cap is
+ * not: a tenant alone may use the whole budget, and as others send tickets its share shrinks to budget ÷ tenants (at
+ * least 1), so its further tickets wait until its cases in flight fall below the new share (cases already started are
+ * never pre-empted). Each replica counts the tenants whose tickets it saw; the cap itself is exact (counted in
+ * Postgres under the tenant's lock).
+ */
+export interface AdmissionShare {
+  budget: number;
+  windowMs: number;
+  /** Clock (ms), for tests. */
+  now?: () => number;
+}
+
 /** A tenant's cases in the agents' hands: what its cap counts. Waiting on a human (approval, escalation) does not. */
 export const ACTIVE_STATUSES: readonly CaseStatus[] = ['RECEIVED', 'TRIAGED', 'CONTEXT_READY', 'RESOLVING', 'VERIFYING'];
 
@@ -30,7 +45,8 @@ export interface TenantBacklog {
  * The cap is exact across partitions and replicas: the decision for a new ticket and the creation of its case happen in
  * one transaction holding the tenant's advisory lock, and so do the release of queued tickets and their cases'
  * creation. Tickets of one tenant wait in arrival order at the supervisor (Kafka itself orders only within a
- * partition). `maxActive` 0 turns admission off and every ticket takes the single-statement hot path.
+ * partition). `maxActive` 0 without a shared budget ({@link AdmissionShare}) turns admission off and every ticket takes
+ * the single-statement hot path.
  *
  * Crash safety: a queued ticket is one committed row, written with the message's ledger row before the Kafka offset is
  * committed; admitting it creates the case through the ledger-protected path (message id `admit:<id>`) before the row
@@ -41,8 +57,13 @@ export class TenantAdmission {
   private readonly queuedTotal?: Counter<'tenant'>;
   private readonly admittedTotal?: Counter<'tenant'>;
   private readonly waitSeconds?: Histogram;
+  /** Shared budget (see {@link AdmissionShare}); undefined: every tenant has the fixed `maxActive`. */
+  private readonly share?: Required<AdmissionShare>;
+  /** Tenant → when it last had a ticket decided or waiting (ms), for the shared budget's count of tenants in demand. */
+  private readonly demand = new Map<string, number>();
 
-  constructor(private readonly pool: Pool, readonly maxActive: number, registry?: Registry) {
+  constructor(private readonly pool: Pool, readonly maxActive: number, registry?: Registry, share?: AdmissionShare) {
+    if (share && share.budget > 0) this.share = { now: () => Date.now(), ...share };
     if (!registry) return;
     this.queuedTotal = new Counter({ name: 'switchboard_admission_queued_total', help: 'Tickets that waited for their tenant to have a free slot (per-tenant admission)', labelNames: ['tenant'], registers: [registry] });
     this.admittedTotal = new Counter({ name: 'switchboard_admission_admitted_total', help: 'Queued tickets admitted once their tenant had a free slot', labelNames: ['tenant'], registers: [registry] });
@@ -55,10 +76,49 @@ export class TenantAdmission {
     ).then((r) => r.rows[0]!).finally(() => setTimeout(() => (reading = undefined), 100)));
     new Gauge({ name: 'switchboard_admission_backlog', help: 'Tickets waiting for admission, all tenants', registers: [registry], async collect() { this.set((await read()).queued); } });
     new Gauge({ name: 'switchboard_admission_oldest_seconds', help: 'Age of the oldest ticket waiting for admission', registers: [registry], async collect() { this.set((await read()).oldest); } });
+    if (!this.share) return;
+    const inDemand = () => this.tenantsInDemand();
+    const shareNow = () => this.currentShare();
+    new Gauge({
+      name: 'switchboard_admission_tenants_in_demand', help: 'Tenants with a ticket in the demand window (SUPERVISOR_DEMAND_WINDOW_SECONDS), among whom SUPERVISOR_ACTIVE_BUDGET is shared',
+      registers: [registry], collect() { this.set(inDemand()); },
+    });
+    new Gauge({ name: 'switchboard_admission_share', help: 'Cases one tenant may have in the agents\' hands now (its share of SUPERVISOR_ACTIVE_BUDGET)', registers: [registry], collect() { this.set(shareNow()); } });
   }
 
   get enabled(): boolean {
-    return this.maxActive > 0;
+    return this.maxActive > 0 || this.share !== undefined;
+  }
+
+  /** The shared budget and its window when one is set (the admission API shows them). */
+  get budget(): { budget: number; windowMs: number } | undefined {
+    return this.share ? { budget: this.share.budget, windowMs: this.share.windowMs } : undefined;
+  }
+
+  /**
+   * How many cases a tenant may have in the agents' hands now: `maxActive`, or with a shared budget an equal share of
+   * it among the tenants in demand (at least 1; never above `maxActive` when that is set too).
+   */
+  currentShare(): number {
+    const hard = this.maxActive > 0 ? this.maxActive : Number.POSITIVE_INFINITY;
+    if (!this.share) return hard;
+    return Math.min(hard, Math.max(1, Math.floor(this.share.budget / Math.max(1, this.tenantsInDemand()))));
+  }
+
+  /** Tenants with a ticket decided or waiting within the window (expired entries are dropped on the way). */
+  tenantsInDemand(): number {
+    if (!this.share) return 0;
+    const cutoff = this.share.now() - this.share.windowMs;
+    for (const [tenant, at] of this.demand) if (at < cutoff) this.demand.delete(tenant);
+    return this.demand.size;
+  }
+
+  /** Counts the tenant in demand from now (admission does this for every ticket it decides or finds waiting). */
+  noteDemand(tenantId: string): void {
+    if (!this.share) return;
+    // Re-inserted so the map stays in last-seen order (the cheapest expiry is then from the front).
+    this.demand.delete(tenantId);
+    this.demand.set(tenantId, this.share.now());
   }
 
   /**
@@ -68,23 +128,25 @@ export class TenantAdmission {
    */
   async admitIn(tx: PoolClient, envelope: QueuedTicket): Promise<AdmissionVerdict> {
     const tenantId = envelope.payload.tenantId;
+    this.noteDemand(tenantId);
+    const cap = this.currentShare();
     await lockTenant(tx, tenantId);
     const { rows } = await tx.query<{ has_case: boolean; backlog: boolean; active: number }>(
       `SELECT EXISTS (SELECT 1 FROM supervisor.cases WHERE case_id = $1) AS has_case,
               EXISTS (SELECT 1 FROM supervisor.admission_queue WHERE tenant_id = $2) AS backlog,
               (SELECT count(*) FROM (SELECT 1 FROM supervisor.cases WHERE tenant_id = $2 AND status = ANY($3::text[]) LIMIT $4) a)::int AS active`,
-      [envelope.caseId, tenantId, ACTIVE_STATUSES, this.maxActive],
+      [envelope.caseId, tenantId, ACTIVE_STATUSES, cap],
     );
     const r = rows[0]!;
     if (r.has_case) return 'has_case';
-    if (!r.backlog && r.active < this.maxActive) return 'now';
+    if (!r.backlog && r.active < cap) return 'now';
     const inserted = await tx.query(
       `INSERT INTO supervisor.admission_queue (case_id, tenant_id, envelope) VALUES ($1, $2, $3::jsonb) ON CONFLICT (case_id) DO NOTHING`,
       [envelope.caseId, tenantId, JSON.stringify(envelope)],
     );
     if (inserted.rowCount === 1) {
       this.queuedTotal?.inc({ tenant: tenantId });
-      this.logger.info('ticket queued: its tenant has its maximum of cases in flight', { tenantId, active: r.active, maxActive: this.maxActive, backlog: r.backlog });
+      this.logger.info('ticket queued: its tenant has its maximum of cases in flight', { tenantId, active: r.active, maxActive: cap, backlog: r.backlog });
     } else {
       this.logger.info('duplicate of a ticket waiting for admission: absorbed', { tenantId });
     }
@@ -102,6 +164,9 @@ export class TenantAdmission {
     const { rows: tenants } = await this.pool.query<{ tenant_id: string }>(
       'SELECT tenant_id FROM supervisor.admission_queue GROUP BY tenant_id ORDER BY min(seq)',
     );
+    // A tenant with a backlog is in demand however long its tickets wait.
+    for (const { tenant_id: tenantId } of tenants) this.noteDemand(tenantId);
+    const cap = this.currentShare();
     let admitted = 0;
     for (const { tenant_id: tenantId } of tenants) {
       if (admitted >= maxPerRound) break;
@@ -112,7 +177,7 @@ export class TenantAdmission {
           `SELECT seq::text, envelope, extract(epoch FROM now() - enqueued_at)::float8 AS waited FROM supervisor.admission_queue
             WHERE tenant_id = $1 ORDER BY seq
             LIMIT greatest(0, least($4::int, $2::int - (SELECT count(*) FROM (SELECT 1 FROM supervisor.cases c WHERE c.tenant_id = $1 AND c.status = ANY($3::text[]) LIMIT $2) a)::int))`,
-          [tenantId, this.maxActive, ACTIVE_STATUSES, maxPerRound - admitted],
+          [tenantId, cap, ACTIVE_STATUSES, maxPerRound - admitted],
         );
         const done: string[] = [];
         for (const row of rows) {

@@ -29,7 +29,7 @@ async function exported(): Promise<Set<string>> {
   new RolloutService({} as DemotionRepository, undefined, { registry: supervisor.registry });
   // Admission and the due scanner register theirs there too (supervisor.module.ts); their gauges read Postgres only
   // when scraped, so the names are taken without collecting.
-  new TenantAdmission({} as Pool, 0, supervisor.registry);
+  new TenantAdmission({} as Pool, 0, supervisor.registry, { budget: 1, windowMs: 1_000 });
   registerDueQuarantineMetrics(supervisor.registry, {} as DueQuarantineRepository);
   // The LLM port's model-comparison counter lives in the triage and resolver processes (libs/llm registers it).
   const llm = (await shadowComparisons.get()).name;
