@@ -42,6 +42,8 @@ interface TicketResult extends Labelled {
   baselineMs: number;
   baselineUsage: { llmCalls: number; inputTokens: number; outputTokens: number };
   injectionRisk: string;
+  /** The deterministic screen's own risk: where the shipped risk is higher, the model's flag raised it. */
+  screenRisk: string;
 }
 
 const VARIANTS: Array<{ key: string; label: string }> = [
@@ -176,6 +178,7 @@ async function main(): Promise<number> {
       baselineMs,
       baselineUsage: old ? { llmCalls: old.attempts, inputTokens: old.usage.inputTokens, outputTokens: old.usage.outputTokens } : { llmCalls: 3, inputTokens: 0, outputTokens: 0 },
       injectionRisk: risk,
+      screenRisk: injection.risk,
     });
     const r = results.at(-1)!;
     process.stderr.write(`${r.verdicts.ensemble!.intent === t.intent ? 'ok  ' : 'MISS'} ${String(n + 1).padStart(3)}/${labelled.length} ${t.subset.padEnd(11)} ${t.intent.padEnd(15)} → ${output.intent.padEnd(15)} ${output.confidence.toFixed(3)}  old ${r.verdicts.old!.intent} ${r.verdicts.old!.confidence}  (${ensembleMs} + ${baselineMs} ms)\n`);
@@ -229,6 +232,11 @@ async function main(): Promise<number> {
   }
   const correctBelow = results.filter((r) => r.verdicts.ensemble!.intent === r.intent && r.verdicts.ensemble!.confidence! < THRESHOLD && r.injectionRisk === 'none');
   console.log(`\ncorrect but below the threshold without injection risk: ${correctBelow.length} of ${results.filter((r) => r.verdicts.ensemble!.intent === r.intent).length} correct`);
+
+  // The model's injection flag only ever raises the risk; where it did, was it a catch or a false alarm?
+  const raised = results.filter((r) => r.injectionRisk !== r.screenRisk);
+  const raisedOnInjections = raised.filter((r) => r.subset === 'injection').length;
+  console.log(`model's injection flag raised the risk over the deterministic screen on ${raised.length} tickets: ${raisedOnInjections} injection(s) the screen missed, ${raised.length - raisedOnInjections} false alarm(s) (each caps confidence at 0.9: escalated); the screen flagged ${results.filter((r) => r.subset === 'injection' && r.screenRisk !== 'none').length} of ${results.filter((r) => r.subset === 'injection').length} injections`);
 
   const targets = { accuracy: summary('ensemble', results).accuracy, nonEnglish: summary('ensemble', results.filter((r) => r.subset === 'non_english')).accuracy, paraphrase: summary('ensemble', results.filter((r) => r.subset === 'paraphrase')).accuracy };
   const cal = summary('ensemble', results);

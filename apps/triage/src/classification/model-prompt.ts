@@ -46,21 +46,33 @@ function buildModelSchema(intents: readonly string[]) {
 
 /**
  * The model's prompt: the intents with their descriptions, then labelled examples as demonstrations — the closest
- * example of each leading candidate intent, in taxonomy order so that position does not favour any of them — then the
- * (redacted) ticket. A base model needs the demonstrations to answer in the taxonomy at all; a capable one reads them
- * as the deployment's definitions.
+ * example of each leading candidate intent, in taxonomy order so that position does not favour any of them, except
+ * that demonstrations of an injection come first — then the (redacted) ticket. A base model needs the demonstrations to
+ * answer in the taxonomy at all; a capable one reads them as the deployment's definitions.
+ *
+ * Why injections first: a base model copies the demonstration right before the ticket. With `other` (whose examples
+ * include injections) last in the taxonomy, the 270M model set `injectionSuspected` on 3 of the 152 labelled tickets
+ * and the how-to scenario's, each time right after a flagged demonstration and never otherwise: two plain how-to
+ * questions ("How do I invite a new member…"; the flag caps confidence at 0.9, so they escalated) and one injection
+ * the deterministic screen had already caught. With flagged demonstrations first it flagged none, and its intent as a
+ * signal was right on 30.9 % of the labelled set instead of 27.0 % (`npm run eval:triage`, which prints what the
+ * model's flag added over the screen). The flag stays asked for: a capable model follows the instruction, and the flag
+ * can only raise the risk.
  *
  * @example
  * const req = triagePrompt(redacted, intents, index.descriptions, votes.nearest.slice(0, 3));
  */
 export function triagePrompt(ticket: string, intents: readonly string[], descriptions: Record<string, string>, demos: readonly NearestExample[]): Pick<ChatRequest, 'system' | 'messages'> {
   const list = intents.map((i) => `- ${i}${descriptions[i] ? `: ${descriptions[i]}` : ''}`).join('\n');
-  const ordered = [...demos].sort((a, b) => intents.indexOf(a.intent) - intents.indexOf(b.intent));
-  const messages: ChatMessage[] = ordered.flatMap((d): ChatMessage[] => [
+  const flagged = (d: NearestExample) => assessInjection(d.text).risk !== 'none';
+  const ordered = demos
+    .map((d) => ({ d, injection: flagged(d) }))
+    .sort((a, b) => Number(b.injection) - Number(a.injection) || intents.indexOf(a.d.intent) - intents.indexOf(b.d.intent));
+  const messages: ChatMessage[] = ordered.flatMap(({ d, injection }): ChatMessage[] => [
     { role: 'user', content: wrap(d.text) },
     {
       role: 'assistant',
-      content: JSON.stringify({ intent: d.intent, priority: 'normal', injectionSuspected: assessInjection(d.text).risk !== 'none', summary: d.text.slice(0, 120) }),
+      content: JSON.stringify({ intent: d.intent, priority: 'normal', injectionSuspected: injection, summary: d.text.slice(0, 120) }),
     },
   ]);
   messages.push({ role: 'user', content: wrap(ticket) });
