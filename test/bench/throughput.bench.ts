@@ -5,6 +5,8 @@
 // The supervisor runs as its own process from dist (as deployed; `npm run build` first; BENCH_SUPERVISOR_PROCESS=0 keeps it
 // in the benchmark process), so CPU per case is reported per process, Kafka broker and Postgres included.
 // Run: node -r ./libs/llm/test/support/swc-register.js test/bench/throughput.bench.ts
+//   BENCH_CPU_PROFILE=<file.cpuprofile> keeps the benchmark process's V8 profile; STACK_SUPERVISOR_NODE_ARGS="--cpu-prof
+//   --cpu-prof-dir=<dir>" makes the supervisor process write its own when it exits (test/support/stack.ts)
 //   BENCH_RATE (cases/s, default 100), BENCH_SECONDS (default 60; the target is stated for 300)
 import type { Pool } from 'pg';
 import { ScriptedLlm } from '@switchboard/llm/testing';

@@ -171,7 +171,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const urls = await Promise.all(Array.from({ length: replicas }, async () => {
       const port = await freePort();
       const url = `http://127.0.0.1:${port}`;
-      const child = spawn(process.execPath, [join(ROOT, 'dist', 'apps', 'supervisor', 'src', 'main.js')], {
+      // STACK_SUPERVISOR_NODE_ARGS: extra node flags for the supervisor process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`.
+      const nodeArgs = (process.env.STACK_SUPERVISOR_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+      const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist', 'apps', 'supervisor', 'src', 'main.js')], {
         env: { PATH: process.env.PATH ?? '', ...supervisorEnv, SUPERVISOR_POLICY_FILE: policyFile, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'],
       });
       let stderr = '';
