@@ -33,6 +33,19 @@ describe('TenantAdmission shared budget', () => {
     expect(admission.currentShare()).toBe(12);
   });
 
+  it('keeps a tenant in demand from its latest ticket, not its first', () => {
+    const admission = new TenantAdmission(pool, 0, undefined, { budget: 12, windowMs: 30_000, now: clock });
+    admission.noteDemand('a');
+    admission.noteDemand('b');
+    now += 25_000;
+    admission.noteDemand('a'); // a is now the most recent; b expires first
+    now += 6_000;
+    expect(admission.tenantsInDemand()).toBe(1);
+    now += 25_000;
+    expect(admission.tenantsInDemand()).toBe(0);
+    expect(admission.currentShare()).toBe(12);
+  });
+
   it('never shares below one case per tenant, nor above the fixed cap when both are set', () => {
     const small = new TenantAdmission(pool, 0, undefined, { budget: 4, windowMs: 30_000, now: clock });
     for (let i = 0; i < 10; i++) small.noteDemand(`t${i}`);

@@ -109,14 +109,18 @@ export class TenantAdmission {
   tenantsInDemand(): number {
     if (!this.share) return 0;
     const cutoff = this.share.now() - this.share.windowMs;
-    for (const [tenant, at] of this.demand) if (at < cutoff) this.demand.delete(tenant);
+    // Oldest first (see noteDemand): stop at the first tenant still in the window.
+    for (const [tenant, at] of this.demand) {
+      if (at >= cutoff) break;
+      this.demand.delete(tenant);
+    }
     return this.demand.size;
   }
 
   /** Counts the tenant in demand from now (admission does this for every ticket it decides or finds waiting). */
   noteDemand(tenantId: string): void {
     if (!this.share) return;
-    // Re-inserted so the map stays in last-seen order (the cheapest expiry is then from the front).
+    // Re-inserted so the map stays in last-seen order, oldest first: expiry then stops at the first live entry.
     this.demand.delete(tenantId);
     this.demand.set(tenantId, this.share.now());
   }
