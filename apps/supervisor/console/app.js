@@ -1072,6 +1072,13 @@ function promotionForm() {
     h('div', { class: 'actions' }, tenant, intent, h('button', { type: 'button', id: 'check-evidence', onclick: check }, 'Check the evidence')), out);
 }
 
+/** The per-tenant limit in words: a fixed cap, or this replica's share of the shared budget. */
+function admissionLimit(adm) {
+  const b = adm.sharedBudget;
+  if (!b) return `at most ${adm.maxActivePerTenant || '∞'} cases per tenant`;
+  return `${b.share} cases per tenant now: a budget of ${b.budget} shared by ${b.tenantsInDemand} tenant(s) with tickets in the last ${b.windowSeconds} s`;
+}
+
 /** Rollout as it stands: active demotions and promotions (with the evidence behind each), and tenants waiting for admission. */
 async function rolloutCard() {
   try {
@@ -1088,7 +1095,7 @@ async function rolloutCard() {
           state.me.role === 'supervisor' ? h('button', { type: 'button', class: 'link', onclick: () => revokePromotion(p) }, 'revoke') : null];
       }),
       promotionForm(),
-      h('h3', {}, `Waiting for admission (at most ${adm.maxActivePerTenant || '∞'} cases per tenant in the agents' hands)`),
+      h('h3', { id: 'admission-limit' }, `Waiting for admission (${admissionLimit(adm)} in the agents' hands)`),
       list('admission', adm.tenants, (t) => `${t.tenantId}: ${t.queued} queued, ${t.active} active, oldest since ${fmtTime(t.oldestEnqueuedAt)}`));
   } catch (err) {
     return err.status === 401 ? h('div') : message('error', `rollout: ${err.message}`);

@@ -105,6 +105,8 @@ beforeAll(async () => {
     SUPERVISOR_CONSOLE_USERS: JSON.stringify(users), SUPERVISOR_SESSION_SECRET: `console-browser-session-secret-${run}-0123456789`,
     // The console is served over plain http here, as in the local demo; sign-in counts persist in the test database.
     SUPERVISOR_COOKIE_SECURE: 'false', SUPERVISOR_LOGIN_MAX_FAILURES_PER_USER: '1000', SUPERVISOR_LOGIN_MAX_FAILURES_PER_IP: '100000',
+    // Admission on, with a shared budget far above this suite's load: no ticket waits, and the console shows the share.
+    SUPERVISOR_ACTIVE_BUDGET: '1000',
   }), { policy: parsePolicy(POLICY) });
   await supervisor.listen(0, '127.0.0.1');
   baseUrl = (await supervisor.getUrl()).replace('[::1]', '127.0.0.1');
@@ -183,9 +185,10 @@ it('a supervisor signs in, finds the held refund in the inbox, reads its trace a
 
   await page.click('#nav-kpis');
   await page.waitForSelector('#kpi-overall');
-  // Rollout and admission as they stand (this stack: admission off, so no tenant waits).
+  // Rollout and admission as they stand (this stack: a budget far above its load, so no tenant waits).
   await page.waitForSelector('#rollout');
   await expect(page.locator('#admission').textContent()).resolves.toBe('none');
+  expect(await page.locator('#admission-limit').textContent()).toMatch(/\(\d+ cases per tenant now: a budget of 1000 shared by \d+ tenant\(s\) with tickets in the last 30 s in the agents' hands\)/);
   expect(await page.locator('svg.chart').count()).toBeGreaterThanOrEqual(4);
   await expect(page.locator('svg.chart text', { hasText: 'refund' }).first().isVisible()).resolves.toBe(true);
   await page.waitForSelector('#cpvr-table');
