@@ -4,9 +4,9 @@
 // it on — a fixed cap per tenant (SUPERVISOR_TENANT_MAX_ACTIVE) or a budget shared among the tenants in demand
 // (SUPERVISOR_ACTIVE_BUDGET): the quiet tenants' latency before and during the storm, the storm's own throughput, and
 // that nothing is lost. Then, once the quiet tenants have left the demand window, the storm tenant alone: its
-// throughput shows what a setting costs a tenant that hurts no one (a fixed cap throttles it; a shared budget does not). The model is the scripted one behind a fixed delay per call (`DelayedLlm`, a
-// named test double standing for a real model's latency), so the pipeline has a capacity a storm can exceed on any
-// machine.
+// throughput shows what a setting costs a tenant that hurts no one (a fixed cap throttles it; a shared budget does
+// not). The model is the scripted one behind a fixed delay per call (`DelayedLlm`, a named test double standing for a
+// real model's latency), so the pipeline has a capacity a storm can exceed on any machine.
 // The supervisor runs as its own process from dist, as deployed (`npm run build` first).
 // Run: npm run bench:fairness
 //   FAIRNESS_QUIET_RATE (cases/s per quiet tenant, default 2), FAIRNESS_STORM_FACTOR (default 10),

@@ -8,7 +8,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { configureLogging } from '@switchboard/observability';
 import { PolicySchema } from '../src/policy/policy.schema';
 import { FakeGatewayAdmin } from './support/fake-gateway-admin';
-import { acquireSuiteLock, API_KEY, BROKERS, caseOf, Db, listenSupervisor, METRICS_KEY, runId, supervisorConfig, ticketFor } from './support/harness';
+import { acquireSuiteLock, apiCall, BROKERS, caseOf, Db, listenSupervisor, METRICS_KEY, runId, supervisorConfig, ticketFor } from './support/harness';
 import { HAPPY, ScriptedAgents, waitFor } from './support/scripted-agents';
 
 jest.setTimeout(120_000);
@@ -30,10 +30,7 @@ const db = new Db();
 // No fixed cap: the budget alone decides. A window longer than the suite, so both tenants stay in demand throughout.
 const config = supervisorConfig(`share-${run}`, { SUPERVISOR_ACTIVE_BUDGET: String(BUDGET), SUPERVISOR_DEMAND_WINDOW_SECONDS: '600' });
 
-const api = async (path: string, init: RequestInit = {}) => {
-  const res = await fetch(`${baseUrl}${path}`, { ...init, headers: { Authorization: `Bearer ${API_KEY}`, 'Content-Type': 'application/json', ...init.headers } });
-  return { status: res.status, body: (await res.json()) as any };
-};
+const api = (path: string, init: RequestInit = {}) => apiCall(baseUrl, path, init);
 const started = async () => (await Promise.all(stormIds.map(async (id) => ((await db.status(id)) ? id : undefined)))).filter((id): id is string => id !== undefined);
 const queuedRows = async () => {
   const { rows } = await db.pool.query<{ case_id: string }>('SELECT case_id FROM supervisor.admission_queue WHERE tenant_id = $1 ORDER BY seq', [STORM]);

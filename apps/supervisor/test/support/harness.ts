@@ -88,6 +88,12 @@ export async function acquireSuiteLock(): Promise<() => Promise<void>> {
   };
 }
 
+/** One call to the supervisor's API with the test API key: its status and parsed JSON body. */
+export async function apiCall(baseUrl: string, path: string, init: RequestInit = {}): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${baseUrl}${path}`, { ...init, headers: { Authorization: `Bearer ${API_KEY}`, 'Content-Type': 'application/json', ...init.headers } });
+  return { status: res.status, body: (await res.json()) as any };
+}
+
 /**
  * A supervisor app on a free loopback port, its consumer group primed at the end of `topics` (default: every topic it
  * reads) so it starts with this suite's messages only.
