@@ -6,9 +6,10 @@
 // Doubles: ScriptedAgents (the four agents, on the real broker; the storm tenant's answers held) and FakeGatewayAdmin.
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { configureLogging } from '@switchboard/observability';
+import { TenantAdmission, type QueuedTicket } from '../src/admission/tenant-admission';
 import { PolicySchema } from '../src/policy/policy.schema';
 import { FakeGatewayAdmin } from './support/fake-gateway-admin';
-import { acquireSuiteLock, apiCall, BROKERS, caseOf, Db, listenSupervisor, METRICS_KEY, runId, supervisorConfig, ticketFor } from './support/harness';
+import { acquireSuiteLock, apiCall, clearAdmissionQueue, BROKERS, caseOf, Db, listenSupervisor, METRICS_KEY, runId, supervisorConfig, ticketFor } from './support/harness';
 import { HAPPY, ScriptedAgents, waitFor } from './support/scripted-agents';
 
 jest.setTimeout(120_000);
@@ -48,6 +49,7 @@ let queue: string[] = [];
 beforeAll(async () => {
   configureLogging({ level: 'error' });
   releaseLock = await acquireSuiteLock();
+  await clearAdmissionQueue(db);
   await agents.start();
   agents.script(STORM, HAPPY);
   agents.script(CALM, HAPPY);
@@ -62,6 +64,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await app?.close();
   await agents.stop();
+  await clearAdmissionQueue(db).catch(() => undefined);
   await db.end();
   await releaseLock?.();
 });
@@ -100,5 +103,22 @@ describe('shared admission budget (SUPERVISOR_ACTIVE_BUDGET)', () => {
     await waitFor('the first queued ticket admitted', async () => (await db.status(queue[0]!)) !== undefined, 10_000);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(await queuedRows()).toEqual(queue.slice(1));
+  });
+
+  it('does not count a redelivered ticket of a case already decided as demand (real Postgres)', async () => {
+    const admission = new TenantAdmission(db.pool, 0, undefined, { budget: BUDGET, windowMs: 600_000 });
+    const redelivered = { caseId: caseOf(calm), payload: calm } as QueuedTicket;
+    const fresh = { caseId: `case-share-new-${run}`, payload: ticketFor(`share-new-${run}`) } as QueuedTicket;
+    const client = await db.pool.connect();
+    try {
+      await client.query('BEGIN');
+      expect(await admission.admitIn(client, redelivered)).toBe('has_case');
+      expect(admission.tenantsInDemand()).toBe(0);
+      expect(await admission.admitIn(client, fresh)).toBe('now');
+      expect(admission.tenantsInDemand()).toBe(1);
+    } finally {
+      await client.query('ROLLBACK');
+      client.release();
+    }
   });
 });

@@ -8,7 +8,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { configureLogging } from '@switchboard/observability';
 import { PolicySchema } from '../src/policy/policy.schema';
 import { FakeGatewayAdmin } from './support/fake-gateway-admin';
-import { acquireSuiteLock, apiCall, BROKERS, caseOf, Db, listenSupervisor, METRICS_KEY, runId, supervisorConfig, ticketFor } from './support/harness';
+import { acquireSuiteLock, apiCall, clearAdmissionQueue, BROKERS, caseOf, Db, listenSupervisor, METRICS_KEY, runId, supervisorConfig, ticketFor } from './support/harness';
 import { HAPPY, ScriptedAgents, waitFor } from './support/scripted-agents';
 
 jest.setTimeout(120_000);
@@ -44,6 +44,7 @@ const start = async () => ({ app, baseUrl } = await listenSupervisor(config, { p
 beforeAll(async () => {
   configureLogging({ level: 'error' });
   releaseLock = await acquireSuiteLock();
+  await clearAdmissionQueue(db);
   await agents.start();
   agents.script(STORM, HAPPY);
   agents.script(CALM, HAPPY);
@@ -60,6 +61,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await app?.close();
   await agents.stop();
+  await clearAdmissionQueue(db).catch(() => undefined);
   await db.end();
   await releaseLock?.();
 });

@@ -105,6 +105,12 @@ export class TenantAdmission {
     return Math.min(hard, Math.max(1, Math.floor(this.share.budget / Math.max(1, this.tenantsInDemand()))));
   }
 
+  /** The share of a tenant alone: the most any tenant may hold, so counting its active cases can stop there. */
+  private largestShare(): number {
+    const hard = this.maxActive > 0 ? this.maxActive : Number.POSITIVE_INFINITY;
+    return this.share ? Math.min(hard, Math.max(1, this.share.budget)) : hard;
+  }
+
   /** Tenants with a ticket decided or waiting within the window (expired entries are dropped on the way). */
   tenantsInDemand(): number {
     if (!this.share) return 0;
@@ -132,17 +138,18 @@ export class TenantAdmission {
    */
   async admitIn(tx: PoolClient, envelope: QueuedTicket): Promise<AdmissionVerdict> {
     const tenantId = envelope.payload.tenantId;
-    this.noteDemand(tenantId);
-    const cap = this.currentShare();
     await lockTenant(tx, tenantId);
     const { rows } = await tx.query<{ has_case: boolean; backlog: boolean; active: number }>(
       `SELECT EXISTS (SELECT 1 FROM supervisor.cases WHERE case_id = $1) AS has_case,
               EXISTS (SELECT 1 FROM supervisor.admission_queue WHERE tenant_id = $2) AS backlog,
               (SELECT count(*) FROM (SELECT 1 FROM supervisor.cases WHERE tenant_id = $2 AND status = ANY($3::text[]) LIMIT $4) a)::int AS active`,
-      [envelope.caseId, tenantId, ACTIVE_STATUSES, cap],
+      [envelope.caseId, tenantId, ACTIVE_STATUSES, this.largestShare()],
     );
     const r = rows[0]!;
+    // A redelivery of a ticket already decided is not demand: only a new ticket counts its tenant in.
     if (r.has_case) return 'has_case';
+    this.noteDemand(tenantId);
+    const cap = this.currentShare();
     if (!r.backlog && r.active < cap) return 'now';
     const inserted = await tx.query(
       `INSERT INTO supervisor.admission_queue (case_id, tenant_id, envelope) VALUES ($1, $2, $3::jsonb) ON CONFLICT (case_id) DO NOTHING`,
