@@ -9,7 +9,7 @@ import { configureLogging } from '@switchboard/observability';
 import { TenantAdmission, type QueuedTicket } from '../src/admission/tenant-admission';
 import { PolicySchema } from '../src/policy/policy.schema';
 import { FakeGatewayAdmin } from './support/fake-gateway-admin';
-import { acquireSuiteLock, apiCall, clearAdmissionQueue, BROKERS, caseOf, Db, listenSupervisor, METRICS_KEY, runId, supervisorConfig, ticketFor } from './support/harness';
+import { acquireSuiteLock, ageRecentCases, apiCall, clearAdmissionQueue, BROKERS, caseOf, Db, listenSupervisor, METRICS_KEY, runId, supervisorConfig, ticketFor } from './support/harness';
 import { HAPPY, ScriptedAgents, waitFor } from './support/scripted-agents';
 
 jest.setTimeout(120_000);
@@ -50,6 +50,7 @@ beforeAll(async () => {
   configureLogging({ level: 'error' });
   releaseLock = await acquireSuiteLock();
   await clearAdmissionQueue(db);
+  await ageRecentCases(db);
   await agents.start();
   agents.script(STORM, HAPPY);
   agents.script(CALM, HAPPY);
@@ -86,6 +87,14 @@ describe('shared admission budget (SUPERVISOR_ACTIVE_BUDGET)', () => {
     expect((await api('/v1/admission')).body.sharedBudget).toMatchObject({ tenantsInDemand: 2, share: BUDGET / 2 });
   });
 
+  it('counts the same tenants in demand on another replica, which decided none of their tickets (Postgres, not memory)', async () => {
+    const replica = new TenantAdmission(db.pool, 0, undefined, { budget: BUDGET, windowMs: 600_000 });
+    expect(replica.tenantsInDemand()).toBe(0);
+    await replica.refreshDemand(db.pool);
+    expect(replica.tenantsInDemand()).toBe(2);
+    expect(replica.currentShare()).toBe(BUDGET / 2);
+  });
+
   it('admits none of the first tenant\'s queued tickets while it holds its share or more', async () => {
     // 4 → 3 in flight, still above the share of 2: with a fixed cap of 4 the next ticket would start here.
     await takeOver(running[0]!);
@@ -115,7 +124,8 @@ describe('shared admission budget (SUPERVISOR_ACTIVE_BUDGET)', () => {
       expect(await admission.admitIn(client, redelivered)).toBe('has_case');
       expect(admission.tenantsInDemand()).toBe(0);
       expect(await admission.admitIn(client, fresh)).toBe('now');
-      expect(admission.tenantsInDemand()).toBe(1);
+      // The new tenant, and the two whose cases the suite created in the window.
+      expect(admission.tenantsInDemand()).toBe(3);
     } finally {
       await client.query('ROLLBACK');
       client.release();

@@ -2,7 +2,8 @@ import type { Pool } from 'pg';
 import { TenantAdmission } from './tenant-admission';
 
 // The shared budget's arithmetic: who counts as in demand, and each tenant's share. The cap it feeds is counted in
-// Postgres and tested on the real stack (apps/supervisor/test/admission-share.int-spec.ts). No query runs here (the pool is unused).
+// Postgres and tested on the real stack (apps/supervisor/test/admission-share.int-spec.ts). No Postgres here: the
+// pool is unused, and the refresh test answers the count query with a stand-in (the real query runs in that suite).
 describe('TenantAdmission shared budget', () => {
   const pool = {} as Pool;
   let now = 0;
@@ -64,4 +65,26 @@ describe('TenantAdmission shared budget', () => {
     expect(new TenantAdmission(pool, 0).enabled).toBe(false);
     expect(new TenantAdmission(pool, 0, undefined, { budget: 0, windowMs: 1_000 }).enabled).toBe(false);
   });
+
+  it('takes the count of tenants in demand from Postgres at most once a second, and uses the larger of it and its own', async () => {
+    const queries: unknown[][] = [];
+    let count = 3;
+    const db = { query: async (_sql: string, params: unknown[]) => { queries.push(params); return { rows: [{ n: count }] }; } } as unknown as Pick<Pool, 'query'>;
+    const admission = new TenantAdmission(pool, 0, undefined, { budget: 12, windowMs: 30_000, now: clock });
+    await admission.refreshDemand(db);
+    expect(admission.tenantsInDemand()).toBe(3);
+    expect(admission.currentShare()).toBe(4);
+    count = 1;
+    now += 999;
+    await admission.refreshDemand(db); // too soon: no query
+    expect(queries).toHaveLength(1);
+    await admission.refreshDemand(db, 'newcomer', true); // forced, with the tenant being decided
+    expect(queries).toHaveLength(2);
+    expect(queries[1]).toEqual([30, ['newcomer']]);
+    for (const t of ['a', 'b']) admission.noteDemand(t);
+    expect(admission.tenantsInDemand()).toBe(2); // its own two beat Postgres' one
+    now += 30_001; // both the count and its own notes are older than the window
+    expect(admission.tenantsInDemand()).toBe(0);
+  });
 });
+

@@ -9,8 +9,10 @@ import { inTransaction } from '@switchboard/store';
  * waiting in the last `windowMs` — instead of (or under) a fixed cap per tenant. Work-conserving where a fixed cap is
  * not: a tenant alone may use the whole budget, and as others send tickets its share shrinks to budget ÷ tenants (at
  * least 1), so its further tickets wait until its cases in flight fall below the new share (cases already started are
- * never pre-empted). Each replica counts the tenants whose tickets it saw; the cap itself is exact (counted in
- * Postgres under the tenant's lock).
+ * never pre-empted). The tenants in demand are counted in Postgres — distinct tenants with a case created in the window
+ * or a ticket queued — so every replica sees the same count (refreshed at most every {@link DEMAND_REFRESH_MS}, and at
+ * once when a tenant it has not seen in the window sends a ticket); the cap itself is exact (counted in Postgres under
+ * the tenant's lock).
  */
 export interface AdmissionShare {
   budget: number;
@@ -18,6 +20,9 @@ export interface AdmissionShare {
   /** Clock (ms), for tests. */
   now?: () => number;
 }
+
+/** How stale a replica's count of tenants in demand may get (capped at a tenth of the window). */
+export const DEMAND_REFRESH_MS = 1_000;
 
 /** A tenant's cases in the agents' hands: what its cap counts. Waiting on a human (approval, escalation) does not. */
 export const ACTIVE_STATUSES: readonly CaseStatus[] = ['RECEIVED', 'TRIAGED', 'CONTEXT_READY', 'RESOLVING', 'VERIFYING'];
@@ -59,8 +64,11 @@ export class TenantAdmission {
   private readonly waitSeconds?: Histogram;
   /** Shared budget (see {@link AdmissionShare}); undefined: every tenant has the fixed `maxActive`. */
   private readonly share?: Required<AdmissionShare>;
-  /** Tenant → when it last had a ticket decided or waiting (ms), for the shared budget's count of tenants in demand. */
+  /** Tenant → when this replica last decided a new ticket of it or found it waiting (ms), oldest first. */
   private readonly demand = new Map<string, number>();
+  /** Tenants in demand across replicas, as Postgres counted them at `countedAt` (see {@link refreshDemand}). */
+  private counted = 0;
+  private countedAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly pool: Pool, readonly maxActive: number, registry?: Registry, share?: AdmissionShare) {
     if (share && share.budget > 0) this.share = { now: () => Date.now(), ...share };
@@ -111,7 +119,10 @@ export class TenantAdmission {
     return this.share ? Math.min(hard, Math.max(1, this.share.budget)) : hard;
   }
 
-  /** Tenants with a ticket decided or waiting within the window (expired entries are dropped on the way). */
+  /**
+   * Tenants with a ticket decided or waiting within the window: the count Postgres gave at the last refresh (every
+   * replica's tickets), or the tenants this replica noted since, whichever is larger.
+   */
   tenantsInDemand(): number {
     if (!this.share) return 0;
     const cutoff = this.share.now() - this.share.windowMs;
@@ -120,7 +131,28 @@ export class TenantAdmission {
       if (at >= cutoff) break;
       this.demand.delete(tenant);
     }
-    return this.demand.size;
+    const fresh = this.share.now() - this.countedAt <= this.share.windowMs;
+    return Math.max(this.demand.size, fresh ? this.counted : 0);
+  }
+
+  /**
+   * Counts the tenants in demand across replicas: distinct tenants with a case created in the window or a ticket
+   * waiting for admission, plus `alsoTenant` (a ticket being decided in `db`'s transaction, whose case does not exist
+   * yet). Skipped when the count is younger than {@link DEMAND_REFRESH_MS} unless `force`.
+   */
+  async refreshDemand(db: Pick<Pool, 'query'>, alsoTenant?: string, force = false): Promise<void> {
+    if (!this.share) return;
+    const now = this.share.now();
+    if (!force && now - this.countedAt < Math.min(DEMAND_REFRESH_MS, this.share.windowMs / 10)) return;
+    const { rows } = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM (
+         SELECT tenant_id FROM supervisor.cases WHERE created_at > now() - make_interval(secs => $1::float8)
+         UNION SELECT tenant_id FROM supervisor.admission_queue
+         UNION SELECT t FROM unnest($2::text[]) AS t) d`,
+      [this.share.windowMs / 1000, alsoTenant ? [alsoTenant] : []],
+    );
+    this.counted = rows[0]?.n ?? 0;
+    this.countedAt = now;
   }
 
   /** Counts the tenant in demand from now (admission does this for every ticket it decides or finds waiting). */
@@ -148,7 +180,12 @@ export class TenantAdmission {
     const r = rows[0]!;
     // A redelivery of a ticket already decided is not demand: only a new ticket counts its tenant in.
     if (r.has_case) return 'has_case';
-    this.noteDemand(tenantId);
+    if (this.share) {
+      // A tenant new to this replica's window may be new to every replica: count again now rather than at the next refresh.
+      const seen = this.demand.has(tenantId);
+      this.noteDemand(tenantId);
+      await this.refreshDemand(tx, tenantId, !seen);
+    }
     const cap = this.currentShare();
     if (!r.backlog && r.active < cap) return 'now';
     const inserted = await tx.query(
@@ -177,6 +214,7 @@ export class TenantAdmission {
     );
     // A tenant with a backlog is in demand however long its tickets wait.
     for (const { tenant_id: tenantId } of tenants) this.noteDemand(tenantId);
+    await this.refreshDemand(this.pool);
     const cap = this.currentShare();
     let admitted = 0;
     for (const { tenant_id: tenantId } of tenants) {

@@ -97,6 +97,14 @@ export async function clearAdmissionQueue(db: Db): Promise<number> {
   return rowCount ?? 0;
 }
 
+/**
+ * Moves the creation time of the cases earlier suites made in the last day a day back (call under the suite lock):
+ * the shared admission budget counts every tenant with a case created in its window as in demand, across replicas.
+ */
+export async function ageRecentCases(db: Db): Promise<void> {
+  await db.pool.query(`UPDATE supervisor.cases SET created_at = created_at - interval '1 day' WHERE created_at > now() - interval '1 day'`);
+}
+
 /** One call to the supervisor's API with the test API key: its status and parsed JSON body. */
 export async function apiCall(baseUrl: string, path: string, init: RequestInit = {}): Promise<{ status: number; body: any }> {
   const res = await fetch(`${baseUrl}${path}`, { ...init, headers: { Authorization: `Bearer ${API_KEY}`, 'Content-Type': 'application/json', ...init.headers } });
