@@ -108,9 +108,9 @@ export class TenantAdmission {
    * it among the tenants in demand (at least 1; never above `maxActive` when that is set too).
    */
   currentShare(): number {
-    const hard = this.maxActive > 0 ? this.maxActive : Number.POSITIVE_INFINITY;
-    if (!this.share) return hard;
-    return Math.min(hard, Math.max(1, Math.floor(this.share.budget / Math.max(1, this.tenantsInDemand()))));
+    const most = this.largestShare();
+    if (!this.share) return most;
+    return Math.min(most, Math.max(1, Math.floor(this.share.budget / Math.max(1, this.tenantsInDemand()))));
   }
 
   /** The share of a tenant alone: the most any tenant may hold, so counting its active cases can stop there. */

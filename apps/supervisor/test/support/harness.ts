@@ -92,9 +92,8 @@ export async function acquireSuiteLock(): Promise<() => Promise<void>> {
  * Clears tickets an earlier suite or run left waiting for admission (call under the suite lock, before the supervisor
  * starts): the release scanner would otherwise admit them and count their tenants in demand, which changes the share.
  */
-export async function clearAdmissionQueue(db: Db): Promise<number> {
-  const { rowCount } = await db.pool.query('DELETE FROM supervisor.admission_queue');
-  return rowCount ?? 0;
+export async function clearAdmissionQueue(db: Db): Promise<void> {
+  await db.pool.query('DELETE FROM supervisor.admission_queue');
 }
 
 /**
