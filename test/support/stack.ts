@@ -1,6 +1,7 @@
 // The whole Switchboard pipeline in one test process: the reference backend, the gateway, the supervisor and the
 // four agents, each a real Nest app on an ephemeral port, talking over the real Kafka broker, the real Postgres and
-// real HTTP. Only the LLM is a named double (passed in); triage embeds with the real MiniLM model (scripts/fetch-embeddings),
+// real HTTP. Only the LLM is a named double (passed in); triage embeds with the real multilingual encoder (scripts/fetch-encoder),
+// retrieval with the real MiniLM model (scripts/fetch-embeddings),
 // so jest specs using the stack need the native-typed-arrays environment (see libs/memory/test/support). Used by
 // test/e2e and the scenario suite.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -14,7 +15,7 @@ import { AgentRuntimeModule, HttpToolGateway, startAgentApp, ToolGateway } from 
 import { KafkaBus, BusConfigSchema } from '@switchboard/bus';
 import type { Envelope, SupervisorCommand, TicketEvent, TicketEventInput } from '@switchboard/contracts';
 import { LlmPort } from '@switchboard/llm';
-import { DEFAULT_EMBEDDINGS_DIR, KnowledgeIngestor, MemoryService, OnnxMiniLmEmbedder, PgVectorStore, runMemoryMigrations } from '@switchboard/memory';
+import { DEFAULT_EMBEDDINGS_DIR, DEFAULT_ENCODER_DIR, KnowledgeIngestor, MemoryService, OnnxMiniLmEmbedder, PgVectorStore, runMemoryMigrations, UseMultilingualEmbedder } from '@switchboard/memory';
 import { loadConfig } from '@switchboard/observability';
 import { createAcmeApp } from '../../apps/acme-backend/src/acme.app';
 import { AcmeConfigSchema } from '../../apps/acme-backend/src/acme.config';
@@ -145,8 +146,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   await runMemoryMigrations(db);
   // Retrieval runs the real MiniLM embedding model (scripts/fetch-embeddings), as deployed: a how-to answer is only as
   // good as the passage it quotes. The collection name includes the model so a hashing-double collection is never reused.
-  // STACK_PREVIOUS_ONNX=1: the embedders' settings before 2026-12-05 (triage on onnxruntime's defaults, a thread per
-  // core; both with idle threads spinning), for an A/B run of the throughput bench.
+  // STACK_PREVIOUS_ONNX=1: the MiniLM embedder's settings before 2026-12-05 (idle threads spinning), for an A/B run of
+  // the throughput bench.
   const previousOnnx = process.env.STACK_PREVIOUS_ONNX === '1';
   const embedder = await OnnxMiniLmEmbedder.create(DEFAULT_EMBEDDINGS_DIR, previousOnnx ? { threads: 1, spin: true } : {});
   const collection = `e2e_${options.name.replace(/[^a-z0-9_]/g, '_')}_minilm`;
@@ -197,7 +198,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const llm = { provide: LlmPort, useValue: options.llm };
   const busConfig = loadConfig(BusConfigSchema, kafkaEnv);
   const triageConfig = loadConfig(TriageConfigSchema, agentEnv);
-  const triageEmbedder = await OnnxMiniLmEmbedder.create(process.env.MEMORY_EMBEDDINGS_DIR ?? DEFAULT_EMBEDDINGS_DIR, previousOnnx ? { threads: 0, spin: true } : {});
+  const triageEmbedder = await UseMultilingualEmbedder.create(process.env.TRIAGE_ENCODER_DIR ?? DEFAULT_ENCODER_DIR);
   const triageExamples = await ExampleIndex.build(loadTriageExamples(triageConfig.TRIAGE_EXAMPLES_FILE, [...triageConfig.TRIAGE_INTENTS, 'other']), triageEmbedder, { k: triageConfig.TRIAGE_NEIGHBOURS });
   for (let replica = 0; replica < Math.max(1, options.agentReplicas ?? 1); replica++) apps.push(
     await startAgentApp(AgentRuntimeModule.forRoot({

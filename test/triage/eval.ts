@@ -1,11 +1,12 @@
 // `npm run eval:triage -- [--model local|scripted|policy] [--set labelled|blind] [--out <file>] [--limit <n>]`
-// Runs the real triage code path (TriageService: screening, entity extraction, the real MiniLM embedding model over the
-// shipped labelled examples, character n-grams, the model with demonstrations, the signal ensemble) over an evaluation
+// Runs the real triage code path (TriageService: screening, entity extraction, the real multilingual sentence encoder
+// (USE-m3, scripts/fetch-encoder) over the shipped labelled examples, character n-grams, the model with demonstrations, the signal ensemble) over an evaluation
 // set (test/triage/labelled-tickets.json, or with `--set blind` test/triage/blind-tickets.json, never used for tuning),
 // and prints accuracy overall, per subset and per intent, the calibration at the autonomy threshold, and LLM calls,
 // tokens and time per ticket — next to baselines measured in the same run on the same tickets: the previous behaviour
-// (one zero-shot model call + the English cue-word calibration, kept in ./baseline.ts), the model alone, and the
-// examples signals alone. Needs no Kafka or Postgres.
+// (one zero-shot model call + the English cue-word calibration, kept in ./baseline.ts), the model alone, the
+// examples signals alone, and the previous release's examples vote (English MiniLM + n-grams, scripts/fetch-embeddings).
+// Needs no Kafka or Postgres.
 // `--model policy` uses LLM_POLICY_FILE (or LLM_PROVIDERS + LLM_REGIONS), e.g. an Ollama or Bedrock model.
 // Exit code: 0 when the run completed (targets missed or not), 1 on a crash, 2 when the model is not available.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -14,9 +15,9 @@ import { dirname, join } from 'node:path';
 import { TicketEventSchema } from '@switchboard/contracts';
 import { createLlm, LlmConfigSchema, LlmOutputInvalidError, LlmPolicySchema, loadLlmPolicy, type LlmPolicy, type LlmPort } from '@switchboard/llm';
 import { ScriptedLlm } from '@switchboard/llm/testing';
-import { DEFAULT_EMBEDDINGS_DIR, OnnxMiniLmEmbedder } from '@switchboard/memory';
+import { DEFAULT_EMBEDDINGS_DIR, OnnxMiniLmEmbedder, UseMultilingualEmbedder } from '@switchboard/memory';
 import { configureLogging, loadConfig } from '@switchboard/observability';
-import { ExampleIndex, type IntentScores } from '../../apps/triage/src/classification/example-index';
+import { ExampleIndex, type ExamplesCalibration, type IntentScores } from '../../apps/triage/src/classification/example-index';
 import { loadTriageExamples } from '../../apps/triage/src/classification/examples.loader';
 import { extractEntities } from '../../apps/triage/src/classification/entities';
 import { capForInjection, combineIntentSignals } from '../../apps/triage/src/classification/intent-ensemble';
@@ -52,8 +53,10 @@ const VARIANTS: Array<{ key: string; label: string }> = [
   { key: 'model', label: 'model alone (with demos)' },
   { key: 'model0', label: 'model alone (old prompt)' },
   { key: 'examples', label: 'examples alone (+ entities)' },
-  { key: 'embedding', label: 'examples: MiniLM kNN' },
+  { key: 'embedding', label: 'examples: USE-m3 kNN' },
   { key: 'ngram', label: 'examples: n-gram kNN' },
+  { key: 'previous', label: 'previous: MiniLM + n-gram (+ entities)' },
+  { key: 'minilm', label: 'previous: MiniLM kNN' },
 ];
 
 /** The evaluation sets: `labelled` (the first, scored many times: not blind) and `blind` (never used for tuning). */
@@ -94,6 +97,11 @@ const top = (scores: IntentScores): Verdict => {
   return { intent, confidence: Math.round(share * 1000) / 1000 };
 };
 
+/** The examples vote's held-out calibration, one band per entry: share, whether the views agree, accuracy (examples). */
+function bands(calibration: ExamplesCalibration): string {
+  return calibration.map((b) => `≥${b.minShare}${b.viewsAgree ? ' agree' : ' split'}: ${b.accuracy.toFixed(3)} (${b.n})`).join(', ');
+}
+
 function pct(n: number, d: number): string {
   return d === 0 ? '—' : `${((100 * n) / d).toFixed(1)}%`;
 }
@@ -115,8 +123,12 @@ async function main(): Promise<number> {
   const labelled = (JSON.parse(readFileSync(join(__dirname, SETS[opts.set]), 'utf8')) as { tickets: Labelled[] }).tickets.slice(0, opts.limit);
   const config = loadConfig(TriageConfigSchema, {});
   const intents = [...new Set([...config.TRIAGE_INTENTS, 'other'])];
-  const embedder = await OnnxMiniLmEmbedder.create(process.env.MEMORY_EMBEDDINGS_DIR ?? DEFAULT_EMBEDDINGS_DIR);
-  const index = await ExampleIndex.build(loadTriageExamples(config.TRIAGE_EXAMPLES_FILE, intents), embedder, { k: config.TRIAGE_NEIGHBOURS });
+  const examples = loadTriageExamples(config.TRIAGE_EXAMPLES_FILE, intents);
+  const embedder = await UseMultilingualEmbedder.create(config.TRIAGE_ENCODER_DIR);
+  const index = await ExampleIndex.build(examples, embedder, { k: config.TRIAGE_NEIGHBOURS });
+  // The previous release's examples vote, same examples, same run: the English MiniLM model in place of the encoder.
+  const minilm = await OnnxMiniLmEmbedder.create(process.env.MEMORY_EMBEDDINGS_DIR ?? DEFAULT_EMBEDDINGS_DIR);
+  const previousIndex = await ExampleIndex.build(examples, minilm, { k: config.TRIAGE_NEIGHBOURS });
   const sut = new TriageService(model.llm, config, index, model.kinds);
   const started = Date.now();
 
@@ -160,6 +172,8 @@ async function main(): Promise<number> {
     const votes = await index.vote(redacted, intents);
     const risk = output.injectionRisk;
     const examplesOnly = combineIntentSignals(intents, [{ source: 'examples', reliability: votes.reliability, scores: votes.examples, leaderOnly: true }], extractEntities(raw, redacted));
+    const previousVotes = await previousIndex.vote(redacted, intents);
+    const previous = combineIntentSignals(intents, [{ source: 'examples', reliability: previousVotes.reliability, scores: previousVotes.examples, leaderOnly: true }], extractEntities(raw, redacted));
     const modelSignal = output.signals?.find((s) => s.source.startsWith('model:'));
     results.push({
       ...t,
@@ -171,6 +185,8 @@ async function main(): Promise<number> {
         examples: { intent: examplesOnly.intent, confidence: capForInjection(examplesOnly.confidence, risk) },
         embedding: { ...top(votes.embedding), confidence: capForInjection(top(votes.embedding).confidence!, risk) },
         ngram: { ...top(votes.ngram), confidence: capForInjection(top(votes.ngram).confidence!, risk) },
+        previous: { intent: previous.intent, confidence: capForInjection(previous.confidence, risk) },
+        minilm: { ...top(previousVotes.embedding), confidence: capForInjection(top(previousVotes.embedding).confidence!, risk) },
       },
       signals: output.signals ?? [],
       ensembleMs,
@@ -183,7 +199,7 @@ async function main(): Promise<number> {
     const r = results.at(-1)!;
     process.stderr.write(`${r.verdicts.ensemble!.intent === t.intent ? 'ok  ' : 'MISS'} ${String(n + 1).padStart(3)}/${labelled.length} ${t.subset.padEnd(11)} ${t.intent.padEnd(15)} → ${output.intent.padEnd(15)} ${output.confidence.toFixed(3)}  old ${r.verdicts.old!.intent} ${r.verdicts.old!.confidence}  (${ensembleMs} + ${baselineMs} ms)\n`);
   }
-  await embedder.close();
+  await Promise.all([embedder.close(), minilm.close()]);
 
   const summary = (key: string, rows: TicketResult[]) => {
     const correct = rows.filter((r) => r.verdicts[key]!.intent === r.intent).length;
@@ -191,7 +207,7 @@ async function main(): Promise<number> {
     return { n: rows.length, correct, accuracy: rows.length ? correct / rows.length : 0, cleared: cleared.length, clearedCorrect: cleared.filter((r) => r.verdicts[key]!.intent === r.intent).length };
   };
   console.log(`\ntriage eval: ${results.length} labelled tickets (${SETS[opts.set]}), model ${model.name}, examples ${index.size} (${config.TRIAGE_EXAMPLES_FILE.replace(ROOT + '/', '')}), ${Math.round((Date.now() - started) / 1000)} s`);
-  console.log(`reliability: examples vote (held out, by leading share) ${index.calibration.map(([min, r]) => `≥${min}: ${r.toFixed(3)}`).join(', ')}; model ${JSON.stringify(config.TRIAGE_MODEL_RELIABILITY)}\n`);
+  console.log(`reliability: examples vote (held out, by leading share) ${bands(index.calibration)} (previous, MiniLM: ${bands(previousIndex.calibration)}); model ${JSON.stringify(config.TRIAGE_MODEL_RELIABILITY)}\n`);
   console.log('accuracy by subset, and calibration at the autonomy threshold (confidence ≥ 0.95: how many cleared it, share of those correct)');
   const head = ['variant', 'ALL', ...SUBSETS.map((s) => `${s} (${results.filter((r) => r.subset === s).length})`), '≥0.95', 'correct ≥0.95'];
   const rows = [head];

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { runAgentMain } from '@switchboard/agent-kit';
 import { createLlm, LlmPort, loadLlmPolicy } from '@switchboard/llm';
-import { EmbeddingModelMissingError, OnnxMiniLmEmbedder } from '@switchboard/memory';
+import { EmbeddingModelMissingError, UseMultilingualEmbedder } from '@switchboard/memory';
 import { ConfigError, JsonLogger } from '@switchboard/observability';
 import { ExampleIndex } from './classification/example-index';
 import { loadTriageExamples } from './classification/examples.loader';
@@ -16,11 +16,11 @@ void runAgentMain({
     const policy = loadLlmPolicy(config);
     // Checked before the model loads, so a bad examples file is reported at once with every problem.
     const examples = loadTriageExamples(config.TRIAGE_EXAMPLES_FILE, [...new Set([...config.TRIAGE_INTENTS, 'other'])]);
-    let embedder: OnnxMiniLmEmbedder;
+    let embedder: UseMultilingualEmbedder;
     try {
-      embedder = await OnnxMiniLmEmbedder.create(config.MEMORY_EMBEDDINGS_DIR);
+      embedder = await UseMultilingualEmbedder.create(config.TRIAGE_ENCODER_DIR);
     } catch (error) {
-      if (error instanceof EmbeddingModelMissingError) throw new ConfigError([`MEMORY_EMBEDDINGS_DIR: ${error.message}`]);
+      if (error instanceof EmbeddingModelMissingError) throw new ConfigError([`TRIAGE_ENCODER_DIR: ${error.message}`]);
       throw error;
     }
     const index = await ExampleIndex.build(examples, embedder, { k: config.TRIAGE_NEIGHBOURS });

@@ -3,7 +3,7 @@ import { AgentKitConfigSchema } from '@switchboard/agent-kit';
 import { BusConfigSchema } from '@switchboard/bus';
 import { DEFAULT_INTENTS } from '@switchboard/contracts';
 import { LlmConfigSchema } from '@switchboard/llm';
-import { MemoryConfigSchema } from '@switchboard/memory';
+import { DEFAULT_ENCODER_DIR } from '@switchboard/memory';
 import { env, MetricsConfigSchema } from '@switchboard/observability';
 import { installPath } from './paths';
 
@@ -39,8 +39,11 @@ export const TriageConfigSchema = BusConfigSchema.extend(MetricsConfigSchema.sha
    * eight intents (0.125), where its vote moves nothing. Measure a capable model with `--model policy` and set its value.
    */
   TRIAGE_MODEL_RELIABILITY: reliabilities('llama-cpp=0.125,*=0.9'),
-  /** Directory of the local sentence-embedding model (`scripts/fetch-embeddings`), loaded once at start-up. */
-  MEMORY_EMBEDDINGS_DIR: MemoryConfigSchema.shape.MEMORY_EMBEDDINGS_DIR,
+  /**
+   * Directory of the multilingual sentence encoder the labelled examples are embedded with (`scripts/fetch-encoder`:
+   * Universal Sentence Encoder multilingual v3), loaded once at start-up.
+   */
+  TRIAGE_ENCODER_DIR: z.string().min(1).default(DEFAULT_ENCODER_DIR),
 });
 export type TriageConfig = z.infer<typeof TriageConfigSchema>;
 export const TRIAGE_CONFIG = 'TRIAGE_CONFIG';

@@ -76,9 +76,13 @@ describe('TriageService', () => {
     expect(second).toMatchObject({ summary: 'Asks how to invite a new workspace member', summarySource: 'model' });
   });
 
+  // The examples vote is trusted at the conservative end of its held-out accuracy; with the bag-of-words double that is
+  // about 0.85 for a vote both views agree on (the real encoder's is 0.97), so the dissenting model here is trusted at 0.8.
+  const dissent = TriageConfigSchema.parse({ TRIAGE_MAX_REPAIRS: '2', TRIAGE_MODEL_RELIABILITY: 'llama-cpp=0.125,*=0.8' });
+
   it('stays below the threshold when the model disagrees with the examples, and the examples decide', async () => {
     const llm = new ScriptedLlm({ triage: [answer('how_to')] });
-    const sut = new TriageService(llm, config, index);
+    const sut = new TriageService(llm, dissent, index);
 
     const { output } = await sut.handle(task('Our dashboard is blank'), ctx);
 
@@ -90,7 +94,7 @@ describe('TriageService', () => {
     const reply = (provider: string): ScriptedReply => ({ text: JSON.stringify({ intent: 'how_to', priority: 'normal', summary: 's', injectionSuspected: false }), provider });
     const kinds = { local: 'llama-cpp', 'bedrock-us': 'bedrock' };
     const run = async (provider: string, reliability?: string) => {
-      const c = reliability ? TriageConfigSchema.parse({ TRIAGE_MODEL_RELIABILITY: reliability }) : config;
+      const c = reliability ? TriageConfigSchema.parse({ TRIAGE_MODEL_RELIABILITY: reliability }) : dissent;
       return (await new TriageService(new ScriptedLlm({ triage: [reply(provider)] }), c, index, kinds).handle(task('Our dashboard is blank'), ctx)).output;
     };
 

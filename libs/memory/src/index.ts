@@ -8,6 +8,7 @@ export * from './store/qdrant.adapter';
 export * from './store/pg.adapter';
 export * from './embeddings/wordpiece.tokenizer';
 export * from './embeddings/onnx-minilm.adapter';
+export * from './embeddings/use-multilingual.adapter';
 export * from './embeddings/llm-embedding.adapter';
 export * from './ingest/markdown-chunker';
 export * from './ingest/knowledge-ingestor';

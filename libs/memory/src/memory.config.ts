@@ -4,6 +4,8 @@ import { z } from 'zod';
 
 /** Where `scripts/fetch-embeddings` puts the local model. */
 export const DEFAULT_EMBEDDINGS_DIR = join(homedir(), '.cache', 'switchboard', 'models', 'all-minilm-l6-v2-q');
+/** Where `scripts/fetch-encoder` puts triage's multilingual sentence encoder (Universal Sentence Encoder multilingual v3). */
+export const DEFAULT_ENCODER_DIR = join(homedir(), '.cache', 'switchboard', 'models', 'use-multilingual-v3');
 
 /**
  * Config fragment of the memory library; apps merge it into their own schema (STYLE.md §6).

@@ -49,13 +49,15 @@ export class MemoryInputError extends SwitchboardError {
  * throw new EmbeddingModelMissingError('/root/.cache/switchboard/models/all-minilm-l6-v2-q');
  */
 export class EmbeddingModelMissingError extends SwitchboardError {
-  constructor(dir: string, cause?: unknown) {
-    super(
-      'MEMORY.MODEL_MISSING',
-      'user',
-      `embedding model files not found in ${dir} (need all-minilm-l6-v2-q.onnx and tokenizer.json): run \`scripts/fetch-embeddings\``,
-      { cause, details: { dir } },
-    );
+  constructor(
+    dir: string,
+    cause?: unknown,
+    need: { files: string; command: string } = { files: 'all-minilm-l6-v2-q.onnx and tokenizer.json', command: 'scripts/fetch-embeddings' },
+  ) {
+    super('MEMORY.MODEL_MISSING', 'user', `embedding model files not found in ${dir} (need ${need.files}): run \`${need.command}\``, {
+      cause,
+      details: { dir },
+    });
   }
 }
 

@@ -1,6 +1,6 @@
 import { HashingEmbedder } from '@switchboard/memory/testing';
 import { CharNgramIndex } from './char-ngrams';
-import { ExampleIndex, knnVote } from './example-index';
+import { ExampleIndex, knnVote, wilsonLowerBound } from './example-index';
 
 const INTENTS = ['refund', 'account_lockout', 'other'];
 
@@ -16,6 +16,15 @@ describe('knnVote', () => {
   it('votes only for offered intents, and abstains without any positive similarity', () => {
     expect(knnVote([0.9, 0.5], ['teleport', 'other'], 1, INTENTS)).toEqual({ refund: 0, account_lockout: 0, other: 1 });
     expect(knnVote([0, -0.2], ['refund', 'other'], 2, INTENTS)).toEqual({});
+  });
+});
+
+describe('wilsonLowerBound', () => {
+  it('is the conservative end of the accuracy a band showed, tighter with more observations', () => {
+    expect(wilsonLowerBound(135, 136)).toBeCloseTo(0.9596, 3);
+    expect(wilsonLowerBound(57, 59)).toBeCloseTo(0.8847, 3);
+    expect(wilsonLowerBound(9, 10)).toBeLessThan(wilsonLowerBound(90, 100));
+    expect(wilsonLowerBound(0, 0)).toBe(0);
   });
 });
 
@@ -61,14 +70,17 @@ describe('ExampleIndex', () => {
   it('averages the two views into one vote, trusted at the held-out accuracy of its band', async () => {
     const sut = await ExampleIndex.build(examples, new HashingEmbedder(64), { k: 2 });
     // Held out, each refund example finds the other one; the lone lockout and other examples cannot be right.
-    expect(sut.calibration.map(([min]) => min)).toEqual([0.9, 0.7, 0]);
-    for (const [, accuracy] of sut.calibration) expect(accuracy).toBeGreaterThan(0);
+    expect(sut.calibration.map((b) => [b.minShare, b.viewsAgree])).toEqual([[0.9, true], [0.9, false], [0.7, true], [0.7, false], [0, true], [0, false]]);
+    expect(sut.calibration.reduce((n, b) => n + b.n, 0)).toBe(examples.examples.length);
+    // An empty band is trusted at chance (a third here), so it moves nothing.
+    for (const b of sut.calibration) expect(b.accuracy).toBeGreaterThanOrEqual(1 / 3);
 
     const votes = await sut.vote('refund the duplicate charge please', INTENTS);
 
     for (const i of INTENTS) expect(votes.examples[i]).toBeCloseTo(((votes.embedding[i] ?? 0) + (votes.ngram[i] ?? 0)) / 2, 9);
     const share = Math.max(...Object.values(votes.examples));
-    expect(votes.reliability).toBe(sut.calibration.find(([min]) => share >= min)![1]);
+    const agree = Object.entries(votes.embedding).reduce((a, b) => (b[1] > a[1] ? b : a))[0] === Object.entries(votes.ngram).reduce((a, b) => (b[1] > a[1] ? b : a))[0];
+    expect(votes.reliability).toBe(sut.calibration.find((b) => share >= b.minShare && b.viewsAgree === agree)!.accuracy);
   });
 
   it('leaves intents the task does not offer out of every vote', async () => {

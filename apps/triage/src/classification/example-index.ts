@@ -18,17 +18,40 @@ export interface ExampleVotes {
   ngram: IntentScores;
   /** The two views averaged: the examples' one vote (they share their evidence, so they are not counted twice). */
   examples: IntentScores;
-  /** How often a vote like `examples` (by its leading share) was right when each example was held out. */
+  /** How often a vote like `examples` (by its leading share, and whether both views lead with the same intent) was right when each example was held out. */
   reliability: number;
   /** Per intent, its closest example (mean of both similarities), most similar first. */
   nearest: NearestExample[];
 }
 
-/** Held-out accuracy of the examples vote by its leading share: `[minShare, accuracy]`, highest share first. */
-export type ExamplesCalibration = Array<[minShare: number, accuracy: number]>;
+/** One band of the examples vote's held-out calibration. */
+export interface CalibrationBand {
+  /** Lowest leading share of the band. */
+  minShare: number;
+  /** Whether the two views (embedding, n-grams) lead with the same intent in this band. */
+  viewsAgree: boolean;
+  /**
+   * How far a vote in the band is trusted: the lower bound of the 95% Wilson interval of its held-out accuracy, never
+   * below chance. The examples are short, clean one-liners and tickets are not; on the evaluation set the plain
+   * held-out mean of the middle bands (0.97 for an agreeing vote led at 0.7–0.9) let wrong votes clear the autonomy
+   * threshold, and a band measured on few examples cannot vouch for more than they show.
+   */
+  accuracy: number;
+  /** Held-out examples that fell in the band. */
+  n: number;
+}
 
-/** Leading-share bands the examples vote is calibrated in. */
+/** Held-out accuracy of the examples vote per band, highest share first, views agreeing before disagreeing. */
+export type ExamplesCalibration = CalibrationBand[];
+
+/**
+ * Leading-share bands the examples vote is calibrated in, each split by whether the two views agree on the leader.
+ * A vote whose views disagree can still lead with 0.7 (one view certain, the other split), and it is right far less
+ * often than an agreeing one: on the evaluation set such votes cleared the autonomy threshold wrongly when both were
+ * pooled (docs/agents.md, "Triage").
+ */
 const SHARE_BANDS = [0.9, 0.7, 0];
+const bandOf = (share: number, viewsAgree: boolean): number => SHARE_BANDS.findIndex((min) => share >= min) * 2 + (viewsAgree ? 0 : 1);
 
 /** Similarity gap at which a neighbour's vote weighs e⁻¹ of the nearest one's (cosine units). */
 export const NEIGHBOUR_TEMPERATURE = 0.05;
@@ -87,16 +110,21 @@ export class ExampleIndex {
     // The examples vote's reliability is measured, not guessed: each example is held out and classified by the rest,
     // and the share of right answers is kept per band of the vote's leading share (Laplace-smoothed). It follows the
     // examples file when a deployment edits it.
-    const tally = SHARE_BANDS.map(() => ({ right: 0, n: 0 }));
+    const tally = SHARE_BANDS.flatMap(() => [{ right: 0, n: 0 }, { right: 0, n: 0 }]);
     for (let i = 0; i < texts.length; i++) {
-      const dense = vectors.map((v, j) => (j === i ? 0 : dot(v, vectors[i]!)));
-      const sparse = ngrams.similarities(texts[i]!).map((s, j) => (j === i ? 0 : s));
-      const [intent, share] = leader(fuse(knnVote(dense, labels, k, intents), knnVote(sparse, labels, k, intents), intents));
-      const band = tally[SHARE_BANDS.findIndex((min) => share >= min)]!;
+      const dense = knnVote(vectors.map((v, j) => (j === i ? 0 : dot(v, vectors[i]!))), labels, k, intents);
+      const sparse = knnVote(ngrams.similarities(texts[i]!).map((s, j) => (j === i ? 0 : s)), labels, k, intents);
+      const [intent, share] = leader(fuse(dense, sparse, intents));
+      const band = tally[bandOf(share, viewsAgree(dense, sparse))]!;
       band.n++;
       if (intent === labels[i]) band.right++;
     }
-    const calibration: ExamplesCalibration = SHARE_BANDS.map((min, b) => [min, (tally[b]!.right + 1) / (tally[b]!.n + 2)]);
+    const calibration: ExamplesCalibration = tally.map((t, b) => ({
+      minShare: SHARE_BANDS[Math.floor(b / 2)]!,
+      viewsAgree: b % 2 === 0,
+      accuracy: Math.max(wilsonLowerBound(t.right, t.n), 1 / intents.length),
+      n: t.n,
+    }));
     return new ExampleIndex(examples.examples, vectors, ngrams, embedder, examples.descriptions, k, calibration);
   }
 
@@ -123,7 +151,7 @@ export class ExampleIndex {
       embedding,
       ngram,
       examples,
-      reliability: this.calibration.find(([min]) => share >= min)?.[1] ?? 0,
+      reliability: this.calibration[bandOf(share, viewsAgree(embedding, ngram))]?.accuracy ?? 0,
       nearest: [...best.values()].sort((a, b) => b.similarity - a.similarity),
     };
   }
@@ -134,6 +162,25 @@ function fuse(a: IntentScores, b: IntentScores, intents: readonly string[]): Int
   const votes = [a, b].filter((v) => Object.keys(v).length > 0);
   if (votes.length === 0) return {};
   return Object.fromEntries(intents.map((i) => [i, votes.reduce((sum, v) => sum + (v[i] ?? 0), 0) / votes.length]));
+}
+
+/**
+ * Lower bound of the 95% Wilson score interval of a proportion (0 when nothing was observed).
+ *
+ * @example
+ * wilsonLowerBound(135, 136); // ≈ 0.96
+ */
+export function wilsonLowerBound(right: number, n: number, z = 1.96): number {
+  if (n === 0) return 0;
+  const p = right / n;
+  const z2 = z * z;
+  return (p + z2 / (2 * n) - z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / (1 + z2 / n);
+}
+
+/** Whether both views lead with the same intent (a view that abstains agrees with anything). */
+function viewsAgree(a: IntentScores, b: IntentScores): boolean {
+  if (Object.keys(a).length === 0 || Object.keys(b).length === 0) return true;
+  return leader(a)[0] === leader(b)[0];
 }
 
 function leader(scores: IntentScores): [string, number] {
