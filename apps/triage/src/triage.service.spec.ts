@@ -7,7 +7,7 @@ import { loadTriageExamples } from './classification/examples.loader';
 import { TriageConfigSchema, type TriageConfig } from './triage.config';
 import { TriageService } from './triage.service';
 
-// Doubles: ScriptedLlm (the model) and HashingEmbedder (a bag-of-words stand-in for MiniLM: texts sharing words are
+// Doubles: ScriptedLlm (the model) and HashingEmbedder (a bag-of-words stand-in for the sentence encoder: texts sharing words are
 // close). The shipped examples file, the n-gram index, the held-out calibration, the entity rules and the ensemble are
 // real.
 const EXAMPLES_FILE = join(__dirname, '..', '..', '..', 'data', 'triage', 'examples.yaml');
