@@ -108,8 +108,8 @@ export class ExampleIndex {
     const labels = examples.examples.map((e) => e.intent);
     const intents = [...new Set(labels)];
     // The examples vote's reliability is measured, not guessed: each example is held out and classified by the rest,
-    // and the share of right answers is kept per band of the vote's leading share (Laplace-smoothed). It follows the
-    // examples file when a deployment edits it.
+    // and the share of right answers is kept per band (leading share, views agreeing or not), taken at the lower end of
+    // its Wilson interval. It follows the examples file when a deployment edits it.
     const tally = SHARE_BANDS.flatMap(() => [{ right: 0, n: 0 }, { right: 0, n: 0 }]);
     for (let i = 0; i < texts.length; i++) {
       const dense = knnVote(vectors.map((v, j) => (j === i ? 0 : dot(v, vectors[i]!))), labels, k, intents);
