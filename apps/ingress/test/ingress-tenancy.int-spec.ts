@@ -2,12 +2,13 @@
 // real Kafka broker (read back with an independent consumer). Real: ingress app, Kafka. Doubles: none.
 import { createHmac } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
-import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import type { Consumer } from 'kafkajs';
 import { INTAKE_HEADER, TOPICS } from '@switchboard/contracts';
 import { CREDENTIAL_DETECTORS_VERSION, loadConfig } from '@switchboard/observability';
 import { parseTenantRegistry } from '@switchboard/tenancy';
 import { TEST_KAFKA_BROKERS } from '../../../test/support/env';
 import { waitFor } from '../../../test/support/stack';
+import { tailTopics } from '../../../test/support/topic-tail';
 import { createIngressApp } from '../src/ingress.app';
 import { IngressConfigSchema } from '../src/ingress.config';
 
@@ -67,20 +68,16 @@ beforeAll(async () => {
   urls.strict = await start(REGISTRY.replace('regionMismatch: correct', 'regionMismatch: refuse'), '');
   urls.euOnly = await start(REGISTRY, 'eu-sovereign');
   urls.limited = await start(REGISTRY, '', { INGRESS_TENANT_MAX_PER_MINUTE: String(ALLOWANCE) });
-  consumer = new Kafka({ clientId: 'ingress-tenancy-test', brokers: TEST_KAFKA_BROKERS, logLevel: logLevel.NOTHING }).consumer({ groupId: `ingress-tenancy-${run}` });
-  await consumer.connect();
-  await consumer.subscribe({ topic: TOPICS.ticketsIngress, fromBeginning: true });
-  await consumer.run({
-    eachMessage: async ({ message }) => {
-      try {
-        const value = JSON.parse(message.value?.toString() ?? '') as Record<string, unknown>;
-        // The intake findings travel beside the ticket, in a header (not part of the public ticket format).
-        const intake = message.headers?.[INTAKE_HEADER]?.toString();
-        if (String(value?.externalId ?? '').includes(run)) published.push({ ...value, ...(intake ? { intakeHeader: JSON.parse(intake) } : {}) });
-      } catch {
-        // other suites' deliberately malformed records
-      }
-    },
+  // From the topic's current end: the records other suites left there are not this suite's business.
+  consumer = await tailTopics('ingress-tenancy-test', [TOPICS.ticketsIngress], (_topic, message) => {
+    try {
+      const value = JSON.parse(message.value?.toString() ?? '') as Record<string, unknown>;
+      // The intake findings travel beside the ticket, in a header (not part of the public ticket format).
+      const intake = message.headers?.[INTAKE_HEADER]?.toString();
+      if (String(value?.externalId ?? '').includes(run)) published.push({ ...value, ...(intake ? { intakeHeader: JSON.parse(intake) } : {}) });
+    } catch {
+      // other suites' deliberately malformed records
+    }
   });
 });
 

@@ -2,11 +2,12 @@
 // (read back with an independent consumer); everything else gets a clear 4xx and publishes nothing.
 import { createHmac } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
-import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import type { Consumer } from 'kafkajs';
 import { caseIdFor, TOPICS } from '@switchboard/contracts';
 import { initTracing, loadConfig } from '@switchboard/observability';
 import { TEST_KAFKA_BROKERS } from '../../../test/support/env';
 import { waitFor } from '../../../test/support/stack';
+import { tailTopics } from '../../../test/support/topic-tail';
 import { createIngressApp } from '../src/ingress.app';
 import { IngressConfigSchema } from '../src/ingress.config';
 
@@ -49,20 +50,16 @@ beforeAll(async () => {
   app = await createIngressApp(config);
   await app.listen(0, '127.0.0.1');
   url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-  consumer = new Kafka({ clientId: 'ingress-test', brokers: TEST_KAFKA_BROKERS, logLevel: logLevel.NOTHING }).consumer({ groupId: `ingress-test-${run}` });
-  await consumer.connect();
-  await consumer.subscribe({ topic: TOPICS.ticketsIngress, fromBeginning: true });
-  await consumer.run({
-    eachMessage: async ({ message }) => {
-      // The topic also holds other suites' deliberately malformed records; only JSON objects matter here.
-      let value: Record<string, unknown>;
-      try {
-        value = JSON.parse(message.value?.toString() ?? '') as Record<string, unknown>;
-      } catch {
-        return;
-      }
-      published.push({ key: message.key?.toString() ?? null, value: value ?? {}, traceparent: message.headers?.['traceparent']?.toString() });
-    },
+  // From the topic's current end: the records other suites left there are not this suite's business.
+  consumer = await tailTopics('ingress-test', [TOPICS.ticketsIngress], (_topic, message) => {
+    // The topic also holds other suites' deliberately malformed records; only JSON objects matter here.
+    let value: Record<string, unknown>;
+    try {
+      value = JSON.parse(message.value?.toString() ?? '') as Record<string, unknown>;
+    } catch {
+      return;
+    }
+    published.push({ key: message.key?.toString() ?? null, value: value ?? {}, traceparent: message.headers?.['traceparent']?.toString() });
   });
 });
 

@@ -486,6 +486,46 @@ describe('KPIs and metrics', () => {
     for (const q of ['groupBy=tenant', 'from=nope', 'from=2024-01-02&to=2024-01-01', 'limit=3']) expect((await call('ana', `/v1/kpis?${q}`)).status).toBe(400);
   });
 
+  it('keeps each case\'s KPI facts equal to what its trace and transitions say (the KPI query reads only the facts)', async () => {
+    // The definitions the KPI query applied to the trace and transitions before migration 027, recomputed here from
+    // the rows this suite's cases wrote, against the facts apply_transition kept on each case as the events came.
+    const reference = `
+      WITH c AS (SELECT case_id FROM supervisor.cases WHERE created_at >= $1),
+      u AS (SELECT t.case_id, SUM(COALESCE(t.input_tokens, 0) + COALESCE(t.output_tokens, 0))::bigint AS tokens, SUM(COALESCE(t.cost_usd, 0)) AS cost,
+                   bool_or(t.kind = 'command') AS human FROM supervisor.trace t JOIN c USING (case_id) GROUP BY 1),
+      m AS (SELECT x.case_id, MIN(x.at) FILTER (WHERE x.to_status = 'RESOLVED') AS resolved_at, bool_or(x.to_status = 'ESCALATED') AS escalated,
+                   count(*) FILTER (WHERE x.to_status = 'AWAITING_APPROVAL' AND x.next_at IS NOT NULL)::int AS approvals,
+                   COALESCE(SUM(EXTRACT(EPOCH FROM (x.next_at - x.at))) FILTER (WHERE x.to_status = 'AWAITING_APPROVAL' AND x.next_at IS NOT NULL), 0)::float8 AS secs,
+                   MAX(x.at) FILTER (WHERE x.to_status = 'AWAITING_APPROVAL' AND x.next_at IS NULL) AS open_since
+              FROM (SELECT tr.case_id, tr.to_status, tr.at, LEAD(tr.at) OVER (PARTITION BY tr.case_id ORDER BY tr.id) AS next_at
+                      FROM supervisor.transitions tr JOIN c USING (case_id)) x GROUP BY 1)
+      SELECT c.case_id, COALESCE(u.tokens, 0)::text AS tokens, COALESCE(u.cost, 0)::numeric(14, 6)::text AS cost, COALESCE(u.human, false) AS human,
+             m.resolved_at, COALESCE(m.escalated, false) AS escalated, COALESCE(m.approvals, 0) AS approvals, round(COALESCE(m.secs, 0)::numeric, 3)::text AS secs, m.open_since
+        FROM c LEFT JOIN u USING (case_id) LEFT JOIN m USING (case_id) ORDER BY 1`;
+    const facts = `
+      SELECT case_id, tokens::text AS tokens, cost_usd::text AS cost, human_touched AS human, resolved_at, escalated, approvals,
+             round(approval_seconds::numeric, 3)::text AS secs, awaiting_approval_since AS open_since
+        FROM supervisor.cases WHERE created_at >= $1 ORDER BY 1`;
+    // One snapshot for both reads: a case still moving cannot change between them.
+    const client = await db.pool.connect();
+    let expected, kept;
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      expected = await client.query(reference, [suiteStart]);
+      kept = await client.query(facts, [suiteStart]);
+      await client.query('COMMIT');
+    } finally {
+      client.release();
+    }
+    expect(kept.rows.length).toBeGreaterThanOrEqual(6);
+    expect(kept.rows).toEqual(expected.rows);
+    // The suite's cases cover what the facts count: a closed approval hold, a human command, an escalation, tokens.
+    expect(kept.rows.some((r) => r.approvals > 0)).toBe(true);
+    expect(kept.rows.some((r) => r.human)).toBe(true);
+    expect(kept.rows.some((r) => r.escalated)).toBe(true);
+    expect(kept.rows.some((r) => r.resolved_at !== null && Number(r.tokens) > 0)).toBe(true);
+  });
+
   it('exposes the same figures on /metrics as aggregates, with no case data', async () => {
     expect((await fetch(`${baseUrl}/metrics`)).status).toBe(401);
     const res = await fetch(`${baseUrl}/metrics`, { headers: { Authorization: `Bearer ${METRICS_KEY}` } });

@@ -65,42 +65,25 @@ const GROUP_COLUMN: Record<KpiGroupBy, string> = {
 
 // Cases created in [from, to). "Auto-resolved": RESOLVED (the verifier passed) with no human command on the case.
 // Approval turnaround: from entering AWAITING_APPROVAL to the next transition (approved → RESOLVING, rejected → ESCALATED).
+// One scan of the cases in the period: each case carries its KPI facts, kept by apply_transition (migration 027), so
+// the page does not aggregate the trace and the transitions of every case on each load.
 const kpiSql = (group: string) => `
-WITH c AS (
-  SELECT case_id, status, intent, region, created_at,
-         COALESCE((state->'helpdesk'->>'reopens')::int, 0) AS reopens, COALESCE((state->'helpdesk'->>'undelivered')::int, 0) AS undelivered
-    FROM supervisor.cases WHERE created_at >= $1 AND created_at < $2
-), usage AS (
-  SELECT t.case_id, SUM(COALESCE(t.input_tokens, 0) + COALESCE(t.output_tokens, 0))::float8 AS tokens, SUM(COALESCE(t.cost_usd, 0))::float8 AS cost
-    FROM supervisor.trace t JOIN c USING (case_id) GROUP BY t.case_id
-), resolved AS (
-  SELECT tr.case_id, MIN(tr.at) AS at FROM supervisor.transitions tr JOIN c USING (case_id) WHERE tr.to_status = 'RESOLVED' GROUP BY tr.case_id
-), escalated AS (
-  SELECT DISTINCT tr.case_id FROM supervisor.transitions tr JOIN c USING (case_id) WHERE tr.to_status = 'ESCALATED'
-), human AS (
-  SELECT DISTINCT t.case_id FROM supervisor.trace t JOIN c USING (case_id) WHERE t.kind = 'command'
-), approvals AS (
-  SELECT x.case_id, count(*)::int AS n, SUM(EXTRACT(EPOCH FROM (x.next_at - x.at)))::float8 AS secs FROM (
-    SELECT tr.case_id, tr.to_status, tr.at, LEAD(tr.at) OVER (PARTITION BY tr.case_id ORDER BY tr.id) AS next_at
-      FROM supervisor.transitions tr JOIN c USING (case_id)
-  ) x WHERE x.to_status = 'AWAITING_APPROVAL' AND x.next_at IS NOT NULL GROUP BY x.case_id
-)
 SELECT ${group} AS "group",
        count(*)::int AS cases,
-       count(r.case_id)::int AS resolved,
-       count(r.case_id) FILTER (WHERE h.case_id IS NULL)::int AS "autoResolved",
-       count(e.case_id)::int AS escalated,
-       AVG(EXTRACT(EPOCH FROM (r.at - c.created_at)))::float8 AS "mttrSeconds",
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM (r.at - c.created_at)))::float8 AS "ttrP50Seconds",
-       percentile_cont(0.9) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM (r.at - c.created_at)))::float8 AS "ttrP90Seconds",
-       COALESCE(SUM(a.n), 0)::int AS approvals,
-       (SUM(a.secs) / NULLIF(SUM(a.n), 0))::float8 AS "approvalTurnaroundSeconds",
-       AVG(COALESCE(u.tokens, 0))::float8 AS "tokensPerCase",
-       AVG(COALESCE(u.cost, 0))::float8 AS "costUsdPerCase",
-       count(r.case_id) FILTER (WHERE c.reopens > 0)::int AS reopened,
+       count(c.resolved_at)::int AS resolved,
+       count(c.resolved_at) FILTER (WHERE NOT c.human_touched)::int AS "autoResolved",
+       count(*) FILTER (WHERE c.escalated)::int AS escalated,
+       AVG(EXTRACT(EPOCH FROM (c.resolved_at - c.created_at)))::float8 AS "mttrSeconds",
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM (c.resolved_at - c.created_at)))::float8 AS "ttrP50Seconds",
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM (c.resolved_at - c.created_at)))::float8 AS "ttrP90Seconds",
+       COALESCE(SUM(c.approvals), 0)::int AS approvals,
+       (SUM(c.approval_seconds) / NULLIF(SUM(c.approvals), 0))::float8 AS "approvalTurnaroundSeconds",
+       AVG(c.tokens)::float8 AS "tokensPerCase",
+       AVG(c.cost_usd)::float8 AS "costUsdPerCase",
+       count(c.resolved_at) FILTER (WHERE c.reopens > 0)::int AS reopened,
        count(*) FILTER (WHERE c.undelivered > 0)::int AS undelivered
-  FROM c LEFT JOIN usage u USING (case_id) LEFT JOIN resolved r USING (case_id) LEFT JOIN escalated e USING (case_id)
-         LEFT JOIN human h USING (case_id) LEFT JOIN approvals a USING (case_id)
+  FROM supervisor.cases c
+ WHERE c.created_at >= $1 AND c.created_at < $2
  GROUP BY 1 ORDER BY 2 DESC, 1`;
 
 // Every escalation counts once with its own reason: the breaker recorded in the same transition (trace rows and the

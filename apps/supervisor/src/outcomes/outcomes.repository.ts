@@ -44,17 +44,16 @@ const GROUP_SQL: Record<OutcomeGroupBy, { column: string; join: string }> = {
   none: { column: "'all'", join: '' },
 };
 
-// The tier is the one the state machine stored with the case (outcomes/outcome-tier.ts); SQL only counts it.
+// The tier is the one the state machine stored with the case (outcomes/outcome-tier.ts); SQL only counts it. The tier
+// and the spend are columns of the case (migration 027), so a period is one scan of supervisor.cases, not of its trace;
+// only the procedure and model groupings read the core state.
 const CASES = `
 WITH c AS (
-  SELECT case_id, tenant_id, region, intent, created_at, state, state->>'tier' AS tier,
+  SELECT case_id, tenant_id, region, intent, created_at, state, tier, tokens::float8 AS tokens, cost_usd::float8 AS cost,
          -- A case that waits for a human or an agent has no tier yet; a settled one without a tier was decided
          -- before tiers were recorded (it gets one at its next event).
-         COALESCE(state->>'tier', CASE WHEN status IN ('RESOLVED', 'ESCALATED', 'CLOSED', 'FAILED') THEN 'not_recorded' ELSE 'in_progress' END) AS bucket
+         COALESCE(tier, CASE WHEN status IN ('RESOLVED', 'ESCALATED', 'CLOSED', 'FAILED') THEN 'not_recorded' ELSE 'in_progress' END) AS bucket
     FROM supervisor.cases WHERE created_at >= $1 AND created_at < $2
-), usage AS (
-  SELECT t.case_id, SUM(COALESCE(t.input_tokens, 0) + COALESCE(t.output_tokens, 0))::float8 AS tokens, SUM(COALESCE(t.cost_usd, 0))::float8 AS cost
-    FROM supervisor.trace t JOIN c USING (case_id) GROUP BY t.case_id
 )`;
 
 const count = (tier: string) => `count(*) FILTER (WHERE c.tier = '${tier}')::int`;
@@ -69,14 +68,14 @@ SELECT ${g.column} AS "group", ${day ? `${day} AS day,` : ''}
        ${count('verified_autonomous')} AS "verifiedAutonomous", ${count('resolved_after_approval')} AS "resolvedAfterApproval",
        ${count('assisted')} AS assisted, ${count('escalated')} AS escalated, ${count('reopened')} AS reopened, ${count('undelivered')} AS undelivered,
        count(*) FILTER (WHERE c.bucket = 'in_progress')::int AS "inProgress",
-       COALESCE(SUM(u.tokens), 0)::float8 AS tokens, COALESCE(SUM(u.cost), 0)::float8 AS "costUsd"
-  FROM c LEFT JOIN usage u USING (case_id) ${g.join}
+       COALESCE(SUM(c.tokens), 0)::float8 AS tokens, COALESCE(SUM(c.cost), 0)::float8 AS "costUsd"
+  FROM c ${g.join}
  GROUP BY ${day ? '1, 2 ORDER BY 2, 1' : '1 ORDER BY 2 DESC, 1'}`;
 };
 
 const TIERS_SQL = `${CASES}
-SELECT c.bucket AS tier, count(*)::int AS cases, COALESCE(SUM(u.tokens), 0)::float8 AS tokens, COALESCE(SUM(u.cost), 0)::float8 AS "costUsd"
-  FROM c LEFT JOIN usage u USING (case_id) GROUP BY 1 ORDER BY 2 DESC, 1`;
+SELECT c.bucket AS tier, count(*)::int AS cases, COALESCE(SUM(c.tokens), 0)::float8 AS tokens, COALESCE(SUM(c.cost), 0)::float8 AS "costUsd"
+  FROM c GROUP BY 1 ORDER BY 2 DESC, 1`;
 
 /** Outcome tiers of the cases created in a period, with their LLM spend, by group and by day (schema `supervisor`). */
 export class OutcomesRepository {
