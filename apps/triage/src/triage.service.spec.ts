@@ -84,7 +84,9 @@ describe('TriageService', () => {
     const llm = new ScriptedLlm({ triage: [answer('how_to')] });
     const sut = new TriageService(llm, dissent, index);
 
-    const { output } = await sut.handle(task('Our dashboard is blank'), ctx);
+    // A subject that names the problem: the subject line weighs on its own in the examples vote, and with the
+    // bag-of-words double a bare "Help" leans to how_to's examples.
+    const { output } = await sut.handle(task('Our dashboard is blank', 'Blank dashboard'), ctx);
 
     expect(output.intent).toBe('dashboard_cache');
     expect(output.confidence).toBeLessThan(0.95);
@@ -95,7 +97,7 @@ describe('TriageService', () => {
     const kinds = { local: 'llama-cpp', 'bedrock-us': 'bedrock' };
     const run = async (provider: string, reliability?: string) => {
       const c = reliability ? TriageConfigSchema.parse({ TRIAGE_MODEL_RELIABILITY: reliability }) : dissent;
-      return (await new TriageService(new ScriptedLlm({ triage: [reply(provider)] }), c, index, kinds).handle(task('Our dashboard is blank'), ctx)).output;
+      return (await new TriageService(new ScriptedLlm({ triage: [reply(provider)] }), c, index, kinds).handle(task('Our dashboard is blank', 'Blank dashboard'), ctx)).output;
     };
 
     // Both examples signals say dashboard_cache; the model dissents (how_to).
