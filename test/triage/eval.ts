@@ -188,7 +188,7 @@ async function main(): Promise<number> {
       { source: 'examples', reliability: wholeVotes.reliability, scores: wholeVotes.examples, leaderOnly: true },
       ...(modelAnswer ? [{ source: modelAnswer.source, reliability: modelReliabilityFor(config.TRIAGE_MODEL_RELIABILITY, modelAnswer.source.slice('model:'.length), model.kinds), scores: { [modelAnswer.intent]: 1 } }] : []),
     ], extractEntities(raw, redacted));
-    const previousVotes = await previousIndex.vote(redacted, intents);
+    const previousVotes = await previousIndex.vote(redacted, intents, { subjectWeight: 0 }); // as the previous release read tickets: whole
     const previous = combineIntentSignals(intents, [{ source: 'examples', reliability: previousVotes.reliability, scores: previousVotes.examples, leaderOnly: true }], extractEntities(raw, redacted));
     const modelSignal = output.signals?.find((s) => s.source.startsWith('model:'));
     results.push({

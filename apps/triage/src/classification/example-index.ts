@@ -54,12 +54,14 @@ const SHARE_BANDS = [0.9, 0.7, 0];
 const bandOf = (share: number, viewsAgree: boolean): number => SHARE_BANDS.findIndex((min) => share >= min) * 2 + (viewsAgree ? 0 : 1);
 
 /**
- * How much a ticket's subject line weighs, alone, in its similarity to an example (the whole ticket weighs the rest).
- * A ticket that asks for an action and adds a question or an aside is labelled by its request, the one its subject
- * names (the labelling rule of the examples and of every evaluation set); compared whole, the aside's words can pull it
- * to another intent — most often to `how_to`. The examples are one-liners like a subject, so their held-out
- * calibration is unchanged. Chosen on the labelled and the two read blind sets before the third blind set was read
- * (docs/agents.md, "Triage"): 0.4 was the largest weight that lost nothing on the labelled set.
+ * How much a ticket's subject line weighs, alone, in the encoder's similarity to an example (the whole ticket weighs
+ * the rest). A ticket that asks for an action and adds a question or an aside is labelled by its request, the one its
+ * subject names (the labelling rule of the examples and of every evaluation set); compared whole, the aside's words
+ * can pull it to another intent — most often to `how_to`. The examples are one-liners like a subject, so their
+ * held-out calibration is unchanged. Only the encoder reads the subject alone: the character n-grams of a few words
+ * latch onto a topic word ("Adding a colleague" matched a lockout example about a colleague's frozen access and
+ * escalated the quick start's how-to ticket). 0.4 was chosen on the labelled and the two read blind sets (docs/agents.md,
+ * "Triage").
  */
 export const SUBJECT_WEIGHT = 0.4;
 
@@ -144,17 +146,16 @@ export class ExampleIndex {
   }
 
   /**
-   * The examples' vote on one ticket (`subject`, a blank line, the body — as triage joins them). Each view compares
-   * the examples with the whole ticket and, weighed by `subjectWeight`, with its subject line alone.
+   * The examples' vote on one ticket (`subject`, a blank line, the body — as triage joins them). The encoder's view
+   * compares the examples with the whole ticket and, weighed by `subjectWeight`, with its subject line alone; the
+   * n-gram view reads the whole ticket only.
    */
   async vote(text: string, intents: readonly string[], options: { subjectWeight?: number } = {}): Promise<ExampleVotes> {
     const weight = options.subjectWeight ?? SUBJECT_WEIGHT;
     const subject = weight > 0 ? subjectOf(text) : undefined;
     const [whole, head] = await this.embedder.embed(subject ? [text, subject] : [text]);
-    const blend = (a: number, b: number | undefined) => (b === undefined ? a : (1 - weight) * a + weight * b);
-    const ngramHead = subject ? this.ngrams.similarities(subject) : undefined;
-    const dense = this.vectors.map((e) => blend(dot(e, whole!), head && dot(e, head)));
-    const sparse = this.ngrams.similarities(text).map((x, i) => blend(x, ngramHead?.[i]));
+    const dense = this.vectors.map((e) => (head ? (1 - weight) * dot(e, whole!) + weight * dot(e, head) : dot(e, whole!)));
+    const sparse = this.ngrams.similarities(text);
     const labels = this.examples.map((e) => e.intent);
     const best = new Map<string, NearestExample>();
     this.examples.forEach((e, i) => {
