@@ -1,7 +1,7 @@
-// `npm run eval:triage -- [--model local|scripted|policy] [--set labelled|blind|blind2|blind3] [--out <file>] [--limit <n>]`
+// `npm run eval:triage -- [--model local|scripted|policy] [--set labelled|blind|blind2|blind3|blind4] [--out <file>] [--limit <n>]`
 // Runs the real triage code path (TriageService: screening, entity extraction, the real multilingual sentence encoder
 // (USE-m3, scripts/fetch-encoder) over the shipped labelled examples, character n-grams, the model with demonstrations, the signal ensemble) over an evaluation
-// set (test/triage/labelled-tickets.json, or with `--set blind` / `blind2` / `blind3` the blind sets, never used for tuning),
+// set (test/triage/labelled-tickets.json, or with `--set blind` / `blind2` / `blind3` / `blind4` the blind sets, never used for tuning),
 // and prints accuracy overall, per subset and per intent, the calibration at the autonomy threshold, and LLM calls,
 // tokens and time per ticket — next to baselines measured in the same run on the same tickets: the previous behaviour
 // (one zero-shot model call + the English cue-word calibration, kept in ./baseline.ts), the model alone, the
@@ -64,10 +64,11 @@ const VARIANTS: Array<{ key: string; label: string }> = [
 /**
  * The evaluation sets: `labelled` (the first, scored many times: not blind), `blind` (never used for tuning, but its
  * results have been read since), `blind2` (written by a helper session that had read neither the examples, the other
- * sets nor any miss; read since) and `blind3` (96 tickets, 16 of them multi-issue, written the same way; first read after
- * the subject weighting was chosen on the other three).
+ * sets nor any miss; read since), `blind3` (96 tickets, 16 of them multi-issue, written the same way; first read after
+ * the subject weighting was chosen on the other three) and `blind4` (96 more, one subject in six vague; first read on the
+ * shipped build, after every choice).
  */
-const SETS = { labelled: 'labelled-tickets.json', blind: 'blind-tickets.json', blind2: 'blind2-tickets.json', blind3: 'blind3-tickets.json' } as const;
+const SETS = { labelled: 'labelled-tickets.json', blind: 'blind-tickets.json', blind2: 'blind2-tickets.json', blind3: 'blind3-tickets.json', blind4: 'blind4-tickets.json' } as const;
 
 function args(argv: string[]): { model: 'local' | 'scripted' | 'policy'; set: keyof typeof SETS; out?: string; limit?: number } {
   const get = (flag: string) => { const i = argv.indexOf(flag); return i >= 0 ? argv[i + 1] : undefined; };
