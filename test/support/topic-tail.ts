@@ -11,10 +11,11 @@ export async function tailTopics(
   clientId: string,
   topics: string[],
   onMessage: (topic: string, message: KafkaMessage) => void,
-  joinTimeoutMs = 60_000,
+  options: { groupId?: string; joinTimeoutMs?: number } = {},
 ): Promise<Consumer> {
   const kafka = new Kafka({ clientId, brokers: TEST_KAFKA_BROKERS, logLevel: logLevel.NOTHING });
-  const groupId = `${clientId}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+  const groupId = options.groupId ?? `${clientId}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+  const joinTimeoutMs = options.joinTimeoutMs ?? 60_000;
   const admin = kafka.admin();
   await admin.connect();
   try {

@@ -5,6 +5,7 @@ import { BusConfigSchema, KafkaBus } from '@switchboard/bus';
 import { caseIdFor, deadLetterTopic, retryTopic, DeadLetterSchema, type DeadLetter, type Envelope, type PayloadOf, type TicketEvent, type TopicName } from '@switchboard/contracts';
 import { loadConfig } from '@switchboard/observability';
 import { TEST_DATABASE_URL, TEST_KAFKA_BROKERS } from '../../../../test/support/env';
+import { tailTopics } from '../../../../test/support/topic-tail';
 import { HelpdeskConfigSchema, type HelpdeskConfig } from '../../src/helpdesk.config';
 
 export const BROKERS = TEST_KAFKA_BROKERS;
@@ -100,36 +101,14 @@ export class RawRecorder {
   constructor(private readonly groupId: string, private readonly topics: string[]) {}
 
   async start(): Promise<void> {
-    const kafka = new Kafka({ clientId: 'helpdesk-test-recorder', brokers: BROKERS, logLevel: logLevel.NOTHING });
-    // The group starts at the current end of each topic (committed before it joins): only this run's records.
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      for (const topic of this.topics) {
-        const offsets = await admin.fetchTopicOffsets(topic);
-        await admin.setOffsets({ groupId: this.groupId, topic, partitions: offsets.map((o) => ({ partition: o.partition, offset: o.high })) });
+    // From the current end of each topic: only this run's records.
+    this.consumer = await tailTopics('helpdesk-test-recorder', this.topics, (topic, message) => {
+      try {
+        this.records.push({ topic, key: message.key?.toString() ?? null, value: JSON.parse(message.value?.toString() ?? 'null') as Record<string, unknown> });
+      } catch {
+        // other suites' deliberately malformed records
       }
-    } finally {
-      await admin.disconnect();
-    }
-    this.consumer = kafka.consumer({ groupId: this.groupId });
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topics: this.topics, fromBeginning: true });
-    let joined!: () => void;
-    const ready = new Promise<void>((resolve) => (joined = resolve));
-    // Offsets are committed above, so nothing can be missed once the member fetches: no need to wait for a fetch to end.
-    this.consumer.on(this.consumer.events.FETCH_START, () => joined());
-    await this.consumer.run({
-      partitionsConsumedConcurrently: 6,
-      eachMessage: async ({ topic, message }) => {
-        try {
-          this.records.push({ topic, key: message.key?.toString() ?? null, value: JSON.parse(message.value?.toString() ?? 'null') as Record<string, unknown> });
-        } catch {
-          // other suites' deliberately malformed records
-        }
-      },
-    });
-    await ready;
+    }, { groupId: this.groupId });
   }
 
   stop(): Promise<void> {
