@@ -30,7 +30,7 @@ export const TriageConfigSchema = BusConfigSchema.extend(MetricsConfigSchema.sha
   /** Labelled example tickets per intent (YAML); the shipped file covers the default taxonomy in en, fr, de and es. */
   TRIAGE_EXAMPLES_FILE: z.string().min(1).default(() => installPath('data', 'triage', 'examples.yaml')),
   /** Nearest labelled examples that vote on a ticket's intent, per signal (embedding, character n-grams). */
-  TRIAGE_NEIGHBOURS: z.coerce.number().int().min(1).max(20).default(3),
+  TRIAGE_NEIGHBOURS: z.coerce.number().int().min(1).max(20).default(5),
   /**
    * How often the model's intent is right (0–1), by provider name or kind (`llama-cpp`, `ollama`, `bedrock`), `*` for
    * the rest; its vote counts accordingly next to the examples vote. The shipped 270M base model adds nothing the

@@ -107,7 +107,9 @@ describe('TriageService', () => {
 
     expect(local.intent).toBe('dashboard_cache');
     expect(capable.intent).toBe('dashboard_cache');
-    expect(local.confidence).toBeGreaterThan(capable.confidence + 0.1);
+    // A dissent at chance (the 270M model) leaves the examples' agreement above the autonomy threshold; a capable model's
+    // dissent takes it below.
+    expect(local.confidence).toBeGreaterThanOrEqual(0.95);
     expect(capable.confidence).toBeLessThan(0.95);
     expect(trusted.intent).toBe('how_to');
     expect(local.signals).toContainEqual({ source: 'model:local', intent: 'how_to', score: 1 });

@@ -21,6 +21,11 @@ function counts(text: string): Map<string, number> {
  * weak. Written here rather than taken from a library: the maintained text libraries tokenise into words, and this is
  * the whole algorithm.
  *
+ * Similarities are accumulated through an inverted index (n-gram → the corpus entries holding it, with their weights):
+ * a query touches only the entries that share an n-gram with it, once per shared n-gram. Comparing the query with every
+ * entry's vector in turn cost 10 ms per ticket and 11 s of held-out calibration at start-up once whole tickets joined the
+ * one-line examples (691 entries); the index does the same arithmetic in a fraction of that.
+ *
  * @example
  * const index = CharNgramIndex.fit(['remboursez la facture', 'compte bloqué']);
  * index.similarities('remboursement de facture'); // [0.4…, 0.0…]
@@ -28,7 +33,9 @@ function counts(text: string): Map<string, number> {
 export class CharNgramIndex {
   private constructor(
     private readonly idf: Map<string, number>,
-    private readonly vectors: SparseVector[],
+    /** n-gram → the entries holding it and its weight in each (unit vectors, so a sum of products is a cosine). */
+    private readonly postings: Map<string, { entries: number[]; weights: number[] }>,
+    private readonly size: number,
   ) {}
 
   static fit(corpus: readonly string[]): CharNgramIndex {
@@ -36,20 +43,26 @@ export class CharNgramIndex {
     const df = new Map<string, number>();
     for (const g of grams) for (const k of g.keys()) df.set(k, (df.get(k) ?? 0) + 1);
     const idf = new Map([...df].map(([k, n]) => [k, Math.log((corpus.length + 1) / (n + 1)) + 1]));
-    const index = new CharNgramIndex(idf, []);
-    index.vectors.push(...grams.map((g) => index.weigh(g)));
+    const index = new CharNgramIndex(idf, new Map(), corpus.length);
+    grams.forEach((g, entry) => {
+      for (const [k, w] of index.weigh(g)) {
+        let list = index.postings.get(k);
+        if (!list) index.postings.set(k, (list = { entries: [], weights: [] }));
+        list.entries.push(entry);
+        list.weights.push(w);
+      }
+    });
     return index;
   }
 
   /** Cosine similarity of `text` to every corpus entry, in corpus order. N-grams unseen in the corpus are ignored. */
   similarities(text: string): number[] {
-    const v = this.weigh(counts(text));
-    return this.vectors.map((doc) => {
-      let dot = 0;
-      const [small, large] = v.size < doc.size ? [v, doc] : [doc, v];
-      for (const [k, w] of small) dot += w * (large.get(k) ?? 0);
-      return dot;
-    });
+    const out = new Array<number>(this.size).fill(0);
+    for (const [k, w] of this.weigh(counts(text))) {
+      const list = this.postings.get(k)!;
+      for (let i = 0; i < list.entries.length; i++) out[list.entries[i]!]! += w * list.weights[i]!;
+    }
+    return out;
   }
 
   private weigh(grams: Map<string, number>): SparseVector {
