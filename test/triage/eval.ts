@@ -1,7 +1,7 @@
-// `npm run eval:triage -- [--model local|scripted|policy] [--set labelled|blind5] [--out <file>] [--limit <n>]`
+// `npm run eval:triage -- [--model local|scripted|policy] [--set labelled|blind5|blind6] [--out <file>] [--limit <n>]`
 // Runs the real triage code path (TriageService: screening, entity extraction, the real multilingual sentence encoder
 // (USE-m3, scripts/fetch-encoder) over the shipped labelled examples, character n-grams, the model with demonstrations, the signal ensemble) over an evaluation
-// set (test/triage/labelled-tickets.json, or with `--set blind5` the blind set, never used for tuning),
+// set (test/triage/labelled-tickets.json, or with `--set blind5` / `blind6` the blind sets, never used for tuning),
 // and prints accuracy overall, per subset and per intent, the calibration at the autonomy threshold, and LLM calls,
 // tokens and time per ticket — next to baselines measured in the same run on the same tickets: the previous behaviour
 // (one zero-shot model call + the English cue-word calibration, kept in ./baseline.ts), the model alone, the
@@ -63,11 +63,11 @@ const VARIANTS: Array<{ key: string; label: string }> = [
 ];
 
 /**
- * The evaluation sets: `labelled` (the first, scored many times: not blind) and `blind5` (96 tickets written by a helper
- * session that had read no file of the project, first read on the shipped build). The four blind sets before it were
+ * The evaluation sets: `labelled` (the first, scored many times: not blind), `blind5` and `blind6` (96 tickets each,
+ * written by helper sessions that had read no file of the project, each first read on the shipped build). The four blind sets before it were
  * read, so their tickets are training examples now (data/triage/examples.yaml, the quoted whole tickets).
  */
-const SETS = { labelled: 'labelled-tickets.json', blind5: 'blind5-tickets.json' } as const;
+const SETS = { labelled: 'labelled-tickets.json', blind5: 'blind5-tickets.json', blind6: 'blind6-tickets.json' } as const;
 
 function args(argv: string[]): { model: 'local' | 'scripted' | 'policy'; set: keyof typeof SETS; out?: string; limit?: number } {
   const get = (flag: string) => { const i = argv.indexOf(flag); return i >= 0 ? argv[i + 1] : undefined; };

@@ -20,7 +20,7 @@ const SetSchema = z.object({
 const normalise = (text: string) => text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
 
 const examples = loadTriageExamples(join(ROOT, 'data', 'triage', 'examples.yaml'), DEFAULT_INTENTS).examples.map((e) => normalise(e.text));
-const sets = ['labelled-tickets.json', 'blind5-tickets.json'].map((file) => [file, SetSchema.parse(JSON.parse(readFileSync(join(ROOT, 'test', 'triage', file), 'utf8')))] as const);
+const sets = ['labelled-tickets.json', 'blind5-tickets.json', 'blind6-tickets.json'].map((file) => [file, SetSchema.parse(JSON.parse(readFileSync(join(ROOT, 'test', 'triage', file), 'utf8')))] as const);
 
 describe.each(sets)('evaluation set %s', (_file, set) => {
   it('labels every intent of the default taxonomy, and non-English tickets are not in English', () => {
