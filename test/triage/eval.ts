@@ -64,8 +64,9 @@ const VARIANTS: Array<{ key: string; label: string }> = [
 
 /**
  * The evaluation sets: `labelled` (the first, scored many times: not blind), `blind5` and `blind6` (96 tickets each,
- * written by helper sessions that had read no file of the project, each first read on the shipped build). The four blind sets before it were
- * read, so their tickets are training examples now (data/triage/examples.yaml, the quoted whole tickets).
+ * written by helper sessions that had read no file of the project, each first read on the shipped build). The four
+ * blind sets before them were read, so their tickets are training examples now (data/triage/examples.yaml, the quoted
+ * whole tickets).
  */
 const SETS = { labelled: 'labelled-tickets.json', blind5: 'blind5-tickets.json', blind6: 'blind6-tickets.json' } as const;
 
