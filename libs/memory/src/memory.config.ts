@@ -25,5 +25,10 @@ export const MemoryConfigSchema = z.object({
   MEMORY_EMBEDDINGS_DIR: z.string().default(DEFAULT_EMBEDDINGS_DIR),
   /** Candidates each of the dense and keyword lists contributes before fusion. */
   MEMORY_HYBRID_CANDIDATES: z.coerce.number().int().positive().default(50),
+  /**
+   * `MEMORY_STORE=pg`: MiB of a collection's points (embedding, text, payload) each process holds for dense scoring,
+   * reloaded when the collection changes; a larger collection is scored in SQL, 0 scores every search there.
+   */
+  MEMORY_DENSE_CACHE_MB: z.coerce.number().nonnegative().default(128),
 });
 export type MemoryConfig = z.infer<typeof MemoryConfigSchema>;

@@ -20,7 +20,7 @@ export async function createVectorStore(config: MemoryConfig & StoreConfig, pool
   }
   const own = pool ?? createPool(config);
   await runMemoryMigrations(own);
-  return { store: new PgVectorStore(own, { hybridCandidates: config.MEMORY_HYBRID_CANDIDATES }), close: async () => { if (!pool) await own.end(); } };
+  return { store: new PgVectorStore(own, { hybridCandidates: config.MEMORY_HYBRID_CANDIDATES, denseCacheBytes: Math.round(config.MEMORY_DENSE_CACHE_MB * 1024 * 1024) }), close: async () => { if (!pool) await own.end(); } };
 }
 
 /**

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import type { Pool } from 'pg';
 import { inTransaction, runMigrations } from '@switchboard/store';
 import { DimensionMismatchError, MemoryInputError, VectorStoreError } from '../memory.errors';
+import { DenseCache, pointBytes, scoreDense, type CachedCollection, type CachedPoint } from './dense-cache';
 import { reciprocalRankFusion } from './rrf';
 import { assertPoints, assertSearchQuery } from './search-input';
 import {
@@ -46,11 +47,39 @@ interface Row {
   score: number;
 }
 
+/** Default in-process budget for collections' embeddings ({@link PgVectorStoreOptions.denseCacheBytes}). */
+export const DEFAULT_DENSE_CACHE_BYTES = 128 * 1024 * 1024;
+
+export interface PgVectorStoreOptions {
+  /** Candidates each of the dense and keyword lists contributes before fusion (default 50). */
+  hybridCandidates?: number;
+  /**
+   * Bytes of points (embedding, text, payload) held in process for dense scoring; 0 scores every search in SQL.
+   * A collection larger than the budget is scored in SQL. Default {@link DEFAULT_DENSE_CACHE_BYTES}.
+   */
+  denseCacheBytes?: number;
+}
+
+interface PointRow {
+  revision: string;
+  id: string | null;
+  tenant_id: string;
+  doc_type: string;
+  product: string | null;
+  language: string | null;
+  text: string;
+  payload: PointPayload;
+  embedding: number[];
+  norm: number;
+}
+
 /**
  * Embedded {@link VectorStore} in Switchboard's own Postgres: the quick start and small installations need no
- * extra server. Dense scores are cosine similarity over `float4[]` computed in SQL (exact, a scan per collection
- * and tenant — fine to tens of thousands of chunks); keyword scores are `ts_rank` over an English tsvector with
- * OR semantics; hybrid fuses both lists in process with {@link reciprocalRankFusion}. Run
+ * extra server. Dense scores are exact cosine similarity over the stored `float4[]` embeddings: in process, over the
+ * collection's points held in memory (see {@link DenseCache}; reloaded when the collection's revision, which every
+ * change to its points moves, is not the one loaded), or in SQL for a collection larger than the budget. Scoring in
+ * SQL costs Postgres about 0.1 ms of CPU per 384-dimension point and search. Keyword scores are `ts_rank` over an
+ * English tsvector with OR semantics; hybrid fuses both lists in process with {@link reciprocalRankFusion}. Run
  * {@link runMemoryMigrations} first.
  *
  * @example
@@ -59,9 +88,21 @@ interface Row {
  */
 export class PgVectorStore extends VectorStore {
   private readonly dimensions = new Map<string, number>();
+  private readonly cache: DenseCache;
+  /** Loads in flight, one per collection: concurrent searches on a stale collection share one load. */
+  private readonly loading = new Map<string, Promise<CachedCollection | undefined>>();
+  /** Collections found larger than the budget, with the revision at which they were: scored in SQL until it moves. */
+  private readonly oversized = new Map<string, string>();
+  private loads = 0;
 
-  constructor(private readonly pool: Pool, private readonly options: { hybridCandidates?: number } = {}) {
+  constructor(private readonly pool: Pool, private readonly options: PgVectorStoreOptions = {}) {
     super();
+    this.cache = new DenseCache(options.denseCacheBytes ?? DEFAULT_DENSE_CACHE_BYTES);
+  }
+
+  /** How often a collection's points were loaded into the process, and the bytes held now. */
+  denseCacheStats(): { loads: number; bytes: number } {
+    return { loads: this.loads, bytes: this.cache.size };
   }
 
   override async ensureCollection(collection: string, dimension: number): Promise<void> {
@@ -144,25 +185,111 @@ export class PgVectorStore extends VectorStore {
   override async dropCollection(collection: string): Promise<void> {
     await this.query('dropCollection', 'DELETE FROM memory_collections WHERE name = $1', [collection]);
     this.dimensions.delete(collection);
+    this.cache.delete(collection);
   }
 
   private async dense(collection: string, vector: number[], filter: SearchFilter, limit: number): Promise<SearchHit[]> {
+    if (this.cache.maxBytes > 0) {
+      const { rows } = await this.query<{ revision: string }>('search', 'SELECT revision::text AS revision FROM memory_collections WHERE name = $1', [collection]);
+      const scored = await this.denseInProcess(collection, rows[0]?.revision, vector, filter, limit);
+      if (scored) return scored;
+    }
+    return this.denseInSql(collection, vector, filter, limit);
+  }
+
+  private async denseInSql(collection: string, vector: number[], filter: SearchFilter, limit: number): Promise<SearchHit[]> {
     const [where, params] = whereClause(collection, filter);
     const n = params.length;
     const { rows } = await this.query<Row>('search', denseSql(where, n + 1, n + 2, n + 3), [...params, vector, Math.hypot(...vector), limit]);
     return rows.map(toHit);
   }
 
-  /** Both candidate lists in one statement (one round trip, one snapshot), each in its own rank order. */
+  /**
+   * Dense hits from the points held in process, for a search that read the collection at `revision` (undefined: the
+   * collection is gone, so nothing matches); undefined when the collection is too large to hold (score in SQL).
+   */
+  private async denseInProcess(collection: string, revision: string | undefined, vector: number[], filter: SearchFilter, limit: number): Promise<SearchHit[] | undefined> {
+    if (revision === undefined) {
+      this.cache.delete(collection);
+      return [];
+    }
+    if (this.oversized.get(collection) === revision) return undefined;
+    const held = this.cache.get(collection, revision) ?? (await this.load(collection, revision));
+    return held ? scoreDense(held.points, vector, filter, limit) : undefined;
+  }
+
+  /**
+   * Loads a collection's points at its current revision (at least `revision`: a later one is as good, being newer
+   * than the search's snapshot); undefined when they do not fit the budget (remembered until the revision moves).
+   */
+  private load(collection: string, revision: string): Promise<CachedCollection | undefined> {
+    const inFlight = this.loading.get(collection);
+    if (inFlight) return inFlight;
+    const loading = (async () => {
+      const dimension = await this.dimensionOf(collection);
+      const { rows: [size] } = await this.query<{ n: number; chars: number }>(
+        'search',
+        'SELECT count(*)::float8 AS n, COALESCE(sum(octet_length(text) + octet_length(payload::text)), 0)::float8 AS chars FROM memory_points WHERE collection = $1',
+        [collection],
+      );
+      if (!this.cache.fits(size!.n * (dimension * 4 + 200) + 2 * size!.chars)) {
+        this.oversized.set(collection, revision);
+        return undefined;
+      }
+      const { rows } = await this.query<PointRow>(
+        'search',
+        `SELECT c.revision::text AS revision, p.id, p.tenant_id, p.doc_type, p.product, p.language, p.text, p.payload, p.embedding, p.norm
+           FROM memory_collections c LEFT JOIN memory_points p ON p.collection = c.name WHERE c.name = $1`,
+        [collection],
+      );
+      if (!rows[0]) return { revision, points: [], bytes: 0 };
+      const points: CachedPoint[] = rows.filter((r) => r.id !== null).map((r) => ({
+        id: r.id!, tenantId: r.tenant_id, docType: r.doc_type, product: r.product, language: r.language, text: r.text, payload: r.payload,
+        embedding: Float32Array.from(r.embedding), norm: Math.fround(r.norm),
+      }));
+      const loaded: CachedCollection = { revision: rows[0].revision, points, bytes: points.reduce((a, p) => a + pointBytes(p), 0) };
+      this.loads++;
+      if (!this.cache.fits(loaded.bytes)) {
+        this.oversized.set(collection, loaded.revision);
+        return undefined;
+      }
+      this.oversized.delete(collection);
+      this.cache.set(collection, loaded);
+      return loaded;
+    })().finally(() => this.loading.delete(collection));
+    this.loading.set(collection, loading);
+    return loading;
+  }
+
+  /**
+   * Both candidate lists, each in its own rank order. Held in process: the keyword list and the collection's revision
+   * in one statement, the dense list from memory. In SQL: both lists in one statement (one round trip, one snapshot).
+   */
   private async hybrid(collection: string, vector: number[], text: string, filter: SearchFilter, limit: number): Promise<{ dense: SearchHit[]; keyword: SearchHit[] }> {
     const [where, params] = whereClause(collection, filter);
     const n = params.length;
+    const keywordList = `SELECT 'k' AS list, row_number() OVER (ORDER BY score DESC, id) AS rank, k.id, k.text, k.payload, k.score::float8 FROM k`;
+    if (this.cache.maxBytes > 0) {
+      const { rows } = await this.query<Row & { list: 'r' | 'k' }>(
+        'search',
+        `WITH ${tsQueryCte(n + 1)}, k AS (${keywordSql(where, n + 2)})
+         SELECT * FROM (SELECT 'r' AS list, 0::bigint AS rank, NULL::uuid AS id, revision::text AS text, NULL::jsonb AS payload, NULL::float8 AS score
+                          FROM memory_collections WHERE name = $1
+                        UNION ALL ${keywordList}) x
+          ORDER BY list, rank`,
+        [...params, text, limit],
+      );
+      const keyword = rows.filter((r) => r.list === 'k').map(toHit);
+      const dense = await this.denseInProcess(collection, rows.find((r) => r.list === 'r')?.text, vector, filter, limit);
+      if (dense) return { dense, keyword };
+      return { dense: await this.denseInSql(collection, vector, filter, limit), keyword };
+    }
     const { rows } = await this.query<Row & { list: 'd' | 'k' }>(
       'search',
       `WITH ${tsQueryCte(n + 3)}, d AS (${denseSql(where, n + 1, n + 2, n + 4)}), k AS (${keywordSql(where, n + 4)})
        SELECT * FROM (SELECT 'd' AS list, row_number() OVER (ORDER BY score DESC NULLS LAST, id) AS rank, d.* FROM d
                       UNION ALL
-                      SELECT 'k' AS list, row_number() OVER (ORDER BY score DESC, id) AS rank, k.id, k.text, k.payload, k.score::float8 FROM k) x
+                      ${keywordList}) x
         ORDER BY list, rank`,
       [...params, vector, Math.hypot(...vector), text, limit],
     );
