@@ -158,6 +158,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const supervisorEnv = {
     ...kafkaEnv, DATABASE_URL: TEST_DATABASE_URL, GATEWAY_TOKEN_SECRET: STACK_KEYS.tokenSecret, GATEWAY_ADMIN_KEY: STACK_KEYS.gatewayAdmin,
     GATEWAY_URL: gatewayUrl, SUPERVISOR_API_KEYS: STACK_KEYS.supervisorApi, SUPERVISOR_COMMAND_KEYS: STACK_KEYS.commandKeys, TENANT_REGISTRY_FILE: TEST_TENANT_REGISTRY, SUPERVISOR_GROUP_ID: groups.supervisor, SUPERVISOR_SCAN_INTERVAL_MS: '200',
+    // STACK_SUPERVISOR_ENV_<KEY>=<value> sets <KEY> for the supervisor (benchmarks comparing settings in one build).
+    ...Object.fromEntries(Object.entries(process.env).filter(([k, v]) => k.startsWith('STACK_SUPERVISOR_ENV_') && v !== undefined).map(([k, v]) => [k.slice('STACK_SUPERVISOR_ENV_'.length), v!])),
     ...options.supervisorEnv,
   };
   let supervisorApp: INestApplication | undefined;

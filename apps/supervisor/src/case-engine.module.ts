@@ -17,6 +17,7 @@ import { CaseService } from './case/case.service';
 import { registerDueQuarantineMetrics } from './case/due-quarantine.metrics';
 import { DueQuarantineRepository } from './case/due-quarantine.repository';
 import { DueScanner } from './case/due-scanner';
+import { groupCommitMetric } from './case/group-commit';
 import { CommandSignatures } from './commands/command-signature';
 import { GatewayAdminPort } from './gateway/gateway-admin.port';
 import { ticketIntake } from './intake/ticket-intake';
@@ -148,6 +149,7 @@ class SlotFreed {
           cacheMaxBytes: config.SUPERVISOR_CASE_CACHE_MAX_BYTES,
           dueRetry: { baseMs: config.SUPERVISOR_DUE_RETRY_BASE_MS, maxMs: config.SUPERVISOR_DUE_RETRY_MAX_MS, maxFailures: config.SUPERVISOR_DUE_MAX_FAILURES },
           onDueFailure: registerDueQuarantineMetrics(registry, quarantine),
+          groupCommit: { maxBatch: config.SUPERVISOR_GROUP_COMMIT_MAX, onFlush: groupCommitMetric(registry) },
         }),
       inject: [SUPERVISOR_CONFIG, SUPERVISOR_POLICY, ProcedureSet, SUPERVISOR_TENANTS, Pool, CaseRepository, TaskTokenIssuer, GatewayAdminPort,
         OutboxLeasePublisher, Registry, DueQuarantineRepository, RolloutService, TenantAdmission, SlotFreed],

@@ -48,6 +48,15 @@ export const SupervisorConfigSchema = BusConfigSchema.extend(StoreConfigSchema.s
     SUPERVISOR_COMMAND_MAX_AGE_SECONDS: z.coerce.number().int().min(60).max(7 * 24 * 3600).default(3600),
     /** Partitions handled in parallel (cases on one partition stay in order). */
     SUPERVISOR_CONCURRENCY: z.coerce.number().int().positive().default(3),
+    /**
+     * Group commit: events of different cases handled at the same time are written in one statement and one commit,
+     * at most this many (2 to 32); an event that finds no write in flight goes at once, alone, and one write is in
+     * flight at a time. 1 (the default) writes every event in its own statement, in parallel. Off by default because
+     * it did not pay in `npm run bench` on the 2-core machine: with each partition's messages handled one after
+     * another, few writes coincide (about 2 events per batch), and serialising the writes cost more than the commits
+     * it saved (docs/operations.md, "Group commit").
+     */
+    SUPERVISOR_GROUP_COMMIT_MAX: z.coerce.number().int().min(1).max(32).default(1),
     /** How often due step deadlines and retries are looked for. */
     SUPERVISOR_SCAN_INTERVAL_MS: z.coerce.number().int().positive().default(1_000),
     /**

@@ -22,7 +22,8 @@ function envelope<T>(caseId: string, payload: T, type: string): Envelope<T> {
 describe('CaseService hot path: cached state, one-statement writes, version conflicts between replicas (real Postgres)', () => {
   const db = new Db();
   const cases: string[] = [];
-  const replica = () => new CaseService(db.pool, new CaseRepository(db.pool), policy, new TaskTokenIssuer(TOKEN_SECRET), new FakeGatewayAdmin());
+  const replica = (options: ConstructorParameters<typeof CaseService>[5] = {}) =>
+    new CaseService(db.pool, new CaseRepository(db.pool), policy, new TaskTokenIssuer(TOKEN_SECRET), new FakeGatewayAdmin(), options);
   const outstanding = async (caseId: string) => (await db.caseRow(caseId))!.state.outstanding as { taskId: string; agent: string };
   const result = async (caseId: string, output: unknown): Promise<Envelope<AgentResult>> => {
     const task = await outstanding(caseId);
@@ -91,5 +92,43 @@ describe('CaseService hot path: cached state, one-statement writes, version conf
     // The messages of the ticket's transition are outbox rows (no direct publisher here): one triage task.
     const { rows } = await db.pool.query<{ topic: string }>('SELECT topic FROM outbox WHERE key = $1 ORDER BY id', [caseId]);
     expect(rows.map((r) => r.topic)).toEqual(['agent.triage.tasks']);
+  });
+
+  it('group commit: events handled at once share a statement, and each keeps its own outcome (conflict, duplicate)', async () => {
+    const sizes: number[] = [];
+    const grouped = replica({ groupCommit: { maxBatch: 16, onFlush: (n) => sizes.push(n) } });
+    const fresh = Array.from({ length: 12 }, () => newCase());
+    expect(await Promise.all(fresh.map((c) => grouped.onTicket(c.ticket)))).toEqual(fresh.map(() => 'created'));
+    // The first went alone; the rest waited for it and went together.
+    expect(sizes.length).toBeLessThan(fresh.length);
+    expect(Math.max(...sizes)).toBeGreaterThan(1);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(fresh.length);
+    for (const { caseId } of fresh) {
+      expect(await db.caseRow(caseId)).toMatchObject({ status: 'RECEIVED', version: 1 });
+      const { rows } = await db.pool.query<{ topic: string }>('SELECT topic FROM outbox WHERE key = $1', [caseId]);
+      expect(rows.map((r) => r.topic)).toEqual(['agent.triage.tasks']);
+    }
+
+    // One statement with: a stale write (another replica moved the case on), a message already processed, and
+    // ordinary events. The stale one is refused alone, re-read and applied; the duplicate is recognised; the rest land.
+    const [stale, ...others] = fresh;
+    const staleResult = await result(stale!.caseId, triageOutput);
+    expect(await replica().onAgentResult(staleResult)).toBe('applied'); // version 2, behind grouped's cached version 1
+    const conflicting = await result(stale!.caseId, retrievalOutput);
+    const ordinary = await Promise.all(others.map((c) => result(c.caseId, triageOutput)));
+    const already = others[0]!;
+    sizes.length = 0;
+    const outcomes = await Promise.all([
+      grouped.onAgentResult(ordinary[0]!), // goes alone; the others wait for it
+      grouped.onAgentResult(conflicting),
+      grouped.onAgentResult(ordinary[0]!), // the same message again: a duplicate inside the batch
+      ...ordinary.slice(1).map((e) => grouped.onAgentResult(e)),
+    ]);
+    expect(outcomes).toEqual(['applied', 'applied', 'already_processed', ...ordinary.slice(1).map(() => 'applied')]);
+    expect(Math.max(...sizes)).toBeGreaterThan(2);
+    expect(await db.caseRow(stale!.caseId)).toMatchObject({ version: 3 });
+    expect((await db.caseRow(stale!.caseId))!.state.outstanding.agent).toBe('resolver');
+    for (const { caseId } of others) expect(await db.caseRow(caseId)).toMatchObject({ status: 'TRIAGED', version: 2 });
+    expect(await db.count('checkpoints', already.caseId)).toBe(2);
   });
 });

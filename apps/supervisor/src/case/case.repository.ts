@@ -147,6 +147,22 @@ export type ApplyEventResult =
 
 // One statement: see apps/supervisor/migrations/026_apply_transition.sql. Named, so each connection parses and plans it once.
 const APPLY_SQL = 'SELECT supervisor.apply_transition($1::jsonb, $2::jsonb) AS r';
+// Several events in one statement, each in its own subtransaction: migrations/028_apply_transitions.sql.
+const APPLY_MANY_SQL = 'SELECT supervisor.apply_transitions($1::jsonb) AS r';
+
+type RawApplyResult = { result: 'duplicate' } | { result: 'applied'; outcomeAccepted: boolean; outboxIds: number[]; leased: boolean };
+
+function toResult(r: RawApplyResult): ApplyEventResult {
+  return r.result === 'duplicate' ? r : { ...r, outboxIds: r.outboxIds.map(String) };
+}
+
+/** The error an item's SQLSTATE stands for: the two apply_transition raises, or the Postgres error as pg reports it. */
+function itemError(input: ApplyEventInput, failure: { code?: string; message?: string }): Error {
+  const { caseId } = input.previous.state;
+  if (failure.code === VERSION_CONFLICT) return new CaseVersionConflictError(caseId, input.previous.version);
+  if (failure.code === CASE_EXISTS) return new CaseExistsError(caseId);
+  return Object.assign(new Error(failure.message ?? 'apply_transition failed'), { code: failure.code });
+}
 
 /** Postgres persistence of cases (schema `supervisor`): the only place SQL about cases is written. */
 export class CaseRepository {
@@ -191,19 +207,32 @@ export class CaseRepository {
    * the outbox when one was already recorded for the run (`outcomeAccepted: false`).
    */
   async applyEvent(db: Queryable, input: ApplyEventInput): Promise<ApplyEventResult> {
-    const { previous, outbox } = input;
     try {
-      const { rows } = await db.query<{ r: { result: 'duplicate' } | { result: 'applied'; outcomeAccepted: boolean; outboxIds: number[]; leased: boolean } }>({
-        name: 'supervisor.apply_transition', text: APPLY_SQL, values: [JSON.stringify(transitionWrite(input)), JSON.stringify(outbox)],
+      const { rows } = await db.query<{ r: RawApplyResult }>({
+        name: 'supervisor.apply_transition', text: APPLY_SQL, values: [JSON.stringify(transitionWrite(input)), JSON.stringify(input.outbox)],
       });
-      const r = rows[0]!.r;
-      return r.result === 'duplicate' ? r : { ...r, outboxIds: r.outboxIds.map(String) };
+      return toResult(rows[0]!.r);
     } catch (error) {
       const code = (error as { code?: string }).code;
-      if (code === VERSION_CONFLICT) throw new CaseVersionConflictError(previous.state.caseId, previous.version);
-      if (code === CASE_EXISTS) throw new CaseExistsError(previous.state.caseId);
+      if (code === VERSION_CONFLICT || code === CASE_EXISTS) throw itemError(input, { code });
       throw error;
     }
+  }
+
+  /**
+   * Writes several events, of different cases, in one autocommit statement (supervisor.apply_transitions): one round
+   * trip and one commit for all. Each event is written as {@link applyEvent} would, in its own subtransaction: the
+   * result at each index is that event's result, or the error it alone failed with (nothing of it written). A failure
+   * of the statement itself (connection, timeout) rejects, and none of the events is written.
+   */
+  async applyEvents(db: Queryable, inputs: readonly ApplyEventInput[]): Promise<Array<ApplyEventResult | Error>> {
+    const items = inputs.map((input) => `{"w":${JSON.stringify(transitionWrite(input))},"o":${JSON.stringify(input.outbox)}}`);
+    const { rows } = await db.query<{ r: Array<RawApplyResult | { error: { code?: string; message?: string } }> }>({
+      name: 'supervisor.apply_transitions', text: APPLY_MANY_SQL, values: [`[${items.join(',')}]`],
+    });
+    const results = rows[0]!.r;
+    if (results.length !== inputs.length) throw new Error(`apply_transitions answered ${results.length} results for ${inputs.length} events`);
+    return results.map((r, i) => ('error' in r ? itemError(inputs[i]!, r.error) : toResult(r)));
   }
 
   /** A case with its transitions, trace and outcomes, for the API and the console. */

@@ -16,6 +16,7 @@ import { policyVersion } from './case-verdicts';
 import { CaseCache } from './case-cache';
 import { CaseExistsError, CaseVersionConflictError, type CaseRepository, type LockedCase } from './case.repository';
 import { DueQuarantineRepository, type DueFailureRecord } from './due-quarantine.repository';
+import { GroupCommit } from './group-commit';
 import type { CaseEvent, Decision } from './case.types';
 import { mergeIntake } from '../intake/ticket-intake';
 
@@ -58,6 +59,11 @@ export interface CaseServiceOptions {
    * its tenant to have a free slot; `onSlotFreed` is told when a case left the agents' hands (the scanner's poke).
    */
   admission?: { admitIn(tx: PoolClient, envelope: Envelope<TicketEvent> & { intake?: IntakeFindings }): Promise<'now' | 'queued' | 'has_case'>; onSlotFreed(): void };
+  /**
+   * Group commit of the hot path (group-commit.ts): events handled at the same time are written in one statement, up
+   * to `maxBatch` (1 to 32); `onFlush` is told each batch's size. Without it every event is its own statement.
+   */
+  groupCommit?: { maxBatch: number; onFlush?: (events: number) => void };
 }
 
 /** Back-off of failing due ticks: baseMs, doubling per failure up to maxMs; quarantined after maxFailures. */
@@ -72,7 +78,8 @@ const DEFAULT_DUE_RETRY: DueRetryOptions = { baseMs: 2_000, maxMs: 300_000, maxF
 /**
  * Applies events to cases. The hot path (tickets, agent results, commands) takes the case's last state from the
  * cache (or reads it), runs decide() and writes everything in one statement — ledger row, version-checked state,
- * transitions, checkpoint delta, trace, outbox rows — which is one round trip including its commit; then it publishes
+ * transitions, checkpoint delta, trace, outbox rows — which is one round trip including its commit (shared with the
+ * events of other cases handled at the same time, with `groupCommit`: see GroupCommit); then it publishes
  * the new messages itself (leased outbox rows, see OutboxLeasePublisher). When the case moved on meanwhile (another
  * replica after a rebalance) the write is refused by version, the state re-read and the event decided again; after
  * repeated conflicts, and for duplicate tickets and due ticks, the locked path runs instead (BEGIN, lock, same
@@ -93,6 +100,7 @@ export class CaseService {
   private readonly policyVersion: string;
   private readonly rollout?: CaseServiceOptions['rollout'];
   private readonly admission?: CaseServiceOptions['admission'];
+  private readonly group?: GroupCommit;
 
   constructor(
     private readonly pool: Pool,
@@ -114,6 +122,13 @@ export class CaseService {
     this.rollout = options.rollout;
     this.admission = options.admission;
     this.policyVersion = policyVersion(policy);
+    if (options.groupCommit && options.groupCommit.maxBatch > 1) {
+      this.group = new GroupCommit(
+        { one: (input) => repo.applyEvent(pool, input), many: (inputs) => repo.applyEvents(pool, inputs) },
+        options.groupCommit.maxBatch,
+        options.groupCommit.onFlush,
+      );
+    }
   }
 
   /**
@@ -293,10 +308,11 @@ export class CaseService {
   private async applyFast(current: LockedCase, event: CaseEvent, now: Date, created = false): Promise<boolean> {
     const decision = decide(current.state, event, this.rollout?.policy(this.policy) ?? this.policy, now, this.procedures);
     const outbox = Outbox.batch(decision.changed ? await this.toOutbox(decision, event.messageId, now) : [], this.publisher?.lease);
-    const written = await this.repo.applyEvent(this.pool, {
+    const input = {
       ledger: { consumer: SUPERVISOR_CONSUMER, messageId: event.messageId }, previous: current, ...(decision.changed ? { decision } : {}), event, created, outbox,
       policyVersion: this.policyVersion,
-    });
+    };
+    const written = await (this.group ? this.group.apply(input) : this.repo.applyEvent(this.pool, input));
     if (written.result === 'duplicate') return false;
     const caseId = current.state.caseId;
     if (decision.changed) this.cache.set(caseId, { version: current.version + 1, state: decision.state });
