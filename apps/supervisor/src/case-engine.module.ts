@@ -120,7 +120,7 @@ class SlotFreed {
       provide: BusTransport,
       // Every supervisor effect is behind the processed-message ledger, so a crash repeating what was handled since
       // the last interval commit is harmless.
-      useFactory: (config: SupervisorConfig, bus: KafkaBus) => new BusTransport(bus, { groupId: config.SUPERVISOR_GROUP_ID, partitionsConsumedConcurrently: config.SUPERVISOR_CONCURRENCY, commitEvery: 'interval' }),
+      useFactory: (config: SupervisorConfig, bus: KafkaBus) => new BusTransport(bus, { groupId: config.SUPERVISOR_GROUP_ID, partitionsConsumedConcurrently: config.SUPERVISOR_CONCURRENCY, keyConcurrency: config.SUPERVISOR_KEY_CONCURRENCY, commitEvery: 'interval' }),
       inject: [SUPERVISOR_CONFIG, KafkaBus],
     },
     { provide: ProcedureRegistry, useFactory: (pool: Pool) => new ProcedureRegistry(pool), inject: [Pool] },

@@ -49,14 +49,18 @@ export const SupervisorConfigSchema = BusConfigSchema.extend(StoreConfigSchema.s
     /** Partitions handled in parallel (cases on one partition stay in order). */
     SUPERVISOR_CONCURRENCY: z.coerce.number().int().positive().default(3),
     /**
+     * Cases of one partition handled at once, from the same fetched batch (one message per case at a time, so each
+     * case keeps its order); their writes share statements through group commit. 1 handles a partition's messages
+     * one after another.
+     */
+    SUPERVISOR_KEY_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
+    /**
      * Group commit: events of different cases handled at the same time are written in one statement and one commit,
      * at most this many (2 to 32); an event that finds no write in flight goes at once, alone, and one write is in
-     * flight at a time. 1 (the default) writes every event in its own statement, in parallel. Off by default because
-     * it did not pay in `npm run bench` on the 2-core machine: with each partition's messages handled one after
-     * another, few writes coincide (about 2 events per batch), and serialising the writes cost more than the commits
-     * it saved (docs/operations.md, "Group commit").
+     * flight at a time. 1 writes every event in its own statement, in parallel. It pays together with
+     * SUPERVISOR_KEY_CONCURRENCY > 1, which makes writes coincide (docs/operations.md, "Group commit").
      */
-    SUPERVISOR_GROUP_COMMIT_MAX: z.coerce.number().int().min(1).max(32).default(1),
+    SUPERVISOR_GROUP_COMMIT_MAX: z.coerce.number().int().min(1).max(32).default(16),
     /** How often due step deadlines and retries are looked for. */
     SUPERVISOR_SCAN_INTERVAL_MS: z.coerce.number().int().positive().default(1_000),
     /**

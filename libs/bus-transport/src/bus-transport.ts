@@ -22,13 +22,15 @@ export interface BusConsumerOptions {
   groupId: string;
   partitionsConsumedConcurrently?: number;
   commitEvery?: 'message' | 'batch' | 'interval';
+  /** Messages of different keys of one fetched batch handled at once (ConsumeBindingsOptions.keyConcurrency). */
+  keyConcurrency?: number;
   fromBeginning?: boolean;
 }
 
 /** `status` of {@link BusTransport}: `connected` once every consumer group member is assigned and fetching. */
 export type BusTransportStatus = 'connecting' | 'connected' | 'disconnected';
 
-const OPTION_KEYS = ['groupId', 'partitionsConsumedConcurrently', 'commitEvery', 'fromBeginning'] as const;
+const OPTION_KEYS = ['groupId', 'partitionsConsumedConcurrently', 'commitEvery', 'keyConcurrency', 'fromBeginning'] as const;
 
 interface Group {
   options: BusConsumerOptions;

@@ -80,6 +80,15 @@ export interface ConsumeBindingsOptions {
    * since the last commit, so they are only for handlers that recognise repeats (a ledger, deterministic ids).
    */
   commitEvery?: 'message' | 'batch' | 'interval';
+  /**
+   * Messages of one fetched batch handled at once, at most one per record key: the order per key (per case) holds,
+   * messages of different keys overlap. Default 1: one message after another. After a message that cannot be
+   * committed (an outage, a held retry), no further message of the batch starts; the ones already running finish, the
+   * offset moves to the first message not handled, and the partition pauses. Messages of other keys after it that were
+   * handled are delivered again, so more than 1 is only for handlers that recognise repeats (a ledger, deterministic
+   * ids). Retry topics are always handled one message after another (their messages wait for their time).
+   */
+  keyConcurrency?: number;
   /** Where a group with no committed offset starts; default true, so nothing published before first start is lost. */
   fromBeginning?: boolean;
 }

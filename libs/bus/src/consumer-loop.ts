@@ -220,6 +220,8 @@ export class ConsumerLoop implements ConsumerHandle {
     // rejoin, so a partition that went to another member is not worked on by two at once.
     const commit = () => this.flushCommits((offsets) => commitOffsetsIfNecessary(toTopics(offsets)), true);
     const mode = this.options.commitEvery ?? 'message';
+    const keyConcurrency = this.options.keyConcurrency ?? 1;
+    if (keyConcurrency > 1 && !route.retry) return this.onBatchByKey(payload, route, commit, mode, keyConcurrency);
     for (const message of batch.messages) {
       // A revoked partition is not ours to commit; unresolved messages are re-read by whoever owns it next.
       if (!isRunning() || isStale() || this.stopping || !this.assignment.get(batch.topic)?.has(batch.partition)) return;
@@ -251,6 +253,63 @@ export class ConsumerLoop implements ConsumerHandle {
       await heartbeat();
     }
     if (mode === 'batch' && isRunning() && !isStale() && this.assignment.get(batch.topic)?.has(batch.partition)) await commit();
+  }
+
+  /**
+   * A batch with up to `limit` messages in flight, one per key at a time (ConsumeBindingsOptions.keyConcurrency): each
+   * key's messages run one after another in offset order, different keys overlap. The first message that cannot be
+   * committed stops the batch: nothing new starts, what runs finishes, the offset moves to the first message not
+   * handled (later ones of other keys that were handled come again and are recognised), and the partition pauses.
+   */
+  private async onBatchByKey(payload: EachBatchPayload, route: Route, commit: () => Promise<void>, mode: 'message' | 'batch' | 'interval', limit: number): Promise<void> {
+    const { batch, resolveOffset, heartbeat, pause, isRunning, isStale } = payload;
+    const partitionKey = `${batch.topic}\u0000${batch.partition}`;
+    const owned = () => isRunning() && !isStale() && !this.stopping && this.assignment.get(batch.topic)?.has(batch.partition) === true;
+    const handled: boolean[] = batch.messages.map(() => false);
+    let blocked: Outcome | undefined;
+    const chains = new Map<string, Promise<void>>();
+    const running = new Set<Promise<void>>();
+    for (let i = 0; i < batch.messages.length && blocked === undefined && owned(); i++) {
+      const message = batch.messages[i]!;
+      const index = i;
+      const key = message.key?.toString('utf8') ?? `\u0000${message.offset}`;
+      const delivery = this.readDelivery(route, batch.topic, batch.partition, message);
+      const run: Promise<void> = (chains.get(key) ?? Promise.resolve()).then(async () => {
+        if (blocked !== undefined || !owned()) return;
+        const outcome = await this.process(route.binding, batch.partition, message, delivery, heartbeat, partitionKey);
+        if (outcome === 'commit') handled[index] = true;
+        else blocked ??= outcome;
+      }).catch((error: unknown) => {
+        // process() turns handler errors into outcomes; anything escaping it leaves the message unhandled.
+        this.logger.error('message handling failed outside the handler; it is read again', { topic: batch.topic, partition: batch.partition, offset: message.offset, error: describeError(error) });
+        blocked ??= 'hold';
+      });
+      chains.set(key, run);
+      running.add(run);
+      void run.then(() => running.delete(run));
+      while (running.size >= limit) await Promise.race(running);
+    }
+    await Promise.all(running);
+    let last = -1;
+    while (last + 1 < handled.length && handled[last + 1]) last++;
+    if (last >= 0 && this.assignment.get(batch.topic)?.has(batch.partition)) {
+      const message = batch.messages[last]!;
+      this.uncommitted.set(partitionKey, { topic: batch.topic, partition: batch.partition, offset: (BigInt(message.offset) + 1n).toString() });
+      resolveOffset(message.offset);
+    }
+    if (blocked !== undefined) {
+      await commit();
+      this.pauseFor(pause, blocked === 'hold' ? HOLD_MS : outageDelayMs(this.outages.get(partitionKey) ?? 1, this.outagePolicy));
+      return;
+    }
+    if (last < 0) return; // revoked or stopping before anything was handled
+    if (this.outages.delete(partitionKey)) this.outageEnded();
+    if (mode !== 'interval' || this.stopping || Date.now() - this.lastCommit >= this.config.BUS_COMMIT_INTERVAL_MS) {
+      if (owned()) await commit();
+    } else {
+      this.commitTimer ??= setTimeout(() => void this.flushCommits((offsets) => this.consumer.commitOffsets(offsets)), this.config.BUS_COMMIT_INTERVAL_MS);
+    }
+    await heartbeat();
   }
 
   /**

@@ -288,6 +288,7 @@ export class KafkaBus {
     partitionsConsumedConcurrently?: number;
     fromBeginning?: boolean;
     commitEvery?: 'message' | 'batch' | 'interval';
+    keyConcurrency?: number;
   }): Promise<ConsumerHandle> {
     return this.consumeBindings({
       ...options,
