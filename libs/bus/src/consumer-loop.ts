@@ -305,7 +305,8 @@ export class ConsumerLoop implements ConsumerHandle {
     if (last < 0) return; // revoked or stopping before anything was handled
     if (this.outages.delete(partitionKey)) this.outageEnded();
     if (mode !== 'interval' || this.stopping || Date.now() - this.lastCommit >= this.config.BUS_COMMIT_INTERVAL_MS) {
-      if (owned()) await commit();
+      // While stopping, the batch's committer still works and stop() has already flushed: commit what finished since.
+      if (this.stopping || owned()) await commit();
     } else {
       this.commitTimer ??= setTimeout(() => void this.flushCommits((offsets) => this.consumer.commitOffsets(offsets)), this.config.BUS_COMMIT_INTERVAL_MS);
     }

@@ -1,19 +1,24 @@
 // Real: Kafka broker (kafkajs). Doubles: none. The handler stands in for the supervisor's: it records what it saw.
 import { KafkaBus, type ConsumerHandle, type IncomingMessage } from '@switchboard/bus';
-import { randomCaseId, testBinding, testBusConfig, testEnvelope, uniqueName, waitFor, type TestPayload } from './support/kit';
+import { randomCaseId, rawKafka, testBinding, testBusConfig, testEnvelope, uniqueName, waitFor, type TestPayload } from './support/kit';
 
 jest.setTimeout(60_000);
 
 describe('keyConcurrency: messages of different keys of one batch overlap, each key keeps its order (real broker)', () => {
   const publisher = new KafkaBus(testBusConfig(), 'key-concurrency-publisher');
+  const admin = rawKafka().admin();
   const buses: KafkaBus[] = [];
   const handles: ConsumerHandle[] = [];
 
-  beforeAll(() => publisher.connect());
+  beforeAll(async () => {
+    await publisher.connect();
+    await admin.connect();
+  });
   afterAll(async () => {
     await Promise.all(handles.map((h) => h.stop()));
     await Promise.all(buses.map((b) => b.disconnect()));
     await publisher.disconnect();
+    await admin.disconnect();
   });
 
   /** Publishes `perCase` messages for each of `cases` new cases, interleaved, on a one-partition topic. */
@@ -25,10 +30,12 @@ describe('keyConcurrency: messages of different keys of one batch overlap, each 
     return { binding, ids };
   }
 
-  async function consume(binding: ReturnType<typeof testBinding>, keyConcurrency: number, handler: (m: IncomingMessage<string>) => Promise<void>) {
-    const bus = new KafkaBus(testBusConfig({ BUS_OUTAGE_RETRY_BASE_MS: '100', BUS_OUTAGE_RETRY_MAX_MS: '200' }), 'key-concurrency');
+  async function consume(binding: ReturnType<typeof testBinding>, keyConcurrency: number, handler: (m: IncomingMessage<string>) => Promise<void>, groupId = uniqueName('test.key-concurrency-group')) {
+    const bus = new KafkaBus(testBusConfig({ BUS_OUTAGE_RETRY_BASE_MS: '100', BUS_OUTAGE_RETRY_MAX_MS: '200', BUS_COMMIT_INTERVAL_MS: '60000' }), 'key-concurrency');
     buses.push(bus);
-    handles.push(await bus.consumeBindings({ groupId: uniqueName('test.key-concurrency-group'), bindings: [binding], commitEvery: 'interval', keyConcurrency, handler }));
+    const handle = await bus.consumeBindings({ groupId, bindings: [binding], commitEvery: 'interval', keyConcurrency, handler });
+    handles.push(handle);
+    return handle;
   }
 
   it('handles up to keyConcurrency keys at once, one message per key at a time, in order per key', async () => {
@@ -79,5 +86,23 @@ describe('keyConcurrency: messages of different keys of one batch overlap, each 
     // Nothing lost; what other keys handled past the failed offset may come again (the supervisor's ledger knows it).
     expect(new Set(handled.map((h) => `${h.caseId}:${h.seq}`)).size).toBe(12);
     expect(handled.filter((h) => h.caseId === a).length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('on shutdown, lets the messages in flight finish and commits up to the first message not handled', async () => {
+    const { binding } = await backlog(4, 3);
+    const groupId = uniqueName('test.key-concurrency-group');
+    const handledOffsets = new Set<number>();
+    const handle = await consume(binding, 4, async (m) => {
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      handledOffsets.add(Number(m.offset));
+    }, groupId);
+    await waitFor(() => handledOffsets.size >= 1, 'a first message to be handled');
+    await handle.stop();
+    let prefix = 0;
+    while (handledOffsets.has(prefix)) prefix++;
+    expect(prefix).toBeGreaterThan(0);
+    expect(handledOffsets.size).toBeLessThan(12); // stopped mid-backlog
+    const [entry] = await admin.fetchOffsets({ groupId, topics: [binding.topic] });
+    expect(Number(entry!.partitions[0]!.offset)).toBe(prefix);
   });
 });
