@@ -27,7 +27,9 @@ describe('due scanner: a case whose tick throws backs off and is quarantined whi
   const cases: string[] = [];
   const failures: Array<{ caseId: string; failures: number; quarantined: boolean }> = [];
   const sut = new CaseService(db.pool, new CaseRepository(db.pool), policy, new TaskTokenIssuer(TOKEN_SECRET), new FakeGatewayAdmin(), {
-    dueRetry: { baseMs: 100, maxMs: 1_000, maxFailures: 3 },
+    // Back-offs of 2 s: the scan that records a failure goes on to tick every other due case in the shared test
+    // database, which on a loaded machine took longer than the 100 ms this suite once used (CI, 2026-12-06).
+    dueRetry: { baseMs: 2_000, maxMs: 2_000, maxFailures: 3 },
     onDueFailure: (f) => failures.push(f),
   });
   let release: () => Promise<void>;
@@ -67,6 +69,7 @@ describe('due scanner: a case whose tick throws backs off and is quarantined whi
     for (const caseId of good) await overdue(caseId, new Date(Date.now() - 60_000).toISOString());
 
     // One scan: the bad case is the oldest due case and throws; the three behind it are still timed out.
+    const scanStart = Date.now();
     await sut.tickDue();
     for (const caseId of good) {
       const r = await row(caseId);
@@ -77,15 +80,15 @@ describe('due scanner: a case whose tick throws backs off and is quarantined whi
     const afterOne = await row(bad);
     expect(afterOne).toMatchObject({ version: 1, due_failures: 1, quarantined_at: null });
     expect(afterOne.due_error).toMatch(/TypeError|Cannot read properties of undefined/);
-    expect(afterOne.due_at.getTime()).toBeGreaterThan(Date.now());
+    expect(afterOne.due_at.getTime()).toBeGreaterThanOrEqual(scanStart + 2_000); // backed off from its failure
     expect(failures.filter((f) => f.caseId === bad)).toEqual([expect.objectContaining({ failures: 1, quarantined: false })]);
 
     // Before its back-off has passed the bad case is not tried again.
     await sut.tickDue();
     expect((await row(bad)).due_failures).toBe(1);
 
-    // After 3 failed ticks (100 ms, then 200 ms back-off) it is quarantined and the scanner skips it for good.
-    const deadline = Date.now() + 10_000;
+    // After 3 failed ticks (2 s back-off each) it is quarantined and the scanner skips it for good.
+    const deadline = Date.now() + 20_000;
     while (!(await row(bad)).quarantined_at && Date.now() < deadline) {
       await sut.tickDue();
       await new Promise((r) => setTimeout(r, 50));
