@@ -220,11 +220,13 @@ export class ConsumerLoop implements ConsumerHandle {
     // rejoin, so a partition that went to another member is not worked on by two at once.
     const commit = () => this.flushCommits((offsets) => commitOffsetsIfNecessary(toTopics(offsets)), true);
     const mode = this.options.commitEvery ?? 'message';
+    const partitionKey = `${batch.topic}\u0000${batch.partition}`;
+    // A revoked partition is not ours to commit; unresolved messages are re-read by whoever owns it next.
+    const owned = () => isRunning() && !isStale() && !this.stopping && this.assignment.get(batch.topic)?.has(batch.partition) === true;
     const keyConcurrency = this.options.keyConcurrency ?? 1;
-    if (keyConcurrency > 1 && !route.retry) return this.onBatchByKey(payload, route, commit, mode, keyConcurrency);
+    if (keyConcurrency > 1 && !route.retry) return this.onBatchByKey(payload, route, { commit, mode, partitionKey, owned }, keyConcurrency);
     for (const message of batch.messages) {
-      // A revoked partition is not ours to commit; unresolved messages are re-read by whoever owns it next.
-      if (!isRunning() || isStale() || this.stopping || !this.assignment.get(batch.topic)?.has(batch.partition)) return;
+      if (!owned()) return;
       const delivery = this.readDelivery(route, batch.topic, batch.partition, message);
       const wait = delivery.notBefore - Date.now();
       if (wait > 0) {
@@ -234,22 +236,17 @@ export class ConsumerLoop implements ConsumerHandle {
         this.pauseFor(pause, wait);
         return;
       }
-      const partitionKey = `${batch.topic}\u0000${batch.partition}`;
       const outcome = await this.process(route.binding, batch.partition, message, delivery, heartbeat, partitionKey);
       if (outcome !== 'commit') {
         // The message stays unresolved: after the pause it is fetched and tried again, as the same delivery.
         await commit();
-        this.pauseFor(pause, outcome === 'hold' ? HOLD_MS : outageDelayMs(this.outages.get(partitionKey) ?? 1, this.outagePolicy));
+        this.pauseAfter(pause, outcome, partitionKey);
         return;
       }
       if (this.outages.delete(partitionKey)) this.outageEnded();
-      // The handler's effects (or the retry / dead-letter record) are durable, so the offset may be committed — now,
-      // with the batch, or with the next interval commit. A commit from a fenced generation fails with a rebalance
-      // error, which kafkajs handles by rejoining; the message is then redelivered and the ledger recognises it.
-      this.uncommitted.set(`${batch.topic}\u0000${batch.partition}`, { topic: batch.topic, partition: batch.partition, offset: (BigInt(message.offset) + 1n).toString() });
-      resolveOffset(message.offset);
-      if (mode === 'message' || this.stopping || (mode === 'interval' && Date.now() - this.lastCommit >= this.config.BUS_COMMIT_INTERVAL_MS)) await commit();
-      else if (mode === 'interval') this.commitTimer ??= setTimeout(() => void this.flushCommits((offsets) => this.consumer.commitOffsets(offsets)), this.config.BUS_COMMIT_INTERVAL_MS);
+      this.markHandled(batch.topic, batch.partition, message.offset, resolveOffset);
+      if (mode === 'message' || this.stopping || (mode === 'interval' && this.intervalElapsed())) await commit();
+      else if (mode === 'interval') this.commitLater();
       await heartbeat();
     }
     if (mode === 'batch' && isRunning() && !isStale() && this.assignment.get(batch.topic)?.has(batch.partition)) await commit();
@@ -261,12 +258,15 @@ export class ConsumerLoop implements ConsumerHandle {
    * committed stops the batch: nothing new starts, what runs finishes, the offset moves to the first message not
    * handled (later ones of other keys that were handled come again and are recognised), and the partition pauses.
    */
-  private async onBatchByKey(payload: EachBatchPayload, route: Route, commit: () => Promise<void>, mode: 'message' | 'batch' | 'interval', limit: number): Promise<void> {
-    const { batch, resolveOffset, heartbeat, pause, isRunning, isStale } = payload;
-    const partitionKey = `${batch.topic}\u0000${batch.partition}`;
-    const owned = () => isRunning() && !isStale() && !this.stopping && this.assignment.get(batch.topic)?.has(batch.partition) === true;
+  private async onBatchByKey(
+    payload: EachBatchPayload,
+    route: Route,
+    { commit, mode, partitionKey, owned }: { commit: () => Promise<void>; mode: 'message' | 'batch' | 'interval'; partitionKey: string; owned: () => boolean },
+    limit: number,
+  ): Promise<void> {
+    const { batch, resolveOffset, heartbeat, pause } = payload;
     const handled: boolean[] = batch.messages.map(() => false);
-    let blocked: Outcome | undefined;
+    let blocked: Exclude<Outcome, 'commit'> | undefined;
     const chains = new Map<string, Promise<void>>();
     const running = new Set<Promise<void>>();
     for (let i = 0; i < batch.messages.length && blocked === undefined && owned(); i++) {
@@ -292,25 +292,47 @@ export class ConsumerLoop implements ConsumerHandle {
     await Promise.all(running);
     let last = -1;
     while (last + 1 < handled.length && handled[last + 1]) last++;
-    if (last >= 0 && this.assignment.get(batch.topic)?.has(batch.partition)) {
-      const message = batch.messages[last]!;
-      this.uncommitted.set(partitionKey, { topic: batch.topic, partition: batch.partition, offset: (BigInt(message.offset) + 1n).toString() });
-      resolveOffset(message.offset);
-    }
+    if (last >= 0 && this.assignment.get(batch.topic)?.has(batch.partition)) this.markHandled(batch.topic, batch.partition, batch.messages[last]!.offset, resolveOffset);
     if (blocked !== undefined) {
       await commit();
-      this.pauseFor(pause, blocked === 'hold' ? HOLD_MS : outageDelayMs(this.outages.get(partitionKey) ?? 1, this.outagePolicy));
+      this.pauseAfter(pause, blocked, partitionKey);
       return;
     }
     if (last < 0) return; // revoked or stopping before anything was handled
     if (this.outages.delete(partitionKey)) this.outageEnded();
-    if (mode !== 'interval' || this.stopping || Date.now() - this.lastCommit >= this.config.BUS_COMMIT_INTERVAL_MS) {
+    if (mode !== 'interval' || this.stopping || this.intervalElapsed()) {
       // While stopping, the batch's committer still works and stop() has already flushed: commit what finished since.
       if (this.stopping || owned()) await commit();
     } else {
-      this.commitTimer ??= setTimeout(() => void this.flushCommits((offsets) => this.consumer.commitOffsets(offsets)), this.config.BUS_COMMIT_INTERVAL_MS);
+      this.commitLater();
     }
     await heartbeat();
+  }
+
+  /**
+   * A handled message: its partition's next offset to commit, and resolved for kafkajs. The handler's effects (or the
+   * retry / dead-letter record) are durable, so the offset may be committed — now, with the batch, or with the next
+   * interval commit. A commit from a fenced generation fails with a rebalance error, which kafkajs handles by
+   * rejoining; the message is then redelivered and the ledger recognises it.
+   */
+  private markHandled(topic: string, partition: number, offset: string, resolveOffset: (offset: string) => void): void {
+    this.uncommitted.set(`${topic}\u0000${partition}`, { topic, partition, offset: (BigInt(offset) + 1n).toString() });
+    resolveOffset(offset);
+  }
+
+  /** Pauses a partition whose message could not be committed: after a held record HOLD_MS, after an outage its back-off. */
+  private pauseAfter(pause: () => () => void, outcome: Exclude<Outcome, 'commit'>, partitionKey: string): void {
+    this.pauseFor(pause, outcome === 'hold' ? HOLD_MS : outageDelayMs(this.outages.get(partitionKey) ?? 1, this.outagePolicy));
+  }
+
+  /** `commitEvery: 'interval'`: the last commit is at least BUS_COMMIT_INTERVAL_MS old. */
+  private intervalElapsed(): boolean {
+    return Date.now() - this.lastCommit >= this.config.BUS_COMMIT_INTERVAL_MS;
+  }
+
+  /** `commitEvery: 'interval'`: what is handled by then is committed when the interval ends, unless a commit comes first. */
+  private commitLater(): void {
+    this.commitTimer ??= setTimeout(() => void this.flushCommits((offsets) => this.consumer.commitOffsets(offsets)), this.config.BUS_COMMIT_INTERVAL_MS);
   }
 
   /**
