@@ -198,7 +198,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const agentEnv = { ...kafkaEnv, GATEWAY_URL: gatewayUrl, GATEWAY_AGENT_KEY: STACK_KEYS.agents.resolver };
   const gateway = (agent: 'resolver' | 'verifier') => ({ provide: ToolGateway, useValue: new HttpToolGateway(gatewayUrl, 10_000, STACK_KEYS.agents[agent]) });
   const llm = { provide: LlmPort, useValue: options.llm };
-  const busConfig = loadConfig(BusConfigSchema, kafkaEnv);
+  // STACK_AGENT_KEY_CONCURRENCY sets the agents' AGENT_KEY_CONCURRENCY (benchmarks comparing settings in one build).
+  const busConfig = {
+    ...loadConfig(BusConfigSchema, kafkaEnv),
+    ...(process.env.STACK_AGENT_KEY_CONCURRENCY ? { AGENT_KEY_CONCURRENCY: Number(process.env.STACK_AGENT_KEY_CONCURRENCY) } : {}),
+  };
   const triageConfig = loadConfig(TriageConfigSchema, agentEnv);
   const triageEmbedder = await UseMultilingualEmbedder.create(process.env.TRIAGE_ENCODER_DIR ?? DEFAULT_ENCODER_DIR);
   const triageExamples = await ExampleIndex.build(loadTriageExamples(triageConfig.TRIAGE_EXAMPLES_FILE, [...triageConfig.TRIAGE_INTENTS, 'other']), triageEmbedder, { k: triageConfig.TRIAGE_NEIGHBOURS });

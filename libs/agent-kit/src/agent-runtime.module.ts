@@ -10,7 +10,7 @@ import type { z } from 'zod';
 import { ConfigError, configureLogging, initTracing, JsonLogger, loadConfigOrExit, redactConfig, type LogLevel, type MetricsConfig } from '@switchboard/observability';
 import { HealthController, HealthService, installProcessGuards, ProcessMetricsModule, READINESS_CHECKS, ReadinessCheck } from '@switchboard/service-kit';
 import { AGENT_TASK_TOPICS, AgentHandler, AgentWorker, type TaskTopic } from './agent-worker';
-import { DEFAULT_DEADLINE_GRACE_MS, DEFAULT_MAX_RESULT_BYTES, type AgentKitConfig } from './result-limits';
+import { DEFAULT_AGENT_KEY_CONCURRENCY, DEFAULT_DEADLINE_GRACE_MS, DEFAULT_MAX_RESULT_BYTES, type AgentKitConfig } from './result-limits';
 
 const AGENT_HANDLER = 'AGENT_HANDLER';
 const AGENT_TOPIC = 'AGENT_TOPIC';
@@ -90,8 +90,12 @@ export class AgentRuntimeModule {
         {
           provide: BusTransport,
           // A repeat after a crash is harmless: results have per-delivery ids the supervisor's ledger drops, and the
-          // resolver's writes replay at the gateway. So offsets are committed once per interval, not per task.
-          useFactory: (bus: KafkaBus) => new BusTransport(bus, { groupId: options.groupId ?? `switchboard.${options.agent}`, commitEvery: 'interval' }),
+          // resolver's writes replay at the gateway. So offsets are committed once per interval, not per task, and
+          // tasks of different cases overlap.
+          useFactory: (bus: KafkaBus) => new BusTransport(bus, {
+            groupId: options.groupId ?? `switchboard.${options.agent}`, commitEvery: 'interval',
+            keyConcurrency: options.config.AGENT_KEY_CONCURRENCY ?? DEFAULT_AGENT_KEY_CONCURRENCY,
+          }),
           inject: [KafkaBus],
         },
         WorkerLifecycle,

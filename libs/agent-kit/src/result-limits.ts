@@ -3,6 +3,9 @@ import { unstorableProblem } from '@switchboard/bus';
 import type { AgentResult, ErrorInfo } from '@switchboard/contracts';
 import { env } from '@switchboard/observability';
 
+/** Default of {@link AgentKitConfigSchema} AGENT_KEY_CONCURRENCY. */
+export const DEFAULT_AGENT_KEY_CONCURRENCY = 4;
+
 /**
  * Config fragment of every agent app (STYLE.md §6): the largest result an agent may publish.
  *
@@ -22,6 +25,13 @@ export const AgentKitConfigSchema = z.object({
    * clock differences between hosts (keep them NTP-synced). `-1` works every task, however late.
    */
   AGENT_TASK_DEADLINE_GRACE_MS: env.int(5_000),
+  /**
+   * Tasks of one partition's fetched batch the agent works at once, one per case at a time (the bus's
+   * `keyConcurrency`; BUS_CONCURRENCY partitions are worked at once on top): a task waiting on the gateway, Postgres
+   * or a model server no longer holds up the tasks of other cases behind it. `1` works them one after another. A repeat after a crash is as harmless as with 1 (the supervisor's ledger drops repeated
+   * results; writes replay at the gateway). The in-process llama.cpp model still runs one call at a time.
+   */
+  AGENT_KEY_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(DEFAULT_AGENT_KEY_CONCURRENCY),
 });
 export type AgentKitConfig = z.infer<typeof AgentKitConfigSchema>;
 
