@@ -228,6 +228,26 @@ describe('gateway governance: effects, single-use approvals, cumulative limits, 
       expect(denied.rows[0].n).toBe(2);
     });
 
+    it('a newer task seen by another gateway replica supersedes the old token here, whatever this replica remembers', async () => {
+      const caseId = newCaseId();
+      const other = await s.startGateway();
+      const onOther = (tool: string, token: string) => fetch(`${other.url}/v1/tools/${tool}/invoke`, {
+        method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(call({ tenantId: 'globex' })),
+      }).then(async (r) => ({ status: r.status, body: await r.json() }));
+      const old = await s.token({ caseId, taskId: 'task_old', seq: 7 });
+      // This replica records seq 7 and remembers it; the other replica then sees seq 8 first.
+      expect((await s.invoke('get_cache_status', call({ tenantId: 'globex' }), old)).body.status).toBe('ok');
+      expect((await s.invoke('get_cache_status', call({ tenantId: 'globex' }), old)).body.status).toBe('ok');
+      const newer = await s.token({ caseId, taskId: 'task_new', seq: 8 });
+      expect((await onOther('get_cache_status', newer)).body.status).toBe('ok');
+      expect((await s.invoke('get_cache_status', call({ tenantId: 'globex' }), old)).body.error.code).toBe('TOKEN_SUPERSEDED');
+      // The newer task works here too (the case's seq is already 8: read, not raised), and the old one on the other replica is refused.
+      expect((await s.invoke('get_cache_status', call({ tenantId: 'globex' }), newer)).body.status).toBe('ok');
+      expect((await onOther('get_cache_status', old)).body.error.code).toBe('TOKEN_SUPERSEDED');
+      const { rows } = await s.db.query('SELECT seq::int AS seq, task_id FROM gateway.case_task_seq WHERE case_id = $1', [caseId]);
+      expect(rows).toEqual([{ seq: 8, task_id: 'task_new' }]);
+    });
+
     it('a write in flight when the newer task starts finishes first; the newer task waits for it, then the old token is refused', async () => {
       const caseId = newCaseId();
       const old = await s.token({ caseId, taskId: 'task_old', seq: 1 });
