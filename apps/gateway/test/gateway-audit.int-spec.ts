@@ -54,6 +54,24 @@ describe('gateway audit log: every call, append-only, hash-chained', () => {
     await expect(s.db.query('TRUNCATE gateway.audit_log')).rejects.toThrow(/append-only/);
   });
 
+  it('concurrent calls, reads and writes of several cases, each chain onto the row before them', async () => {
+    const calls = await Promise.all(Array.from({ length: 24 }, async (_, i) => {
+      const caseId = newCaseId();
+      const token = await s.token({ caseId, tenantId: 'globex' });
+      const [tool, args] = i % 3 === 0 ? ['reset_tenant_cache', { tenantId: 'globex' }] : ['get_tenant', { tenantId: 'globex' }];
+      const res = await s.invoke(tool as string, { toolCallId: `c${i}`, step: 1, arguments: args }, token);
+      return { caseId, status: res.body.status as string, error: res.body.error as unknown };
+    }));
+    expect(calls.filter((c) => c.status !== 'ok')).toEqual([]);
+    const { rows } = await s.db.query<{ id: string; prev_hash: string; hash: string }>(
+      'SELECT id::text AS id, prev_hash, hash FROM gateway.audit_log WHERE id >= (SELECT min(id) FROM gateway.audit_log WHERE case_id = ANY($1)) ORDER BY id',
+      [calls.map((c) => c.caseId)],
+    );
+    expect(rows.length).toBeGreaterThanOrEqual(24);
+    for (let i = 1; i < rows.length; i++) expect(rows[i]!.prev_hash).toBe(rows[i - 1]!.hash);
+    expect(await runVerifyAudit(s.db, () => undefined)).toBe(0);
+  });
+
   it('the chain verifies, and a tampered row is detected by the verification command', async () => {
     const caseId = newCaseId();
     await s.invoke('get_cache_status', { toolCallId: 'x', step: 1, arguments: { tenantId: 'globex' } }, await s.token({ caseId }));

@@ -233,7 +233,7 @@ describe('gateway governance: effects, single-use approvals, cumulative limits, 
       const other = await s.startGateway();
       const onOther = (tool: string, token: string) => fetch(`${other.url}/v1/tools/${tool}/invoke`, {
         method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(call({ tenantId: 'globex' })),
-      }).then(async (r) => ({ status: r.status, body: await r.json() }));
+      }).then(async (r) => ({ status: r.status, body: (await r.json()) as { status?: string; error?: { code: string } } }));
       const old = await s.token({ caseId, taskId: 'task_old', seq: 7 });
       // This replica records seq 7 and remembers it; the other replica then sees seq 8 first.
       expect((await s.invoke('get_cache_status', call({ tenantId: 'globex' }), old)).body.status).toBe('ok');
@@ -243,7 +243,7 @@ describe('gateway governance: effects, single-use approvals, cumulative limits, 
       expect((await s.invoke('get_cache_status', call({ tenantId: 'globex' }), old)).body.error.code).toBe('TOKEN_SUPERSEDED');
       // The newer task works here too (the case's seq is already 8: read, not raised), and the old one on the other replica is refused.
       expect((await s.invoke('get_cache_status', call({ tenantId: 'globex' }), newer)).body.status).toBe('ok');
-      expect((await onOther('get_cache_status', old)).body.error.code).toBe('TOKEN_SUPERSEDED');
+      expect((await onOther('get_cache_status', old)).body.error?.code).toBe('TOKEN_SUPERSEDED');
       const { rows } = await s.db.query('SELECT seq::int AS seq, task_id FROM gateway.case_task_seq WHERE case_id = $1', [caseId]);
       expect(rows).toEqual([{ seq: 8, task_id: 'task_new' }]);
     });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import type { Pool, PoolClient } from 'pg';
+import type { Pool, PoolClient, QueryResult } from 'pg';
 import { GATEWAY_POOL } from '../gateway.tokens';
 import { auditHash, GENESIS_HASH, payloadDigest, verifyChain, type AuditRecord, type ChainVerdict } from './audit-hash';
 
@@ -22,6 +22,9 @@ const SELECT_ROWS = `SELECT id::text AS row_id, at, case_id, task_id, tenant_id,
   error_code, result, latency_ms, approval_id, idempotency_key, prev_hash, hash, hash_version, salt, arguments_digest, result_digest, erased_at,
   rule_version FROM gateway.audit_log`;
 
+const CHAIN_HEAD = `SELECT pg_advisory_xact_lock(hashtext('gateway.audit_log'));
+  SELECT (SELECT hash FROM gateway.audit_log ORDER BY id DESC LIMIT 1) AS hash, nextval('gateway.audit_log_id_seq')::text AS id`;
+
 /** Append-only, hash-chained audit log (gateway.audit_log); UPDATE/DELETE are refused by a trigger. */
 @Injectable()
 export class AuditRepository {
@@ -29,11 +32,10 @@ export class AuditRepository {
 
   /** Appends one row. Pass `tx` to make the row part of a larger transaction (a write and its ledger entry). */
   async append(entry: AuditEntry, tx?: PoolClient): Promise<string> {
-    if (tx) return this.appendIn(tx, entry);
+    if (tx) return this.appendIn(tx, entry, false);
     const client = await this.pool.connect();
     try {
-      await client.query('BEGIN');
-      const id = await this.appendIn(client, entry);
+      const id = await this.appendIn(client, entry, true);
       await client.query('COMMIT');
       return id;
     } catch (error) {
@@ -44,11 +46,13 @@ export class AuditRepository {
     }
   }
 
-  private async appendIn(tx: Queryable, entry: AuditEntry): Promise<string> {
-    // Serialises appends so each row chains onto the one before it; released at commit.
-    await tx.query(`SELECT pg_advisory_xact_lock(hashtext('gateway.audit_log'))`);
-    const { rows: last } = await tx.query<{ hash: string }>('SELECT hash FROM gateway.audit_log ORDER BY id DESC LIMIT 1');
-    const { rows: next } = await tx.query<{ id: string }>(`SELECT nextval('gateway.audit_log_id_seq')::text AS id`);
+  /** Three round trips for a row in its own transaction (the head, the insert, the commit), two inside a larger one. */
+  private async appendIn(tx: Queryable, entry: AuditEntry, begin: boolean): Promise<string> {
+    // One round trip, in the simple protocol (no parameters, several statements): the transaction's start when it is
+    // ours, the lock that serialises appends so each row chains onto the one before it (released at commit), then the
+    // last hash and the next id, read after the lock is held.
+    const head = (await tx.query(`${begin ? 'BEGIN; ' : ''}${CHAIN_HEAD}`)) as unknown as QueryResult[];
+    const { hash: lastHash, id } = head.at(-1)!.rows[0] as { hash: string | null; id: string };
     // A fresh salt per row: the digests then reveal nothing about low-entropy payloads (an e-mail address), and once
     // erasure removes the salt with the payloads they cannot be linked back to them.
     const salt = randomBytes(16).toString('hex');
@@ -58,14 +62,14 @@ export class AuditRepository {
       ...entry,
       arguments: args,
       result,
-      id: next[0]!.id,
+      id,
       at: new Date().toISOString(),
       hashVersion: 3,
       salt,
       argumentsDigest: payloadDigest(salt, args),
       resultDigest: payloadDigest(salt, result),
     };
-    const prevHash = last[0]?.hash ?? GENESIS_HASH;
+    const prevHash = lastHash ?? GENESIS_HASH;
     const hash = auditHash(prevHash, record);
     await tx.query(
       `INSERT INTO gateway.audit_log (id, at, case_id, task_id, tenant_id, agent, tool, tool_call_id, arguments, decision, outcome,
