@@ -279,6 +279,10 @@ export class ConsumerLoop implements ConsumerHandle {
         const outcome = await this.process(route.binding, batch.partition, message, delivery, heartbeat, partitionKey);
         if (outcome === 'commit') handled[index] = true;
         else blocked ??= outcome;
+        // As the sequential path does after each message (kafkajs sends at most one per heartbeat interval): a batch
+        // of many short messages can outlast the session timeout, and kafkajs heartbeats only between batches. A
+        // rebalance error is left to the heartbeat after the batch, which reports it again.
+        await heartbeat().catch(() => undefined);
       }).catch((error: unknown) => {
         // process() turns handler errors into outcomes; anything escaping it leaves the message unhandled.
         this.logger.error('message handling failed outside the handler; it is read again', { topic: batch.topic, partition: batch.partition, offset: message.offset, error: describeError(error) });

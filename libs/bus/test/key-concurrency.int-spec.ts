@@ -88,6 +88,28 @@ describe('keyConcurrency: messages of different keys of one batch overlap, each 
     expect(handled.filter((h) => h.caseId === a).length).toBeGreaterThanOrEqual(4);
   });
 
+  it('heartbeats as its messages finish, so a batch longer than the session timeout keeps the group and is handled once', async () => {
+    // 80 messages of 10 keys, 250 ms each, two at a time: a 10 s batch against a 6 s session, with handlers shorter
+    // than the heartbeat interval (no heartbeat from inside a handler).
+    const { binding, ids } = await backlog(10, 8);
+    const groupId = uniqueName('test.key-concurrency-group');
+    const bus = new KafkaBus(testBusConfig({ BUS_SESSION_TIMEOUT_MS: '6000', BUS_HEARTBEAT_INTERVAL_MS: '2000', BUS_COMMIT_INTERVAL_MS: '500' }), 'key-concurrency-long');
+    buses.push(bus);
+    const handled: string[] = [];
+    handles.push(await bus.consumeBindings({
+      groupId, bindings: [binding], commitEvery: 'interval', keyConcurrency: 2,
+      handler: async (m) => {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        handled.push(`${m.envelope.caseId}:${(m.envelope.payload as TestPayload).seq}`);
+      },
+    }));
+    const committed = async () => Number((await admin.fetchOffsets({ groupId, topics: [binding.topic] }))[0]!.partitions[0]!.offset);
+    await waitFor(async () => (await committed()) === 80, 'the whole backlog to be committed', 45_000);
+    expect(new Set(handled).size).toBe(80);
+    expect(handled).toHaveLength(80); // nothing delivered twice: the group never lost this member
+    expect(ids).toHaveLength(10);
+  });
+
   it('on shutdown, lets the messages in flight finish and commits up to the first message not handled', async () => {
     const { binding } = await backlog(4, 3);
     const groupId = uniqueName('test.key-concurrency-group');
