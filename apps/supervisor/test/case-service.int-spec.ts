@@ -94,6 +94,64 @@ describe('CaseService hot path: cached state, one-statement writes, version conf
     expect(rows.map((r) => r.topic)).toEqual(['agent.triage.tasks']);
   });
 
+  describe('supervisor.apply_transition on its own (migration 029)', () => {
+    const apply = async (write: unknown) => (await db.pool.query<{ r: any }>('SELECT supervisor.apply_transition($1::jsonb, $2::jsonb) AS r', [JSON.stringify(write), JSON.stringify({ rows: [], lease: null })])).rows[0]!.r;
+    const facts = async (caseId: string) => (await db.pool.query(
+      `SELECT version, status, intent, escalated, human_touched, approvals, approval_seconds, awaiting_approval_since, resolved_at, tokens, cost_usd::float8 AS cost
+         FROM supervisor.cases WHERE case_id = $1`, [caseId])).rows[0];
+    const at = '2026-12-06T09:00:00.000Z';
+    const change = (caseId: string, over: Record<string, unknown>) => ({
+      create: false, status: 'RECEIVED', mode: 'autonomous', intent: null, state: { caseId, status: 'RECEIVED' }, dueAt: null, at,
+      transitions: [], delta: { status: 'RECEIVED' }, trace: [], verdicts: [], ...over,
+    });
+    const written: string[] = [];
+    const fresh = () => { const { caseId, ticket } = newCase(); written.push(caseId); return { caseId, ticket: ticket.payload }; };
+
+    // These cases carry hand-written states, not the machine's: they must not stay in the shared database, where the
+    // inbox and the KPI checks of other suites read every case.
+    afterAll(async () => {
+      for (const table of ['transitions', 'trace', 'checkpoints', 'outcomes', 'cases']) {
+        await db.pool.query(`DELETE FROM supervisor.${table} WHERE case_id = ANY($1)`, [written]);
+      }
+    });
+
+    it('writes a new case once, at its first version, with the KPI facts of its first event', async () => {
+      const { caseId, ticket } = fresh();
+      const r = await apply({ caseId, version: 1, event: { kind: 'ticket_received', messageId: `m-${caseId}` }, change: change(caseId, {
+        create: true, ticket, status: 'ESCALATED', intent: 'how_to', context: { passages: [] },
+        transitions: [{ from: 'NEW', to: 'RECEIVED', reason: 'new' }, { from: 'RECEIVED', to: 'ESCALATED', reason: 'breaker' }],
+        trace: [{ kind: 'command', agent: null, taskId: null, data: {}, inputTokens: 100, outputTokens: 20, costUsd: 0.25 }],
+      }) });
+      expect(r).toMatchObject({ result: 'applied', outcomeAccepted: true, outboxIds: [] });
+      expect(await facts(caseId)).toMatchObject({ version: 1, status: 'ESCALATED', intent: 'how_to', escalated: true, human_touched: true,
+        approvals: 0, approval_seconds: 0, awaiting_approval_since: null, resolved_at: null, tokens: '120', cost: 0.25 });
+      expect(await db.count('transitions', caseId)).toBe(2);
+      expect(await db.count('trace', caseId)).toBe(1);
+      expect(await db.count('case_search', caseId)).toBe(1); // the insert trigger indexed it for the inbox search
+      // The same case again is refused, as is a first write at any version but 1.
+      await expect(apply({ caseId, version: 1, event: { kind: 'ticket_received', messageId: 'again' }, change: change(caseId, { create: true, ticket }) }))
+        .rejects.toMatchObject({ code: 'SBEXI' });
+      const other = fresh();
+      await expect(apply({ caseId: other.caseId, version: 3, event: { kind: 'ticket_received', messageId: 'v3' }, change: change(other.caseId, { create: true, ticket: other.ticket }) }))
+        .rejects.toMatchObject({ code: 'SBVER' });
+      expect(await facts(other.caseId)).toBeUndefined();
+    });
+
+    it('a case created waiting for approval counts the hold when the next event closes it', async () => {
+      const { caseId, ticket } = fresh();
+      await apply({ caseId, version: 1, event: { kind: 'ticket_received', messageId: `m-${caseId}` }, change: change(caseId, {
+        create: true, ticket, status: 'AWAITING_APPROVAL', context: { passages: [] }, transitions: [{ from: 'RESOLVING', to: 'AWAITING_APPROVAL', reason: 'held' }] }) });
+      expect(await facts(caseId)).toMatchObject({ approvals: 0, awaiting_approval_since: new Date(at) });
+      // An event with no transitions, trace rows or verdicts: the hold stays open and only the checkpoint is added.
+      await apply({ caseId, version: 2, event: { kind: 'tick', messageId: `t-${caseId}` }, change: change(caseId, { status: 'AWAITING_APPROVAL' }) });
+      expect(await facts(caseId)).toMatchObject({ version: 2, approvals: 0, awaiting_approval_since: new Date(at) });
+      expect([await db.count('transitions', caseId), await db.count('trace', caseId), await db.count('checkpoints', caseId)]).toEqual([1, 0, 2]);
+      await apply({ caseId, version: 3, event: { kind: 'command', messageId: `c-${caseId}` }, change: change(caseId, {
+        status: 'RESOLVED', at: '2026-12-06T09:00:30.000Z', transitions: [{ from: 'AWAITING_APPROVAL', to: 'RESOLVED', reason: 'approved' }] }) });
+      expect(await facts(caseId)).toMatchObject({ version: 3, approvals: 1, approval_seconds: 30, awaiting_approval_since: null, resolved_at: new Date('2026-12-06T09:00:30.000Z') });
+    });
+  });
+
   it('group commit: events handled at once share a statement, and each keeps its own outcome (conflict, duplicate)', async () => {
     const sizes: number[] = [];
     const grouped = replica({ groupCommit: { maxBatch: 16, onFlush: (n) => sizes.push(n) } });
