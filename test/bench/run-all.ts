@@ -55,7 +55,7 @@ async function main(): Promise<number> {
       const local = [
         info('model tokens per case (gemma-3-270m, triage + resolver)', report.total.tokensPerCase, 'tokens'),
         info('cases', report.runs.length, ''),
-        info('pass^1 (a 270M base model; the cases escalate, which is the safe outcome)', report.total.passK, ''),
+        info('pass^1 (each scenario graded on the backend state it leaves, as in npm run eval)', report.total.passK, ''),
         info('p50 time per case', report.total.p50Ms, 'ms'),
       ];
       printFigures('local model path', local);
