@@ -63,8 +63,9 @@ describe('gateway audit log: every call, append-only, hash-chained', () => {
       return { caseId, status: res.body.status as string, error: res.body.error as unknown };
     }));
     expect(calls.filter((c) => c.status !== 'ok')).toEqual([]);
+    // Ordered by the bigint id (node-postgres returns it as a string); ordering a text alias would put 100 before 99.
     const { rows } = await s.db.query<{ id: string; prev_hash: string; hash: string }>(
-      'SELECT id::text AS id, prev_hash, hash FROM gateway.audit_log WHERE id >= (SELECT min(id) FROM gateway.audit_log WHERE case_id = ANY($1)) ORDER BY id',
+      'SELECT id, prev_hash, hash FROM gateway.audit_log WHERE id >= (SELECT min(id) FROM gateway.audit_log WHERE case_id = ANY($1)) ORDER BY id',
       [calls.map((c) => c.caseId)],
     );
     expect(rows.length).toBeGreaterThanOrEqual(24);

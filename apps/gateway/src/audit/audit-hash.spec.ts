@@ -1,4 +1,5 @@
-import { auditHash, GENESIS_HASH, payloadDigest, verifyChain, type AuditRecord } from './audit-hash';
+import { createHash } from 'node:crypto';
+import { auditHash, auditHashParts, GENESIS_HASH, payloadDigest, verifyChain, type AuditRecord } from './audit-hash';
 
 function chain(n: number): Array<AuditRecord & { prevHash: string; hash: string }> {
   const rows: Array<AuditRecord & { prevHash: string; hash: string }> = [];
@@ -121,5 +122,22 @@ describe('audit hash chain', () => {
       expect(verifyChain(rows.map((r, i) => (i === 1 ? { ...r, ruleVersion: 'tool:issue_refund@ffffffffffff' } : r)))).toMatchObject({ ok: false, brokenId: '2' });
       expect(verifyChain(rows.map((r, i) => (i === 1 ? { ...r, ruleVersion: null } : r)))).toMatchObject({ ok: false, brokenId: '2' });
     });
+  });
+
+  it('splits the hashed JSON around the id, so a writer that learns the id last computes the same hash', () => {
+    const salt = 'ab'.repeat(16);
+    const base: Omit<AuditRecord, 'id'> = {
+      at: '2026-12-06T09:00:00.000Z', caseId: 'case_ü', taskId: 'tsk', tenantId: 'zürich-bank', agent: 'resolver', tool: 'get_tenant',
+      toolCallId: 'c"1\\', arguments: { email: 'a@b.example', note: 'id "audit-row-id:x"' }, decision: 'allowed', outcome: 'ok', errorCode: null,
+      result: { id: 7 }, latencyMs: 4, approvalId: null, idempotencyKey: 'k', hashVersion: 3, ruleVersion: 'tool:get_tenant@0123456789ab', salt,
+      argumentsDigest: payloadDigest(salt, { email: 'a@b.example' }), resultDigest: payloadDigest(salt, { id: 7 }),
+    };
+    for (const record of [base, { ...base, hashVersion: undefined, errorCode: 'RATE_LIMITED', tenantId: '日本' }]) {
+      const { before, after } = auditHashParts(record);
+      for (const id of ['1', '42', '9007199254740993']) {
+        const joined = createHash('sha256').update(GENESIS_HASH).update('\n').update(`${before}${JSON.stringify(id)}${after}`).digest('hex');
+        expect(joined).toBe(auditHash(GENESIS_HASH, { ...record, id }));
+      }
+    }
   });
 });

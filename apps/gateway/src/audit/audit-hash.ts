@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { canonicalJson } from '../canonical-json';
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -53,12 +53,28 @@ const coversDigests = (record: AuditRecord): boolean => record.hashVersion === 2
  * Version-2 rows hash the row with the payload digests in place of the payloads (see {@link AuditRecord.hashVersion}).
  */
 export function auditHash(prevHash: string, record: AuditRecord): string {
-  let hashed: unknown = record;
-  if (coversDigests(record)) {
-    const { arguments: _arguments, result: _result, salt: _salt, erasedAt: _erasedAt, ...committed } = record;
-    hashed = committed;
-  }
-  return createHash('sha256').update(prevHash).update('\n').update(canonicalJson(hashed)).digest('hex');
+  return createHash('sha256').update(prevHash).update('\n').update(canonicalJson(hashedFields(record))).digest('hex');
+}
+
+/** What the hash covers: the row, with the payload digests in place of the payloads from version 2. */
+function hashedFields(record: AuditRecord): unknown {
+  if (!coversDigests(record)) return record;
+  const { arguments: _arguments, result: _result, salt: _salt, erasedAt: _erasedAt, ...committed } = record;
+  return committed;
+}
+
+/**
+ * The canonical JSON {@link auditHash} covers, in two parts around the row's id, for a writer that learns the id only
+ * where the row is inserted (`gateway.audit_append`, gateway migration 006): `auditHash(prev, { ...record, id })` is
+ * sha256(prev ‖ '\n' ‖ before ‖ JSON.stringify(id) ‖ after).
+ */
+export function auditHashParts(record: Omit<AuditRecord, 'id'>): { before: string; after: string } {
+  // A marker no other field can contain (random), in the id's place; the parts are what surrounds its JSON string.
+  const marker = JSON.stringify(`audit-row-id:${randomBytes(16).toString('hex')}`);
+  const text = canonicalJson(hashedFields({ ...record, id: JSON.parse(marker) as string }));
+  const at = text.indexOf(marker);
+  if (at < 0 || text.indexOf(marker, at + 1) >= 0) throw new Error('auditHashParts: the id marker is not unique in the row');
+  return { before: text.slice(0, at), after: text.slice(at + marker.length) };
 }
 
 export type ChainVerdict = { ok: true; count: number; lastHash: string } | { ok: false; brokenId: string; reason: string; count: number };

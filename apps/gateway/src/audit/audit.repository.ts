@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import type { Pool, PoolClient, QueryResult } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { GATEWAY_POOL } from '../gateway.tokens';
-import { auditHash, GENESIS_HASH, payloadDigest, verifyChain, type AuditRecord, type ChainVerdict } from './audit-hash';
+import { auditHashParts, GENESIS_HASH, payloadDigest, verifyChain, type AuditRecord, type ChainVerdict } from './audit-hash';
 
 /** What the invoke pipeline reports about one call; id, time, digests and hashes are filled in here. */
 export type AuditEntry = Omit<AuditRecord, 'id' | 'at' | 'hashVersion' | 'salt' | 'argumentsDigest' | 'resultDigest' | 'erasedAt' | 'ruleVersion'> & { ruleVersion: string | null };
@@ -22,64 +22,44 @@ const SELECT_ROWS = `SELECT id::text AS row_id, at, case_id, task_id, tenant_id,
   error_code, result, latency_ms, approval_id, idempotency_key, prev_hash, hash, hash_version, salt, arguments_digest, result_digest, erased_at,
   rule_version FROM gateway.audit_log`;
 
-const CHAIN_HEAD = `SELECT pg_advisory_xact_lock(hashtext('gateway.audit_log'));
-  SELECT (SELECT hash FROM gateway.audit_log ORDER BY id DESC LIMIT 1) AS hash, nextval('gateway.audit_log_id_seq')::text AS id`;
+// One round trip per row, in its own statement or in the caller's transaction: gateway migration 006.
+const APPEND_SQL = `SELECT gateway.audit_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) AS id`;
 
 /** Append-only, hash-chained audit log (gateway.audit_log); UPDATE/DELETE are refused by a trigger. */
 @Injectable()
 export class AuditRepository {
   constructor(@Inject(GATEWAY_POOL) private readonly pool: Pool) {}
 
-  /** Appends one row. Pass `tx` to make the row part of a larger transaction (a write and its ledger entry). */
-  async append(entry: AuditEntry, tx?: PoolClient): Promise<string> {
-    if (tx) return this.appendIn(tx, entry, false);
-    const client = await this.pool.connect();
-    try {
-      const id = await this.appendIn(client, entry, true);
-      await client.query('COMMIT');
-      return id;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
-  }
-
-  /** Three round trips for a row in its own transaction (the head, the insert, the commit), two inside a larger one. */
-  private async appendIn(tx: Queryable, entry: AuditEntry, begin: boolean): Promise<string> {
-    // One round trip, in the simple protocol (no parameters, several statements): the transaction's start when it is
-    // ours, the lock that serialises appends so each row chains onto the one before it (released at commit), then the
-    // last hash and the next id, read after the lock is held.
-    const head = (await tx.query(`${begin ? 'BEGIN; ' : ''}${CHAIN_HEAD}`)) as unknown as QueryResult[];
-    const { hash: lastHash, id } = head.at(-1)!.rows[0] as { hash: string | null; id: string };
+  /**
+   * Appends one row in one round trip: autocommitted, or part of `tx` when given (a write and its ledger entry). The
+   * lock that chains rows one after another, the last hash, the next id and the insert happen in Postgres
+   * (`gateway.audit_append`), over the canonical JSON built here ({@link auditHashParts}).
+   */
+  async append(entry: AuditEntry, tx?: Queryable): Promise<string> {
     // A fresh salt per row: the digests then reveal nothing about low-entropy payloads (an e-mail address), and once
     // erasure removes the salt with the payloads they cannot be linked back to them.
     const salt = randomBytes(16).toString('hex');
     const args = storable(entry.arguments ?? null);
     const result = storable(entry.result ?? null);
-    const record: AuditRecord = {
+    const record: Omit<AuditRecord, 'id'> = {
       ...entry,
       arguments: args,
       result,
-      id,
       at: new Date().toISOString(),
       hashVersion: 3,
       salt,
       argumentsDigest: payloadDigest(salt, args),
       resultDigest: payloadDigest(salt, result),
     };
-    const prevHash = lastHash ?? GENESIS_HASH;
-    const hash = auditHash(prevHash, record);
-    await tx.query(
-      `INSERT INTO gateway.audit_log (id, at, case_id, task_id, tenant_id, agent, tool, tool_call_id, arguments, decision, outcome,
-        error_code, result, latency_ms, approval_id, idempotency_key, prev_hash, hash, hash_version, salt, arguments_digest, result_digest, rule_version)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,3,$19,$20,$21,$22)`,
-      [record.id, record.at, record.caseId, record.taskId, record.tenantId, record.agent, record.tool, record.toolCallId,
+    const { before, after } = auditHashParts(record);
+    const { rows } = await (tx ?? this.pool).query<{ id: string }>({
+      name: 'gateway.audit_append',
+      text: APPEND_SQL,
+      values: [before, after, record.at, record.caseId, record.taskId, record.tenantId, record.agent, record.tool, record.toolCallId,
         JSON.stringify(record.arguments), record.decision, record.outcome, record.errorCode, JSON.stringify(record.result),
-        record.latencyMs, record.approvalId, record.idempotencyKey, prevHash, hash, salt, record.argumentsDigest, record.resultDigest, record.ruleVersion],
-    );
-    return record.id;
+        record.latencyMs, record.approvalId, record.idempotencyKey, salt, record.argumentsDigest, record.resultDigest, record.ruleVersion],
+    });
+    return rows[0]!.id;
   }
 
   async byCase(caseId: string): Promise<Array<AuditRecord & { prevHash: string; hash: string }>> {
