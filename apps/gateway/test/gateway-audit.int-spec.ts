@@ -1,6 +1,6 @@
 // Real: gateway and acme Nest apps over HTTP on ephemeral ports, Postgres switchboard_test + acme_test. Doubles: none.
 import { runVerifyAudit } from '../src/cli/verify-audit';
-import { newCaseId, startStack, type Stack } from './gateway-harness';
+import { newCaseId, startStack, withAuditRefused, type Stack } from './gateway-harness';
 
 jest.setTimeout(60_000);
 
@@ -46,6 +46,24 @@ describe('gateway audit log: every call, append-only, hash-chained', () => {
     const { rows } = await s.db.query('SELECT arguments FROM gateway.audit_log WHERE case_id = $1', [caseId]);
     expect(rows[0].arguments.email).toBe('a\uFFFD@b.co');
     expect(await runVerifyAudit(s.db, () => undefined)).toBe(0);
+  });
+
+  it('audits a call whose tool call id carries a NUL byte (the read is not served unaudited)', async () => {
+    const caseId = newCaseId();
+    const res = await s.invoke('get_tenant', { toolCallId: 'n\u0000x', step: 1, arguments: { tenantId: 'globex' } }, await s.token({ caseId }));
+    expect(res.body.status).toBe('ok');
+    const { rows } = await s.db.query('SELECT tool_call_id, decision FROM gateway.audit_log WHERE case_id = $1', [caseId]);
+    expect(rows).toEqual([{ tool_call_id: 'n\uFFFDx', decision: 'allowed' }]);
+    expect(await runVerifyAudit(s.db, () => undefined)).toBe(0);
+  });
+
+  it('withholds a read\'s result when its audit row cannot be written', async () => {
+    const caseId = newCaseId();
+    const token = await s.token({ caseId });
+    const res = await withAuditRefused(s.db, caseId, undefined, () => s.invoke('get_tenant', { toolCallId: 'r', step: 1, arguments: { tenantId: 'globex' } }, token));
+    expect(res.body).toMatchObject({ status: 'error', error: { code: 'BACKEND_UNAVAILABLE', message: expect.stringContaining('audit log') } });
+    expect(JSON.stringify(res.body)).not.toContain('Globex');
+    expect((await s.db.query('SELECT 1 FROM gateway.audit_log WHERE case_id = $1', [caseId])).rows).toEqual([]);
   });
 
   it('refuses UPDATE and DELETE on the audit table', async () => {

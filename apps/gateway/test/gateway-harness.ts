@@ -36,6 +36,25 @@ export function newCaseId(): string {
   return `case_${randomBytes(12).toString('hex')}`;
 }
 
+/**
+ * Runs `fn` while Postgres refuses audit rows of `caseId` (and of `agent`, when given), through a trigger that only
+ * matches them: the audit table is shared with the other suites. The trigger is removed afterwards.
+ */
+export async function withAuditRefused<T>(db: Pool, caseId: string, agent: string | undefined, fn: () => Promise<T>): Promise<T> {
+  if (!/^[a-z0-9_]+$/.test(caseId)) throw new Error(`withAuditRefused: unexpected case id ${caseId}`);
+  const name = `refuse_audit_${caseId}`;
+  const match = `NEW.case_id = '${caseId}'${agent ? ` AND NEW.agent = '${agent.replace(/'/g, "''")}'` : ''}`;
+  await db.query(`CREATE FUNCTION gateway.${name}() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN IF ${match} THEN RAISE EXCEPTION 'audit refused by the test'; END IF; RETURN NEW; END $$`);
+  await db.query(`CREATE TRIGGER ${name} BEFORE INSERT ON gateway.audit_log FOR EACH ROW EXECUTE FUNCTION gateway.${name}()`);
+  try {
+    return await fn();
+  } finally {
+    await db.query(`DROP TRIGGER ${name} ON gateway.audit_log`);
+    await db.query(`DROP FUNCTION gateway.${name}()`);
+  }
+}
+
 export interface Stack {
   acme: RunningAcme;
   gateway: NestExpressApplication;

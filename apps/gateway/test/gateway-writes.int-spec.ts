@@ -1,5 +1,5 @@
 // Real: gateway and acme Nest apps over HTTP on ephemeral ports, Postgres switchboard_test + acme_test. Doubles: none.
-import { ADMIN_KEY, newCaseId, startStack, type Stack } from './gateway-harness';
+import { ADMIN_KEY, newCaseId, startStack, withAuditRefused, type Stack } from './gateway-harness';
 
 jest.setTimeout(60_000);
 
@@ -143,6 +143,10 @@ describe('gateway writes: exactly once, approval holds', () => {
     const { rows } = await s.db.query(`SELECT agent, tool, decision, outcome, approval_id FROM gateway.audit_log WHERE case_id = $1 AND agent = 'approval-preview'`, [caseId]);
     expect(rows).toEqual([{ agent: 'approval-preview', tool: 'get_invoice', decision: 'allowed', outcome: 'ok', approval_id: approvalId }]);
     expect(await backendCalls('issueRefund')).toBe(1);
+
+    // A preview whose read cannot be audited is not shown.
+    await expect(withAuditRefused(s.db, caseId, 'approval-preview', () => s.admin.preview(approvalId)))
+      .rejects.toMatchObject({ gatewayCode: 'BACKEND_UNAVAILABLE', message: expect.stringContaining('audit log') });
 
     const asAgent = await fetch(`${s.url}/v1/approvals/${approvalId}/preview`, { headers: { authorization: `Bearer ${token}` } });
     expect(asAgent.status).toBe(401);

@@ -90,12 +90,17 @@ export class ApprovalPreviewService {
     readArgs[reader.def.tenantArgument] = row.tenantId;
     const started = performance.now();
     const { result } = toOutcome(reader, await this.backend.call(toBackendRequest(reader, readArgs, { traceHeaders: {} })));
-    await this.audit.append({
+    const audited = await this.audit.append({
       caseId: row.caseId, taskId: null, tenantId: row.tenantId, agent: 'approval-preview', tool: reader.def.name, toolCallId: null,
       arguments: readArgs, decision: 'allowed', outcome: result.status, errorCode: result.status === 'error' ? result.error.code : null,
       result: result.status === 'ok' ? result.result : result.status === 'error' ? result.error : null,
       latencyMs: Math.round(performance.now() - started), approvalId: row.id, idempotencyKey: null, ruleVersion: reader.version,
-    }).catch((error: unknown) => this.logger.error('audit append failed', { tool: reader.def.name, error }));
+    }).then(() => true, (error: unknown) => {
+      this.logger.error('audit append failed', { tool: reader.def.name, error });
+      return false;
+    });
+    // Every read leaves its audit row: a preview that could not be recorded is not shown.
+    if (!audited) throw new GatewayFailure('BACKEND_UNAVAILABLE', `the preview read of ${reader.def.name} could not be recorded in the audit log, so it is withheld; retry later`);
     if (result.status === 'error') throw new GatewayFailure(result.error.code, `the preview could not read ${reader.def.name}: ${result.error.message}`);
     if (result.status !== 'ok') throw new GatewayFailure('BACKEND_ERROR', `the preview could not read ${reader.def.name}`);
     return {

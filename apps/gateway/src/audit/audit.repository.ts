@@ -9,7 +9,7 @@ export type AuditEntry = Omit<AuditRecord, 'id' | 'at' | 'hashVersion' | 'salt' 
 
 type Queryable = Pick<PoolClient, 'query'>;
 
-// jsonb refuses U+0000; the audit keeps everything else verbatim.
+// Postgres text and jsonb refuse U+0000 (it becomes U+FFFD); the audit keeps everything else verbatim.
 function storable(value: unknown): unknown {
   if (typeof value === 'string') return value.includes('\u0000') ? value.split('\u0000').join('\uFFFD') : value;
   if (Array.isArray(value)) return value.map(storable);
@@ -39,10 +39,12 @@ export class AuditRepository {
     // A fresh salt per row: the digests then reveal nothing about low-entropy payloads (an e-mail address), and once
     // erasure removes the salt with the payloads they cannot be linked back to them.
     const salt = randomBytes(16).toString('hex');
-    const args = storable(entry.arguments ?? null);
-    const result = storable(entry.result ?? null);
+    // Every text of the row, not only the payloads: a NUL in a tool call id would otherwise fail the insert.
+    const clean = storable(entry) as AuditEntry;
+    const args = clean.arguments ?? null;
+    const result = clean.result ?? null;
     const record: Omit<AuditRecord, 'id'> = {
-      ...entry,
+      ...clean,
       arguments: args,
       result,
       at: new Date().toISOString(),

@@ -54,7 +54,10 @@ export class InvokeService {
         result = new GatewayFailure('BACKEND_UNAVAILABLE', 'the gateway could not complete the call (internal storage error); retry later').toResult(request.tool);
       }
     }
-    if (!audited) await this.appendAudit(state, result);
+    if (!audited && !(await this.appendAudit(state, result)) && result.status === 'ok') {
+      // Every call leaves its audit row: a read that could not be recorded does not hand out its data.
+      result = new GatewayFailure('BACKEND_UNAVAILABLE', 'the call could not be recorded in the audit log, so its result is withheld; retry later').toResult(request.tool);
+    }
     return result;
   }
 
@@ -110,11 +113,14 @@ export class InvokeService {
     });
   }
 
-  private async appendAudit(state: CallState, result: ToolResult): Promise<void> {
+  /** Whether the row was written; a failure is logged, not thrown. */
+  private async appendAudit(state: CallState, result: ToolResult): Promise<boolean> {
     try {
       await this.audit.append(auditEntry(state, result));
+      return true;
     } catch (error) {
       this.logger.error('audit append failed', { tool: state.tool, error });
+      return false;
     }
   }
 }
