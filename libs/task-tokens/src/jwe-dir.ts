@@ -9,8 +9,20 @@ const HEADER = Buffer.from(JSON.stringify({ alg: 'dir', enc: 'A256GCM', cty: 'JW
  * separate keys for signing (HMAC) and encrypting (AES-256-GCM).
  */
 export function taskTokenEncryptionKey(secret: string): Buffer {
-  return Buffer.from(hkdfSync('sha256', Buffer.from(secret, 'utf8'), Buffer.from('switchboard-task-token', 'utf8'), Buffer.from('A256GCM content encryption', 'utf8'), 32));
+  // Derived once per secret: the supervisor seals and the gateway opens a token per task, and HKDF was a measurable
+  // share of both (about 1 % of the supervisor's CPU). The cache holds keys of the few secrets a process is given
+  // (today one), never grows past KEY_CACHE_SIZE, and returns copies so no caller can alter a cached key.
+  let key = derivedKeys.get(secret);
+  if (!key) {
+    key = Buffer.from(hkdfSync('sha256', Buffer.from(secret, 'utf8'), Buffer.from('switchboard-task-token', 'utf8'), Buffer.from('A256GCM content encryption', 'utf8'), 32));
+    if (derivedKeys.size >= KEY_CACHE_SIZE) derivedKeys.delete(derivedKeys.keys().next().value!);
+    derivedKeys.set(secret, key);
+  }
+  return Buffer.from(key);
 }
+
+const KEY_CACHE_SIZE = 4;
+const derivedKeys = new Map<string, Buffer>();
 
 export function encryptDir(plaintext: string, key: Buffer): string {
   const iv = randomBytes(12);

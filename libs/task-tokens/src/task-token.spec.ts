@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { createHmac } from 'node:crypto';
+import { createHmac, hkdf } from 'node:crypto';
+import { promisify } from 'node:util';
 import { taskTokenEncryptionKey } from './jwe-dir';
 import { sealTaskToken, TaskTokenError, TaskTokenIssuer, verifyTaskToken, type TaskTokenRequest } from './index';
 
@@ -63,6 +64,24 @@ describe('task tokens', () => {
     await expect(check(sealTaskToken(jws({ alg: 'none', typ: 'JWT' }, full), SECRET))).rejects.toMatchObject({ code: 'TOKEN_INVALID', message: expect.stringContaining('HS256') });
     await expect(check(jws({ alg: 'HS256', typ: 'JWT' }, full))).rejects.toMatchObject({ code: 'TOKEN_INVALID', message: expect.stringContaining('not an encrypted task token') });
     await expect(check('garbage')).rejects.toBeInstanceOf(TaskTokenError);
+  });
+
+  it('derives the encryption key by HKDF-SHA256 of the secret, once per secret: a cached key stays right as secrets come and go, and a caller cannot alter it', async () => {
+    const hkdfKey = async (secret: string) => Buffer.from(await promisify(hkdf)('sha256', secret, 'switchboard-task-token', 'A256GCM content encryption', 32));
+    const secrets = Array.from({ length: 7 }, (_, i) => `${SECRET}-${i}`);
+    // Seven secrets through a cache of four, twice: every key is evicted and derived again along the way.
+    const allRight = async () => {
+      for (const secret of secrets) expect(taskTokenEncryptionKey(secret).equals(await hkdfKey(secret))).toBe(true);
+    };
+    await allRight();
+    await allRight();
+    const key = taskTokenEncryptionKey(SECRET);
+    key.fill(0);
+    expect(taskTokenEncryptionKey(SECRET).equals(await hkdfKey(SECRET))).toBe(true);
+    // Tokens sealed and opened under the cache still round-trip, and a sibling secret's cached key does not open them.
+    const token = await sut.issue(claims, 600);
+    await expect(verifyTaskToken(token, SECRET, { now: () => now })).resolves.toMatchObject({ taskId: 'task_1' });
+    await expect(verifyTaskToken(token, secrets[0]!, { now: () => now })).rejects.toMatchObject({ message: expect.stringContaining('does not decrypt') });
   });
 
   it('refuses to issue with a short secret, a bad ttl or claims that break the contract', async () => {

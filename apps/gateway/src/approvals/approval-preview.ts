@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { valueAt } from '@switchboard/contracts';
-import { JsonLogger } from '@switchboard/observability';
 import { AuditRepository } from '../audit/audit.repository';
 import { TaskAuthService } from '../auth/task-auth.service';
 import { toBackendRequest, toOutcome } from '../backend/backend-call';
@@ -64,8 +63,6 @@ export function previewRows(preview: Preview, state: unknown, args: Record<strin
  */
 @Injectable()
 export class ApprovalPreviewService {
-  private readonly logger = new JsonLogger(ApprovalPreviewService.name);
-
   constructor(
     private readonly approvals: ApprovalRepository,
     private readonly auth: TaskAuthService,
@@ -90,14 +87,11 @@ export class ApprovalPreviewService {
     readArgs[reader.def.tenantArgument] = row.tenantId;
     const started = performance.now();
     const { result } = toOutcome(reader, await this.backend.call(toBackendRequest(reader, readArgs, { traceHeaders: {} })));
-    const audited = await this.audit.append({
+    const audited = await this.audit.tryAppend({
       caseId: row.caseId, taskId: null, tenantId: row.tenantId, agent: 'approval-preview', tool: reader.def.name, toolCallId: null,
       arguments: readArgs, decision: 'allowed', outcome: result.status, errorCode: result.status === 'error' ? result.error.code : null,
       result: result.status === 'ok' ? result.result : result.status === 'error' ? result.error : null,
       latencyMs: Math.round(performance.now() - started), approvalId: row.id, idempotencyKey: null, ruleVersion: reader.version,
-    }).then(() => true, (error: unknown) => {
-      this.logger.error('audit append failed', { tool: reader.def.name, error });
-      return false;
     });
     // Every read leaves its audit row: a preview that could not be recorded is not shown.
     if (!audited) throw new GatewayFailure('BACKEND_UNAVAILABLE', `the preview read of ${reader.def.name} could not be recorded in the audit log, so it is withheld; retry later`);

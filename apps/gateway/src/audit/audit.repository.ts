@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Pool, PoolClient } from 'pg';
+import { JsonLogger } from '@switchboard/observability';
 import { GATEWAY_POOL } from '../gateway.tokens';
 import { auditHashParts, GENESIS_HASH, payloadDigest, verifyChain, type AuditRecord, type ChainVerdict } from './audit-hash';
 
@@ -28,7 +29,23 @@ const APPEND_SQL = `SELECT gateway.audit_append($1, $2, $3, $4, $5, $6, $7, $8, 
 /** Append-only, hash-chained audit log (gateway.audit_log); UPDATE/DELETE are refused by a trigger. */
 @Injectable()
 export class AuditRepository {
+  private readonly logger = new JsonLogger(AuditRepository.name);
+
   constructor(@Inject(GATEWAY_POOL) private readonly pool: Pool) {}
+
+  /**
+   * {@link append} outside a transaction that reports instead of throwing: true once the row is written, false (and
+   * logged) when it is not. A read's caller then withholds the data: nothing leaves the gateway without its row.
+   */
+  async tryAppend(entry: AuditEntry): Promise<boolean> {
+    try {
+      await this.append(entry);
+      return true;
+    } catch (error) {
+      this.logger.error('audit append failed', { tool: entry.tool, caseId: entry.caseId, error });
+      return false;
+    }
+  }
 
   /**
    * Appends one row in one round trip: autocommitted, or part of `tx` when given (a write and its ledger entry). The

@@ -54,7 +54,7 @@ export class InvokeService {
         result = new GatewayFailure('BACKEND_UNAVAILABLE', 'the gateway could not complete the call (internal storage error); retry later').toResult(request.tool);
       }
     }
-    if (!audited && !(await this.appendAudit(state, result)) && result.status === 'ok') {
+    if (!audited && !(await this.audit.tryAppend(auditEntry(state, result))) && result.status === 'ok') {
       // Every call leaves its audit row: a read that could not be recorded does not hand out its data.
       result = new GatewayFailure('BACKEND_UNAVAILABLE', 'the call could not be recorded in the audit log, so its result is withheld; retry later').toResult(request.tool);
     }
@@ -98,7 +98,7 @@ export class InvokeService {
       if (!permit.allowed && tool.rateLimit.mode === 'report') {
         // Report-only: the verdict is recorded (its own audit row, listed by /v1/verdicts) and the call goes on.
         const would = new GatewayFailure('RATE_LIMITED', `report-only: rate limit for "${tool.def.name}" would have refused this call`).toResult(tool.def.name);
-        await this.appendAudit({ ...state, decision: 'reported' }, would);
+        await this.audit.tryAppend(auditEntry({ ...state, decision: 'reported' }, would));
         this.logger.warn('report-only rate limit passed; the call goes on', { tool: tool.def.name, capacity: tool.rateLimit.capacity });
       } else if (!permit.allowed) {
         state.decision = 'throttled';
@@ -111,17 +111,6 @@ export class InvokeService {
       }
       return this.writes.run(state, claims, tool, body.data, request.traceHeaders);
     });
-  }
-
-  /** Whether the row was written; a failure is logged, not thrown. */
-  private async appendAudit(state: CallState, result: ToolResult): Promise<boolean> {
-    try {
-      await this.audit.append(auditEntry(state, result));
-      return true;
-    } catch (error) {
-      this.logger.error('audit append failed', { tool: state.tool, error });
-      return false;
-    }
   }
 }
 
