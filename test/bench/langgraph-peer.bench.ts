@@ -21,6 +21,7 @@ export async function run(): Promise<Figure[]> {
     info('Postgres round trips per case', f.roundTripsPerCase, 'queries'),
     keyed('peer.bytes', info('checkpoint bytes stored per case (all tables)', Math.round(f.checkpointBytesPerCase), 'B')),
     info('checkpoint rows per case', f.checkpointsPerCase, 'rows'),
+    keyed('peer.cpu', info('CPU per case in the closed loop (this process and Postgres, from /proc)', f.cpuPerCaseMs, 'ms')),
     info('cases measured', f.cases, ''),
   ];
 }

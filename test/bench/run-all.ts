@@ -1,4 +1,4 @@
-// Every benchmark in one command (`npm run bench`, ≈ 8 min), in sequence on the real broker and database, each printing its figures with the
+// Every benchmark in one command (`npm run bench`, ≈ 20 min), in sequence on the real broker and database, each printing its figures with the
 // target beside them (OK / MISS); the local-model tokens/s bench runs in a child process (node-llama-cpp) when the
 // model is present. Run: node -r ./libs/llm/test/support/swc-register.js test/bench/run-all.ts
 import { spawnSync } from 'node:child_process';
@@ -22,17 +22,22 @@ async function main(): Promise<number> {
   const t0 = Date.now();
   process.env.BENCH_SECONDS ??= '300'; // the sustained-throughput target is stated for 5 minutes
   const all: Array<[string, Figure[]]> = [];
+  const PEER = 'LangGraph.js peer: the same five steps as a StateGraph with PostgresSaver (durability "sync"), zero-latency nodes, same Postgres';
+  const offeredRate = process.env.BENCH_RATE;
   for (const [title, bench] of [
-    ['pipeline overhead (one case in flight, zero-latency scripted model, vs a kafkajs relay floor)', overhead],
-    ['checkpoint cost (real Postgres)', checkpoint],
-    ['gateway overhead per tool call (vs direct HTTP to the backend)', gateway],
-    ['console inbox at 10,000 open cases (InboxRepository.page vs a primary-key lookup, own database)', inbox],
-    ['LangGraph.js peer: the same five steps as a StateGraph with PostgresSaver (durability "sync"), zero-latency nodes, same Postgres', peer],
-    [`sustained throughput, open loop (BENCH_RATE=${process.env.BENCH_RATE ?? 100}/s for BENCH_SECONDS=${process.env.BENCH_SECONDS} s)`, throughput],
+    [() => 'pipeline overhead (one case in flight, zero-latency scripted model, vs a kafkajs relay floor)', overhead],
+    [() => 'checkpoint cost (real Postgres)', checkpoint],
+    [() => 'gateway overhead per tool call (vs direct HTTP to the backend)', gateway],
+    [() => 'console inbox at 10,000 open cases (InboxRepository.page vs a primary-key lookup, own database)', inbox],
+    [() => PEER, peer],
+    [() => `sustained throughput, open loop (BENCH_RATE=${process.env.BENCH_RATE ?? 100}/s${offeredRate ? '' : ', twice the peer\'s closed loop'} for BENCH_SECONDS=${process.env.BENCH_SECONDS} s)`, throughput],
   ] as const) {
     const figures = await bench();
-    printFigures(title, figures);
-    all.push([title, figures]);
+    printFigures(title(), figures);
+    all.push([title(), figures]);
+    // Issue 21 states the sustained run at twice the peer's rate, offered; BENCH_RATE set by hand wins.
+    const peerRate = title() === PEER ? valueOf(figures, 'peer.throughput') : NaN;
+    if (!offeredRate && Number.isFinite(peerRate) && peerRate > 0) process.env.BENCH_RATE = String(Math.round(2 * peerRate));
   }
   const side = sideBySide(Object.fromEntries(all));
   printFigures('Switchboard / LangGraph.js peer, side by side (ratios of figures measured above in this run)', side);
@@ -83,10 +88,13 @@ main().then((code) => process.exit(code), (e: unknown) => { console.error(e); pr
 function sideBySide(runs: Record<string, Figure[]>): Figure[] {
   const [pipeline, sustained, lg] = ['pipeline overhead', 'sustained throughput', 'LangGraph.js peer'].map((prefix) => Object.entries(runs).find(([t]) => t.startsWith(prefix))?.[1] ?? []);
   return [
-    atMost('latency p50, one case in flight: Switchboard / peer', valueOf(pipeline!, 'pipeline.p50') / valueOf(lg!, 'peer.p50'), '×', 1),
-    atLeast('throughput: Switchboard sustained / peer closed loop', valueOf(sustained!, 'throughput') / valueOf(lg!, 'peer.throughput'), '×', 1.25),
+    atMost('latency p50, one case in flight: Switchboard / peer', valueOf(pipeline!, 'pipeline.p50') / valueOf(lg!, 'peer.p50'), '×', 1.3),
+    atLeast('throughput: Switchboard sustained / peer closed loop', valueOf(sustained!, 'throughput') / valueOf(lg!, 'peer.throughput'), '×', 2),
     atMost('Postgres commits per case: Switchboard / peer', valueOf(sustained!, 'commits') / valueOf(lg!, 'peer.commits'), '×', 0.6),
     atMost('checkpoint bytes per case: Switchboard / peer', valueOf(sustained!, 'checkpointBytes') / valueOf(lg!, 'peer.bytes'), '×', 0.5),
     info('all bytes Switchboard stores per case (trace, state, context too) / peer checkpoint bytes', valueOf(sustained!, 'storedBytes') / valueOf(lg!, 'peer.bytes'), '×'),
+    // Issue 21's CPU target (0.4 × the figure when it was filed) has no same-run baseline; this ratio is the one it
+    // allows instead. Switchboard's side counts every process (the Kafka broker too) in its overloaded sustained run.
+    info('CPU per case, all processes: Switchboard sustained / peer closed loop (this process and Postgres)', valueOf(sustained!, 'cpu') / valueOf(lg!, 'peer.cpu'), '×'),
   ];
 }

@@ -17,7 +17,7 @@ import { policyYaml } from '../scenarios/support/scenario';
 import { tokensPerCase } from './pipeline-overhead.bench';
 import { CpuProfiler } from './support/cpu-profile';
 import { OpenLoop, STALL_MS } from './support/open-loop';
-import { atLeast, atMost, info, keyed, percentile, printFigures, type Figure } from './support/figures';
+import { atMost, info, keyed, percentile, printFigures, type Figure } from './support/figures';
 
 const SUSTAINABLE_RATE = Number(process.env.BENCH_SUSTAINABLE_RATE ?? 30);
 const SUSTAINABLE_SECONDS = Number(process.env.BENCH_SUSTAINABLE_SECONDS ?? 20);
@@ -66,16 +66,17 @@ export async function run(): Promise<Figure[]> {
     const cpuTotal = cpu.reduce((a, [, ms]) => a + ms, 0);
     return [
       info('offered rate', main.total / main.sendSeconds, 'cases/s'),
-      keyed('throughput', atLeast('completed throughput (cases / time to last outcome)', main.done / main.elapsed, 'cases/s', 100)),
+      // Its target is relative, against the peer's closed loop (run-all's side-by-side figures, issue 21).
+      keyed('throughput', info('completed throughput (cases / time to last outcome)', main.done / main.elapsed, 'cases/s')),
       info('completed during the sending window', main.inWindow / main.sendSeconds, 'cases/s'),
       info('time from the last send to the last outcome', main.elapsed - main.sendSeconds, 's'),
       info('p50 latency, ticket → outcome', percentile(main.latencies, 50), 'ms'),
-      atMost('p99 latency, ticket → outcome', percentile(main.latencies, 99), 'ms', 250),
+      info('p99 latency, ticket → outcome (overloaded: queueing)', percentile(main.latencies, 99), 'ms'),
       atMost(`lost (no outcome, after ${STALL_MS / 1000} s without progress)`, main.lost, 'cases', 0),
       info(`final status of the cases: ${statuses.map((r) => `${r.status} ${r.n}`).join(', ')} (queueing beyond a step deadline times steps out and retries them)`, NaN, ''),
       info(`CPU per case by process (${separate ? 'the supervisor in its own process, as deployed; the rest in the benchmark process' : 'every service in the benchmark process'}):`, NaN, ''),
       ...main.byProcess.map(([name, ms]) => info(`  ${name}`, ms, 'ms')),
-      info('  all processes', main.byProcess.reduce((a, [, ms]) => a + ms, 0), 'ms'),
+      keyed('cpu', info('  all processes', main.byProcess.reduce((a, [, ms]) => a + ms, 0), 'ms')),
       info('Postgres commits per case (whole database)', main.commitsPerCase, 'commits'),
       info('Kafka records per case', RECORDS_PER_CASE, 'records'),
       keyed('checkpointBytes', info('checkpoint bytes per case (supervisor.checkpoints deltas)', bytes.checkpoints, 'B')),
@@ -83,7 +84,7 @@ export async function run(): Promise<Figure[]> {
       info('model tokens per case (scripted model)', tokens, 'tokens'),
       info(`below saturation (${SUSTAINABLE_RATE} cases/s for ${SUSTAINABLE_SECONDS} s, CPU profiler on): completed`, easy.done / easy.elapsed, 'cases/s'),
       info('  p50 latency', percentile(easy.latencies, 50), 'ms'),
-      info('  p99 latency', percentile(easy.latencies, 99), 'ms'),
+      atMost('  p99 latency', percentile(easy.latencies, 99), 'ms', 250),
       info('  lost', easy.lost, 'cases'),
       keyed('commits', info('  Postgres commits per case (whole database; no step timed out here)', easy.commitsPerCase, 'commits')),
       ...easy.byProcess.map(([name, ms]) => info(`  CPU per case, ${name}`, ms, 'ms')),

@@ -12,6 +12,7 @@ import { Annotation, END, START, StateGraph } from '@langchain/langgraph';
 import { PostgresSaver } from '@langchain/langgraph-checkpoint-postgres';
 import { Pool, type PoolClient } from 'pg';
 import { percentile } from './figures';
+import { ProcessCpu } from './proc-cpu';
 
 export interface PeerFigures {
   latencyP50Ms: number;
@@ -21,6 +22,8 @@ export interface PeerFigures {
   roundTripsPerCase: number;
   checkpointBytesPerCase: number;
   checkpointsPerCase: number;
+  /** CPU per case in the closed loop: this process (the graph and its pool) and every Postgres process. */
+  cpuPerCaseMs: number;
   cases: number;
 }
 
@@ -169,6 +172,10 @@ export async function runLanggraphPeer(opts: { databaseUrl: string; latencyCases
     pools.push(many.pool);
     await settle();
     const xact0 = await xactCommit(stats);
+    // CPU over the loop only, read from /proc like the throughput bench's: this process and Postgres. The Kafka
+    // broker is left out, since the peer does not use it (Switchboard's figure includes it).
+    const procs = new ProcessCpu({});
+    const cpu0 = procs.snapshot();
     let next = 0;
     const t0 = performance.now();
     await Promise.all(Array.from({ length: concurrency }, async () => {
@@ -179,6 +186,7 @@ export async function runLanggraphPeer(opts: { databaseUrl: string; latencyCases
       }
     }));
     const seconds = (performance.now() - t0) / 1000;
+    const cpuMs = ProcessCpu.delta(cpu0, procs.snapshot()).filter(([name]) => !name.startsWith('Kafka')).reduce((a, [, ms]) => a + ms, 0);
     await many.pool.end();
     await settle();
     const xactPerCase = ((await xactCommit(stats)) - xact0 - 1) / throughputCases; // - 1: the first xact_commit read
@@ -204,6 +212,7 @@ export async function runLanggraphPeer(opts: { databaseUrl: string; latencyCases
       roundTripsPerCase: many.counters.roundTrips / throughputCases,
       checkpointBytesPerCase: Number(rows[0]!.bytes),
       checkpointsPerCase: Number(rows[0]!.checkpoints),
+      cpuPerCaseMs: cpuMs / throughputCases,
       cases: measured.length,
     };
   } finally {
