@@ -7,7 +7,9 @@
 // Run: node -r ./libs/llm/test/support/swc-register.js test/bench/throughput.bench.ts
 //   BENCH_CPU_PROFILE=<file.cpuprofile> keeps the benchmark process's V8 profile; STACK_SUPERVISOR_NODE_ARGS="--cpu-prof
 //   --cpu-prof-dir=<dir>" makes the supervisor process write its own when it exits (test/support/stack.ts)
-//   BENCH_RATE (cases/s, default 100), BENCH_SECONDS (default 60; the target is stated for 300)
+//   BENCH_RATE (cases/s, default 100; run-all offers twice the peer's rate), BENCH_SECONDS (default 60; run-all 300)
+//   Phases: warm-up, BENCH_WARM_SECONDS (15) at BENCH_SUSTAINABLE_RATE (30) unmeasured, the same rate for
+//   BENCH_SUSTAINABLE_SECONDS (20) measured (the p99 target), again with the CPU profiler, then the overloaded run.
 import type { Pool } from 'pg';
 import { ScriptedLlm } from '@switchboard/llm/testing';
 import { configureLogging } from '@switchboard/observability';
