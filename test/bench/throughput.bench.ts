@@ -9,7 +9,9 @@
 //   --cpu-prof-dir=<dir>" makes the supervisor process write its own when it exits (test/support/stack.ts)
 //   BENCH_RATE (cases/s, default 100; run-all offers twice the peer's rate), BENCH_SECONDS (default 60; run-all 300)
 //   Phases: warm-up, BENCH_WARM_SECONDS (15) at BENCH_SUSTAINABLE_RATE (30) unmeasured, the same rate for
-//   BENCH_SUSTAINABLE_SECONDS (20) measured (the p99 target), again with the CPU profiler, then the overloaded run.
+//   BENCH_SUSTAINABLE_SECONDS (20) measured (the p99 target), again with the CPU profiler, then the load curve (each
+//   rate of BENCH_LOAD_CURVE, default 10,20 cases/s, for BENCH_SUSTAINABLE_SECONDS: where the p99 target holds), then
+//   the overloaded run.
 import type { Pool } from 'pg';
 import { ScriptedLlm } from '@switchboard/llm/testing';
 import { configureLogging } from '@switchboard/observability';
@@ -18,12 +20,15 @@ import { World } from '../scenarios/support/world';
 import { policyYaml } from '../scenarios/support/scenario';
 import { tokensPerCase } from './pipeline-overhead.bench';
 import { CpuProfiler } from './support/cpu-profile';
-import { OpenLoop, STALL_MS } from './support/open-loop';
+import { OpenLoop, STALL_MS, type PhaseResult } from './support/open-loop';
 import { atMost, info, keyed, percentile, printFigures, type Figure } from './support/figures';
 
 const SUSTAINABLE_RATE = Number(process.env.BENCH_SUSTAINABLE_RATE ?? 30);
 const SUSTAINABLE_SECONDS = Number(process.env.BENCH_SUSTAINABLE_SECONDS ?? 20);
 const WARM_SECONDS = Number(process.env.BENCH_WARM_SECONDS ?? 15);
+/** Lighter rates than the sustainable one, each measured like it: latency against load, and the cores it keeps busy. */
+const LOAD_CURVE = (process.env.BENCH_LOAD_CURVE ?? '10,20').split(',').map((r) => r.trim()).filter(Boolean).map(Number);
+if (LOAD_CURVE.some((r) => !Number.isFinite(r) || r <= 0)) throw new Error(`BENCH_LOAD_CURVE must list rates in cases/s, e.g. 10,20; got ${process.env.BENCH_LOAD_CURVE}`);
 /** Kafka records one case produces: ticket, 4 tasks, 4 results, outcome, reply. */
 const RECORDS_PER_CASE = 11;
 
@@ -40,6 +45,11 @@ async function storedBytes(pool: Pool, caseIds: string[]): Promise<{ checkpoints
     [caseIds],
   );
   return rows[0]!;
+}
+
+/** Cores the whole stack kept busy in a phase: CPU per case of every process × cases completed / wall time. */
+function coresBusy(r: PhaseResult): number {
+  return (r.byProcess.reduce((a, [, ms]) => a + ms, 0) * r.done) / (r.elapsed * 1000);
 }
 
 export async function run(): Promise<Figure[]> {
@@ -66,6 +76,8 @@ export async function run(): Promise<Figure[]> {
     const profiled = await phase(SUSTAINABLE_RATE, SUSTAINABLE_SECONDS, []);
     const cpu = await profiler.stop();
     const cpuTotal = cpu.reduce((a, [, ms]) => a + ms, 0);
+    const curve: Array<[number, PhaseResult]> = [];
+    for (const rate of LOAD_CURVE) curve.push([rate, await phase(rate, SUSTAINABLE_SECONDS, [])]);
 
     const measured: string[] = [];
     const main = await phase(RATE, SECONDS, measured);
@@ -97,9 +109,14 @@ export async function run(): Promise<Figure[]> {
       info('  lost', easy.lost, 'cases'),
       keyed('commits', info('  Postgres commits per case (whole database; no step timed out here)', easy.commitsPerCase, 'commits')),
       ...easy.byProcess.map(([name, ms]) => info(`  CPU per case, ${name}`, ms, 'ms')),
+      info('  cores busy (CPU of every process / wall time)', coresBusy(easy), 'cores'),
       info(`  the same rate again with the CPU profiler on: p50 / p99 ${percentile(profiled.latencies, 50).toFixed(0)} / ${percentile(profiled.latencies, 99).toFixed(0)} ms, lost`, profiled.lost, 'cases'),
       info('  CPU per case in the benchmark process by component (V8 samples charged to the nearest apps/ or libs/ frame):', NaN, ''),
       ...cpu.slice(0, 10).map(([name, ms]) => info(`    ${name}`, (ms / cpuTotal) * profiled.cpuPerCase, 'ms')),
+      ...curve.flatMap(([rate, r]) => [
+        info(`load curve, ${rate} cases/s for ${SUSTAINABLE_SECONDS} s (after the profiled phase): p50 ${percentile(r.latencies, 50).toFixed(0)} ms, lost ${r.lost}, p99`, percentile(r.latencies, 99), 'ms'),
+        info('  cores busy', coresBusy(r), 'cores'),
+      ]),
     ];
   } finally {
     await loop.stop();
