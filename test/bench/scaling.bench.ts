@@ -13,7 +13,7 @@ import { scriptedSupportModel } from '../support/scripted-support-model';
 import { World } from '../scenarios/support/world';
 import { policyYaml } from '../scenarios/support/scenario';
 import { info, percentile, printFigures, type Figure } from './support/figures';
-import { OpenLoop, type PhaseResult } from './support/open-loop';
+import { cpuAllProcesses, OpenLoop, type PhaseResult } from './support/open-loop';
 
 export async function run(): Promise<Figure[]> {
   const replicas = (process.env.BENCH_REPLICAS ?? '1,2,4').split(',').map(Number);
@@ -38,7 +38,6 @@ export async function run(): Promise<Figure[]> {
   }
   const base = results[0]![1];
   const throughput = (r: PhaseResult) => r.done / r.elapsed;
-  const cpu = (r: PhaseResult) => r.byProcess.reduce((a, [, ms]) => a + ms, 0);
   return [
     info(`offered rate ${rate} cases/s for ${seconds} s per run; ${cpus().length} CPU cores; baseline: the ${results[0]![0]}-replica run`, NaN, ''),
     ...results.flatMap(([n, r]) => {
@@ -50,7 +49,7 @@ export async function run(): Promise<Figure[]> {
         info('  p50 latency, ticket → outcome', percentile(r.latencies, 50), 'ms'),
         info('  p99 latency', percentile(r.latencies, 99), 'ms'),
         info('  lost', r.lost, 'cases'),
-        info('  CPU per case, all processes', cpu(r), 'ms'),
+        info('  CPU per case, all processes', cpuAllProcesses(r), 'ms'),
         info(`  CPU per case, the ${n} supervisor process(es)`, supervisors, 'ms'),
         ...rest.map(([name, ms]) => info(`  CPU per case, ${name}`, ms, 'ms')),
         info('  Postgres commits per case', r.commitsPerCase, 'commits'),

@@ -20,7 +20,7 @@ import { World } from '../scenarios/support/world';
 import { policyYaml } from '../scenarios/support/scenario';
 import { tokensPerCase } from './pipeline-overhead.bench';
 import { CpuProfiler } from './support/cpu-profile';
-import { OpenLoop, STALL_MS, type PhaseResult } from './support/open-loop';
+import { cpuAllProcesses, OpenLoop, STALL_MS, type PhaseResult } from './support/open-loop';
 import { atMost, info, keyed, percentile, printFigures, type Figure } from './support/figures';
 
 const SUSTAINABLE_RATE = Number(process.env.BENCH_SUSTAINABLE_RATE ?? 30);
@@ -49,7 +49,7 @@ async function storedBytes(pool: Pool, caseIds: string[]): Promise<{ checkpoints
 
 /** Cores the whole stack kept busy in a phase: CPU per case of every process × cases completed / wall time. */
 function coresBusy(r: PhaseResult): number {
-  return (r.byProcess.reduce((a, [, ms]) => a + ms, 0) * r.done) / (r.elapsed * 1000);
+  return (cpuAllProcesses(r) * r.done) / (r.elapsed * 1000);
 }
 
 export async function run(): Promise<Figure[]> {
@@ -97,7 +97,7 @@ export async function run(): Promise<Figure[]> {
       info(`final status of the cases: ${statuses.map((r) => `${r.status} ${r.n}`).join(', ')} (queueing beyond a step deadline times steps out and retries them)`, NaN, ''),
       info(`CPU per case by process (${separate ? 'the supervisor in its own process, as deployed; the rest in the benchmark process' : 'every service in the benchmark process'}):`, NaN, ''),
       ...main.byProcess.map(([name, ms]) => info(`  ${name}`, ms, 'ms')),
-      keyed('cpu', info('  all processes', main.byProcess.reduce((a, [, ms]) => a + ms, 0), 'ms')),
+      keyed('cpu', info('  all processes', cpuAllProcesses(main), 'ms')),
       info('Postgres commits per case (whole database)', main.commitsPerCase, 'commits'),
       info('Kafka records per case', RECORDS_PER_CASE, 'records'),
       keyed('checkpointBytes', info('checkpoint bytes per case (supervisor.checkpoints deltas)', bytes.checkpoints, 'B')),

@@ -28,6 +28,11 @@ export interface PhaseResult {
   commitsPerCase: number;
 }
 
+/** CPU per completed case of every process together (the sum of `byProcess`), ms. */
+export function cpuAllProcesses(r: PhaseResult): number {
+  return r.byProcess.reduce((a, [, ms]) => a + ms, 0);
+}
+
 async function commits(pool: Pool): Promise<number> {
   const { rows } = await pool.query<{ n: string }>('SELECT xact_commit::text AS n FROM pg_stat_database WHERE datname = current_database()');
   return Number(rows[0]!.n);
