@@ -2,7 +2,7 @@
 // compare two builds or two databases on the same machine in the same run (previous-release.bench.ts,
 // database-age.bench.ts).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync, unlinkSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { freshBenchDatabases } from './bench-database';
@@ -43,7 +43,12 @@ function git(args: string[], cwd = ROOT): string {
  * gets its own `npm ci`.
  */
 export function prepareRelease(ref: string): string {
-  const sha = git(['rev-parse', '--verify', `${ref}^{commit}`]);
+  let sha: string;
+  try {
+    sha = git(['rev-parse', '--verify', `${ref}^{commit}`]);
+  } catch (error) {
+    throw new Error(`the release ${ref} is not in this clone's history (a shallow clone? git fetch --unshallow), or BENCH_SKIP_PREVIOUS=1 to leave it out: ${(error as Error).message}`);
+  }
   const dir = join(process.env.SWITCHBOARD_CACHE ?? join(homedir(), '.cache', 'switchboard'), 'bench-previous', sha.slice(0, 12));
   if (!existsSync(join(dir, 'package.json'))) {
     console.log(`  checking out ${ref} (${sha.slice(0, 12)}) into ${dir}`);
@@ -51,11 +56,14 @@ export function prepareRelease(ref: string): string {
     git(['worktree', 'prune']);
     git(['worktree', 'add', '--force', '--detach', dir, sha]);
   }
-  if (!existsSync(join(dir, 'node_modules'))) {
+  const modules = join(dir, 'node_modules');
+  // A link left by another checkout (perhaps deleted since) is pointed at this one's install again.
+  if (lstatSync(modules, { throwIfNoEntry: false })?.isSymbolicLink()) unlinkSync(modules);
+  if (!existsSync(modules)) {
     const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
     const missing = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }).filter((name) => !existsSync(join(ROOT, 'node_modules', name, 'package.json')));
     if (missing.length === 0) {
-      symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+      symlinkSync(join(ROOT, 'node_modules'), modules, 'dir');
     } else {
       console.log(`  npm ci for ${ref} (not installed here: ${missing.join(', ')})`);
       const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: dir, stdio: 'inherit' });
