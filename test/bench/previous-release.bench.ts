@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { atMost, info, printFigures, type Figure } from './support/figures';
 import { median, positive, prepareRelease, ROOT, runRelease, type RunResult } from './support/release-runner';
 
-/** The last commit before issue 21 was filed (2026-12-01): the figures the issue quotes were measured on it. */
+/** The last commit before issue 21 was filed (2026-12-01); the figures the issue quotes were measured on 3e69018, just before it. */
 export const DEFAULT_PREVIOUS_REF = '978e988';
 
 export async function run(): Promise<Figure[]> {
