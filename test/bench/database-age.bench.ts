@@ -8,7 +8,7 @@
 //   BENCH_AGE_ROUNDS (ABBA rounds, default 1)
 import { Pool } from 'pg';
 import { TEST_ACME_DATABASE_URL, TEST_DATABASE_URL } from '../support/env';
-import { info, printFigures, type Figure } from './support/figures';
+import { alternate, info, printFigures, type Figure } from './support/figures';
 import { median, positive, ROOT, runRelease, type RunResult } from './support/release-runner';
 
 export async function run(): Promise<Figure[]> {
@@ -29,13 +29,9 @@ export async function run(): Promise<Figure[]> {
   }
   const env = { RELEASE_RATE: String(rate), RELEASE_SECONDS: String(seconds), RELEASE_WARM_SECONDS: String(warm) };
   const shared = { main: TEST_DATABASE_URL, acme: TEST_ACME_DATABASE_URL };
-  const runs = { shared: [] as RunResult[], fresh: [] as RunResult[] };
-  for (let i = 0; i < rounds; i++) {
-    runs.shared.push(await runRelease(ROOT, 'shared test database', env, shared));
-    runs.fresh.push(await runRelease(ROOT, 'fresh databases', env));
-    runs.fresh.push(await runRelease(ROOT, 'fresh databases', env));
-    runs.shared.push(await runRelease(ROOT, 'shared test database', env, shared));
-  }
+  // ABBA per round: shared, fresh, fresh, shared.
+  const ab = await alternate(2 * rounds, 1, () => runRelease(ROOT, 'shared test database', env, shared), () => runRelease(ROOT, 'fresh databases', env));
+  const runs = { shared: ab.baseline, fresh: ab.system };
   const m = (which: RunResult[], f: (r: RunResult) => number) => median(which.map(f));
   const postgres = (r: RunResult) => r.byProcess.find(([n]) => n.startsWith('Postgres'))?.[1] ?? NaN;
   return [

@@ -14,6 +14,7 @@ import { runMigrations } from '@switchboard/store';
 import { decodeCursor, searchOf, type InboxQuery } from '../../apps/supervisor/src/inbox/inbox.query';
 import { InboxRepository } from '../../apps/supervisor/src/inbox/inbox.repository';
 import { TEST_DATABASE_URL } from '../support/env';
+import { recreateDatabase } from './support/bench-database';
 import { alternate, info, percentile, printFigures, type Figure } from './support/figures';
 
 const OPEN = Number(process.env.BENCH_INBOX_OPEN ?? 10_000);
@@ -56,19 +57,6 @@ SELECT case_id, tenant_id, region, status, mode, intent, state->'escalation' AS 
  ORDER BY CASE priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END, updated_at DESC
  LIMIT 200`;
 
-async function recreateDatabase(): Promise<string> {
-  const admin = new Pool({ connectionString: TEST_DATABASE_URL, max: 1 });
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS ${DB}`);
-    await admin.query(`CREATE DATABASE ${DB}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(TEST_DATABASE_URL);
-  url.pathname = `/${DB}`;
-  return url.toString();
-}
-
 /** The plan's scan nodes, e.g. "Index Scan cases_inbox" — which index answers the query. */
 async function planOf(pool: Pool, q: InboxQuery): Promise<string> {
   let captured: { text: string; values: unknown[] } | undefined;
@@ -86,7 +74,7 @@ async function planOf(pool: Pool, q: InboxQuery): Promise<string> {
 }
 
 export async function run(): Promise<Figure[]> {
-  const url = await recreateDatabase();
+  const url = await recreateDatabase(TEST_DATABASE_URL, DB);
   const pool = new Pool({ connectionString: url, max: 2 });
   const root = join(__dirname, '..', '..');
   try {

@@ -13,7 +13,7 @@
 //   BENCH_PREVIOUS_ROUNDS (ABBA rounds, default 1: each release runs twice)
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { atMost, info, printFigures, type Figure } from './support/figures';
+import { alternate, atMost, info, printFigures, type Figure } from './support/figures';
 import { median, positive, prepareRelease, ROOT, runRelease, type RunResult } from './support/release-runner';
 
 /** The last commit before issue 21 was filed (2026-12-01); the figures the issue quotes were measured on 3e69018, just before it. */
@@ -28,14 +28,9 @@ export async function run(): Promise<Figure[]> {
   if (!existsSync(join(ROOT, 'dist', 'apps', 'supervisor', 'src', 'main.js'))) throw new Error('this checkout is not built: npm run build first');
   const previous = prepareRelease(ref);
   const env = { RELEASE_RATE: String(rate), RELEASE_SECONDS: String(seconds), RELEASE_WARM_SECONDS: String(warm) };
-  const runs = { previous: [] as RunResult[], current: [] as RunResult[] };
-  for (let i = 0; i < rounds; i++) {
-    // ABBA: previous, this build, this build, previous.
-    runs.previous.push(await runRelease(previous, `previous release ${ref}`, env));
-    runs.current.push(await runRelease(ROOT, 'this build', env));
-    runs.current.push(await runRelease(ROOT, 'this build', env));
-    runs.previous.push(await runRelease(previous, `previous release ${ref}`, env));
-  }
+  // ABBA per round: previous, this build, this build, previous.
+  const ab = await alternate(2 * rounds, 1, () => runRelease(previous, `previous release ${ref}`, env), () => runRelease(ROOT, 'this build', env));
+  const runs = { previous: ab.baseline, current: ab.system };
   const m = (which: RunResult[], f: (r: RunResult) => number) => median(which.map(f));
   const cpuPrev = m(runs.previous, (r) => r.cpu), cpuNow = m(runs.current, (r) => r.cpu);
   const groups = runs.current[0]!.byProcess.map(([name]) => name);

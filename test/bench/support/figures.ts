@@ -38,9 +38,12 @@ export function info(name: string, value: number, unit: string): Figure {
   return { name, value, unit };
 }
 
-/** Runs `blocks` rounds of baseline then system (order flipped every other block); returns every sample of each. */
-export async function alternate(blocks: number, perBlock: number, baseline: () => Promise<number>, system: () => Promise<number>): Promise<{ baseline: number[]; system: number[] }> {
-  const out = { baseline: [] as number[], system: [] as number[] };
+/**
+ * Runs `blocks` rounds of baseline then system (order flipped every other block); returns every sample of each. With
+ * one sample per block and two blocks it is ABBA. Samples are timings unless the caller's functions return more.
+ */
+export async function alternate<T = number>(blocks: number, perBlock: number, baseline: () => Promise<T>, system: () => Promise<T>): Promise<{ baseline: T[]; system: T[] }> {
+  const out = { baseline: [] as T[], system: [] as T[] };
   for (let b = 0; b < blocks; b++) {
     const order = b % 2 === 0 ? (['baseline', 'system'] as const) : (['system', 'baseline'] as const);
     for (const which of order) {
