@@ -99,10 +99,10 @@ describe('decodeMessage', () => {
     const nul = decodeMessage(results, bytes(envelope(verdict([{ tool: 'get_tenant', arguments: {}, expected: 1, passed: true, observed: { note: 'a\u0000b' } }]))), at, 1_000_000);
     expect(nul).toMatchObject({ ok: false, failure: { code: 'BUS.UNSTORABLE_VALUE', message: expect.stringContaining('payload.output.evidence.0.observed.note contains U+0000') } });
     const key = decodeMessage(results, bytes(envelope(verdict([{ tool: 'get_tenant', arguments: {}, expected: 1, passed: true, observed: { ['\uDC00']: 1 } }]))), at, 1_000_000);
-    expect(key).toMatchObject({ ok: false, failure: { code: 'BUS.UNSTORABLE_VALUE', message: expect.stringContaining('has a key with U+0000') } });
+    expect(key).toMatchObject({ ok: false, failure: { code: 'BUS.UNSTORABLE_VALUE', message: expect.stringContaining('payload.output.evidence.0.observed has a key with U+0000') } });
     let deep: unknown = 1;
     for (let i = 0; i < MESSAGE_MAX_DEPTH; i++) deep = [deep];
     const nested = decodeMessage(results, bytes(envelope(verdict([{ tool: 'get_tenant', arguments: {}, expected: 1, passed: true, observed: deep }]))), at, 1_000_000);
-    expect(nested).toMatchObject({ ok: false, failure: { code: 'BUS.UNSTORABLE_VALUE', message: expect.stringContaining(`nested deeper than ${MESSAGE_MAX_DEPTH}`) } });
+    expect(nested).toMatchObject({ ok: false, failure: { code: 'BUS.UNSTORABLE_VALUE', message: expect.stringContaining(`payload.output.evidence.0.observed.0.0.0 is nested deeper than ${MESSAGE_MAX_DEPTH}`) } });
   });
 });

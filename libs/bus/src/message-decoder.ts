@@ -131,23 +131,30 @@ export const MESSAGE_MAX_DEPTH = 64;
  * unstorableProblem(JSON.parse(raw), raw.includes('\\u')); // { path: 'payload.output.note', message: '…' }
  */
 export function unstorableProblem(value: unknown, checkText: boolean): { path: string; message: string } | undefined {
-  const stack: Array<{ value: unknown; depth: number; path: Array<string | number> }> = [{ value, depth: 0, path: [] }];
-  const at = (path: Array<string | number>) => path.map(String).join('.') || '(root)';
+  // Each entry links to its parent, so a path is spelled out only for the problem found: copying it for every node
+  // walked allocated on every message consumed.
+  interface Item { value: unknown; depth: number; key?: string | number; parent?: Item }
+  const at = (item: Item | undefined, limit = Infinity): string => {
+    const path: Array<string | number> = [];
+    for (let i = item; i?.parent; i = i.parent) path.unshift(i.key!);
+    return path.slice(0, limit).map(String).join('.') || '(root)';
+  };
+  const stack: Item[] = [{ value, depth: 0 }];
   while (stack.length > 0) {
     const item = stack.pop()!;
     if (typeof item.value === 'string') {
-      if (checkText && !isStorableText(item.value)) return { path: at(item.path), message: 'contains U+0000 or an unpaired UTF-16 surrogate, which the store cannot hold' };
+      if (checkText && !isStorableText(item.value)) return { path: at(item), message: 'contains U+0000 or an unpaired UTF-16 surrogate, which the store cannot hold' };
       continue;
     }
     if (item.value === null || typeof item.value !== 'object') continue;
-    if (item.depth >= MESSAGE_MAX_DEPTH) return { path: at(item.path.slice(0, 8)), message: `is nested deeper than ${MESSAGE_MAX_DEPTH} objects/arrays` };
+    if (item.depth >= MESSAGE_MAX_DEPTH) return { path: at(item, 8), message: `is nested deeper than ${MESSAGE_MAX_DEPTH} objects/arrays` };
     if (Array.isArray(item.value)) {
-      item.value.forEach((child, i) => stack.push({ value: child, depth: item.depth + 1, path: [...item.path, i] }));
+      item.value.forEach((child, i) => stack.push({ value: child, depth: item.depth + 1, key: i, parent: item }));
       continue;
     }
     for (const [key, child] of Object.entries(item.value)) {
-      if (checkText && !isStorableText(key)) return { path: at(item.path), message: 'has a key with U+0000 or an unpaired UTF-16 surrogate, which the store cannot hold' };
-      stack.push({ value: child, depth: item.depth + 1, path: [...item.path, key] });
+      if (checkText && !isStorableText(key)) return { path: at(item), message: 'has a key with U+0000 or an unpaired UTF-16 surrogate, which the store cannot hold' };
+      stack.push({ value: child, depth: item.depth + 1, key, parent: item });
     }
   }
   return undefined;

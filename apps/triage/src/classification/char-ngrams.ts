@@ -11,7 +11,12 @@ function normalise(text: string): string {
 function counts(text: string): Map<string, number> {
   const t = normalise(text);
   const out = new Map<string, number>();
-  for (const n of SIZES) for (let i = 0; i + n <= t.length; i++) out.set(t.slice(i, i + n), (out.get(t.slice(i, i + n)) ?? 0) + 1);
+  for (const n of SIZES) {
+    for (let i = 0; i + n <= t.length; i++) {
+      const gram = t.slice(i, i + n);
+      out.set(gram, (out.get(gram) ?? 0) + 1);
+    }
+  }
   return out;
 }
 

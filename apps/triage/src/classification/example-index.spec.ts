@@ -16,6 +16,33 @@ describe('knnVote', () => {
   it('votes only for offered intents, and abstains without any positive similarity', () => {
     expect(knnVote([0.9, 0.5], ['teleport', 'other'], 1, INTENTS)).toEqual({ refund: 0, account_lockout: 0, other: 1 });
     expect(knnVote([0, -0.2], ['refund', 'other'], 2, INTENTS)).toEqual({});
+    expect(knnVote([0.9, 0.5], ['refund', 'other'], 0, INTENTS)).toEqual({});
+  });
+
+  it('takes the k nearest as a stable sort would: among equal similarities, the earlier example first', () => {
+    // Equal similarities at the edge of the k nearest: the first two in corpus order are kept.
+    expect(knnVote([0.5, 0.8, 0.5, 0.5], ['refund', 'other', 'account_lockout', 'account_lockout'], 2, INTENTS))
+      .toEqual(knnVote([0.5, 0.8], ['refund', 'other'], 2, INTENTS));
+    // Against the sort it replaced, on random similarities with many ties, negatives and intents not offered.
+    const bySort = (sims: number[], labels: string[], k: number, intents: string[]) => {
+      const top = sims.map((s, i) => ({ s, intent: labels[i]! })).filter((x) => intents.includes(x.intent) && x.s > 0).sort((a, b) => b.s - a.s).slice(0, k);
+      return top.map((x) => `${x.intent}:${x.s}`);
+    };
+    const names = [...INTENTS, 'teleport'];
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let run = 0; run < 200; run++) {
+      const n = 1 + Math.floor(random() * 40);
+      const sims = Array.from({ length: n }, () => Math.round(random() * 10 - 2) / 10);
+      const labels = Array.from({ length: n }, () => names[Math.floor(random() * names.length)]!);
+      const k = 1 + Math.floor(random() * 5);
+      const expected = bySort(sims, labels, k, INTENTS);
+      const weights = expected.map((e) => Math.exp((Number(e.split(':')[1]) - Number(expected[0]!.split(':')[1])) / 0.05));
+      const total = weights.reduce((a, b) => a + b, 0);
+      const want: Record<string, number> = expected.length ? Object.fromEntries(INTENTS.map((i) => [i, 0])) : {};
+      expected.forEach((e, j) => { want[e.split(':')[0]!]! += weights[j]! / total; });
+      expect(knnVote(sims, labels, k, INTENTS)).toEqual(want);
+    }
   });
 });
 

@@ -79,11 +79,18 @@ export const NEIGHBOUR_TEMPERATURE = 0.05;
  */
 export function knnVote(similarities: readonly number[], labels: readonly string[], k: number, intents: readonly string[], temperature = NEIGHBOUR_TEMPERATURE): IntentScores {
   const allowed = new Set(intents);
-  const top = similarities
-    .map((s, i) => ({ s, intent: labels[i]! }))
-    .filter((x) => allowed.has(x.intent) && x.s > 0)
-    .sort((a, b) => b.s - a.s)
-    .slice(0, k);
+  // The k most similar, highest first and, among equals, in corpus order (what a stable sort would give), kept by
+  // insertion in one pass: sorting all 691 examples for the best three was most of the vote's arithmetic.
+  const top: Array<{ s: number; intent: string }> = [];
+  for (let i = 0; i < similarities.length && k > 0; i++) {
+    const s = similarities[i]!;
+    const intent = labels[i]!;
+    if (!(s > 0) || !allowed.has(intent) || (top.length === k && s <= top[k - 1]!.s)) continue;
+    let at = top.length;
+    while (at > 0 && top[at - 1]!.s < s) at--;
+    top.splice(at, 0, { s, intent });
+    if (top.length > k) top.pop();
+  }
   if (top.length === 0) return {};
   const weights = top.map((x) => Math.exp((x.s - top[0]!.s) / temperature));
   const total = weights.reduce((sum, w) => sum + w, 0);
@@ -103,7 +110,8 @@ export function knnVote(similarities: readonly number[], labels: readonly string
 export class ExampleIndex {
   private constructor(
     private readonly examples: LabelledExample[],
-    private readonly vectors: number[][],
+    /** The examples' unit vectors, row after row (see {@link dotEach}). */
+    private readonly matrix: Float64Array,
     private readonly ngrams: CharNgramIndex,
     private readonly embedder: EmbeddingPort,
     readonly descriptions: Record<string, string>,
@@ -115,6 +123,7 @@ export class ExampleIndex {
   static async build(examples: TriageExamples, embedder: EmbeddingPort, options: { k?: number } = {}): Promise<ExampleIndex> {
     const texts = examples.examples.map((e) => e.text);
     const vectors = await embedder.embed(texts);
+    const matrix = Float64Array.from(vectors.flat());
     const ngrams = CharNgramIndex.fit(texts);
     const k = options.k ?? 3;
     const labels = examples.examples.map((e) => e.intent);
@@ -124,7 +133,7 @@ export class ExampleIndex {
     // its Wilson interval. It follows the examples file when a deployment edits it.
     const tally = SHARE_BANDS.flatMap(() => [{ right: 0, n: 0 }, { right: 0, n: 0 }]);
     for (let i = 0; i < texts.length; i++) {
-      const dense = knnVote(vectors.map((v, j) => (j === i ? 0 : dot(v, vectors[i]!))), labels, k, intents);
+      const dense = knnVote(dotEach(matrix, vectors[i]!).map((s, j) => (j === i ? 0 : s)), labels, k, intents);
       const sparse = knnVote(ngrams.similarities(texts[i]!).map((s, j) => (j === i ? 0 : s)), labels, k, intents);
       const [intent, share] = leader(fuse(dense, sparse, intents));
       const band = tally[bandOf(share, viewsAgree(dense, sparse))]!;
@@ -137,7 +146,7 @@ export class ExampleIndex {
       accuracy: Math.max(wilsonLowerBound(t.right, t.n), 1 / intents.length),
       n: t.n,
     }));
-    return new ExampleIndex(examples.examples, vectors, ngrams, embedder, examples.descriptions, k, calibration);
+    return new ExampleIndex(examples.examples, matrix, ngrams, embedder, examples.descriptions, k, calibration);
   }
 
   /** Number of labelled examples indexed. */
@@ -154,13 +163,15 @@ export class ExampleIndex {
     const weight = options.subjectWeight ?? SUBJECT_WEIGHT;
     const subject = weight > 0 ? subjectOf(text) : undefined;
     const [whole, head] = await this.embedder.embed(subject ? [text, subject] : [text]);
-    const dense = this.vectors.map((e) => (head ? (1 - weight) * dot(e, whole!) + weight * dot(e, head) : dot(e, whole!)));
+    // (1 − w)·(e · whole) + w·(e · head) is e · ((1 − w)·whole + w·head): one pass over the examples, not two.
+    const dense = dotEach(this.matrix, head ? whole!.map((x, d) => (1 - weight) * x + weight * head[d]!) : whole!);
     const sparse = this.ngrams.similarities(text);
     const labels = this.examples.map((e) => e.intent);
     const best = new Map<string, NearestExample>();
+    const allowed = new Set(intents);
     this.examples.forEach((e, i) => {
       const similarity = (dense[i]! + sparse[i]!) / 2;
-      if (intents.includes(e.intent) && similarity > (best.get(e.intent)?.similarity ?? -Infinity)) best.set(e.intent, { ...e, similarity });
+      if (allowed.has(e.intent) && similarity > (best.get(e.intent)?.similarity ?? -Infinity)) best.set(e.intent, { ...e, similarity });
     });
     const embedding = knnVote(dense, labels, this.k, intents);
     const ngram = knnVote(sparse, labels, this.k, intents);
@@ -213,8 +224,18 @@ function leader(scores: IntentScores): [string, number] {
   return entries.length ? entries.reduce((x, y) => (y[1] > x[1] ? y : x)) : ['', 0];
 }
 
-function dot(a: readonly number[], b: readonly number[]): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-  return s;
+/**
+ * `query` · each row of `matrix` (rows of `query.length` values, one after another). The examples' vectors are kept in
+ * one typed array so that a ticket is compared with all 691 in a single pass over contiguous memory; as arrays of
+ * arrays, and once per view, this was the vote's largest cost after the encoder.
+ */
+function dotEach(matrix: Float64Array, query: readonly number[]): number[] {
+  const dim = query.length;
+  const out = new Array<number>(dim ? matrix.length / dim : 0);
+  for (let row = 0, base = 0; row < out.length; row++, base += dim) {
+    let s = 0;
+    for (let d = 0; d < dim; d++) s += matrix[base + d]! * query[d]!;
+    out[row] = s;
+  }
+  return out;
 }
