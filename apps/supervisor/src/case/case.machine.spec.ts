@@ -44,6 +44,14 @@ function failed(state: CaseState, category: 'user' | 'system' | 'third_party', c
 const cmd = (command: SupervisorCommand, id = `cmd-${command.command}`): CaseEvent => ({ kind: 'command', messageId: id, command });
 const by = { userId: 'ana', role: 'supervisor' as const };
 
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
 /** Runs a case through events, returning every decision. */
 class Run {
   state: CaseState;
@@ -54,7 +62,10 @@ class Run {
     this.apply({ kind: 'ticket_received', messageId: 'msg-ticket' });
   }
   apply(event: CaseEvent | ((s: CaseState) => CaseEvent), now = T0): Decision {
-    this.last = decide(this.state, typeof event === 'function' ? event(this.state) : event, this.policy, now, this.procedures);
+    // Frozen, so every test also checks that a decision edits neither the state it starts from (the cache keeps it
+    // until the write commits) nor the event (an agent's output becomes part of the new state).
+    const e = deepFreeze(typeof event === 'function' ? event(this.state) : event);
+    this.last = decide(deepFreeze(this.state), e, this.policy, now, this.procedures);
     this.state = this.last.state;
     this.all.push(this.last);
     return this.last;

@@ -43,6 +43,25 @@ describe('transitionWrite (the one argument of supervisor.apply_transition)', ()
     expect(write.change!.outcome).toEqual({ run: closed.state.outcomeRun, status: 'CLOSED' });
   });
 
+  it('sends the context when a decision changed it, and not when it is equal in other objects (read back from Postgres)', () => {
+    const after: LockedCase = { version: 1, state: created.state };
+    const task = created.state.outstanding!;
+    const output = {
+      intent: 'dashboard_cache', priority: 'normal', confidence: 0.99, entities: { amounts: [], ids: [], emails: [], days: [] }, pii: { found: false, kinds: [] },
+      injectionRisk: 'none', summary: 'Blank dashboard', redactedBody: 'The dashboard is blank.',
+    };
+    const result = { agent: 'triage', taskId: task.taskId, status: 'ok', output, usage: { llmCalls: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 }, toolErrors: 0 } as const;
+    const triaged = decide(after.state, { kind: 'agent_result', messageId: 'm-2', result }, policy, T0);
+    const write = transitionWrite({ previous: after, decision: triaged, event: { kind: 'agent_result', messageId: 'm-2' }, policyVersion: 'policy:test' });
+    expect(write.change!.context).toEqual({ triage: output, passages: [] });
+    // Decided on a copy (as read back from Postgres): the context's objects differ from the previous state's, their
+    // content does not.
+    const closed = decide(structuredClone(triaged.state), { kind: 'command', messageId: 'm-3', command: { command: 'close', by: { userId: 'ana', role: 'supervisor' } } }, policy, T0);
+    expect(closed.state.triage).not.toBe(triaged.state.triage);
+    const previous: LockedCase = { version: 2, state: triaged.state };
+    expect(transitionWrite({ previous, decision: closed, event: { kind: 'command', messageId: 'm-3' }, policyVersion: 'policy:test' }).change).not.toHaveProperty('context');
+  });
+
   it('without a decision writes only the ledger row against the version it was decided on', () => {
     const write = transitionWrite({ ledger, previous: { version: 4, state: created.state }, event: { kind: 'tick', messageId: 'tick-1' }, policyVersion: 'policy:test' });
     expect(write).toEqual({ ledger, caseId, version: 5, event: { kind: 'tick', messageId: 'tick-1' } });
