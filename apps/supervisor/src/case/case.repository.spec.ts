@@ -1,7 +1,7 @@
 import { PolicySchema } from '../policy/policy.schema';
 import { decide, initialCase } from './case.machine';
 import { transitionWrite, type LockedCase } from './case.repository';
-import type { TicketEvent } from '@switchboard/contracts';
+import type { AgentResult, TicketEvent, TriageOutput } from '@switchboard/contracts';
 
 const T0 = new Date('2026-11-21T10:00:00.000Z');
 const ticket: TicketEvent = {
@@ -46,11 +46,11 @@ describe('transitionWrite (the one argument of supervisor.apply_transition)', ()
   it('sends the context when a decision changed it, and not when it is equal in other objects (read back from Postgres)', () => {
     const after: LockedCase = { version: 1, state: created.state };
     const task = created.state.outstanding!;
-    const output = {
+    const output: TriageOutput = {
       intent: 'dashboard_cache', priority: 'normal', confidence: 0.99, entities: { amounts: [], ids: [], emails: [], days: [] }, pii: { found: false, kinds: [] },
       injectionRisk: 'none', summary: 'Blank dashboard', redactedBody: 'The dashboard is blank.',
     };
-    const result = { agent: 'triage', taskId: task.taskId, status: 'ok', output, usage: { llmCalls: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 }, toolErrors: 0 } as const;
+    const result = { agent: 'triage', taskId: task.taskId, status: 'ok', output, usage: { llmCalls: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 }, toolErrors: 0 } as AgentResult;
     const triaged = decide(after.state, { kind: 'agent_result', messageId: 'm-2', result }, policy, T0);
     const write = transitionWrite({ previous: after, decision: triaged, event: { kind: 'agent_result', messageId: 'm-2' }, policyVersion: 'policy:test' });
     expect(write.change!.context).toEqual({ triage: output, passages: [] });
