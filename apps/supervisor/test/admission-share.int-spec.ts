@@ -9,7 +9,7 @@ import { configureLogging } from '@switchboard/observability';
 import { TenantAdmission, type QueuedTicket } from '../src/admission/tenant-admission';
 import { PolicySchema } from '../src/policy/policy.schema';
 import { FakeGatewayAdmin } from './support/fake-gateway-admin';
-import { acquireSuiteLock, ageRecentCases, apiCall, clearAdmissionQueue, BROKERS, caseOf, Db, listenSupervisor, METRICS_KEY, runId, supervisorConfig, ticketFor } from './support/harness';
+import { acquireSuiteLock, apiCall, BROKERS, caseOf, Db, listenSupervisor, METRICS_KEY, ownDatabase, runId, supervisorConfig, ticketFor } from './support/harness';
 import { HAPPY, ScriptedAgents, waitFor } from './support/scripted-agents';
 
 jest.setTimeout(120_000);
@@ -27,9 +27,11 @@ let releaseLock: () => Promise<void>;
 let app: NestExpressApplication | undefined;
 let baseUrl: string;
 const agents = new ScriptedAgents(BROKERS, `share-agents-${run}`);
-const db = new Db();
-// No fixed cap: the budget alone decides. A window longer than the suite, so both tenants stay in demand throughout.
-const config = supervisorConfig(`share-${run}`, { SUPERVISOR_ACTIVE_BUDGET: String(BUDGET), SUPERVISOR_DEMAND_WINDOW_SECONDS: '600' });
+// A database of its own: the share counts every tenant with a case created in the window, and suites in other jest
+// workers create cases in the shared test database at any moment (a third tenant in demand made the share 1, and the
+// queued ticket was never admitted: CI at ba2baf4).
+let own: Awaited<ReturnType<typeof ownDatabase>> | undefined;
+let db: Db;
 
 const api = (path: string, init: RequestInit = {}) => apiCall(baseUrl, path, init);
 const started = async () => (await Promise.all(stormIds.map(async (id) => ((await db.status(id)) ? id : undefined)))).filter((id): id is string => id !== undefined);
@@ -49,8 +51,10 @@ let queue: string[] = [];
 beforeAll(async () => {
   configureLogging({ level: 'error' });
   releaseLock = await acquireSuiteLock();
-  await clearAdmissionQueue(db);
-  await ageRecentCases(db);
+  own = await ownDatabase('share');
+  db = new Db(own.url);
+  // No fixed cap: the budget alone decides. A window longer than the suite, so both tenants stay in demand throughout.
+  const config = supervisorConfig(`share-${run}`, { DATABASE_URL: own.url, SUPERVISOR_ACTIVE_BUDGET: String(BUDGET), SUPERVISOR_DEMAND_WINDOW_SECONDS: '600' });
   await agents.start();
   agents.script(STORM, HAPPY);
   agents.script(CALM, HAPPY);
@@ -65,8 +69,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await app?.close();
   await agents.stop();
-  await clearAdmissionQueue(db).catch(() => undefined);
-  await db.end();
+  await db?.end();
+  await own?.drop();
   await releaseLock?.();
 });
 
@@ -109,7 +113,10 @@ describe('shared admission budget (SUPERVISOR_ACTIVE_BUDGET)', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(await queuedRows()).toEqual(queue);
     await takeOver(running[2]!); // 1 in flight: one slot below the share
-    await waitFor('the first queued ticket admitted', async () => (await db.status(queue[0]!)) !== undefined, 10_000);
+    await waitFor('the first queued ticket admitted', async () => (await db.status(queue[0]!)) !== undefined, 10_000).catch(async (error: unknown) => {
+      // Say what the supervisor saw: the tenants it counted in demand and the share it gave each.
+      throw new Error(`${(error as Error).message}; /v1/admission: ${JSON.stringify((await api('/v1/admission')).body)}; in flight: ${(await started()).length - 3}`);
+    });
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(await queuedRows()).toEqual(queue.slice(1));
   });

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Client, Pool } from 'pg';
 import { caseIdFor, type TicketEvent } from '@switchboard/contracts';
 import { loadConfig } from '@switchboard/observability';
+import { migrateAll } from '@switchboard/store';
 import { TEST_DATABASE_URL, TEST_KAFKA_BROKERS, TEST_TENANT_REGISTRY } from '../../../../test/support/env';
 import { CommandSignatures } from '../../src/commands/command-signature';
 import { createSupervisorApp } from '../../src/supervisor.app';
@@ -46,7 +48,11 @@ export function ticketFor(tenantId: string, externalId = `EXT-${runId()}`, over:
 export const caseOf = (t: TicketEvent) => caseIdFor(t);
 
 export class Db {
-  readonly pool = new Pool({ connectionString: TEST_DATABASE_URL, max: 3 });
+  readonly pool: Pool;
+
+  constructor(url = TEST_DATABASE_URL) {
+    this.pool = new Pool({ connectionString: url, max: 3 });
+  }
 
   async status(caseId: string): Promise<string | undefined> {
     const { rows } = await this.pool.query('SELECT status FROM supervisor.cases WHERE case_id = $1', [caseId]);
@@ -74,6 +80,41 @@ export class Db {
 }
 
 /**
+ * A database of the suite's own, created empty and migrated (every component but the reference backend's), beside the
+ * shared test database: for a suite whose assertions depend on every tenant in the database (the shared admission
+ * budget counts the tenants with cases created in its window), since suites in other jest workers create cases in the
+ * shared database at any moment. `drop` removes it (call it after the suite's pools and app are closed).
+ *
+ * @example
+ * const own = await ownDatabase('share'); // postgres://…/switchboard_test_share_1a2b3c4d
+ */
+export async function ownDatabase(label: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  if (!/^[a-z0-9_]+$/.test(label)) throw new Error(`database label must be lower-case letters, digits or _: ${label}`);
+  const url = new URL(TEST_DATABASE_URL);
+  const name = `${url.pathname.slice(1)}_${label}_${runId()}`;
+  url.pathname = `/${name}`;
+  const admin = new Pool({ connectionString: TEST_DATABASE_URL, max: 1 });
+  await admin.query(`CREATE DATABASE "${name}"`);
+  await migrateAll({ root: join(__dirname, '..', '..', '..', '..'), databaseUrl: url.toString() });
+  return {
+    url: url.toString(),
+    async drop() {
+      // Connections closed a moment ago may still be leaving (object_in_use): a few tries, then leave it be.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await admin.query(`DROP DATABASE IF EXISTS "${name}"`);
+          break;
+        } catch (error) {
+          if ((error as { code?: string }).code !== '55006' || attempt === 10) break;
+          await new Promise((resolve) => setTimeout(resolve, 500));
+        }
+      }
+      await admin.end();
+    },
+  };
+}
+
+/**
  * Supervisor integration suites share the topics and the database: two supervisors running at once would share the
  * work (the ledger makes that safe, but a test could not tell which instance did what). A session advisory lock
  * makes the suites take turns even when jest runs them in parallel workers.
@@ -94,14 +135,6 @@ export async function acquireSuiteLock(): Promise<() => Promise<void>> {
  */
 export async function clearAdmissionQueue(db: Db): Promise<void> {
   await db.pool.query('DELETE FROM supervisor.admission_queue');
-}
-
-/**
- * Moves the creation time of the cases earlier suites made in the last day a day back (call under the suite lock):
- * the shared admission budget counts every tenant with a case created in its window as in demand, across replicas.
- */
-export async function ageRecentCases(db: Db): Promise<void> {
-  await db.pool.query(`UPDATE supervisor.cases SET created_at = created_at - interval '1 day' WHERE created_at > now() - interval '1 day'`);
 }
 
 /** One call to the supervisor's API with the test API key: its status and parsed JSON body. */
