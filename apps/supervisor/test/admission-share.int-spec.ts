@@ -29,7 +29,7 @@ let baseUrl: string;
 const agents = new ScriptedAgents(BROKERS, `share-agents-${run}`);
 // A database of its own: the share counts every tenant with a case created in the window, and suites in other jest
 // workers create cases in the shared test database at any moment (a third tenant in demand made the share 1, and the
-// queued ticket was never admitted: CI at ba2baf4).
+// queued ticket was never admitted: CI at ae6c53e).
 let own: Awaited<ReturnType<typeof ownDatabase>> | undefined;
 let db: Db;
 
