@@ -14,7 +14,7 @@ import { runMigrations } from '@switchboard/store';
 import { decodeCursor, searchOf, type InboxQuery } from '../../apps/supervisor/src/inbox/inbox.query';
 import { InboxRepository } from '../../apps/supervisor/src/inbox/inbox.repository';
 import { TEST_DATABASE_URL } from '../support/env';
-import { recreateDatabase } from './support/bench-database';
+import { recreateDatabase } from '../support/databases';
 import { alternate, info, percentile, printFigures, type Figure } from './support/figures';
 
 const OPEN = Number(process.env.BENCH_INBOX_OPEN ?? 10_000);

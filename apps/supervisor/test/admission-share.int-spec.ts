@@ -27,9 +27,9 @@ let releaseLock: () => Promise<void>;
 let app: NestExpressApplication | undefined;
 let baseUrl: string;
 const agents = new ScriptedAgents(BROKERS, `share-agents-${run}`);
-// A database of its own: the share counts every tenant with a case created in the window, and suites in other jest
-// workers create cases in the shared test database at any moment (a third tenant in demand made the share 1, and the
-// queued ticket was never admitted: CI at ae6c53e).
+// A database of its own: the share counts every tenant with a case created in the window, and every suite writes
+// cases to the shared test database. There, CI at ae6c53e never admitted the queued ticket (a third tenant in demand
+// would make the share 1; the cause was not proven).
 let own: Awaited<ReturnType<typeof ownDatabase>> | undefined;
 let db: Db;
 

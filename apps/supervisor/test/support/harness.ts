@@ -5,6 +5,7 @@ import { Client, Pool } from 'pg';
 import { caseIdFor, type TicketEvent } from '@switchboard/contracts';
 import { loadConfig } from '@switchboard/observability';
 import { migrateAll } from '@switchboard/store';
+import { dropDatabase, recreateDatabase } from '../../../../test/support/databases';
 import { TEST_DATABASE_URL, TEST_KAFKA_BROKERS, TEST_TENANT_REGISTRY } from '../../../../test/support/env';
 import { CommandSignatures } from '../../src/commands/command-signature';
 import { createSupervisorApp } from '../../src/supervisor.app';
@@ -82,36 +83,18 @@ export class Db {
 /**
  * A database of the suite's own, created empty and migrated (every component but the reference backend's), beside the
  * shared test database: for a suite whose assertions depend on every tenant in the database (the shared admission
- * budget counts the tenants with cases created in its window), since suites in other jest workers create cases in the
- * shared database at any moment. `drop` removes it (call it after the suite's pools and app are closed).
+ * budget counts the tenants with cases created in its window), which the shared database cannot promise: every suite
+ * writes cases there. `drop` removes it (call it after the suite's pools and app are closed; a drop that still fails
+ * leaves the database behind rather than failing the suite).
  *
  * @example
  * const own = await ownDatabase('share'); // postgres://…/switchboard_test_share_1a2b3c4d
  */
 export async function ownDatabase(label: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  if (!/^[a-z0-9_]+$/.test(label)) throw new Error(`database label must be lower-case letters, digits or _: ${label}`);
-  const url = new URL(TEST_DATABASE_URL);
-  const name = `${url.pathname.slice(1)}_${label}_${runId()}`;
-  url.pathname = `/${name}`;
-  const admin = new Pool({ connectionString: TEST_DATABASE_URL, max: 1 });
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await migrateAll({ root: join(__dirname, '..', '..', '..', '..'), databaseUrl: url.toString() });
-  return {
-    url: url.toString(),
-    async drop() {
-      // Connections closed a moment ago may still be leaving (object_in_use): a few tries, then leave it be.
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await admin.query(`DROP DATABASE IF EXISTS "${name}"`);
-          break;
-        } catch (error) {
-          if ((error as { code?: string }).code !== '55006' || attempt === 10) break;
-          await new Promise((resolve) => setTimeout(resolve, 500));
-        }
-      }
-      await admin.end();
-    },
-  };
+  const name = `${new URL(TEST_DATABASE_URL).pathname.slice(1)}_${label}_${runId()}`;
+  const url = await recreateDatabase(TEST_DATABASE_URL, name);
+  await migrateAll({ root: join(__dirname, '..', '..', '..', '..'), databaseUrl: url });
+  return { url, drop: () => dropDatabase(TEST_DATABASE_URL, name).catch(() => undefined) };
 }
 
 /**
