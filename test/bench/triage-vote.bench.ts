@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { UseMultilingualEmbedder } from '@switchboard/memory';
 import { loadConfig } from '@switchboard/observability';
 import { CharNgramIndex } from '../../apps/triage/src/classification/char-ngrams';
-import { ExampleIndex, NEIGHBOUR_TEMPERATURE, SUBJECT_WEIGHT, subjectOf, type IntentScores } from '../../apps/triage/src/classification/example-index';
+import { ExampleIndex, neighbourShares, SUBJECT_WEIGHT, subjectOf, type IntentScores } from '../../apps/triage/src/classification/example-index';
 import { loadTriageExamples } from '../../apps/triage/src/classification/examples.loader';
 import { TriageConfigSchema } from '../../apps/triage/src/triage.config';
 import { alternate, info, printFigures, type Figure } from './support/figures';
@@ -20,16 +20,11 @@ import { alternate, info, printFigures, type Figure } from './support/figures';
 const ROUNDS = Number(process.env.BENCH_VOTE_ROUNDS ?? 3);
 if (!Number.isInteger(ROUNDS) || ROUNDS < 1) throw new Error(`BENCH_VOTE_ROUNDS must be a whole number ≥ 1; got ${process.env.BENCH_VOTE_ROUNDS}`);
 
-/** The previous k-nearest vote: every example sorted for the best k. */
+/** The previous k-nearest selection: every example sorted for the best k (the weighting is the shipped one). */
 function previousKnn(similarities: readonly number[], labels: readonly string[], k: number, intents: readonly string[]): IntentScores {
   const allowed = new Set(intents);
   const top = similarities.map((s, i) => ({ s, intent: labels[i]! })).filter((x) => allowed.has(x.intent) && x.s > 0).sort((a, b) => b.s - a.s).slice(0, k);
-  if (top.length === 0) return {};
-  const weights = top.map((x) => Math.exp((x.s - top[0]!.s) / NEIGHBOUR_TEMPERATURE));
-  const total = weights.reduce((sum, w) => sum + w, 0);
-  const scores: IntentScores = Object.fromEntries(intents.map((i) => [i, 0]));
-  top.forEach((x, j) => { scores[x.intent]! += weights[j]! / total; });
-  return scores;
+  return neighbourShares(top, intents);
 }
 
 const dot = (a: readonly number[], b: readonly number[]): number => {

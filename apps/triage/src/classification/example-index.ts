@@ -91,6 +91,14 @@ export function knnVote(similarities: readonly number[], labels: readonly string
     top.splice(at, 0, { s, intent });
     if (top.length > k) top.pop();
   }
+  return neighbourShares(top, intents, temperature);
+}
+
+/**
+ * The vote of the k nearest neighbours, most similar first (see {@link knnVote}): each weighs
+ * exp((similarity − best) / temperature), an intent's share is the sum of its neighbours' weights; `{}` without any.
+ */
+export function neighbourShares(top: ReadonlyArray<{ s: number; intent: string }>, intents: readonly string[], temperature = NEIGHBOUR_TEMPERATURE): IntentScores {
   if (top.length === 0) return {};
   const weights = top.map((x) => Math.exp((x.s - top[0]!.s) / temperature));
   const total = weights.reduce((sum, w) => sum + w, 0);
