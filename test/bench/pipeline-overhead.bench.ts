@@ -3,7 +3,8 @@
 // in blocks so machine noise lands on both. The case is a how-to question that the pipeline answers and verifies:
 // ticket → supervisor → triage → supervisor → retrieval → supervisor → resolver → supervisor → verifier → supervisor →
 // outcome, i.e. 10 Kafka hops; each supervisor hop is a Postgres transaction (ledger, lock, state + checkpoint, outbox)
-// and a relay from the outbox; the resolver and verifier list tools through the gateway over HTTP.
+// and a relay from the outbox. The answer needs no tool, so no agent calls the gateway (its cost per call is
+// gateway-overhead.bench.ts).
 // The per-hop breakdown comes from a separate pass afterwards (BENCH_BREAKDOWN_CASES, default 20): its observer consumes
 // every topic in this process, beside the agents, and slows the cases it watches, so it is kept out of the measured
 // blocks. Its cost is printed beside its same-run baseline: BENCH_BLOCKS rounds of a block of BENCH_PER_BLOCK cases

@@ -1,4 +1,6 @@
+import { ToolGateway } from '@switchboard/agent-kit';
 import { FakeToolGateway } from '@switchboard/agent-kit/testing';
+import { DependencyUnavailableError } from '@switchboard/observability';
 import type { Action, SuccessCheck, ToolDescriptor, ToolResult, VerifierTask } from '@switchboard/contracts';
 import { VerifierService } from './verifier.service';
 
@@ -101,5 +103,35 @@ describe('VerifierService', () => {
     expect(claimed.output.unsupportedClaims).toEqual([expect.stringContaining('claims a change (cache) in an answer that made none')]);
     const paraphrased = await new VerifierService(gateway).handle(task([], 'Alles erledigt: Ihr Konto funktioniert wieder.', { decision: 'no_action' }), ctx);
     expect(paraphrased.output.verified).toBe(false);
+  });
+
+  it('reads the tool catalogue only when an executed write needs its read-back check', async () => {
+    const gateway = new FakeToolGateway(tools, (tool) => ({ status: 'ok', tool, result: { status: 'fresh' }, replayed: false }));
+    const sut = new VerifierService(gateway);
+    const proposal: Action = { toolCallId: 'p1', tool: 'reset_tenant_cache', arguments: { tenantId: 'globex' }, executed: false };
+
+    const answer = await sut.handle(task([], 'You can invite users from Settings → Users.', { decision: 'no_action' }), ctx);
+    const proposed = await sut.handle(task([proposal], 'A colleague will look at your dashboard.', { decision: 'no_action' }), ctx);
+    const checkedOnly = await sut.handle(task([], 'Your cache is fresh again.', { success: [cacheFresh], context: { ticket: facts, entities: {}, slots: {} } }), ctx);
+    expect(answer.output.verified).toBe(true);
+    expect(proposed.output.evidence).toEqual([]);
+    expect(checkedOnly.output.verified).toBe(true);
+    expect(gateway.listings).toEqual([]);
+    expect(gateway.callsOf('get_cache_status')).toHaveLength(1); // the success check, which needs no catalogue
+
+    await sut.handle(task([reset], 'We reset your cache.'), ctx);
+    expect(gateway.listings).toEqual(['read-token']);
+  });
+
+  it('verifies an answer without a write while the gateway is unreachable, and hands a write back to the bus', async () => {
+    const down = new (class extends ToolGateway {
+      session() {
+        const fail = async (): Promise<never> => { throw new DependencyUnavailableError('gateway', 'connect ECONNREFUSED'); };
+        return { listTools: fail, invoke: fail };
+      }
+    })();
+    const answer = await new VerifierService(down).handle(task([], 'You can invite users from Settings → Users.', { decision: 'no_action' }), ctx);
+    expect(answer.output.verified).toBe(true);
+    await expect(new VerifierService(down).handle(task([reset]), ctx)).rejects.toBeInstanceOf(DependencyUnavailableError);
   });
 });

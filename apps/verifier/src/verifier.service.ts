@@ -24,14 +24,17 @@ export class VerifierService extends AgentHandler<'verifier'> {
 
   async handle(task: TaskOf<'verifier'>, _ctx: AgentTaskContext): Promise<AgentStepResult<'verifier'>> {
     const session = this.gateway.session(task.gatewayToken);
-    const catalogue = new Map((await session.listTools()).map((t): [string, ToolDescriptor] => [t.name, t]));
+    const executed = task.actions.filter((a) => a.executed);
+    // The catalogue is read only for the read-back checks of executed writes: an answer without a write (the common
+    // how-to ticket) costs the gateway no listing, which is an HTTP call, a token check and a sequence upsert.
+    const catalogue = executed.length > 0 ? new Map((await session.listTools()).map((t): [string, ToolDescriptor] => [t.name, t])) : new Map<string, ToolDescriptor>();
     const evidence: Evidence[] = [];
     const verified = new Set<string>();
     const problems: string[] = [];
     let toolErrors = 0;
     let step = 0;
 
-    for (const action of task.actions.filter((a) => a.executed)) {
+    for (const action of executed) {
       const check = catalogue.get(action.tool)?.readBack;
       if (!check) {
         problems.push(`${action.tool} has no read-back check in the catalogue, so it cannot be proven`);

@@ -98,6 +98,10 @@ describe('case machine', () => {
     // The token names only the intent's allow-list, never every tool.
     expect('token' in resolverTask && resolverTask.token).toMatchObject({ scopes: ['read', 'write'], tools: SHIPPED.allowedTools('dashboard_cache') });
     expect(resolverTask.payload).toMatchObject({ procedures: [expect.objectContaining({ id: 'dashboard-cache-reset' })], ticket: { tenantId: 'acme', externalId: 'ZD-1', requesterEmail: 'ops@acme.example' } });
+    // The procedure as the set holds it, without its tests (they are for `procedures test`, not for running a case).
+    const shipped = SHIPPED.find('dashboard-cache-reset', 1)!;
+    expect(shipped.tests.length).toBeGreaterThan(0);
+    expect((resolverTask.payload as { procedures: unknown[] }).procedures).toEqual([{ ...shipped, tests: [] }]);
     // The pure decision requests the token; it holds no placeholder for it (the case service mints and adds it).
     expect(resolverTask.payload).not.toHaveProperty('gatewayToken');
 
@@ -511,7 +515,7 @@ describe('case machine', () => {
     refund.apply((s) => ok(s, resolverOut({ decision: 'needs_approval', actions: [], procedure: { id: 'refund-paid-invoice', version: 1 }, slots: { invoiceId: 'inv_1', amount: 150 }, pendingApproval: { approvalId: 'apr_1', tool: 'issue_refund', arguments: { amount: 150 }, reason: 'above 100' } })));
     expect(refund.state.status).toBe('AWAITING_APPROVAL');
     refund.apply(cmd({ command: 'approve', approvalId: 'apr_1', by }));
-    expect(refund.last.emit[0]!.payload).toMatchObject({ procedures: [expect.objectContaining({ id: 'refund-paid-invoice' })], slots: { invoiceId: 'inv_1', amount: 150 }, approved: { approvalId: 'apr_1' } });
+    expect(refund.last.emit[0]!.payload).toMatchObject({ procedures: [expect.objectContaining({ id: 'refund-paid-invoice', tests: [] })], slots: { invoiceId: 'inv_1', amount: 150 }, approved: { approvalId: 'apr_1' } });
   });
 });
 

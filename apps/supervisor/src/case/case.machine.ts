@@ -466,7 +466,9 @@ class Machine {
         const intent = triage().intent;
         // After an approval the run resumes the procedure it followed, with the same slots, so the write comes out the same.
         const followed = approved && s.resolution?.procedure ? this.procedures.find(s.resolution.procedure.id, s.resolution.procedure.version) : undefined;
-        const procedures = followed ? [followed] : this.procedures.forCase(intent, s.tenantId);
+        // Without their tests: those are for `procedures test` and CI, and would only make every resolver task, its
+        // outbox row and its Kafka record larger (about a fifth of a how-to task, more for the refund procedure's).
+        const procedures = (followed ? [followed] : this.procedures.forCase(intent, s.tenantId)).map((p) => ({ ...p, tests: [] }));
         return {
           topic: 'agent.resolver.tasks', attempt,
           token: { agent, mode: s.mode, tools: this.resolverTools(intent), scopes: this.resolverCanWrite(intent, procedures.length > 0) ? ['read', 'write'] : ['read'], ttlSeconds: s.policy.taskTokenTtlSeconds },

@@ -13,6 +13,8 @@ export type ToolResponder = (tool: string, invocation: ToolInvocation, token: st
  */
 export class FakeToolGateway extends ToolGateway {
   readonly invocations: Array<{ token: string; tool: string; invocation: ToolInvocation }> = [];
+  /** The token of every catalogue listing, in order. */
+  readonly listings: string[] = [];
 
   constructor(private readonly tools: ToolDescriptor[], private readonly responder: ToolResponder) {
     super();
@@ -20,7 +22,10 @@ export class FakeToolGateway extends ToolGateway {
 
   session(token: string): ToolSession {
     return {
-      listTools: async () => this.tools,
+      listTools: async () => {
+        this.listings.push(token);
+        return this.tools;
+      },
       invoke: async (tool, invocation) => {
         this.invocations.push({ token, tool, invocation: structuredClone(invocation) });
         const result = this.responder(tool, invocation, token);
