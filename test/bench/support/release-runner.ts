@@ -78,15 +78,23 @@ export function prepareRelease(ref: string): string {
   return dir;
 }
 
+/** How a release's processes run: `node`, the Node.js binary (default: this process's); `preload`, a module every one of them loads first. */
+export interface ReleaseRuntime {
+  node?: string;
+  preload?: string;
+}
+
 /**
  * One open-loop run of the checkout at `root` in a child process: on databases created empty for it, or on `databases`
- * when given. `env` sets the run's RELEASE_* knobs.
+ * when given. `env` sets the run's RELEASE_* knobs; `runtime` the Node binary and a preload for all its processes (the
+ * supervisor it spawns runs on the same binary, and inherits the preload through NODE_OPTIONS).
  */
-export async function runRelease(root: string, label: string, env: Record<string, string>, databases?: { main: string; acme: string }): Promise<RunResult> {
+export async function runRelease(root: string, label: string, env: Record<string, string>, databases?: { main: string; acme: string }, runtime: ReleaseRuntime = {}): Promise<RunResult> {
   const db = databases ?? (await freshBenchDatabases('release_bench'));
-  const child = spawn(process.execPath, ['-r', join(root, 'libs/llm/test/support/swc-register.js'), join(__dirname, 'release-run.ts'), root], {
+  const nodeOptions = [process.env.NODE_OPTIONS, runtime.preload && `--require ${runtime.preload}`].filter(Boolean).join(' ');
+  const child = spawn(runtime.node ?? process.execPath, ['-r', join(root, 'libs/llm/test/support/swc-register.js'), join(__dirname, 'release-run.ts'), root], {
     cwd: root,
-    env: { ...process.env, ...env, TEST_DATABASE_URL: db.main, TEST_ACME_DATABASE_URL: db.acme },
+    env: { ...process.env, ...env, TEST_DATABASE_URL: db.main, TEST_ACME_DATABASE_URL: db.acme, ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

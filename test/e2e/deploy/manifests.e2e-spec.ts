@@ -42,7 +42,15 @@ describe('Dockerfile', () => {
 
   it('copies every folder the runtime stage needs and that the build context keeps', () => {
     const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
-    for (const needed of ['apps', 'libs', 'scripts', 'package.json', 'package-lock.json', 'data']) expect(ignored).not.toContain(needed);
+    for (const needed of ['apps', 'libs', 'scripts', 'patches', 'package.json', 'package-lock.json', 'data']) expect(ignored).not.toContain(needed);
+  });
+
+  it('ships the Node major the tests run on, the one scripts/fetch-node fetches and package.json requires', () => {
+    const image = /^ARG NODE_IMAGE=node:(\d+)-/m.exec(dockerfile)?.[1];
+    const fetched = /^NODE_VERSION=(\d+)\./m.exec(readFileSync(join(ROOT, 'scripts', 'fetch-node'), 'utf8'))?.[1];
+    const engines = /^>=(\d+)/.exec((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { engines: { node: string } }).engines.node)?.[1];
+    expect(image).toBeDefined();
+    expect({ fetched, engines, running: process.versions.node.split('.')[0] }).toEqual({ fetched: image, engines: image, running: image });
   });
 });
 
