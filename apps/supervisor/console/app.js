@@ -694,8 +694,10 @@ function assignmentPanel(c, reload, banner) {
 }
 
 // The reply a supervisor sends on an escalated case: the agents' draft to edit, checked by the server with the
-// verifier's claim rules before anything is sent. Edits survive the live reloads of the page (kept per case and run).
+// verifier's claim rules before anything is sent. Edits, and the server's refusal of the last attempt, survive the live
+// reloads of the page (kept per case and run): a case event arriving just after a refusal must not wipe it.
 const replyDrafts = new Map();
+const replyRefusals = new Map();
 
 function replyPanel(c, reload, banner) {
   if (c.status !== 'ESCALATED' || !c.draft) return null;
@@ -703,6 +705,9 @@ function replyPanel(c, reload, banner) {
   const key = `${c.case_id}:${c.draft.run}`;
   const result = h('div');
   const refused = h('div', { id: 'reply-refused' });
+  const showRefusal = (claims) => refused.replaceChildren(h('div', { class: 'card warning', role: 'alert' }, h('strong', {}, 'Not sent: the evidence does not support'),
+    h('ul', {}, ...claims.map((claim) => h('li', { class: 'unsupported-claim' }, claim)))));
+  if (replyRefusals.has(key)) showRefusal(replyRefusals.get(key));
   const body = h('textarea', {
     id: 'reply-body', rows: 8, maxlength: 10000, 'aria-label': 'reply to the customer', disabled: !canAct,
     placeholder: 'Write the reply to the customer', oninput: (e) => replyDrafts.set(key, e.target.value),
@@ -711,8 +716,8 @@ function replyPanel(c, reload, banner) {
   const send = commandSender(c, result, reload, (err) => {
     if (err.body?.code === 'SUPERVISOR.ASSIGNED_TO_OTHER') banner.replaceChildren(assigneeWarning(err.body.assignee));
     if (err.body?.code === 'SUPERVISOR.UNSUPPORTED_CLAIM') {
-      refused.replaceChildren(h('div', { class: 'card warning', role: 'alert' }, h('strong', {}, 'Not sent: the evidence does not support'),
-        h('ul', {}, ...(err.body.claims ?? []).map((claim) => h('li', { class: 'unsupported-claim' }, claim)))));
+      replyRefusals.set(key, err.body.claims ?? []);
+      showRefusal(replyRefusals.get(key));
     }
   });
   const ev = c.draft.evidence;
@@ -723,6 +728,7 @@ function replyPanel(c, reload, banner) {
     h('div', { class: 'actions' },
       h('button', { id: 'send-reply', class: 'primary', disabled: !canAct, title: canAct ? undefined : 'only a supervisor may do this', onclick: () => {
         refused.replaceChildren();
+        replyRefusals.delete(key);
         if (!body.value.trim()) return result.replaceChildren(message('error', 'Write the reply first.'));
         return send({ command: 'send_reply', body: body.value, run: c.draft.run }, 'Send this reply to the customer? The case closes.');
       } }, 'Send reply'),
