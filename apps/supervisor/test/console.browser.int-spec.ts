@@ -534,7 +534,7 @@ it('a supervisor edits the reply of a case they took over: a claim the evidence 
   await expect(page.locator('#reply-refused').textContent()).resolves.toContain('We refunded $150 on invoice inv_globex_1001.');
   await page.screenshot({ path: join(SCREENSHOTS, 'reply-refused.png'), fullPage: true });
   // The page renders the case again (as a live event for the case makes it do): the refusal stays until the next try.
-  await page.evaluate(() => { document.getElementById('reply-panel')!.dataset['stale'] = '1'; window.dispatchEvent(new HashChangeEvent('hashchange')); });
+  await page.evaluate(`document.getElementById('reply-panel').dataset.stale = '1'; window.dispatchEvent(new HashChangeEvent('hashchange'))`);
   await page.locator('#reply-panel:not([data-stale])').waitFor({ timeout: 15_000 });
   await expect(page.locator('#reply-refused').textContent()).resolves.toContain('We refunded $150 on invoice inv_globex_1001.');
   await expect(page.locator('#case-status').textContent()).resolves.toBe('ESCALATED');
