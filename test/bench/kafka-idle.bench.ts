@@ -5,14 +5,15 @@
 // Run: npm run bench:kafka-idle (needs scripts/infra up)
 import { Kafka, logLevel } from 'kafkajs';
 import { TEST_KAFKA_BROKERS } from '../support/env';
-import { info, printFigures, type Figure } from './support/figures';
+import { alternate, info, printFigures, type Figure } from './support/figures';
+import { median, positive } from './support/release-runner';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 type Scheduler = (this: unknown) => void;
 const RequestQueue = require('kafkajs/src/network/requestQueue') as { prototype: { scheduleCheckPendingRequests: Scheduler } };
 
-const SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 8);
-const ROUNDS = Number(process.env.BENCH_IDLE_ROUNDS ?? 3);
+const SECONDS = positive('BENCH_IDLE_SECONDS', 8);
+const ROUNDS = positive('BENCH_IDLE_ROUNDS', 3);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Connects the three clients, waits for them to settle, then measures an idle window. */
@@ -50,23 +51,21 @@ export async function run(): Promise<Figure[]> {
   await admin.createTopics({ topics: [{ topic, numPartitions: 3 }] });
   await admin.disconnect();
   const installed = RequestQueue.prototype.scheduleCheckPendingRequests;
-  const patched = installed.toString().includes('return');
+  const patched = installed.toString().includes('Switchboard patch');
   const upstream = (() => {
     require('./support/kafkajs-upstream.js');
     const method = RequestQueue.prototype.scheduleCheckPendingRequests;
     RequestQueue.prototype.scheduleCheckPendingRequests = installed;
     return method;
   })();
-  const results = { installed: [] as Array<{ cpuMsPerSecond: number; timersPerSecond: number }>, upstream: [] as Array<{ cpuMsPerSecond: number; timersPerSecond: number }> };
-  for (let round = 0; round < ROUNDS; round++) {
-    // Alternate which goes first, so drift in the machine's speed lands on both.
-    for (const which of round % 2 ? (['upstream', 'installed'] as const) : (['installed', 'upstream'] as const)) {
-      RequestQueue.prototype.scheduleCheckPendingRequests = which === 'installed' ? installed : upstream;
-      results[which].push(await idleBlock(topic));
-    }
-  }
+  const using = (method: Scheduler) => () => {
+    RequestQueue.prototype.scheduleCheckPendingRequests = method;
+    return idleBlock(topic);
+  };
+  // Alternating blocks (which goes first alternates too), so drift in the machine's speed lands on both.
+  const ab = await alternate(ROUNDS, 1, using(upstream), using(installed));
   RequestQueue.prototype.scheduleCheckPendingRequests = installed;
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const results = { installed: ab.system, upstream: ab.baseline };
   return [
     info(`installed kafkajs ${patched ? 'is patched (patches/kafkajs+2.2.4.patch)' : 'is NOT patched: run npm install'}; ${ROUNDS} rounds of ${SECONDS} s idle each`, NaN, ''),
     info('installed: CPU of this process while idle', median(results.installed.map((r) => r.cpuMsPerSecond)), 'ms/s'),
