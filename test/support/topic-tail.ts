@@ -1,5 +1,6 @@
 import { Kafka, logLevel, type Consumer, type KafkaMessage } from 'kafkajs';
 import { TEST_KAFKA_BROKERS } from './env';
+import { primeGroupAtEnd } from './prime-group';
 
 /**
  * Reads what lands on shared topics from now on, with a throwaway consumer group. The group's offsets are committed at
@@ -16,16 +17,7 @@ export async function tailTopics(
   const kafka = new Kafka({ clientId, brokers: TEST_KAFKA_BROKERS, logLevel: logLevel.NOTHING });
   const groupId = options.groupId ?? `${clientId}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
   const joinTimeoutMs = options.joinTimeoutMs ?? 60_000;
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    for (const topic of topics) {
-      const offsets = await admin.fetchTopicOffsets(topic);
-      await admin.setOffsets({ groupId, topic, partitions: offsets.map((o) => ({ partition: o.partition, offset: o.high })) });
-    }
-  } finally {
-    await admin.disconnect();
-  }
+  await primeGroupAtEnd(TEST_KAFKA_BROKERS, groupId, topics);
   const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 200 });
   await consumer.connect();
   await consumer.subscribe({ topics, fromBeginning: false });

@@ -8,7 +8,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { configureLogging } from '@switchboard/observability';
 import { PolicySchema } from '../src/policy/policy.schema';
 import { FakeGatewayAdmin } from './support/fake-gateway-admin';
-import { acquireSuiteLock, apiCall, clearAdmissionQueue, BROKERS, caseOf, Db, listenSupervisor, METRICS_KEY, runId, supervisorConfig, ticketFor } from './support/harness';
+import { acquireSuiteLock, apiCall, BROKERS, caseOf, Db, listenSupervisor, METRICS_KEY, ownDatabase, runId, supervisorConfig, ticketFor } from './support/harness';
 import { HAPPY, ScriptedAgents, waitFor } from './support/scripted-agents';
 
 jest.setTimeout(120_000);
@@ -27,8 +27,14 @@ let releaseLock: () => Promise<void>;
 let app: NestExpressApplication | undefined;
 let baseUrl: string;
 const agents = new ScriptedAgents(BROKERS, `adm-agents-${run}`);
-const db = new Db();
-const config = supervisorConfig(`adm-${run}`, { SUPERVISOR_TENANT_MAX_ACTIVE: String(CAP) });
+// A database of its own, like admission-share.int-spec: the admission queue, the cases and the outbox are shared by
+// every supervisor on a database, so any other one running there (a suite, a benchmark or the demo run by hand against
+// the test database) would admit, tick or relay this suite's tickets as its own. On the shared test database a full CI
+// run once found the second queued ticket admitted and the first still waiting, which this suite's supervisor alone
+// cannot do (it admits in queue order under the tenant's lock).
+let own: Awaited<ReturnType<typeof ownDatabase>> | undefined;
+let db: Db;
+let config: ReturnType<typeof supervisorConfig>;
 
 const api = (path: string, init: RequestInit = {}) => apiCall(baseUrl, path, init);
 const existing = async () => (await Promise.all(stormIds.map(async (id) => ((await db.status(id)) ? id : undefined)))).filter(Boolean);
@@ -44,7 +50,9 @@ const start = async () => ({ app, baseUrl } = await listenSupervisor(config, { p
 beforeAll(async () => {
   configureLogging({ level: 'error' });
   releaseLock = await acquireSuiteLock();
-  await clearAdmissionQueue(db);
+  own = await ownDatabase('admission');
+  db = new Db(own.url);
+  config = supervisorConfig(`adm-${run}`, { DATABASE_URL: own.url, SUPERVISOR_TENANT_MAX_ACTIVE: String(CAP) });
   await agents.start();
   agents.script(STORM, HAPPY);
   agents.script(CALM, HAPPY);
@@ -61,8 +69,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await app?.close();
   await agents.stop();
-  await clearAdmissionQueue(db).catch(() => undefined);
-  await db.end();
+  await db?.end();
+  await own?.drop();
   await releaseLock?.();
 });
 

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import type { Consumer } from 'kafkajs';
 import { Pool } from 'pg';
 import { BusConfigSchema, KafkaBus } from '@switchboard/bus';
 import { caseIdFor, deadLetterTopic, retryTopic, DeadLetterSchema, type DeadLetter, type Envelope, type PayloadOf, type TicketEvent, type TopicName } from '@switchboard/contracts';
 import { loadConfig } from '@switchboard/observability';
 import { TEST_DATABASE_URL, TEST_KAFKA_BROKERS } from '../../../../test/support/env';
+import { primeGroupAtEnd as primeGroupAt } from '../../../../test/support/prime-group';
 import { tailTopics } from '../../../../test/support/topic-tail';
 import { HelpdeskConfigSchema, type HelpdeskConfig } from '../../src/helpdesk.config';
 
@@ -36,32 +37,9 @@ export function ticketEvent(tenantId: string, externalId: string, over: Partial<
   };
 }
 
-/**
- * Commits a new consumer group's offsets at the current end of each topic and its `.retry` with one short-lived
- * member (one group join, where kafkajs' admin.setOffsets joins once per topic), so the group reads only what is
- * published from now on, and loses nothing published before it first starts.
- */
-export async function primeGroupAtEnd(groupId: string, topics: readonly string[]): Promise<void> {
-  const kafka = new Kafka({ clientId: 'helpdesk-test-prime', brokers: BROKERS, logLevel: logLevel.NOTHING });
-  const all = topics.flatMap((t) => [t, retryTopic(t)]);
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = await Promise.all(all.map(async (topic) => ({ topic, partitions: (await admin.fetchTopicOffsets(topic)).map((o) => ({ partition: o.partition, offset: o.high })) })));
-  await admin.disconnect();
-  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
-  await consumer.connect();
-  try {
-    let joined!: () => void;
-    const join = new Promise<void>((resolve) => (joined = resolve));
-    consumer.on(consumer.events.GROUP_JOIN, () => joined());
-    await consumer.subscribe({ topics: all, fromBeginning: false });
-    // Never resolves a batch, so nothing it fetches is committed but the offsets below.
-    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: async () => undefined });
-    await join;
-    await consumer.commitOffsets(ends.flatMap((e) => e.partitions.map((p) => ({ topic: e.topic, partition: p.partition, offset: p.offset }))));
-  } finally {
-    await consumer.disconnect();
-  }
+/** Commits a new consumer group's offsets at the end of each topic and its `.retry`: it reads only what comes next. */
+export function primeGroupAtEnd(groupId: string, topics: readonly string[]): Promise<void> {
+  return primeGroupAt(BROKERS, groupId, topics.flatMap((t) => [t, retryTopic(t)]));
 }
 
 /** Publishes what the supervisor would: tickets (bare) and enveloped replies, notes, outcomes, commands. */

@@ -112,14 +112,6 @@ export async function acquireSuiteLock(): Promise<() => Promise<void>> {
   };
 }
 
-/**
- * Clears tickets an earlier suite or run left waiting for admission (call under the suite lock, before the supervisor
- * starts): the release scanner would otherwise admit them and count their tenants in demand, which changes the share.
- */
-export async function clearAdmissionQueue(db: Db): Promise<void> {
-  await db.pool.query('DELETE FROM supervisor.admission_queue');
-}
-
 /** One call to the supervisor's API with the test API key: its status and parsed JSON body. */
 export async function apiCall(baseUrl: string, path: string, init: RequestInit = {}): Promise<{ status: number; body: any }> {
   const res = await fetch(`${baseUrl}${path}`, { ...init, headers: { Authorization: `Bearer ${API_KEY}`, 'Content-Type': 'application/json', ...init.headers } });

@@ -1,9 +1,9 @@
-import { Kafka } from 'kafkajs';
 import { KafkaBus, BusConfigSchema, type ConsumerHandle, type IncomingMessage } from '@switchboard/bus';
 import {
   retryTopic, type AgentName, type AgentResult, type Envelope, type ErrorInfo, type ResolverOutput, type RetrievalOutput, type TicketEvent,
   type TopicName, type TriageOutput, type Usage, type VerifierOutput,
 } from '@switchboard/contracts';
+import { primeGroupAtEnd } from '../../../../test/support/prime-group';
 
 /** What a scripted agent answers to one task; `silent` never answers (step-timeout scenarios). */
 export type AgentReply =
@@ -164,25 +164,9 @@ export class ScriptedAgents {
   }
 }
 
-/**
- * Commits a new consumer group's offsets at the end of each topic (and its `.retry`), so it reads only what is
- * published from now on instead of the broker's whole history, and still loses nothing published before it joins.
- */
-export async function primeGroup(brokers: string[], groupId: string, topics: readonly string[]): Promise<void> {
-  const admin = new Kafka({ clientId: 'prime-group', brokers, logLevel: 1 }).admin();
-  await admin.connect();
-  try {
-    for (const topic of topics.flatMap((t) => [t, retryTopic(t)])) {
-      // Right after topic creation the broker may briefly answer "not the leader"; retry for a while.
-      await waitFor(`offsets of ${topic}`, async () => {
-        const offsets = await admin.fetchTopicOffsets(topic);
-        await admin.setOffsets({ groupId, topic, partitions: offsets.map((o) => ({ partition: o.partition, offset: o.high })) });
-        return true;
-      }, 15_000);
-    }
-  } finally {
-    await admin.disconnect();
-  }
+/** Commits `groupId`'s offsets at the end of `topics` and their `.retry` topics: the group reads only what comes next. */
+export function primeGroup(brokers: string[], groupId: string, topics: readonly string[]): Promise<void> {
+  return primeGroupAtEnd(brokers, groupId, topics.flatMap((t) => [t, retryTopic(t)]));
 }
 
 /** Records every envelope published on output topics (outcomes, replies, notes) and task topics, by case. */
