@@ -2,6 +2,7 @@
 // is one its service's zod schema knows (and the result parses), and the sovereign region carries no Bedrock config.
 // Renders with the real tools via scripts/validate-deploy (compose config + helm template); the strict schema
 // validation of the rendered objects is scripts/validate-deploy's own job.
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,6 +52,13 @@ describe('Dockerfile', () => {
     const engines = /^>=(\d+)/.exec((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { engines: { node: string } }).engines.node)?.[1];
     expect(image).toBeDefined();
     expect({ fetched, engines, running: process.versions.node.split('.')[0] }).toEqual({ fetched: image, engines: image, running: image });
+  });
+
+  it('installs with every dependency\'s install script reviewed in package.json (npm 12 skips the unreviewed ones)', () => {
+    // npm 11.16+ (Node 24's) lists the installed packages whose install scripts package.json's allowScripts does not
+    // cover; npm 12 no longer runs them, so onnxruntime-node, node-llama-cpp or @swc/core would install broken.
+    const pending = JSON.parse(execFileSync('npm', ['install-scripts', 'ls', '--json'], { cwd: ROOT, encoding: 'utf8' })) as { allowScripts: Array<{ name: string }> };
+    expect(pending.allowScripts.map((p) => p.name)).toEqual([]);
   });
 });
 
