@@ -5,6 +5,7 @@
 // Run: npm run bench:kafka-idle (needs scripts/infra up)
 import { Kafka, logLevel } from 'kafkajs';
 import { TEST_KAFKA_BROKERS } from '../support/env';
+import { topicEndOffsets } from '../support/prime-group';
 import { alternate, info, printFigures, type Figure } from './support/figures';
 import { median, positive } from './support/release-runner';
 
@@ -51,15 +52,7 @@ export async function run(): Promise<Figure[]> {
   await admin.createTopics({ topics: [{ topic, numPartitions: 3 }] });
   // A broker started a moment ago may not yet serve the new topic's partitions to other clients (seen: the first
   // block's send failed with UNKNOWN_TOPIC_OR_PARTITION): wait until its offsets can be read.
-  for (let waited = 0; ; waited += 200) {
-    try {
-      await admin.fetchTopicOffsets(topic);
-      break;
-    } catch (error) {
-      if (waited >= 30_000) throw new Error(`topic ${topic} not ready after 30 s: ${(error as Error).message}`);
-      await sleep(200);
-    }
-  }
+  await topicEndOffsets(admin, topic, 30_000);
   await admin.disconnect();
   const installed = RequestQueue.prototype.scheduleCheckPendingRequests;
   const patched = installed.toString().includes('Switchboard patch');

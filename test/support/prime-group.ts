@@ -1,4 +1,4 @@
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
 
 /** How long the priming member may take to join (a group whose earlier members left uncleanly waits for their session to end). */
 const JOIN_TIMEOUT_MS = 60_000;
@@ -14,22 +14,12 @@ const JOIN_TIMEOUT_MS = 60_000;
  */
 export async function primeGroupAtEnd(brokers: readonly string[], groupId: string, topics: readonly string[], timeoutMs = 15_000): Promise<void> {
   const kafka = new Kafka({ clientId: 'test-prime-group', brokers: [...brokers], logLevel: logLevel.NOTHING });
-  const deadline = Date.now() + timeoutMs;
   const admin = kafka.admin();
   await admin.connect();
   let ends: Array<{ topic: string; partition: number; offset: string }>;
   try {
-    ends = (await Promise.all(topics.map(async (topic) => {
-      // Right after a topic is created the broker may briefly answer "not the leader" or not know it yet: retry.
-      for (;;) {
-        try {
-          return (await admin.fetchTopicOffsets(topic)).map((o) => ({ topic, partition: o.partition, offset: o.high }));
-        } catch (error) {
-          if (Date.now() > deadline) throw new Error(`offsets of ${topic} not readable within ${timeoutMs} ms: ${(error as Error).message}`);
-          await new Promise((resolve) => setTimeout(resolve, 100));
-        }
-      }
-    }))).flat();
+    ends = (await Promise.all(topics.map(async (topic) =>
+      (await topicEndOffsets(admin, topic, timeoutMs)).map((o) => ({ topic, partition: o.partition, offset: o.high }))))).flat();
   } finally {
     await admin.disconnect();
   }
@@ -54,5 +44,21 @@ export async function primeGroupAtEnd(brokers: readonly string[], groupId: strin
     await consumer.commitOffsets(ends);
   } finally {
     await consumer.disconnect();
+  }
+}
+
+/**
+ * A topic's partitions and their end offsets, retried for up to `timeoutMs`: right after a topic is created (or the
+ * broker started) the broker may briefly answer "not the leader" or not know the topic yet.
+ */
+export async function topicEndOffsets(admin: Admin, topic: string, timeoutMs = 15_000): Promise<Array<{ partition: number; high: string }>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await admin.fetchTopicOffsets(topic);
+    } catch (error) {
+      if (Date.now() > deadline) throw new Error(`offsets of ${topic} not readable within ${timeoutMs} ms: ${(error as Error).message}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
 }
