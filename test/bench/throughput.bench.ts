@@ -20,7 +20,7 @@ import { World } from '../scenarios/support/world';
 import { policyYaml } from '../scenarios/support/scenario';
 import { tokensPerCase } from './pipeline-overhead.bench';
 import { CpuProfiler } from './support/cpu-profile';
-import { cpuAllProcesses, OpenLoop, STALL_MS, type PhaseResult } from './support/open-loop';
+import { cpuAllProcesses, OpenLoop, slowRuns, STALL_MS, type PhaseResult } from './support/open-loop';
 import { atMost, info, keyed, percentile, printFigures, type Figure } from './support/figures';
 
 const SUSTAINABLE_RATE = Number(process.env.BENCH_SUSTAINABLE_RATE ?? 30);
@@ -85,6 +85,7 @@ export async function run(): Promise<Figure[]> {
     const { rows: statuses } = await stats.query<{ status: string; n: number }>(
       'SELECT status, count(*)::int AS n FROM supervisor.cases WHERE case_id = ANY($1) GROUP BY status ORDER BY status', [measured]);
     const tokens = await tokensPerCase(world, measured.slice(0, 2000));
+    const easySlow = slowRuns(easy, 250);
     return [
       info('offered rate', main.total / main.sendSeconds, 'cases/s'),
       // Its target is relative, against the peer's closed loop (run-all's side-by-side figures, issue 21).
@@ -106,6 +107,8 @@ export async function run(): Promise<Figure[]> {
       info(`below saturation (${SUSTAINABLE_RATE} cases/s for ${SUSTAINABLE_SECONDS} s, before the run above): completed`, easy.done / easy.elapsed, 'cases/s'),
       info('  p50 latency', percentile(easy.latencies, 50), 'ms'),
       atMost('  p99 latency', percentile(easy.latencies, 99), 'ms', 250),
+      // Whether a p99 miss was a stall (short runs of slow cases) or a backlog (every case slow for a while).
+      info(`  cases over 250 ms: ${easySlow.over} of ${easy.done}; the longest run of them sent one after another, over ${easySlow.longestSeconds.toFixed(1)} s`, easySlow.longest, 'cases'),
       info('  lost', easy.lost, 'cases'),
       keyed('commits', info('  Postgres commits per case (whole database; no step timed out here)', easy.commitsPerCase, 'commits')),
       ...easy.byProcess.map(([name, ms]) => info(`  CPU per case, ${name}`, ms, 'ms')),

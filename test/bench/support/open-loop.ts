@@ -21,6 +21,8 @@ export interface PhaseResult {
   done: number;
   lost: number;
   latencies: number[];
+  /** Each completed case's send time (ms, this process's clock) and latency, in the order they were sent. */
+  bySendTime: Array<readonly [number, number]>;
   /** CPU of this process per completed case, ms. */
   cpuPerCase: number;
   /** CPU per completed case of each process group, ms. */
@@ -31,6 +33,29 @@ export interface PhaseResult {
 /** CPU per completed case of every process together (the sum of `byProcess`), ms. */
 export function cpuAllProcesses(r: PhaseResult): number {
   return r.byProcess.reduce((a, [, ms]) => a + ms, 0);
+}
+
+/**
+ * How a phase's slow cases (latency over `thresholdMs`) lie in time: how many, and the longest run of them sent one
+ * after another with no faster case between. A stall of one process (a pause, a blocked event loop) slows the few
+ * cases in flight during it: short runs. A backlog, the pipeline taking less than the offered rate for a while, slows
+ * every case sent meanwhile: a run as long as the backlog lasts.
+ *
+ * @example
+ * slowRuns(r, 250); // { over: 75, longest: 70, longestSeconds: 2.4 }
+ */
+export function slowRuns(r: Pick<PhaseResult, 'bySendTime'>, thresholdMs: number): { over: number; longest: number; longestSeconds: number } {
+  let over = 0, run = 0, runStart = 0, longest = 0, longestSeconds = 0;
+  for (const [sentAt, latency] of r.bySendTime) {
+    if (latency <= thresholdMs) {
+      run = 0;
+      continue;
+    }
+    over++;
+    if (run++ === 0) runStart = sentAt;
+    if (run > longest) [longest, longestSeconds] = [run, (sentAt - runStart) / 1000];
+  }
+  return { over, longest, longestSeconds };
 }
 
 async function commits(pool: Pool): Promise<number> {
@@ -49,6 +74,8 @@ async function commits(pool: Pool): Promise<number> {
 export class OpenLoop {
   private readonly sentAt = new Map<string, number>();
   private readonly latencies: number[] = [];
+  /** Completed cases of the phase: send time and latency. */
+  private readonly completed: Array<readonly [number, number]> = [];
   /** Per partition of the outcomes topic, the next offset to commit; committed by {@link commitHandled}. */
   private readonly handled = new Map<number, string>();
   private commitTimer?: NodeJS.Timeout;
@@ -79,6 +106,7 @@ export class OpenLoop {
         const t0 = loop.sentAt.get(message.key!.toString());
         if (t0 === undefined) return;
         loop.latencies.push(performance.now() - t0);
+        loop.completed.push([t0, performance.now() - t0]);
         loop.sentAt.delete(message.key!.toString());
       },
     });
@@ -101,6 +129,7 @@ export class OpenLoop {
   /** Publishes at `rate` for `seconds` whatever the progress, then waits until every case is done or progress stalls. */
   async phase(rate: number, seconds: number, measured: string[]): Promise<PhaseResult> {
     this.latencies.length = 0;
+    this.completed.length = 0;
     const total = Math.round(rate * seconds);
     const commits0 = await commits(this.stats);
     const cpu0 = process.cpuUsage();
@@ -129,6 +158,7 @@ export class OpenLoop {
     this.sentAt.clear(); // anything left is counted as lost below and must not leak into the next phase
     return {
       total, sendSeconds, inWindow, elapsed, done, lost: total - done + publishErrors, latencies: [...this.latencies],
+      bySendTime: [...this.completed].sort((a, b) => a[0] - b[0]),
       cpuPerCase: (cpu.user + cpu.system) / 1000 / Math.max(done, 1), byProcess: byProcess.map(([name, ms]) => [name, ms / Math.max(done, 1)] as const),
       commitsPerCase: ((await commits(this.stats)) - commits0) / Math.max(done, 1),
     };
