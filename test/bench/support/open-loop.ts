@@ -105,8 +105,9 @@ export class OpenLoop {
         loop.handled.set(partition, (BigInt(message.offset) + 1n).toString());
         const t0 = loop.sentAt.get(message.key!.toString());
         if (t0 === undefined) return;
-        loop.latencies.push(performance.now() - t0);
-        loop.completed.push([t0, performance.now() - t0]);
+        const latency = performance.now() - t0;
+        loop.latencies.push(latency);
+        loop.completed.push([t0, latency]);
         loop.sentAt.delete(message.key!.toString());
       },
     });
