@@ -8,9 +8,9 @@ const JOIN_TIMEOUT_MS = 60_000;
  * now on (not what earlier suites left on shared topics) and loses nothing published before it first starts. The group
  * must have no running member.
  *
- * One short-lived member joins the group once, for all the topics. kafkajs' `admin.setOffsets` joins the group once per topic and
- * waits for a fetch each time, which takes the consumer's 5 s fetch wait on an idle topic: priming the supervisor's
- * topics and their `.retry` topics that way took 40–50 s of every supervisor suite's start.
+ * One short-lived member joins the group once, for all the topics. kafkajs' `admin.setOffsets` joins the group once
+ * per topic and waits for a fetch each time, which takes the consumer's 5 s fetch wait on an idle topic: priming the
+ * supervisor's topics and their `.retry` topics that way took 40–50 s of every supervisor suite's start.
  */
 export async function primeGroupAtEnd(brokers: readonly string[], groupId: string, topics: readonly string[], timeoutMs = 15_000): Promise<void> {
   const kafka = new Kafka({ clientId: 'test-prime-group', brokers: [...brokers], logLevel: logLevel.NOTHING });

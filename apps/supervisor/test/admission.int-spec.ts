@@ -28,10 +28,10 @@ let app: NestExpressApplication | undefined;
 let baseUrl: string;
 const agents = new ScriptedAgents(BROKERS, `adm-agents-${run}`);
 // A database of its own, like admission-share.int-spec: the admission queue, the cases and the outbox are shared by
-// every supervisor on a database, so any other one running there (another suite, or a benchmark or a suite run by hand
-// against the test database at the same time) would admit, tick or relay this suite's tickets as its own. On the shared test database a full CI
-// run once found the second queued ticket admitted and the first still waiting, which this suite's supervisor alone
-// cannot do (it admits in queue order under the tenant's lock).
+// every supervisor on a database, so any other one running there (another suite, or a benchmark or a suite run by
+// hand against the test database at the same time) would admit, tick or relay this suite's tickets as its own. On the
+// shared test database a full CI run once found the second queued ticket admitted and the first still waiting, which
+// this suite's supervisor alone cannot do (it admits in queue order under the tenant's lock).
 let own: Awaited<ReturnType<typeof ownDatabase>> | undefined;
 let db: Db;
 let config: ReturnType<typeof supervisorConfig>;

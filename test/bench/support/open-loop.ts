@@ -73,7 +73,6 @@ async function commits(pool: Pool): Promise<number> {
  */
 export class OpenLoop {
   private readonly sentAt = new Map<string, number>();
-  private readonly latencies: number[] = [];
   /** Completed cases of the phase: send time and latency. */
   private readonly completed: Array<readonly [number, number]> = [];
   /** Per partition of the outcomes topic, the next offset to commit; committed by {@link commitHandled}. */
@@ -105,9 +104,7 @@ export class OpenLoop {
         loop.handled.set(partition, (BigInt(message.offset) + 1n).toString());
         const t0 = loop.sentAt.get(message.key!.toString());
         if (t0 === undefined) return;
-        const latency = performance.now() - t0;
-        loop.latencies.push(latency);
-        loop.completed.push([t0, latency]);
+        loop.completed.push([t0, performance.now() - t0]);
         loop.sentAt.delete(message.key!.toString());
       },
     });
@@ -129,7 +126,6 @@ export class OpenLoop {
 
   /** Publishes at `rate` for `seconds` whatever the progress, then waits until every case is done or progress stalls. */
   async phase(rate: number, seconds: number, measured: string[]): Promise<PhaseResult> {
-    this.latencies.length = 0;
     this.completed.length = 0;
     const total = Math.round(rate * seconds);
     const commits0 = await commits(this.stats);
@@ -146,19 +142,19 @@ export class OpenLoop {
     }
     await Promise.all(pending);
     const sendSeconds = (performance.now() - t0) / 1000;
-    const inWindow = this.latencies.length;
-    let lastProgress = performance.now(), seen = this.latencies.length;
+    const inWindow = this.completed.length;
+    let lastProgress = performance.now(), seen = this.completed.length;
     while (this.sentAt.size > 0 && performance.now() - lastProgress < STALL_MS) {
       await new Promise((r) => setTimeout(r, 100));
-      if (this.latencies.length !== seen) [seen, lastProgress] = [this.latencies.length, performance.now()];
+      if (this.completed.length !== seen) [seen, lastProgress] = [this.completed.length, performance.now()];
     }
     const elapsed = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     const byProcess = ProcessCpu.delta(procs0, this.procs.snapshot());
-    const done = this.latencies.length;
+    const done = this.completed.length;
     this.sentAt.clear(); // anything left is counted as lost below and must not leak into the next phase
     return {
-      total, sendSeconds, inWindow, elapsed, done, lost: total - done + publishErrors, latencies: [...this.latencies],
+      total, sendSeconds, inWindow, elapsed, done, lost: total - done + publishErrors, latencies: this.completed.map(([, latency]) => latency),
       bySendTime: [...this.completed].sort((a, b) => a[0] - b[0]),
       cpuPerCase: (cpu.user + cpu.system) / 1000 / Math.max(done, 1), byProcess: byProcess.map(([name, ms]) => [name, ms / Math.max(done, 1)] as const),
       commitsPerCase: ((await commits(this.stats)) - commits0) / Math.max(done, 1),
