@@ -3,10 +3,12 @@ import { AgentHandler, type AgentStepResult, type AgentTaskContext, type TaskOf 
 import type { Passage } from '@switchboard/contracts';
 import { MemoryService } from '@switchboard/memory';
 import { JsonLogger } from '@switchboard/observability';
+import { searchText } from './search-text';
 
 /**
  * Hybrid (dense + keyword) search over runbooks and remembered resolutions for the case's tenant, returning cited
- * passages. The query is the redacted ticket plus the triage summary and intent: raw ticket text never gets here.
+ * passages. The query is the triage intent, the triage summary and the redacted subject, each said once (searchText):
+ * raw ticket text never gets here.
  */
 @Injectable()
 export class RetrievalService extends AgentHandler<'retrieval'> {
@@ -18,7 +20,7 @@ export class RetrievalService extends AgentHandler<'retrieval'> {
   }
 
   async handle(task: TaskOf<'retrieval'>, ctx: AgentTaskContext): Promise<AgentStepResult<'retrieval'>> {
-    const query = [task.triage.intent.replace(/_/g, ' '), task.triage.summary, task.query].join('\n');
+    const query = searchText(task.triage.intent, task.triage.summary, task.query);
     const found = await this.memory.search({ query, tenantId: ctx.tenantId, limit: task.limit, mode: 'hybrid' });
     const passages: Passage[] = found.map((p) => ({
       chunkId: p.chunkId, documentId: p.documentId, title: p.title, section: p.section, text: p.text, score: p.score, source: p.source, audience: p.audience,
