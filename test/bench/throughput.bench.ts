@@ -58,7 +58,7 @@ export async function run(): Promise<Figure[]> {
   const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
   const separate = process.env.BENCH_SUPERVISOR_PROCESS !== '0';
   const world = await World.start(`bench-throughput-${Date.now().toString(36)}`, new ScriptedLlm(scriptedSupportModel()), policyYaml('autonomous'), { supervisorProcess: separate });
-  const loop = await OpenLoop.start(world, 'tp', separate ? { 'supervisor process (node dist/apps/supervisor)': world.stack.supervisorPid } : {});
+  const loop = await OpenLoop.start(world, 'tp', separate ? { 'supervisor process (node dist/apps/supervisor)': world.stack.supervisorPid } : {}, separate ? world.stack.supervisorUrl : undefined);
   const stats = loop.stats;
   const phase = (rate: number, seconds: number, measured: string[]) => loop.phase(rate, seconds, measured);
   try {
@@ -109,6 +109,7 @@ export async function run(): Promise<Figure[]> {
       atMost('  p99 latency', percentile(easy.latencies, 99), 'ms', 250),
       // Whether a p99 miss was a stall (short runs of slow cases) or a backlog (every case slow for a while).
       info(`  cases over 250 ms: ${easySlow.over} of ${easy.done}; the longest run of them sent one after another, over ${easySlow.longestSeconds.toFixed(1)} s`, easySlow.longest, 'cases'),
+      ...easy.loopDelayMaxMs.map(([name, ms]) => info(`  longest event-loop delay, ${name} (a blocked loop shows here)`, ms, 'ms')),
       info('  lost', easy.lost, 'cases'),
       keyed('commits', info('  Postgres commits per case (whole database; no step timed out here)', easy.commitsPerCase, 'commits')),
       ...easy.byProcess.map(([name, ms]) => info(`  CPU per case, ${name}`, ms, 'ms')),

@@ -41,6 +41,8 @@ export const STACK_KEYS = {
   gatewayAdmin: 'e2e-gateway-admin-key-0123456789',
   tokenSecret: 'e2e-gateway-token-secret-0123456789abcdefgh',
   supervisorApi: 'e2e-supervisor-api-key-0123456789',
+  /** SUPERVISOR_METRICS_KEY of a supervisor run as its own process (`supervisorProcess`): benchmarks read its /metrics. */
+  supervisorMetrics: 'e2e-supervisor-metrics-key-0123456789',
   /** SUPERVISOR_COMMAND_KEYS of the stack's supervisor (`<key id>:<secret>`). */
   commandKeys: 'e2e-console:e2e-command-signing-key-0123456789abcdef',
   /** Each agent's own gateway key (GATEWAY_AGENT_KEY); the gateway holds them as GATEWAY_AGENT_KEYS. */
@@ -177,7 +179,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       // STACK_SUPERVISOR_NODE_ARGS: extra node flags for the supervisor process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`.
       const nodeArgs = (process.env.STACK_SUPERVISOR_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
       const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist', 'apps', 'supervisor', 'src', 'main.js')], {
-        env: { PATH: process.env.PATH ?? '', ...supervisorEnv, SUPERVISOR_POLICY_FILE: policyFile, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'],
+        env: { PATH: process.env.PATH ?? '', SUPERVISOR_METRICS_KEY: STACK_KEYS.supervisorMetrics, ...supervisorEnv, SUPERVISOR_POLICY_FILE: policyFile, PORT: String(port) },
+        stdio: ['ignore', 'ignore', 'pipe'],
       });
       let stderr = '';
       child.stderr!.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString('utf8')).slice(-4000); });

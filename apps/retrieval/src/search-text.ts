@@ -9,8 +9,8 @@ function words(line: string): string {
  * line whose words already stand, in order, in a line kept before it is left out. The supervisor's query is the
  * ticket's subject and the triage summary, and a summary taken from the ticket starts with its subject (triage
  * `groundSummary`), so the three joined as they came held the subject three times and the summary twice. That doubled
- * the tokens the query's embedding runs over (MiniLM's CPU grows with them: 14.6 against 7.5 ms per query on the
- * evaluation tickets) and counted the repeated words again in the keyword rank, without saying anything new.
+ * the tokens the query's embedding runs over (MiniLM's CPU grows with them: 13.0 against 6.7 ms per query,
+ * `npm run bench:embeddings`) and counted the repeated words again in the keyword rank, without saying anything new.
  *
  * @example
  * searchText('dashboard_broken', 'Dashboard blank: the grid is empty.', 'Dashboard blank\n\nDashboard blank: the grid is empty.');

@@ -1,10 +1,12 @@
 // The open-loop driver of the throughput benchmarks: tickets are published at a fixed rate whatever the pipeline's
 // progress, for a fixed time, then it waits until every case has its outcome or progress stalls (the rest are lost).
 // Latency is ticket publish → the case's message on tickets.outcomes; CPU per case is read per process from /proc.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { Pool } from 'pg';
 import { TOPICS } from '@switchboard/contracts';
 import { TEST_DATABASE_URL, TEST_KAFKA_BROKERS } from '../../support/env';
+import { STACK_KEYS } from '../../support/stack';
 import type { World } from '../../scenarios/support/world';
 import { ProcessCpu } from './proc-cpu';
 
@@ -28,6 +30,13 @@ export interface PhaseResult {
   /** CPU per completed case of each process group, ms. */
   byProcess: ReadonlyArray<readonly [string, number]>;
   commitsPerCase: number;
+  /**
+   * The longest event-loop delay over the phase, ms (a 10 ms timer's lateness, the 10 ms included): the benchmark
+   * process's own, and the supervisor process's when it runs as one (its /metrics, `NaN` if it could not be read). A
+   * blocked event loop in either shows here; a backlog, or a slowdown outside the two (the broker, Postgres, the
+   * machine), does not.
+   */
+  loopDelayMaxMs: ReadonlyArray<readonly [string, number]>;
 }
 
 /** CPU per completed case of every process together (the sum of `byProcess`), ms. */
@@ -85,12 +94,14 @@ export class OpenLoop {
     private readonly outcomes: Consumer,
     readonly stats: Pool,
     private readonly procs: ProcessCpu,
+    private readonly supervisorUrl?: string,
   ) {}
 
-  static async start(world: World, tag: string, processes: Record<string, number | undefined>): Promise<OpenLoop> {
+  /** `supervisorUrl`: the supervisor process's, to read its event-loop delay (the stack gives it its metrics key). */
+  static async start(world: World, tag: string, processes: Record<string, number | undefined>, supervisorUrl?: string): Promise<OpenLoop> {
     const outcomes = new Kafka({ clientId: `bench-${tag}`, brokers: TEST_KAFKA_BROKERS, logLevel: logLevel.NOTHING })
       .consumer({ groupId: `bench-${tag}-${Date.now().toString(36)}`, maxWaitTimeInMs: 100 });
-    const loop = new OpenLoop(world, tag, outcomes, new Pool({ connectionString: TEST_DATABASE_URL, max: 1 }), new ProcessCpu(processes));
+    const loop = new OpenLoop(world, tag, outcomes, new Pool({ connectionString: TEST_DATABASE_URL, max: 1 }), new ProcessCpu(processes), supervisorUrl);
     await outcomes.connect();
     await outcomes.subscribe({ topic: TOPICS.ticketsOutcomes, fromBeginning: false });
     // The measuring consumer commits its offsets once a second, itself: kafkajs's auto-commit commits after every batch
@@ -128,6 +139,11 @@ export class OpenLoop {
   async phase(rate: number, seconds: number, measured: string[]): Promise<PhaseResult> {
     this.completed.length = 0;
     const total = Math.round(rate * seconds);
+    // Read before anything is counted (its first read also runs the supervisor's KPI queries): it resets the
+    // supervisor's histogram, so the read after the phase is the phase's.
+    await this.supervisorLoopDelayMaxMs();
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
     const commits0 = await commits(this.stats);
     const cpu0 = process.cpuUsage();
     const procs0 = this.procs.snapshot();
@@ -153,12 +169,29 @@ export class OpenLoop {
     const byProcess = ProcessCpu.delta(procs0, this.procs.snapshot());
     const done = this.completed.length;
     this.sentAt.clear(); // anything left is counted as lost below and must not leak into the next phase
+    const commitsPerCase = ((await commits(this.stats)) - commits0) / Math.max(done, 1);
+    loopDelay.disable();
+    const loopDelayMaxMs: Array<readonly [string, number]> = [['benchmark process', loopDelay.max / 1e6]];
+    if (this.supervisorUrl) loopDelayMaxMs.push(['supervisor process', await this.supervisorLoopDelayMaxMs()]);
     return {
       total, sendSeconds, inWindow, elapsed, done, lost: total - done + publishErrors, latencies: this.completed.map(([, latency]) => latency),
       bySendTime: [...this.completed].sort((a, b) => a[0] - b[0]),
       cpuPerCase: (cpu.user + cpu.system) / 1000 / Math.max(done, 1), byProcess: byProcess.map(([name, ms]) => [name, ms / Math.max(done, 1)] as const),
-      commitsPerCase: ((await commits(this.stats)) - commits0) / Math.max(done, 1),
+      commitsPerCase, loopDelayMaxMs,
     };
+  }
+
+  /** The supervisor process's longest event-loop delay since its metrics were last read (prom-client's default metric), ms. */
+  private async supervisorLoopDelayMaxMs(): Promise<number> {
+    if (!this.supervisorUrl) return NaN;
+    try {
+      const res = await fetch(`${this.supervisorUrl}/metrics`, { headers: { authorization: `Bearer ${STACK_KEYS.supervisorMetrics}` }, signal: AbortSignal.timeout(5_000) });
+      const body = await res.text();
+      const found = /^switchboard_nodejs_eventloop_lag_max_seconds(?:\{[^}]*\})? (\S+)$/m.exec(body);
+      return res.ok && found ? Number(found[1]) * 1000 : NaN;
+    } catch {
+      return NaN;
+    }
   }
 
   private async commitHandled(): Promise<void> {
