@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_EMBEDDINGS_DIR, DEFAULT_ENCODER_DIR, type EmbeddingPort, OnnxMiniLmEmbedder, UseMultilingualEmbedder } from '@switchboard/memory';
 import { searchText } from '../../apps/retrieval/src/search-text';
+import { subjectOf } from '../../apps/triage/src/classification/example-index';
 import { groundSummary } from '../../apps/triage/src/classification/summary';
 import { info, percentile, printFigures, type Figure } from './support/figures';
 
@@ -37,7 +38,7 @@ export async function run(): Promise<Figure[]> {
   embedders.push(await UseMultilingualEmbedder.create(process.env.TRIAGE_ENCODER_DIR ?? DEFAULT_ENCODER_DIR));
   // Retrieval's query per ticket, as the supervisor's task and triage's ticket-grounded summary make it.
   const queries = tickets.map((t) => {
-    const subject = t.text.split(/\r?\n\s*\r?\n/)[0]!.trim();
+    const subject = subjectOf(t.text) ?? t.text.trim();
     const summary = groundSummary('', t.text, []).summary;
     const query = `${subject}\n\n${summary}`;
     return { before: [t.intent.replace(/_/g, ' '), summary, query].join('\n'), now: searchText(t.intent, summary, query) };
