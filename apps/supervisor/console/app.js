@@ -343,13 +343,19 @@ async function showInbox() {
       h('button', { type: 'button', id: 'next-page', disabled: !page.nextCursor, onclick: () => { inboxPaging.cursors.push(page.nextCursor); reload(); } }, 'Next ›'));
   };
 
+  // Every load of the page gets a number; an answer that arrives after a newer load began is dropped, so a slow answer to
+  // an earlier query (the search as it was two keystrokes ago) never replaces the answer to the current one.
+  let loads = 0;
   const reload = async () => {
+    const load = ++loads;
     try {
       const r = await api(`/v1/cases?${inboxQuery({ limit: String(PAGE_SIZE), cursor: inboxPaging.cursors.at(-1) })}`);
+      if (load !== loads) return;
       page.rows = r.cases;
       page.nextCursor = r.nextCursor;
       render();
     } catch (err) {
+      if (load !== loads) return;
       if (err.status === 400 && inboxPaging.cursors.length) { inboxPaging.cursors = []; return reload(); }
       if (err.status !== 401) note.replaceChildren(message('error', err.message));
     }
@@ -363,13 +369,16 @@ async function showInbox() {
     const ids = [...pending].slice(0, 100);
     for (const id of ids) pending.delete(id);
     if (pending.size) timer = setTimeout(applyChanges, 0);
+    // Rows asked for under the query as it is now; if the page loads again meanwhile, that load's answer is newer.
+    const load = loads;
     let fresh;
     try {
       fresh = (await api(`/v1/cases?${inboxQuery({ ids: ids.join(','), limit: String(ids.length) })}`)).cases;
     } catch (err) {
-      if (err.status !== 401) note.replaceChildren(message('error', err.message));
+      if (err.status !== 401 && load === loads) note.replaceChildren(message('error', err.message));
       return;
     }
+    if (load !== loads) return;
     const first = page.rows[0];
     const last = page.rows.at(-1);
     const onFirstPage = inboxPaging.cursors.length === 0;
@@ -763,17 +772,22 @@ function verdictsCard(v) {
 async function showCase(caseId) {
   const root = h('div', {}, h('p', { class: 'muted' }, 'Loading case…'));
   app.replaceChildren(root);
+  // Live events can start a load while the last one is still on its way: only the newest load renders, so the page
+  // never falls back to an older state of the case.
+  let loads = 0;
   const reload = async () => {
+    const load = ++loads;
     let c;
     try {
       c = await api(`/v1/cases/${caseId}`);
     } catch (err) {
-      if (err.status !== 401) root.replaceChildren(h('p', {}, h('a', { href: '#/inbox' }, '← Inbox')), message('error', err.message));
+      if (err.status !== 401 && load === loads) root.replaceChildren(h('p', {}, h('a', { href: '#/inbox' }, '← Inbox')), message('error', err.message));
       return;
     }
     // The ledger is its own request: a gateway that cannot be read must not keep the case page from showing.
     const verdicts = await api(`/v1/cases/${caseId}/verdicts`).catch((err) => ({ error: err.message }));
     const preview = c.status === 'AWAITING_APPROVAL' && c.state.approval ? await api(`/v1/cases/${caseId}/approval/preview`).catch((err) => ({ error: err.message })) : undefined;
+    if (load !== loads) return;
     const ticket = c.ticket;
     const totals = c.trace.reduce((t, r) => ({ tokens: t.tokens + (r.input_tokens ?? 0) + (r.output_tokens ?? 0), cost: t.cost + (r.cost_usd ?? 0) }), { tokens: 0, cost: 0 });
     const lastOutcome = c.outcomes.at(-1);
@@ -1000,10 +1014,14 @@ function verdictLedgerSection(period) {
   const control = h('select', { id: 'ledger-control', 'aria-label': 'control' }, ...['', 'breaker', 'approval', 'tenant_registry', 'injection_screen', 'redaction', 'read_back', 'region', 'rollout_mode', 'task_token', 'scope', 'tenant', 'schema', 'rate_limit', 'write_ledger', 'backend']
     .map((c) => h('option', { value: c }, c || 'every control')));
   const body = h('div');
+  // As the KPIs: an answer to an earlier control or period never replaces the answer to the current one.
+  let asked = 0;
   const reload = async () => {
+    const mine = ++asked;
     const { from, to } = period();
     try {
       const r = await api(`/v1/verdicts?${new URLSearchParams({ from, to, limit: '100', ...(control.value ? { control: control.value } : {}) })}`);
+      if (mine !== asked) return;
       body.replaceChildren(
         r.gateway.available ? null : h('p', { class: 'muted' }, `The gateway's verdicts could not be read: ${r.gateway.error ?? 'unavailable'}`),
         r.verdicts.length ? h('table', { id: 'ledger' },
@@ -1013,7 +1031,7 @@ function verdictLedgerSection(period) {
             h('td', {}, v.caseId ? h('a', { href: `#/case/${v.caseId}` }, v.caseId) : '–')))))
           : h('p', { class: 'muted', id: 'ledger' }, 'No verdict in the period.'));
     } catch (err) {
-      if (err.status !== 401) body.replaceChildren(message('error', `verdicts: ${err.message}`));
+      if (err.status !== 401 && mine === asked) body.replaceChildren(message('error', `verdicts: ${err.message}`));
     }
   };
   control.addEventListener('change', reload);

@@ -427,11 +427,29 @@ it('search finds a case by its requester; two supervisors on one case: the secon
   const ana = await signIn('supervisor');
   const bob = await signIn('second');
 
+  // A search typed first is answered late (the network holds its request 2 s): its "no case" answer arrives after the
+  // answer to the search that replaced it, and must not replace that answer.
+  const stale = `nobody-${run}`;
+  await ana.route((url) => url.pathname === '/v1/cases' && url.searchParams.get('q') === stale, async (route) => {
+    await new Promise((r) => setTimeout(r, 2_000));
+    await route.continue();
+  });
+  const staleAsked = ana.waitForRequest((r) => r.url().includes(`q=${stale}`));
+  const staleAnswered = ana.waitForEvent('requestfinished', { predicate: (r) => r.url().includes(`q=${stale}`), timeout: 15_000 });
+  await ana.fill('#inbox-search', stale);
+  await staleAsked;
+
   // Search by the requester's address: the inbox narrows to that one case (server-side, over every open case).
   await ana.fill('#inbox-search', requester);
   await ana.locator('#inbox tbody tr').first().waitFor();
   await waitFor('the search to narrow the inbox', async () => ((await ana.locator('#inbox tbody tr').count()) === 1 ? true : undefined), 15_000);
   await expect(ana.locator('#inbox tbody tr').getAttribute('data-case-id')).resolves.toBe(caseId);
+  expect((await (await staleAnswered).response())?.status()).toBe(200);
+  await ana.waitForTimeout(300); // the stale answer, fully received, would render within a task or two
+  await expect(ana.locator('#inbox tbody tr').count()).resolves.toBe(1);
+  await expect(ana.locator('#inbox tbody tr').getAttribute('data-case-id')).resolves.toBe(caseId);
+  await expect(ana.getByText('No case matches.').count()).resolves.toBe(0);
+  await ana.unrouteAll();
   await expect(ana.locator('#inbox tbody tr').textContent()).resolves.toContain(requester);
   await ana.screenshot({ path: join(SCREENSHOTS, 'inbox-search.png') });
 
