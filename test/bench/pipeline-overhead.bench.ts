@@ -5,7 +5,7 @@
 // outcome, i.e. 10 Kafka hops; each supervisor hop is a Postgres transaction (ledger, lock, state + checkpoint, outbox)
 // and a relay from the outbox. The answer needs no tool, so no agent calls the gateway (its cost per call is
 // gateway-overhead.bench.ts).
-// The per-hop breakdown comes from a separate pass afterwards (BENCH_BREAKDOWN_CASES, default 20): its observer consumes
+// The per-hop breakdown comes from a separate pass afterwards (BENCH_BREAKDOWN_CASES, default 20; 0 skips it): its observer consumes
 // every topic in this process, beside the agents, and slows the cases it watches, so it is kept out of the measured
 // blocks. Its cost is printed beside its same-run baseline: BENCH_BLOCKS rounds of a block of BENCH_PER_BLOCK cases
 // with the observer paused and one with it fetching, alternated like the floor (figures.ts `alternate`).
@@ -24,6 +24,7 @@ export const HOPS = 10;
 const BLOCKS = Number(process.env.BENCH_BLOCKS ?? 6);
 const PER_BLOCK = Number(process.env.BENCH_PER_BLOCK ?? 15);
 const BREAKDOWN_CASES = Number(process.env.BENCH_BREAKDOWN_CASES ?? 20);
+if (!Number.isInteger(BREAKDOWN_CASES) || BREAKDOWN_CASES < 0) throw new Error(`BENCH_BREAKDOWN_CASES must be a whole number of cases (0 skips the breakdown pass), got ${process.env.BENCH_BREAKDOWN_CASES}`);
 
 /** The floor: HOPS consumers in a chain, each forwarding what it reads to the next topic, plus a producer at the head. */
 class KafkaRelay {
@@ -186,6 +187,18 @@ export async function run(): Promise<Figure[]> {
     const samples = await alternate(BLOCKS, PER_BLOCK, () => relay.once(), () => pipelineCase(world, waiting, measured));
     const r50 = percentile(samples.baseline, 50), r99 = percentile(samples.baseline, 99);
     const s50 = percentile(samples.system, 50), s99 = percentile(samples.system, 99);
+    const figures = [
+      info(`floor R: kafkajs relay, ${HOPS} hops, p50`, r50, 'ms'),
+      info(`floor R: kafkajs relay, ${HOPS} hops, p99`, r99, 'ms'),
+      keyed('pipeline.p50', info('pipeline per case (zero-latency model), p50', s50, 'ms')),
+      keyed('pipeline.p99', info('pipeline per case (zero-latency model), p99', s99, 'ms')),
+      atMost('pipeline p50 / R p50', s50 / r50, '×', 2),
+      atMost('pipeline p99 / R p99', s99 / r99, '×', 2),
+      atMost('added per hop, p50 ((system − R) / hops)', (s50 - r50) / HOPS, 'ms', 1),
+      info('samples per side', samples.system.length, 'cases'),
+      keyed('tokens.scripted', info('model tokens per case (scripted model: triage + resolver calls)', await tokensPerCase(world, measured), 'tokens')),
+    ];
+    if (BREAKDOWN_CASES === 0) return [...figures, info('per-hop breakdown: not run (BENCH_BREAKDOWN_CASES=0)', NaN, '')];
     // The breakdown pass: the observer joins now, two cases let its first fetches settle, then the observed cases.
     await hops.start();
     for (let i = 0; i < 2; i++) await pipelineCase(world, waiting);
@@ -202,15 +215,7 @@ export async function run(): Promise<Figure[]> {
     };
     const observerCost = await alternate(BLOCKS, PER_BLOCK, () => caseWith(false), () => caseWith(true));
     return [
-      info(`floor R: kafkajs relay, ${HOPS} hops, p50`, r50, 'ms'),
-      info(`floor R: kafkajs relay, ${HOPS} hops, p99`, r99, 'ms'),
-      keyed('pipeline.p50', info('pipeline per case (zero-latency model), p50', s50, 'ms')),
-      keyed('pipeline.p99', info('pipeline per case (zero-latency model), p99', s99, 'ms')),
-      atMost('pipeline p50 / R p50', s50 / r50, '×', 2),
-      atMost('pipeline p99 / R p99', s99 / r99, '×', 2),
-      atMost('added per hop, p50 ((system − R) / hops)', (s50 - r50) / HOPS, 'ms', 1),
-      info('samples per side', samples.system.length, 'cases'),
-      keyed('tokens.scripted', info('model tokens per case (scripted model: triage + resolver calls)', await tokensPerCase(world, measured), 'tokens')),
+      ...figures,
       info(`per-hop breakdown, a later pass of ${observed.length} cases watched by an observer of every topic:`, NaN, ''),
       info(`  its cost, alternate blocks of ${PER_BLOCK}: pipeline p50 unwatched`, percentile(observerCost.baseline, 50), 'ms'),
       info('    and watched', percentile(observerCost.system, 50), 'ms'),
