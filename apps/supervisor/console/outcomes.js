@@ -50,9 +50,13 @@ function table(h, id, head, rows) {
 export function outcomesSection(h, api, period) {
   const groupBy = h('select', { id: 'outcome-group' }, ...['intent', 'tenant', 'procedure', 'model', 'region'].map((g) => h('option', { value: g }, g)));
   const body = h('div', {}, h('p', { class: 'muted' }, 'Loading outcomes…'));
+  // An answer to an earlier grouping or period never replaces the answer to the current one (as the KPIs).
+  let asked = 0;
   const reload = async () => {
+    const mine = ++asked;
     try {
       const r = await api(`/v1/outcomes?${new URLSearchParams({ ...period(), groupBy: groupBy.value })}`);
+      if (mine !== asked) return;
       body.replaceChildren(
         h('h3', {}, 'Outcome tiers'),
         table(h, 'tier-table', ['tier', 'cases', 'tokens per case', 'cost per case', 'cost'],
@@ -64,7 +68,7 @@ export function outcomesSection(h, api, period) {
         table(h, 'cpvr-days', ['day', r.groupBy, 'cases', 'verified', 'verified rate', 'cost per verified resolution'],
           r.days.map((d) => [d.day, d.group, d.cases, d.verified, pct(d.verifiedRate), usd(d.costPerVerifiedResolution)])));
     } catch (err) {
-      if (err.status !== 401) body.replaceChildren(h('p', { class: 'error' }, err.message));
+      if (err.status !== 401 && mine === asked) body.replaceChildren(h('p', { class: 'error' }, err.message));
     }
   };
   groupBy.addEventListener('change', reload);
