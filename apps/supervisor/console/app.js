@@ -345,17 +345,26 @@ async function showInbox() {
 
   // Every load of the page gets a number; an answer that arrives after a newer load began is dropped, so a slow answer to
   // an earlier query (the search as it was two keystrokes ago) never replaces the answer to the current one.
+  // Cases that changed while the newest load was on its way: its answer may predate their change, so they are asked
+  // for again once it has rendered.
   let loads = 0;
+  let changedMeanwhile = null;
   const reload = async () => {
     const load = ++loads;
+    const meanwhile = new Set();
+    changedMeanwhile = meanwhile;
     try {
       const r = await api(`/v1/cases?${inboxQuery({ limit: String(PAGE_SIZE), cursor: inboxPaging.cursors.at(-1) })}`);
       if (load !== loads) return;
+      changedMeanwhile = null;
       page.rows = r.cases;
       page.nextCursor = r.nextCursor;
       render();
+      for (const id of meanwhile) changed(id);
     } catch (err) {
       if (load !== loads) return;
+      changedMeanwhile = null;
+      for (const id of meanwhile) changed(id);
       if (err.status === 400 && inboxPaging.cursors.length) { inboxPaging.cursors = []; return reload(); }
       if (err.status !== 401) note.replaceChildren(message('error', err.message));
     }
@@ -392,6 +401,7 @@ async function showInbox() {
     render();
   };
   const changed = (caseId) => {
+    changedMeanwhile?.add(caseId);
     pending.add(caseId);
     if (!timer) timer = setTimeout(applyChanges, 250);
   };

@@ -484,6 +484,55 @@ it('search finds a case by its requester; two supervisors on one case: the secon
   await reaches(caseId, ['ESCALATED']);
 });
 
+it('a change that lands while the inbox list is on its way is not undone by that list: the row shows it once the list has rendered', async () => {
+  const requester = `lee.${run}@globex.example`;
+  const caseId = caseIdFor(await stack!.publish(refundTicket(requester)));
+  await reaches(caseId, ['AWAITING_APPROVAL']);
+  const ana = await signIn('supervisor');
+  await ana.fill('#inbox-search', requester);
+  const row = ana.locator(`tr[data-case-id="${caseId}"]`);
+  await row.waitFor({ timeout: 15_000 });
+
+  // The next list (the tenant filter typed) is answered by the server now, then held in the network until released:
+  // an answer from before the change below, delivered after it.
+  let answered!: () => void;
+  let release!: () => void;
+  const serverAnswered = new Promise<void>((r) => (answered = r));
+  const released = new Promise<void>((r) => (release = r));
+  const held = (url: URL) => url.pathname === '/v1/cases' && url.searchParams.get('tenant') === 'globex' && !url.searchParams.has('ids');
+  await ana.route(held, async (route) => {
+    const response = await route.fetch();
+    answered();
+    await released;
+    await route.fulfill({ response });
+  });
+  const heldFinished = ana.waitForEvent('requestfinished', { predicate: (r) => held(new URL(r.url())), timeout: 30_000 });
+  await ana.fill('#filter-tenant', 'globex');
+  await serverAnswered;
+
+  // The change: the case is reassigned to bob; the live event brings the row in with bob.
+  const reassign = await fetch(`${baseUrl}/v1/cases/${caseId}/commands`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${STACK_KEYS.supervisorApi}` }, body: JSON.stringify({ command: 'reassign', to: 'bob' }),
+  });
+  expect(reassign.status).toBe(202);
+  await row.locator('.assignee-cell', { hasText: 'bob' }).waitFor({ timeout: 30_000 });
+
+  // The older list arrives and renders (the row unassigned in it); the case is asked for again and shows bob.
+  release();
+  await heldFinished;
+  await ana.waitForTimeout(300);
+  await row.locator('.assignee-cell', { hasText: 'bob' }).waitFor({ timeout: 15_000 });
+  await ana.unrouteAll();
+
+  // Leave nothing held.
+  const approvalId = (await stack!.db.query('SELECT state->\'approval\'->>\'approvalId\' AS id FROM supervisor.cases WHERE case_id = $1', [caseId])).rows[0].id as string;
+  const res = await fetch(`${baseUrl}/v1/cases/${caseId}/commands`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${STACK_KEYS.supervisorApi}` }, body: JSON.stringify({ command: 'reject', approvalId, reason: 'test clean-up' }),
+  });
+  expect(res.status).toBe(202);
+  await reaches(caseId, ['ESCALATED']);
+});
+
 it('keyboard only: j/k select a row, c claims it, a approves it (after a confirm); the inbox and case pages have no serious accessibility violations', async () => {
   const caseId = caseIdFor(await stack!.publish(refundTicket(`kim.${run}@globex.example`)));
   await reaches(caseId, ['AWAITING_APPROVAL']);
