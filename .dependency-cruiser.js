@@ -114,6 +114,13 @@ module.exports = {
       from: { path: CONSOLE, pathNot: '\\.spec\\.ts$' },
       to: { path: CASE_ENGINE, pathNot: CASE_ENGINE_SURFACE },
     },
+    {
+      name: 'release-driver-loads-no-stack',
+      severity: 'error',
+      comment: 'the open-loop driver also runs beside a previous release\'s stack (test/bench/support/release-run.ts, npm run bench:previous), where `@switchboard/*` resolves to that release: it must load none of this checkout\'s apps, stack or scenarios at run time',
+      from: { path: '^test/(bench/support/(open-loop|release-run|proc-cpu|figures)|support/env)\\.ts$' },
+      to: { path: '^(apps/|test/support/stack\\.ts$|test/scenarios/)', dependencyTypesNot: ['type-only'] },
+    },
     { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
   ],
   options: {

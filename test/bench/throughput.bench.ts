@@ -19,6 +19,7 @@ import type { Pool } from 'pg';
 import { ScriptedLlm } from '@switchboard/llm/testing';
 import { configureLogging } from '@switchboard/observability';
 import { scriptedSupportModel } from '../support/scripted-support-model';
+import { STACK_KEYS } from '../support/stack';
 import { World } from '../scenarios/support/world';
 import { policyYaml } from '../scenarios/support/scenario';
 import { tokensPerCase } from './pipeline-overhead.bench';
@@ -66,7 +67,7 @@ export async function run(): Promise<Figure[]> {
   const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
   const separate = process.env.BENCH_SUPERVISOR_PROCESS !== '0';
   const world = await World.start(`bench-throughput-${Date.now().toString(36)}`, new ScriptedLlm(scriptedSupportModel()), policyYaml('autonomous'), { supervisorProcess: separate });
-  const loop = await OpenLoop.start(world, 'tp', separate ? { 'supervisor process (node dist/apps/supervisor)': world.stack.supervisorPid } : {}, separate ? world.stack.supervisorUrl : undefined);
+  const loop = await OpenLoop.start(world, 'tp', separate ? { 'supervisor process (node dist/apps/supervisor)': world.stack.supervisorPid } : {}, separate && world.stack.supervisorUrl ? { url: world.stack.supervisorUrl, metricsKey: STACK_KEYS.supervisorMetrics } : undefined);
   const stats = loop.stats;
   const phase = (rate: number, seconds: number, measured: string[]) => loop.phase(rate, seconds, measured);
   try {

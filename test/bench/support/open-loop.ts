@@ -6,7 +6,6 @@ import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { Pool } from 'pg';
 import { TOPICS } from '@switchboard/contracts';
 import { TEST_DATABASE_URL, TEST_KAFKA_BROKERS } from '../../support/env';
-import { STACK_KEYS } from '../../support/stack';
 import type { World } from '../../scenarios/support/world';
 import { ProcessCpu } from './proc-cpu';
 
@@ -67,6 +66,12 @@ export function slowRuns(r: Pick<PhaseResult, 'bySendTime'>, thresholdMs: number
   return { over, longest, longestSeconds };
 }
 
+/** A supervisor process's metrics endpoint: its base URL and its SUPERVISOR_METRICS_KEY. */
+export interface SupervisorMetrics {
+  url: string;
+  metricsKey: string;
+}
+
 async function commits(pool: Pool): Promise<number> {
   const { rows } = await pool.query<{ n: string }>('SELECT xact_commit::text AS n FROM pg_stat_database WHERE datname = current_database()');
   return Number(rows[0]!.n);
@@ -94,14 +99,18 @@ export class OpenLoop {
     private readonly outcomes: Consumer,
     readonly stats: Pool,
     private readonly procs: ProcessCpu,
-    private readonly supervisorUrl?: string,
+    private readonly supervisor?: SupervisorMetrics,
   ) {}
 
-  /** `supervisorUrl`: the supervisor process's, to read its event-loop delay (the stack gives it its metrics key). */
-  static async start(world: World, tag: string, processes: Record<string, number | undefined>, supervisorUrl?: string): Promise<OpenLoop> {
+  /**
+   * `supervisor`: where the supervisor process serves its metrics and their key, to read its event-loop delay. Given by
+   * the caller: this file is also loaded beside a previous release's stack (release-run.ts), so it imports no part of
+   * this checkout's stack.
+   */
+  static async start(world: World, tag: string, processes: Record<string, number | undefined>, supervisor?: SupervisorMetrics): Promise<OpenLoop> {
     const outcomes = new Kafka({ clientId: `bench-${tag}`, brokers: TEST_KAFKA_BROKERS, logLevel: logLevel.NOTHING })
       .consumer({ groupId: `bench-${tag}-${Date.now().toString(36)}`, maxWaitTimeInMs: 100 });
-    const loop = new OpenLoop(world, tag, outcomes, new Pool({ connectionString: TEST_DATABASE_URL, max: 1 }), new ProcessCpu(processes), supervisorUrl);
+    const loop = new OpenLoop(world, tag, outcomes, new Pool({ connectionString: TEST_DATABASE_URL, max: 1 }), new ProcessCpu(processes), supervisor);
     await outcomes.connect();
     await outcomes.subscribe({ topic: TOPICS.ticketsOutcomes, fromBeginning: false });
     // The measuring consumer commits its offsets once a second, itself: kafkajs's auto-commit commits after every batch
@@ -172,7 +181,7 @@ export class OpenLoop {
     const commitsPerCase = ((await commits(this.stats)) - commits0) / Math.max(done, 1);
     loopDelay.disable();
     const loopDelayMaxMs: Array<readonly [string, number]> = [['benchmark process', loopDelay.max / 1e6]];
-    if (this.supervisorUrl) loopDelayMaxMs.push(['supervisor process', await this.supervisorLoopDelayMaxMs()]);
+    if (this.supervisor) loopDelayMaxMs.push(['supervisor process', await this.supervisorLoopDelayMaxMs()]);
     return {
       total, sendSeconds, inWindow, elapsed, done, lost: total - done + publishErrors, latencies: this.completed.map(([, latency]) => latency),
       bySendTime: [...this.completed].sort((a, b) => a[0] - b[0]),
@@ -183,9 +192,9 @@ export class OpenLoop {
 
   /** The supervisor process's longest event-loop delay since its metrics were last read (prom-client's default metric), ms. */
   private async supervisorLoopDelayMaxMs(): Promise<number> {
-    if (!this.supervisorUrl) return NaN;
+    if (!this.supervisor) return NaN;
     try {
-      const res = await fetch(`${this.supervisorUrl}/metrics`, { headers: { authorization: `Bearer ${STACK_KEYS.supervisorMetrics}` }, signal: AbortSignal.timeout(5_000) });
+      const res = await fetch(`${this.supervisor.url}/metrics`, { headers: { authorization: `Bearer ${this.supervisor.metricsKey}` }, signal: AbortSignal.timeout(5_000) });
       const body = await res.text();
       const found = /^switchboard_nodejs_eventloop_lag_max_seconds(?:\{[^}]*\})? (\S+)$/m.exec(body);
       return res.ok && found ? Number(found[1]) * 1000 : NaN;
