@@ -252,15 +252,19 @@ describe('gateway governance: effects, single-use approvals, cumulative limits, 
       const caseId = newCaseId();
       const old = await s.token({ caseId, taskId: 'task_old', seq: 1 });
       await s.acme.call('POST', '/admin/faults', { operation: 'resetCache', mode: 'slow', delayMs: 1500, times: 1 });
-      const finished: string[] = [];
-      const write = s.invoke('reset_tenant_cache', call({ tenantId: 'globex' }), old).then((r) => { finished.push('old write'); return r; });
-      // The backend has the call (it sleeps 1.5 s before answering): the gateway is inside the write transaction.
+      const write = s.invoke('reset_tenant_cache', call({ tenantId: 'globex' }), old);
+      // The backend has the call (it sleeps 1.5 s before answering): the gateway is inside the write transaction, and the
+      // write's ledger row is committed as pending.
       const deadline = Date.now() + 10_000;
       while ((await backendCalls('resetCache')) === 0 && Date.now() < deadline) await new Promise((r) => setImmediate(r));
-      const listed = s.client(await s.token({ caseId, taskId: 'task_new', seq: 2 })).listTools().then((t) => { finished.push('new task listed'); return t; });
-      const [written] = await Promise.all([write, listed]);
+      const ledger = async () => (await s.db.query<{ status: string }>('SELECT status FROM gateway.write_ledger WHERE case_id = $1', [caseId])).rows.map((r) => r.status);
+      expect(await ledger()).toEqual(['pending']);
+      // What the newer task's first call saw of the write when it was let through. Not the order of the two HTTP answers:
+      // once the write commits, either answer may reach this client first.
+      const listed = s.client(await s.token({ caseId, taskId: 'task_new', seq: 2 })).listTools().then(ledger);
+      const [written, seenWhenListed] = await Promise.all([write, listed]);
       expect(written.body).toMatchObject({ status: 'ok', replayed: false });
-      expect(finished).toEqual(['old write', 'new task listed']);
+      expect(seenWhenListed).toEqual(['done']);
       expect((await s.invoke('reset_tenant_cache', call({ tenantId: 'globex' }), old)).body.error.code).toBe('TOKEN_SUPERSEDED');
     });
 
