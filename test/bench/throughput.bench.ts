@@ -8,6 +8,8 @@
 //   BENCH_CPU_PROFILE=<file.cpuprofile> keeps the benchmark process's V8 profile; STACK_SUPERVISOR_NODE_ARGS="--cpu-prof
 //   --cpu-prof-dir=<dir>" makes the supervisor process write its own when it exits (test/support/stack.ts)
 //   BENCH_RATE (cases/s, default 100; run-all offers twice the peer's rate), BENCH_SECONDS (default 60; run-all 300)
+//   BENCH_WORLD_OBSERVER=1 keeps the scenario World's grading observer running (stopped by the driver since 2026-12-07:
+//   support/open-loop.ts, stopGradingObserver), for a same-run comparison with the measurement before
 //   BENCH_CASE_TIMES=<file> writes each case of the measured 30 cases/s phase as a line "<send time, ISO> <latency ms>",
 //   to set slow cases beside other instruments' clocks (a sampler of the broker's CPU or its JVM counters)
 //   Phases: warm-up, BENCH_WARM_SECONDS (45) at BENCH_SUSTAINABLE_RATE (30) unmeasured, the same rate for
