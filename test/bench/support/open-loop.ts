@@ -123,10 +123,10 @@ export class OpenLoop {
    * this checkout's stack.
    */
   static async start(world: World, tag: string, processes: Record<string, number | undefined>, supervisor?: SupervisorMetrics): Promise<OpenLoop> {
+    if (process.env.BENCH_WORLD_OBSERVER !== '1') await stopGradingObserver(world);
     const outcomes = new Kafka({ clientId: `bench-${tag}`, brokers: TEST_KAFKA_BROKERS, logLevel: logLevel.NOTHING })
       .consumer({ groupId: `bench-${tag}-${Date.now().toString(36)}`, maxWaitTimeInMs: 100 });
     const loop = new OpenLoop(world, tag, outcomes, new Pool({ connectionString: TEST_DATABASE_URL, max: 1 }), new ProcessCpu(processes), supervisor);
-    if (process.env.BENCH_WORLD_OBSERVER !== '1') await stopGradingObserver(world);
     await outcomes.connect();
     await outcomes.subscribe({ topic: TOPICS.ticketsOutcomes, fromBeginning: false });
     // The measuring consumer commits its offsets once a second, itself: kafkajs's auto-commit commits after every batch
