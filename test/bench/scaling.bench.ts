@@ -5,7 +5,10 @@
 // replicas are added on the same cores. The agents' instances share the benchmark process (one Node thread), so only
 // the supervisor's replicas add processes; the figures say where the CPU went.
 // Run: npm run build && node -r ./libs/llm/test/support/swc-register.js test/bench/scaling.bench.ts
-//   BENCH_REPLICAS (default 1,2,4), BENCH_RATE (offered cases/s, default 120), BENCH_SECONDS (default 30)
+//   BENCH_REPLICAS (default 1,2,4), BENCH_RATE (offered cases/s, default 120), BENCH_SECONDS (default 30),
+//   BENCH_WARM_SECONDS (default 30): each stack runs unmeasured at BENCH_WARM_RATE (default 20 cases/s, below one
+//   replica's saturation) for that long first, so the first run does not measure the freshly started broker's JIT
+//   warm-up and the later ones a warmer broker (docs/evaluation.md, "A freshly started broker")
 import { cpus } from 'node:os';
 import { ScriptedLlm } from '@switchboard/llm/testing';
 import { configureLogging } from '@switchboard/observability';
@@ -20,6 +23,12 @@ export async function run(): Promise<Figure[]> {
   if (replicas.some((n) => !Number.isInteger(n) || n < 1 || n > 6)) throw new Error('BENCH_REPLICAS: whole numbers 1–6, comma-separated (topics have 6 partitions)');
   const rate = Number(process.env.BENCH_RATE ?? 120);
   const seconds = Number(process.env.BENCH_SECONDS ?? 30);
+  const warmSeconds = Number(process.env.BENCH_WARM_SECONDS ?? 30);
+  const warmRate = Number(process.env.BENCH_WARM_RATE ?? 20);
+  for (const [name, value] of [['BENCH_RATE', rate], ['BENCH_SECONDS', seconds], ['BENCH_WARM_RATE', warmRate]] as const) {
+    if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got ${process.env[name]}`);
+  }
+  if (!Number.isFinite(warmSeconds) || warmSeconds < 0) throw new Error(`BENCH_WARM_SECONDS must be 0 or more, got ${process.env.BENCH_WARM_SECONDS}`);
   const results: Array<[number, PhaseResult]> = [];
   for (const n of replicas) {
     console.log(`[scaling] ${n} replica(s): starting the stack`);
@@ -29,6 +38,10 @@ export async function run(): Promise<Figure[]> {
     const loop = await OpenLoop.start(world, `sc${n}`, Object.fromEntries(world.stack.supervisorPids.map((pid, i) => [`supervisor replica ${i + 1}`, pid])));
     try {
       await loop.warmUp();
+      if (warmSeconds > 0) {
+        console.log(`[scaling] ${n} replica(s): warming up, ${warmRate} cases/s for ${warmSeconds} s, not measured`);
+        await loop.phase(warmRate, warmSeconds, []);
+      }
       console.log(`[scaling] ${n} replica(s): ${rate} cases/s for ${seconds} s`);
       results.push([n, await loop.phase(rate, seconds, [])]);
     } finally {
@@ -39,7 +52,7 @@ export async function run(): Promise<Figure[]> {
   const base = results[0]![1];
   const throughput = (r: PhaseResult) => r.done / r.elapsed;
   return [
-    info(`offered rate ${rate} cases/s for ${seconds} s per run; ${cpus().length} CPU cores; baseline: the ${results[0]![0]}-replica run`, NaN, ''),
+    info(`offered rate ${rate} cases/s for ${seconds} s per run, after ${warmSeconds} s at ${warmRate} cases/s unmeasured; ${cpus().length} CPU cores; baseline: the ${results[0]![0]}-replica run`, NaN, ''),
     ...results.flatMap(([n, r]) => {
       const supervisors = r.byProcess.filter(([name]) => name.startsWith('supervisor replica')).reduce((a, [, ms]) => a + ms, 0);
       const rest = r.byProcess.filter(([name]) => !name.startsWith('supervisor replica'));

@@ -4,6 +4,7 @@ import {
   busHandlerSeconds, busMessages, describeError, extractTraceContext, inSpan, isDependencyUnavailable, JsonLogger, SpanKind, SwitchboardError, withLogContext,
 } from '@switchboard/observability';
 import type { BusConfig } from './bus.config';
+import { BUS_PARTITION_ASSIGNERS } from './co-partitioned-assigner';
 import { BUS_HEADERS, decodeHeaders } from './bus.headers';
 import type { ConsumeBindingsOptions, ConsumerHandle, IncomingMessage, MessageSource, TopicBinding } from './bus.types';
 import { buildDeadLetter } from './dead-letter';
@@ -129,6 +130,8 @@ export class ConsumerLoop implements ConsumerHandle {
       heartbeatInterval: this.config.BUS_HEARTBEAT_INTERVAL_MS,
       maxWaitTimeInMs: this.config.BUS_FETCH_MAX_WAIT_MS,
       allowAutoTopicCreation: false,
+      // A key's messages on every topic of the group go to one member (the supervisor's case cache and its writes).
+      partitionAssigners: BUS_PARTITION_ASSIGNERS,
     });
     const { GROUP_JOIN, FETCH, CRASH } = consumer.events;
     consumer.on(GROUP_JOIN, ({ payload }) => {

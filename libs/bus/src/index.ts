@@ -8,3 +8,4 @@ export { buildDeadLetter } from './dead-letter';
 export { kafkaLogCreator } from './kafka-logger';
 export { KafkaBus, PublishInvalidError, type EnvelopeMeta, type TopicSpec } from './kafka-bus';
 export { BusModule, BUS_CONFIG } from './bus.module';
+export { BUS_PARTITION_ASSIGNERS, CO_PARTITIONED_PROTOCOL, CoPartitionedAssigner, coPartitionedAssignment } from './co-partitioned-assigner';
