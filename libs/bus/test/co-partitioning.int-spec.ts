@@ -60,4 +60,40 @@ describe('co-partitioned consumer groups (real broker)', () => {
     // Every member had work: six partitions over five members, 80 random keys.
     expect(new Set(handledBy.values()).size).toBe(5);
   });
+
+  // A rolling upgrade: a member of a release without the assigner offers only kafkajs's round-robin. The broker picks
+  // a protocol every member supports, so the mixed group runs round-robin, and the first rebalance after the old
+  // member left switches it.
+  it('a group with a member that offers only round-robin keeps round-robin, and switches once that member left', async () => {
+    const binding = testBinding(uniqueName('test.copart-upgrade'), 6);
+    const groupId = uniqueName('test.copart-upgrade-group');
+    await publisher.ensureTopicSpecs([binding]);
+    const protocolOf = async (membersExpected: number) => {
+      let found: string | undefined;
+      await waitFor(async () => {
+        const group = (await admin.describeGroups([groupId])).groups[0];
+        found = group?.protocol;
+        return group?.state === 'Stable' && group.members.length === membersExpected;
+      }, `the group to be stable with ${membersExpected} member(s)`, 60_000);
+      return found;
+    };
+
+    const handled: string[] = [];
+    const old = rawKafka().consumer({ groupId, maxWaitTimeInMs: 100 }); // kafkajs's defaults: round-robin only
+    await old.connect();
+    await old.subscribe({ topics: [binding.topic, `${binding.topic}.retry`], fromBeginning: true });
+    await old.run({ eachMessage: async ({ message }) => void handled.push(`old:${message.key?.toString()}`) });
+    try {
+      handles.push(await members[0]!.consumeBindings({ groupId, bindings: [binding], handler: async (msg) => void handled.push(`new:${msg.envelope.caseId}`) }));
+      expect(await protocolOf(2)).toBe('RoundRobinAssigner');
+
+      const cases = Array.from({ length: 40 }, randomCaseId);
+      for (const caseId of cases) await publisher.publishTo(binding, testEnvelope(caseId, { seq: 1 }));
+      await waitFor(() => handled.length === cases.length, 'the mixed group to handle every message', 30_000);
+      expect(handled.some((h) => h.startsWith('old:')) && handled.some((h) => h.startsWith('new:'))).toBe(true);
+    } finally {
+      await old.disconnect();
+    }
+    expect(await protocolOf(1)).toBe(CO_PARTITIONED_PROTOCOL);
+  });
 });
