@@ -17,17 +17,15 @@ import { World } from '../scenarios/support/world';
 import { policyYaml } from '../scenarios/support/scenario';
 import { info, percentile, printFigures, type Figure } from './support/figures';
 import { cpuAllProcesses, OpenLoop, type PhaseResult } from './support/open-loop';
+import { positive } from './support/release-runner';
 
 export async function run(): Promise<Figure[]> {
   const replicas = (process.env.BENCH_REPLICAS ?? '1,2,4').split(',').map(Number);
   if (replicas.some((n) => !Number.isInteger(n) || n < 1 || n > 6)) throw new Error('BENCH_REPLICAS: whole numbers 1–6, comma-separated (topics have 6 partitions)');
-  const rate = Number(process.env.BENCH_RATE ?? 120);
-  const seconds = Number(process.env.BENCH_SECONDS ?? 30);
+  const rate = positive('BENCH_RATE', 120);
+  const seconds = positive('BENCH_SECONDS', 30);
   const warmSeconds = Number(process.env.BENCH_WARM_SECONDS ?? 30);
-  const warmRate = Number(process.env.BENCH_WARM_RATE ?? 20);
-  for (const [name, value] of [['BENCH_RATE', rate], ['BENCH_SECONDS', seconds], ['BENCH_WARM_RATE', warmRate]] as const) {
-    if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got ${process.env[name]}`);
-  }
+  const warmRate = positive('BENCH_WARM_RATE', 20);
   if (!Number.isFinite(warmSeconds) || warmSeconds < 0) throw new Error(`BENCH_WARM_SECONDS must be 0 or more, got ${process.env.BENCH_WARM_SECONDS}`);
   const results: Array<[number, PhaseResult]> = [];
   for (const n of replicas) {

@@ -38,7 +38,7 @@ describe('co-partitioned consumer groups (real broker)', () => {
       handles.push(await bus.consumeBindings({ groupId, bindings: [tickets, results], handler: handler(i) }));
     }
 
-    // Publish only once the group is stable with all four members assigned: a rebalance in between may move a
+    // Publish only once the group is stable with all five members assigned: a rebalance in between may move a
     // partition legitimately.
     let description: Awaited<ReturnType<typeof admin.describeGroups>>['groups'][number] | undefined;
     await waitFor(async () => {
