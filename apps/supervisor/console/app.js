@@ -570,17 +570,38 @@ function traceTitle(row) {
  * Sends a command on a case (after a confirm when `confirmText` is given) and says in `result` what happened; the case
  * reloads shortly after, and `onError` sees a refusal before it is shown.
  */
+// The last command outcome shown in each panel of the case page (slot id → { caseId, kind, text }). The page is
+// rendered again on every live event for the case, also while a command is on its way: the outcome is shown in the
+// panel on the page when it arrives (not in the detached one the click came from) and stays through later renders,
+// as the reply draft does, until the next command from that panel or until another case is opened.
+const outcomes = new Map();
+
+function outcomeSlot(id, caseId) {
+  const slot = h('div', { id, 'data-case-id': caseId });
+  const o = outcomes.get(id);
+  if (o?.caseId === caseId) slot.replaceChildren(message(o.kind, o.text));
+  return slot;
+}
+
+/** Shows (or, without a kind, clears) the outcome of a panel's command: in the same case's panel on the page now. */
+function showOutcome(result, kind, text) {
+  if (kind) outcomes.set(result.id, { caseId: result.dataset.caseId, kind, text });
+  else outcomes.delete(result.id);
+  const live = result.isConnected ? undefined : document.getElementById(result.id);
+  (live && live.dataset.caseId === result.dataset.caseId ? live : result).replaceChildren(...(kind ? [message(kind, text)] : []));
+}
+
 function commandSender(c, result, reload, onError = () => undefined) {
   return async (body, confirmText) => {
     if (confirmText && !window.confirm(confirmText)) return;
-    result.replaceChildren();
+    showOutcome(result);
     try {
       const r = await api(`/v1/cases/${c.case_id}/commands`, { method: 'POST', body });
-      result.replaceChildren(message('notice', `${body.command} sent (decision ${r.decisionId}); the case updates live.`));
+      showOutcome(result, 'notice', `${body.command} sent (decision ${r.decisionId}); the case updates live.`);
       setTimeout(reload, 500);
     } catch (err) {
       onError(err);
-      result.replaceChildren(message('error', err.message));
+      showOutcome(result, 'error', err.message);
     }
   };
 }
@@ -601,7 +622,7 @@ function previewTable(p) {
 
 function actionPanel(c, reload, preview) {
   const canAct = state.me.role === 'supervisor';
-  const result = h('div');
+  const result = outcomeSlot('action-result', c.case_id);
   const send = commandSender(c, result, reload);
   const disabled = !canAct;
   const why = canAct ? undefined : 'only a supervisor may do this';
@@ -623,7 +644,7 @@ function actionPanel(c, reload, preview) {
         h('button', { id: 'approve', class: 'primary', disabled, title: why, onclick: () => send({ command: 'approve', approvalId: a.approvalId, ...(comment.value ? { comment: comment.value } : {}) }) }, `Approve ${a.tool}`)),
       reason,
       h('div', { class: 'actions' },
-        h('button', { id: 'reject', class: 'danger', disabled, title: why, onclick: () => (reason.value.trim() ? send({ command: 'reject', approvalId: a.approvalId, reason: reason.value }) : result.replaceChildren(message('error', 'Give a reason to reject.'))) }, 'Reject'))));
+        h('button', { id: 'reject', class: 'danger', disabled, title: why, onclick: () => (reason.value.trim() ? send({ command: 'reject', approvalId: a.approvalId, reason: reason.value }) : showOutcome(result, 'error', 'Give a reason to reject.')) }, 'Reject'))));
   }
   if (!['RESOLVED', 'CLOSED'].includes(c.status)) {
     const hint = h('textarea', { id: 'rerun-hint', 'aria-label': 'hint for the resolver (re-run)', placeholder: 'hint for the resolver (re-run)' });
@@ -643,16 +664,16 @@ const DELIVERY_LABEL = { reply: 'Customer reply (public)', note: 'Internal note 
 
 function helpdeskPanel(c, reload) {
   const hd = c.state.helpdesk;
-  const result = h('div');
+  const result = outcomeSlot('helpdesk-result', c.case_id);
   const canAct = state.me.role === 'supervisor';
   const resend = async (deliveryId) => {
-    result.replaceChildren();
+    showOutcome(result);
     try {
       const r = await api(`/v1/cases/${c.case_id}/deliveries/${deliveryId}/resend`, { method: 'POST' });
-      result.replaceChildren(message('notice', `re-send requested (decision ${r.decisionId}); the delivery state updates live.`));
+      showOutcome(result, 'notice', `re-send requested (decision ${r.decisionId}); the delivery state updates live.`);
       setTimeout(reload, 500);
     } catch (err) {
-      result.replaceChildren(message('error', err.message));
+      showOutcome(result, 'error', err.message);
     }
   };
   // Only http(s) links: the URL comes from the connector, never `javascript:` or `data:`.
@@ -695,7 +716,7 @@ function assignmentPanel(c, reload, banner) {
   const canAct = state.me.role === 'supervisor';
   const me = state.me.userId;
   const assignee = c.state.assignee ?? null;
-  const result = h('div');
+  const result = outcomeSlot('assignment-result', c.case_id);
   const why = canAct ? undefined : 'only a supervisor may do this';
   const send = commandSender(c, result, reload, (err) => {
     if (err.body?.code === 'SUPERVISOR.ASSIGNED_TO_OTHER') banner.replaceChildren(assigneeWarning(err.body.assignee));
@@ -708,7 +729,7 @@ function assignmentPanel(c, reload, banner) {
       !assignee || assignee !== me ? h('button', { id: 'claim', class: 'primary', disabled: !canAct, title: why, onclick: () => send({ command: 'claim' }) }, 'Claim') : null,
       assignee === me ? h('button', { id: 'release', disabled: !canAct, title: why, onclick: () => send({ command: 'release' }) }, 'Release') : null,
       assignee && assignee !== me ? h('button', { id: 'reassign-me', disabled: !canAct, title: why, onclick: () => send({ command: 'reassign', to: me }) }, 'Reassign to me') : null),
-    h('div', { class: 'actions' }, to, h('button', { id: 'reassign', disabled: !canAct, title: why, onclick: () => (to.value.trim() ? send({ command: 'reassign', to: to.value.trim() }) : result.replaceChildren(message('error', 'Name who should take it.'))) }, 'Reassign')),
+    h('div', { class: 'actions' }, to, h('button', { id: 'reassign', disabled: !canAct, title: why, onclick: () => (to.value.trim() ? send({ command: 'reassign', to: to.value.trim() }) : showOutcome(result, 'error', 'Name who should take it.')) }, 'Reassign')),
     result);
 }
 
@@ -722,11 +743,11 @@ function replyPanel(c, reload, banner) {
   if (c.status !== 'ESCALATED' || !c.draft) return null;
   const canAct = state.me.role === 'supervisor';
   const key = `${c.case_id}:${c.draft.run}`;
-  const result = h('div');
-  const refused = h('div', { id: 'reply-refused' });
-  const showRefusal = (claims) => refused.replaceChildren(h('div', { class: 'card warning', role: 'alert' }, h('strong', {}, 'Not sent: the evidence does not support'),
+  const result = outcomeSlot('reply-result', c.case_id);
+  const refused = h('div', { id: 'reply-refused', 'data-key': key });
+  const showRefusal = (into, claims) => into.replaceChildren(h('div', { class: 'card warning', role: 'alert' }, h('strong', {}, 'Not sent: the evidence does not support'),
     h('ul', {}, ...claims.map((claim) => h('li', { class: 'unsupported-claim' }, claim)))));
-  if (replyRefusals.has(key)) showRefusal(replyRefusals.get(key));
+  if (replyRefusals.has(key)) showRefusal(refused, replyRefusals.get(key));
   const body = h('textarea', {
     id: 'reply-body', rows: 8, maxlength: 10000, 'aria-label': 'reply to the customer', disabled: !canAct,
     placeholder: 'Write the reply to the customer', oninput: (e) => replyDrafts.set(key, e.target.value),
@@ -736,7 +757,10 @@ function replyPanel(c, reload, banner) {
     if (err.body?.code === 'SUPERVISOR.ASSIGNED_TO_OTHER') banner.replaceChildren(assigneeWarning(err.body.assignee));
     if (err.body?.code === 'SUPERVISOR.UNSUPPORTED_CLAIM') {
       replyRefusals.set(key, err.body.claims ?? []);
-      showRefusal(replyRefusals.get(key));
+      // The page may have been rendered again while the command was on its way (a live event, the reload after the
+      // take-over): show the refusal in the panel on the page now, not only in the one the click came from.
+      const live = document.getElementById('reply-refused');
+      showRefusal(live?.dataset.key === key ? live : refused, replyRefusals.get(key));
     }
   });
   const ev = c.draft.evidence;
@@ -748,7 +772,7 @@ function replyPanel(c, reload, banner) {
       h('button', { id: 'send-reply', class: 'primary', disabled: !canAct, title: canAct ? undefined : 'only a supervisor may do this', onclick: () => {
         refused.replaceChildren();
         replyRefusals.delete(key);
-        if (!body.value.trim()) return result.replaceChildren(message('error', 'Write the reply first.'));
+        if (!body.value.trim()) return showOutcome(result, 'error', 'Write the reply first.');
         return send({ command: 'send_reply', body: body.value, run: c.draft.run }, 'Send this reply to the customer? The case closes.');
       } }, 'Send reply'),
       c.draft.proposed ? h('button', { id: 'reply-reset', disabled: !canAct, onclick: () => { body.value = c.draft.proposed; replyDrafts.delete(key); } }, 'Back to the agents\' draft') : null),
@@ -780,6 +804,7 @@ function verdictsCard(v) {
 }
 
 async function showCase(caseId) {
+  for (const [id, o] of outcomes) if (o.caseId !== caseId) outcomes.delete(id);
   const root = h('div', {}, h('p', { class: 'muted' }, 'Loading case…'));
   app.replaceChildren(root);
   // Live events can start a load while the last one is still on its way: only the newest load renders, so the page

@@ -590,15 +590,27 @@ it('a supervisor edits the reply of a case they took over: a claim the evidence 
 
   // Nothing was refunded (the write was held, never approved): saying so is refused, with the sentence named.
   page.on('dialog', (dialog) => void dialog.accept());
+  // While the command is on its way the page renders the case again (as a live event or the reload after the take-over
+  // can make it do, which once lost the refusal): the refusal must still show, in the panel now on the page.
+  const commands = `${baseUrl}/v1/cases/${caseId}/commands`;
+  await page.route(commands, async (route) => {
+    await page.evaluate(`document.getElementById('reply-panel').dataset.stale = '1'; window.dispatchEvent(new HashChangeEvent('hashchange'))`);
+    await page.locator('#reply-panel:not([data-stale])').waitFor({ timeout: 15_000 });
+    await route.continue();
+  });
   await page.fill('#reply-body', 'We refunded $150 on invoice inv_globex_1001. Thanks for your patience.');
   await page.click('#send-reply');
   await page.locator('#reply-refused .unsupported-claim').first().waitFor({ timeout: 15_000 });
+  await page.locator('#reply-result', { hasText: 'not sent: the reply states what this case\'s verified evidence does not support' }).waitFor({ timeout: 5_000 });
+  await page.unroute(commands);
   await expect(page.locator('#reply-refused').textContent()).resolves.toContain('We refunded $150 on invoice inv_globex_1001.');
   await page.screenshot({ path: join(SCREENSHOTS, 'reply-refused.png'), fullPage: true });
-  // The page renders the case again (as a live event for the case makes it do): the refusal stays until the next try.
+  // The page renders the case again (as a live event for the case makes it do): the refusal and the error stay until
+  // the next try.
   await page.evaluate(`document.getElementById('reply-panel').dataset.stale = '1'; window.dispatchEvent(new HashChangeEvent('hashchange'))`);
   await page.locator('#reply-panel:not([data-stale])').waitFor({ timeout: 15_000 });
   await expect(page.locator('#reply-refused').textContent()).resolves.toContain('We refunded $150 on invoice inv_globex_1001.');
+  await expect(page.locator('#reply-result').textContent()).resolves.toContain('not sent: the reply states');
   await expect(page.locator('#case-status').textContent()).resolves.toBe('ESCALATED');
 
   const reply = 'Thanks for your patience; our billing team is reviewing the double charge and will reply today.';
