@@ -566,10 +566,6 @@ function traceTitle(row) {
   return `${row.kind}${row.agent ? ` ${row.agent}` : ''}`;
 }
 
-/**
- * Sends a command on a case (after a confirm when `confirmText` is given) and says in `result` what happened; the case
- * reloads shortly after, and `onError` sees a refusal before it is shown.
- */
 // The last command outcome shown in each panel of the case page (slot id → { caseId, kind, text }). The page is
 // rendered again on every live event for the case, also while a command is on its way: the outcome is shown in the
 // panel on the page when it arrives (not in the detached one the click came from) and stays through later renders,
@@ -591,6 +587,10 @@ function showOutcome(result, kind, text) {
   (live && live.dataset.caseId === result.dataset.caseId ? live : result).replaceChildren(...(kind ? [message(kind, text)] : []));
 }
 
+/**
+ * Sends a command on a case (after a confirm when `confirmText` is given) and says in `result` what happened; the case
+ * reloads shortly after, and `onError` sees a refusal before it is shown.
+ */
 function commandSender(c, result, reload, onError = () => undefined) {
   return async (body, confirmText) => {
     if (confirmText && !window.confirm(confirmText)) return;
