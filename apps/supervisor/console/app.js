@@ -566,26 +566,31 @@ function traceTitle(row) {
   return `${row.kind}${row.agent ? ` ${row.agent}` : ''}`;
 }
 
-// The last command outcome shown in each panel of the case page (slot id → { caseId, kind, text }). The page is
-// rendered again on every live event for the case, also while a command is on its way: the outcome is shown in the
-// panel on the page when it arrives (not in the detached one the click came from) and stays through later renders,
-// as the reply draft does, until the next command from that panel or until another case is opened.
+// What the last command from a panel of the case page came to (`slot id|scope` → a function that renders it; the scope
+// is the case, or the case and run for the reply's refusal). The page is rendered again on every live event for the
+// case, also while a command is on its way: the outcome is shown in the panel on the page when it arrives (not in the
+// detached one the click came from) and stays through later renders, as the reply draft does, until that panel's next
+// command.
 const outcomes = new Map();
 
-function outcomeSlot(id, caseId) {
-  const slot = h('div', { id, 'data-case-id': caseId });
-  const o = outcomes.get(id);
-  if (o?.caseId === caseId) slot.replaceChildren(message(o.kind, o.text));
+function outcomeSlot(id, scope) {
+  const slot = h('div', { id, 'data-scope': scope });
+  const render = outcomes.get(`${id}|${scope}`);
+  if (render) slot.replaceChildren(render());
   return slot;
 }
 
-/** Shows (or, without a kind, clears) the outcome of a panel's command: in the same case's panel on the page now. */
-function showOutcome(result, kind, text) {
-  if (kind) outcomes.set(result.id, { caseId: result.dataset.caseId, kind, text });
-  else outcomes.delete(result.id);
-  const live = result.isConnected ? undefined : document.getElementById(result.id);
-  (live && live.dataset.caseId === result.dataset.caseId ? live : result).replaceChildren(...(kind ? [message(kind, text)] : []));
+/** Shows (or, without `render`, clears) a panel's outcome: in the slot of the same id and scope on the page now. */
+function showOutcome(slot, render) {
+  const key = `${slot.id}|${slot.dataset.scope}`;
+  if (render) outcomes.set(key, render);
+  else outcomes.delete(key);
+  const live = slot.isConnected ? undefined : document.getElementById(slot.id);
+  (live?.dataset.scope === slot.dataset.scope ? live : slot).replaceChildren(...(render ? [render()] : []));
 }
+
+/** An outcome that is a message: `showOutcome(result, said('error', text))`. */
+const said = (kind, text) => () => message(kind, text);
 
 /**
  * Sends a command on a case (after a confirm when `confirmText` is given) and says in `result` what happened; the case
@@ -597,11 +602,11 @@ function commandSender(c, result, reload, onError = () => undefined) {
     showOutcome(result);
     try {
       const r = await api(`/v1/cases/${c.case_id}/commands`, { method: 'POST', body });
-      showOutcome(result, 'notice', `${body.command} sent (decision ${r.decisionId}); the case updates live.`);
+      showOutcome(result, said('notice', `${body.command} sent (decision ${r.decisionId}); the case updates live.`));
       setTimeout(reload, 500);
     } catch (err) {
       onError(err);
-      showOutcome(result, 'error', err.message);
+      showOutcome(result, said('error', err.message));
     }
   };
 }
@@ -644,7 +649,7 @@ function actionPanel(c, reload, preview) {
         h('button', { id: 'approve', class: 'primary', disabled, title: why, onclick: () => send({ command: 'approve', approvalId: a.approvalId, ...(comment.value ? { comment: comment.value } : {}) }) }, `Approve ${a.tool}`)),
       reason,
       h('div', { class: 'actions' },
-        h('button', { id: 'reject', class: 'danger', disabled, title: why, onclick: () => (reason.value.trim() ? send({ command: 'reject', approvalId: a.approvalId, reason: reason.value }) : showOutcome(result, 'error', 'Give a reason to reject.')) }, 'Reject'))));
+        h('button', { id: 'reject', class: 'danger', disabled, title: why, onclick: () => (reason.value.trim() ? send({ command: 'reject', approvalId: a.approvalId, reason: reason.value }) : showOutcome(result, said('error', 'Give a reason to reject.'))) }, 'Reject'))));
   }
   if (!['RESOLVED', 'CLOSED'].includes(c.status)) {
     const hint = h('textarea', { id: 'rerun-hint', 'aria-label': 'hint for the resolver (re-run)', placeholder: 'hint for the resolver (re-run)' });
@@ -670,10 +675,10 @@ function helpdeskPanel(c, reload) {
     showOutcome(result);
     try {
       const r = await api(`/v1/cases/${c.case_id}/deliveries/${deliveryId}/resend`, { method: 'POST' });
-      showOutcome(result, 'notice', `re-send requested (decision ${r.decisionId}); the delivery state updates live.`);
+      showOutcome(result, said('notice', `re-send requested (decision ${r.decisionId}); the delivery state updates live.`));
       setTimeout(reload, 500);
     } catch (err) {
-      showOutcome(result, 'error', err.message);
+      showOutcome(result, said('error', err.message));
     }
   };
   // Only http(s) links: the URL comes from the connector, never `javascript:` or `data:`.
@@ -729,25 +734,25 @@ function assignmentPanel(c, reload, banner) {
       !assignee || assignee !== me ? h('button', { id: 'claim', class: 'primary', disabled: !canAct, title: why, onclick: () => send({ command: 'claim' }) }, 'Claim') : null,
       assignee === me ? h('button', { id: 'release', disabled: !canAct, title: why, onclick: () => send({ command: 'release' }) }, 'Release') : null,
       assignee && assignee !== me ? h('button', { id: 'reassign-me', disabled: !canAct, title: why, onclick: () => send({ command: 'reassign', to: me }) }, 'Reassign to me') : null),
-    h('div', { class: 'actions' }, to, h('button', { id: 'reassign', disabled: !canAct, title: why, onclick: () => (to.value.trim() ? send({ command: 'reassign', to: to.value.trim() }) : showOutcome(result, 'error', 'Name who should take it.')) }, 'Reassign')),
+    h('div', { class: 'actions' }, to, h('button', { id: 'reassign', disabled: !canAct, title: why, onclick: () => (to.value.trim() ? send({ command: 'reassign', to: to.value.trim() }) : showOutcome(result, said('error', 'Name who should take it.'))) }, 'Reassign')),
     result);
 }
 
 // The reply a supervisor sends on an escalated case: the agents' draft to edit, checked by the server with the
-// verifier's claim rules before anything is sent. Edits, and the server's refusal of the last attempt, survive the live
-// reloads of the page (kept per case and run): a case event arriving just after a refusal must not wipe it.
+// verifier's claim rules before anything is sent. Edits, and the server's refusal of the last attempt (an outcome of
+// the panel, scoped to the case and run), survive the live reloads of the page: a case event arriving just after a
+// refusal must not wipe it.
 const replyDrafts = new Map();
-const replyRefusals = new Map();
+
+const refusalCard = (claims) => () => h('div', { class: 'card warning', role: 'alert' }, h('strong', {}, 'Not sent: the evidence does not support'),
+  h('ul', {}, ...claims.map((claim) => h('li', { class: 'unsupported-claim' }, claim))));
 
 function replyPanel(c, reload, banner) {
   if (c.status !== 'ESCALATED' || !c.draft) return null;
   const canAct = state.me.role === 'supervisor';
   const key = `${c.case_id}:${c.draft.run}`;
   const result = outcomeSlot('reply-result', c.case_id);
-  const refused = h('div', { id: 'reply-refused', 'data-key': key });
-  const showRefusal = (into, claims) => into.replaceChildren(h('div', { class: 'card warning', role: 'alert' }, h('strong', {}, 'Not sent: the evidence does not support'),
-    h('ul', {}, ...claims.map((claim) => h('li', { class: 'unsupported-claim' }, claim)))));
-  if (replyRefusals.has(key)) showRefusal(refused, replyRefusals.get(key));
+  const refused = outcomeSlot('reply-refused', key);
   const body = h('textarea', {
     id: 'reply-body', rows: 8, maxlength: 10000, 'aria-label': 'reply to the customer', disabled: !canAct,
     placeholder: 'Write the reply to the customer', oninput: (e) => replyDrafts.set(key, e.target.value),
@@ -755,13 +760,7 @@ function replyPanel(c, reload, banner) {
   body.value = replyDrafts.get(key) ?? c.draft.proposed ?? '';
   const send = commandSender(c, result, reload, (err) => {
     if (err.body?.code === 'SUPERVISOR.ASSIGNED_TO_OTHER') banner.replaceChildren(assigneeWarning(err.body.assignee));
-    if (err.body?.code === 'SUPERVISOR.UNSUPPORTED_CLAIM') {
-      replyRefusals.set(key, err.body.claims ?? []);
-      // The page may have been rendered again while the command was on its way (a live event, the reload after the
-      // take-over): show the refusal in the panel on the page now, not only in the one the click came from.
-      const live = document.getElementById('reply-refused');
-      showRefusal(live?.dataset.key === key ? live : refused, replyRefusals.get(key));
-    }
+    if (err.body?.code === 'SUPERVISOR.UNSUPPORTED_CLAIM') showOutcome(refused, refusalCard(err.body.claims ?? []));
   });
   const ev = c.draft.evidence;
   return h('section', { class: 'card', id: 'reply-panel' }, h('h2', {}, 'Reply to the customer'),
@@ -770,9 +769,8 @@ function replyPanel(c, reload, banner) {
     body,
     h('div', { class: 'actions' },
       h('button', { id: 'send-reply', class: 'primary', disabled: !canAct, title: canAct ? undefined : 'only a supervisor may do this', onclick: () => {
-        refused.replaceChildren();
-        replyRefusals.delete(key);
-        if (!body.value.trim()) return showOutcome(result, 'error', 'Write the reply first.');
+        showOutcome(refused);
+        if (!body.value.trim()) return showOutcome(result, said('error', 'Write the reply first.'));
         return send({ command: 'send_reply', body: body.value, run: c.draft.run }, 'Send this reply to the customer? The case closes.');
       } }, 'Send reply'),
       c.draft.proposed ? h('button', { id: 'reply-reset', disabled: !canAct, onclick: () => { body.value = c.draft.proposed; replyDrafts.delete(key); } }, 'Back to the agents\' draft') : null),
@@ -804,7 +802,6 @@ function verdictsCard(v) {
 }
 
 async function showCase(caseId) {
-  for (const [id, o] of outcomes) if (o.caseId !== caseId) outcomes.delete(id);
   const root = h('div', {}, h('p', { class: 'muted' }, 'Loading case…'));
   app.replaceChildren(root);
   // Live events can start a load while the last one is still on its way: only the newest load renders, so the page
